@@ -1,0 +1,158 @@
+/* tlsdoctor.h: the only public header of libtlsdoctor.
+ * It declares options, the diagnosis entry point, the read-only report and the error codes.
+ * It must never expose internal structures: handles are opaque. */
+#ifndef TLSDOCTOR_H
+#define TLSDOCTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TD_VERSION        "0.1.0"
+#define TD_SCHEMA_VERSION 1
+
+#if defined(__GNUC__)
+#    define TD_API      __attribute__((visibility("default")))
+#    define TD_MUST_USE __attribute__((warn_unused_result))
+#else
+#    define TD_API
+#    define TD_MUST_USE
+#endif
+
+/* Error codes of the tool itself (never of the target: what the target does is an observation).
+ * Grouped by category: usage, resource, io/timeout, decode, tls-library, internal.
+ * Append only. */
+#define TD_ERR_MAP(X)                                                                              \
+    X(USAGE, -1, "invalid usage or option")                                                        \
+    X(TARGET, -2, "cannot parse the target")                                                       \
+    X(CAFILE, -3, "cannot read the CA file")                                                       \
+    X(NOMEM, -20, "out of memory")                                                                 \
+    X(LIMIT, -21, "a configured size limit was reached")                                           \
+    X(IO, -40, "input/output error")                                                               \
+    X(TIMEOUT, -41, "deadline reached")                                                            \
+    X(DECODE, -60, "malformed input")                                                              \
+    X(TLSLIB, -80, "TLS library error")                                                            \
+    X(INTERNAL, -100, "internal error")
+
+enum {
+    TD_OK = 0,
+#define TD__ERR_ENUM(name, val, msg) TD_E_##name = (val),
+    TD_ERR_MAP(TD__ERR_ENUM)
+#undef TD__ERR_ENUM
+};
+
+/** Returns a static human message for a TD_E_* code (or "unknown error"). Thread-safe. */
+TD_API const char *td_strerror(int code);
+/** Returns the static symbolic name of a TD_E_* code, e.g. "TD_E_TIMEOUT". Thread-safe. */
+TD_API const char *td_err_name(int code);
+
+/** Severity of a finding. Closed set. */
+typedef enum td_severity {
+    TD_SEV_OK = 0,
+    TD_SEV_WARN = 1,
+    TD_SEV_FAIL = 2,
+} td_severity_t;
+
+/** Layers, in the order a diagnosis walks them. Closed set. */
+typedef enum td_layer {
+    TD_LAYER_DNS = 0,
+    TD_LAYER_TCP,
+    TD_LAYER_PROTO,
+    TD_LAYER_TLS,
+    TD_LAYER_CERT,
+    TD_LAYER_HTTP,
+    TD_LAYER__COUNT
+} td_layer_t;
+
+/** Static lower-case name of a layer ("dns", "tcp", ...). */
+TD_API const char *td_layer_name(td_layer_t layer);
+/** Static name of a severity ("ok", "warn", "fail"). */
+TD_API const char *td_severity_name(td_severity_t sev);
+
+/** Optional detail about a TD_E_* failure, filled by the callee when non-NULL. */
+typedef struct td_errinfo {
+    int code;        /* the TD_E_* code */
+    char message[256];
+} td_errinfo_t;
+
+/** Options of one diagnosis. Zero means default for every field; td_options_init() fills the
+ * defaults. Fields are only ever appended. Strings are borrowed for the duration of the call. */
+typedef struct td_options {
+    const char *host;        /* name or IP literal to diagnose; required */
+    uint16_t port;           /* TCP port; default 443 */
+    const char *path;        /* HTTP path for the GET; default "/" */
+    const char *sni;         /* SNI to send; default: host (none when host is an IP literal) */
+    const char *connect_to;  /* "ADDR[:PORT]": connect there, keep host for SNI/Host/name checks */
+    const char *ca_file;     /* PEM bundle of trust anchors; default: the system store */
+    const char *ca_pem;      /* PEM trust anchors in memory (used by the lab); default none */
+    double timeout_s;        /* deadline for the whole diagnosis in seconds; default 30 */
+    double step_timeout_s;   /* deadline for each network step in seconds; default 8 */
+    int warn_days;           /* warn when the leaf expires within this many days; default 21;
+                              negative: never warn */
+    int verbose;             /* 0 quiet, 1 progress lines on stderr; default 0 */
+    int64_t now;             /* the time used for validity checks, Unix seconds; default: clock */
+} td_options_t;
+
+/** Fills *opt with defaults (all fields zero, then defaults applied lazily). */
+TD_API void td_options_init(td_options_t *opt);
+
+/** Target parsed from "HOST", "HOST:PORT", "[V6]:PORT" or "https://host:port/path". */
+typedef struct td_target {
+    char host[256];
+    uint16_t port;    /* 0 when not given */
+    char path[512];   /* "/" when not given */
+    int scheme_http;  /* 1 when the URL scheme was http:// */
+} td_target_t;
+
+/** Parses a target string. Returns 0 or TD_E_TARGET (errinfo says why). */
+TD_API TD_MUST_USE int td_target_parse(const char *s, td_target_t *out, td_errinfo_t *err);
+
+/** One finding: a judged fact. All strings are borrowed from the report that holds it. */
+typedef struct td_finding {
+    const char *id;        /* stable dotted id, e.g. "cert.chain.missing_intermediate" */
+    td_severity_t severity;
+    td_layer_t layer;
+    const char *title;     /* short name */
+    const char *cause;     /* one sentence: what is wrong */
+    const char *evidence;  /* the observed facts that prove it */
+    const char *fix;       /* the concrete change to make */
+} td_finding_t;
+
+typedef struct td_report td_report_t;
+
+/** Runs a full diagnosis of one target: DNS, TCP, protocol sniffing, TLS, certificate, HTTP.
+ * Blocks until done or until opt->timeout_s has passed. On success *out is owned by the caller
+ * and freed with td_report_free(). Returns TD_E_USAGE for bad options, TD_E_CAFILE when the CA
+ * file cannot be read, TD_E_NOMEM. Behaviour of the target is never an error: it is in the
+ * report. Thread-safe for distinct options and reports. */
+TD_API TD_MUST_USE int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err);
+
+/** Number of findings; index 0 is the root cause when the report is not healthy. */
+TD_API size_t td_report_finding_count(const td_report_t *r);
+/** Borrowed until td_report_free(); NULL when i is out of range. */
+TD_API const td_finding_t *td_report_finding(const td_report_t *r, size_t i);
+/** The root cause (the first finding of the earliest failing layer), or NULL when healthy. */
+TD_API const td_finding_t *td_report_root_cause(const td_report_t *r);
+/** Worst severity of all findings (TD_SEV_OK when none). */
+TD_API td_severity_t td_report_worst(const td_report_t *r);
+/** Writes the JSON document described in docs/json.md. Returns 0 or TD_E_IO/TD_E_NOMEM. */
+TD_API TD_MUST_USE int td_report_write_json(const td_report_t *r, FILE *f);
+/** Writes the human report. color: 1 to use ANSI colours. Returns 0 or TD_E_IO. */
+TD_API TD_MUST_USE int td_report_write_text(const td_report_t *r, FILE *f, int color);
+/** Frees a report; NULL is a no-op. */
+TD_API void td_report_free(td_report_t *r);
+
+/** Runs the built-in lab: in-process TLS servers with known defects on 127.0.0.1, each diagnosed
+ * with td_diagnose(). Writes a table to f. *all_ok is set to 1 when every scenario got its
+ * expected root cause. Sets SIGPIPE to SIG_IGN for the process. Returns 0 or a TD_E_* code
+ * when the lab could not be set up. */
+TD_API TD_MUST_USE int td_lab_run(FILE *f, int color, int verbose, int *all_ok);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

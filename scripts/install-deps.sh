@@ -1,0 +1,64 @@
+#!/bin/sh
+# Installs what tlsdoctor needs to build and test, idempotently, with apt-get.
+# It never starts a service: the test lab starts its own servers on 127.0.0.1.
+#
+# Without apt (other distributions), install the equivalents of:
+#   build:   a C11 compiler, cmake (>= 3.25), make, pkg-config,
+#            OpenSSL 3 headers (libssl-dev), c-ares (libc-ares-dev),
+#            jansson (libjansson-dev), cmocka (libcmocka-dev)
+#   fuzz:    clang with libFuzzer (clang, libclang-rt-14-dev)
+#   lab:     nginx, haproxy, openssl, gnutls-bin (gnutls-serv), python3,
+#            iproute2, procps, curl
+set -eu
+
+BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev"
+FUZZ_PKGS="clang libclang-rt-14-dev"
+LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 procps curl ca-certificates"
+ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS"
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-deps: apt-get not found. Install these packages (Debian names) by hand:" >&2
+    echo "  $ALL" >&2
+    exit 1
+fi
+
+missing=""
+for p in $ALL; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all packages present"
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+
+echo "install-deps: installing:$missing"
+# Keep package maintainer scripts from starting nginx/haproxy on ports 80/443:
+# the lab starts its own instances on ephemeral ports.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod +x "$policy"
+    created_policy=1
+fi
+cleanup() {
+    if [ "$created_policy" = 1 ]; then
+        $SUDO rm -f "$policy"
+    fi
+}
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+# An update is needed on a fresh machine: its package lists are empty.
+$SUDO apt-get update -q >/dev/null || $SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
+echo "install-deps: done"

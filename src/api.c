@@ -1,0 +1,115 @@
+/* api.c: the library's public entry points: options, td_diagnose(), report accessors.
+ * Glue only: probing lives in probe/, judging in diagnose/, rendering in report/. */
+#include "diagnose/diagnose.h"
+#include "util/td_util.h"
+
+#include <string.h>
+
+void td_options_init(td_options_t *opt)
+{
+    memset(opt, 0, sizeof(*opt));
+}
+
+static void apply_defaults(td_options_t *o)
+{
+    if (o->port == 0) {
+        o->port = 443;
+    }
+    if (o->path == NULL || o->path[0] == '\0') {
+        o->path = "/";
+    }
+    if (o->timeout_s <= 0) {
+        o->timeout_s = 30;
+    }
+    if (o->step_timeout_s <= 0) {
+        o->step_timeout_s = 8;
+    }
+    if (o->step_timeout_s > o->timeout_s) {
+        o->step_timeout_s = o->timeout_s;
+    }
+    if (o->warn_days == 0) {
+        o->warn_days = 21;
+    } else if (o->warn_days < 0) {
+        o->warn_days = 0; /* negative: no expiry warning */
+    }
+}
+
+int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err)
+{
+    td_options_t o;
+    *out = NULL;
+    if (opt == NULL || opt->host == NULL || opt->host[0] == '\0') {
+        td_errinfo_set(err, TD_E_USAGE, "no host given");
+        return TD_E_USAGE;
+    }
+    o = *opt;
+    apply_defaults(&o);
+    if (o.timeout_s > 86400) {
+        td_errinfo_set(err, TD_E_USAGE, "timeout out of range (at most 86400 seconds)");
+        return TD_E_USAGE;
+    }
+    td_report_t *r = td_calloc(1, sizeof(*r));
+    if (r == NULL) {
+        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+        return TD_E_NOMEM;
+    }
+    int rc = td__probe_all(&o, &r->obs, err);
+    if (rc < 0) {
+        td_free(r);
+        return rc;
+    }
+    td__diagnose(r);
+    *out = r;
+    return 0;
+}
+
+size_t td_report_finding_count(const td_report_t *r)
+{
+    return r != NULL ? r->n : 0;
+}
+
+const td_finding_t *td_report_finding(const td_report_t *r, size_t i)
+{
+    return r != NULL && i < r->n ? &r->f[i].pub : NULL;
+}
+
+const td_finding_t *td_report_root_cause(const td_report_t *r)
+{
+    return r != NULL && r->has_root ? &r->f[0].pub : NULL;
+}
+
+td_severity_t td_report_worst(const td_report_t *r)
+{
+    td_severity_t w = TD_SEV_OK;
+    for (size_t i = 0; r != NULL && i < r->n; i++) {
+        if (r->f[i].pub.severity > w) {
+            w = r->f[i].pub.severity;
+        }
+    }
+    return w;
+}
+
+void td_report_free(td_report_t *r)
+{
+    td_free(r);
+}
+
+const char *td_layer_name(td_layer_t layer)
+{
+    static const char *const names[] = { "dns", "tcp", "proto", "tls", "cert", "http" };
+    return (unsigned)layer < TD_ARRAY_LEN(names) ? names[layer] : "?";
+}
+
+const char *td_severity_name(td_severity_t sev)
+{
+    switch (sev) {
+    case TD_SEV_OK:
+        return "ok";
+    case TD_SEV_WARN:
+        return "warn";
+    case TD_SEV_FAIL:
+        return "fail";
+    default:
+        return "?";
+    }
+}

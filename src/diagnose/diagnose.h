@@ -1,0 +1,51 @@
+/* diagnose.h: judges observations into findings. Rules are a const table (id, layer,
+ * severity, match function, fix); the earliest failing layer's first match is the root
+ * cause. Never does I/O. */
+#ifndef TD_DIAGNOSE_H
+#define TD_DIAGNOSE_H
+
+#include "../probe/observe.h"
+
+#define TD_MAX_FINDINGS 48
+
+typedef struct td_finding_store {
+    td_finding_t pub;      /* strings point into the arrays below or at static text */
+    char cause[400];
+    char evidence[800];
+    char fix[600];
+} td_finding_store_t;
+
+struct td_report {
+    td_obs_t obs;
+    td_finding_store_t f[TD_MAX_FINDINGS];
+    size_t n;
+    int has_root;          /* f[0] is the root cause */
+};
+
+/* Text a rule writes when it matches. Cause and fix start as the rule's defaults. */
+typedef struct td_rule_out {
+    char *cause;
+    size_t cause_cap;
+    char *evidence;
+    size_t evidence_cap;
+    char *fix;
+    size_t fix_cap;
+} td_rule_out_t;
+
+typedef struct td_rule {
+    const char *id;
+    td_layer_t layer;
+    td_severity_t severity;
+    const char *title;
+    bool (*match)(const td_obs_t *o, td_rule_out_t *out);
+    const char *cause; /* default one-sentence cause */
+    const char *fix;   /* default fix */
+} td_rule_t;
+
+/* The rule table, in priority order within each layer. */
+const td_rule_t *td__rules(size_t *n);
+
+/* Runs every rule on r->obs and orders r->f: the root cause first, then by layer. */
+void td__diagnose(td_report_t *r);
+
+#endif

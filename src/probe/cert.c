@@ -1,0 +1,214 @@
+/* cert.c: certificate facts (names, dates, keys, signature, fingerprint) and a verification
+ * run with time checks off, so trust and dates are separate facts. Never judges. */
+#include "cert.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+#include <time.h>
+
+int td__trust_store_load(const char *ca_file, const char *ca_pem, X509_STORE **store,
+        td_errinfo_t *err)
+{
+    X509_STORE *st = X509_STORE_new();
+    if (st == NULL) {
+        return TD_E_NOMEM;
+    }
+    if (ca_pem != NULL) {
+        BIO *b = BIO_new_mem_buf(ca_pem, -1);
+        STACK_OF(X509_INFO) *infos = b != NULL ? PEM_X509_INFO_read_bio(b, NULL, NULL, NULL) : NULL;
+        int added = 0;
+        for (int i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++) {
+            X509_INFO *xi = sk_X509_INFO_value(infos, i);
+            if (xi->x509 != NULL && X509_STORE_add_cert(st, xi->x509) == 1) {
+                added++;
+            }
+        }
+        sk_X509_INFO_pop_free(infos, X509_INFO_free);
+        BIO_free(b);
+        if (added == 0) {
+            X509_STORE_free(st);
+            td_errinfo_set(err, TD_E_CAFILE, "no certificate in the in-memory CA bundle");
+            return TD_E_CAFILE;
+        }
+    } else if (ca_file != NULL) {
+        ERR_clear_error();
+        if (X509_STORE_load_file(st, ca_file) != 1) {
+            X509_STORE_free(st);
+            td_errinfo_set(err, TD_E_CAFILE,
+                    "cannot read CA file '%s': it must exist and hold PEM certificates", ca_file);
+            ERR_clear_error();
+            return TD_E_CAFILE;
+        }
+    } else if (X509_STORE_set_default_paths(st) != 1) {
+        X509_STORE_free(st);
+        td_errinfo_set(err, TD_E_CAFILE, "cannot load the system trust store");
+        return TD_E_CAFILE;
+    }
+    *store = st;
+    return 0;
+}
+
+static int64_t asn1_to_unix(const ASN1_TIME *t)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
+        return 0;
+    }
+    return (int64_t)timegm(&tm);
+}
+
+static void name_line(X509_NAME *n, char *dst, size_t cap)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    dst[0] = '\0';
+    if (b == NULL) {
+        return;
+    }
+    if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        char *p = NULL;
+        long len = BIO_get_mem_data(b, &p);
+        if (len > 0 && p != NULL) {
+            td_escape(dst, cap, (const uint8_t *)p, (size_t)len);
+        }
+    }
+    BIO_free(b);
+}
+
+static void collect_sans(X509 *x, td_cert_info_t *out)
+{
+    GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        char one[260];
+        one[0] = '\0';
+        if (g->type == GEN_DNS) {
+            const ASN1_IA5STRING *s = g->d.dNSName;
+            td_escape(one, sizeof(one), ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s));
+        } else if (g->type == GEN_IPADD) {
+            const ASN1_OCTET_STRING *s = g->d.iPAddress;
+            const unsigned char *d = ASN1_STRING_get0_data(s);
+            if (ASN1_STRING_length(s) == 4) {
+                td_fmt(one, sizeof(one), "IP:%u.%u.%u.%u", d[0], d[1], d[2], d[3]);
+            } else {
+                td_strlcpy(one, "IP:(v6)", sizeof(one));
+            }
+        } else {
+            continue;
+        }
+        td_fmt_append(out->sans, sizeof(out->sans), "%s%s", out->n_sans > 0 ? "," : "", one);
+        out->n_sans++;
+    }
+    GENERAL_NAMES_free(gens);
+}
+
+static void collect_aia(X509 *x, td_cert_info_t *out)
+{
+    AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+    for (int i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+        ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers &&
+                ad->location->type == GEN_URI) {
+            const ASN1_IA5STRING *u = ad->location->d.uniformResourceIdentifier;
+            td_escape(out->aia_ca_issuers, sizeof(out->aia_ca_issuers),
+                    ASN1_STRING_get0_data(u), (size_t)ASN1_STRING_length(u));
+            break;
+        }
+    }
+    AUTHORITY_INFO_ACCESS_free(aia);
+}
+
+void td__cert_info(X509 *x, td_cert_info_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    name_line(X509_get_subject_name(x), out->subject, sizeof(out->subject));
+    name_line(X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
+    collect_sans(x, out);
+    collect_aia(x, out);
+    out->not_before = asn1_to_unix(X509_get0_notBefore(x));
+    out->not_after = asn1_to_unix(X509_get0_notAfter(x));
+    EVP_PKEY *pk = X509_get0_pubkey(x);
+    if (pk != NULL) {
+        int id = EVP_PKEY_get_base_id(pk);
+        const char *t = id == EVP_PKEY_RSA ? "RSA"
+                        : id == EVP_PKEY_EC ? "EC"
+                        : id == EVP_PKEY_ED25519 ? "Ed25519"
+                        : id == EVP_PKEY_ED448 ? "Ed448"
+                        : id == EVP_PKEY_DSA ? "DSA"
+                                             : "other";
+        td_strlcpy(out->key_type, t, sizeof(out->key_type));
+        out->key_bits = EVP_PKEY_get_bits(pk);
+    }
+    int sig = X509_get_signature_nid(x);
+    td_strlcpy(out->sig_alg, OBJ_nid2ln(sig) != NULL ? OBJ_nid2ln(sig) : "unknown",
+            sizeof(out->sig_alg));
+    int mdnid = 0;
+    if (X509_get_signature_info(x, &mdnid, NULL, NULL, NULL) == 1) {
+        out->sig_sha1 = mdnid == NID_sha1;
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (X509_digest(x, EVP_sha256(), md, &mdlen) == 1) {
+        for (unsigned int i = 0; i < mdlen; i++) {
+            td_fmt_append(out->sha256, sizeof(out->sha256), "%s%02X", i > 0 ? ":" : "", md[i]);
+        }
+    }
+    out->is_ca = X509_check_ca(x) > 0;
+    out->self_issued = X509_check_issued(x, x) == X509_V_OK;
+    out->self_signed = X509_self_signed(x, 1) == 1;
+    ERR_clear_error();
+}
+
+void td__cert_examine(STACK_OF(X509) * chain, X509_STORE *store, const char *name, int64_t now,
+        td_obs_cert_t *obs)
+{
+    obs->step = TD_STEP_DONE;
+    obs->now = now;
+    int n = chain != NULL ? sk_X509_num(chain) : 0;
+    for (int i = 0; i < n; i++) {
+        if (obs->n >= TD_MAX_CERTS) {
+            obs->truncated = 1;
+            break;
+        }
+        td__cert_info(sk_X509_value(chain, i), &obs->c[obs->n++]);
+    }
+    if (n == 0) {
+        return;
+    }
+    X509 *leaf = sk_X509_value(chain, 0);
+    td_strlcpy(obs->name_checked, name, sizeof(obs->name_checked));
+    obs->name_is_ip = X509_check_ip_asc(leaf, name, 0) >= 0 && strchr(name, '.') != NULL &&
+                      strspn(name, "0123456789.") == strlen(name);
+    if (strchr(name, ':') != NULL) {
+        obs->name_is_ip = 1;
+    }
+    obs->name_match = obs->name_is_ip ? X509_check_ip_asc(leaf, name, 0) == 1
+                                      : X509_check_host(leaf, name, 0, 0, NULL) == 1;
+
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    STACK_OF(X509) *untrusted = sk_X509_new_null();
+    for (int i = 1; untrusted != NULL && i < n; i++) {
+        (void)sk_X509_push(untrusted, sk_X509_value(chain, i));
+    }
+    if (ctx != NULL && X509_STORE_CTX_init(ctx, store, leaf, untrusted) == 1) {
+        X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
+        /* Dates are judged separately from the certificates' own fields. */
+        X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_NO_CHECK_TIME);
+        (void)X509_VERIFY_PARAM_set_purpose(vp, X509_PURPOSE_SSL_SERVER);
+        int ok = X509_verify_cert(ctx);
+        obs->verify_code = ok == 1 ? 0 : X509_STORE_CTX_get_error(ctx);
+        obs->verify_depth = X509_STORE_CTX_get_error_depth(ctx);
+        STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
+        obs->built_chain_len = built != NULL ? sk_X509_num(built) : 0;
+        td_strlcpy(obs->verify_text, X509_verify_cert_error_string(obs->verify_code),
+                sizeof(obs->verify_text));
+    } else {
+        obs->verify_code = -1;
+        td_strlcpy(obs->verify_text, "verification could not run", sizeof(obs->verify_text));
+    }
+    ERR_clear_error();
+    sk_X509_free(untrusted);
+    X509_STORE_CTX_free(ctx);
+}

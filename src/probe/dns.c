@@ -1,0 +1,134 @@
+/* dns.c: resolves every A and AAAA address of a name with c-ares, bounded by a deadline
+ * (getaddrinfo cannot be bounded). Records facts only. */
+#define _POSIX_C_SOURCE 200809L
+#include "dns.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+
+struct dns_ctx {
+    td_obs_dns_t *obs;
+    int done;
+};
+
+static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+    struct dns_ctx *ctx = arg;
+    (void)timeouts;
+    ctx->done = 1;
+    if (status == ARES_EDESTRUCTION) {
+        return; /* our own deadline: already recorded */
+    }
+    if (status != ARES_SUCCESS) {
+        ctx->obs->nxdomain = status == ARES_ENOTFOUND;
+        ctx->obs->timed_out = status == ARES_ETIMEOUT;
+        td_strlcpy(ctx->obs->error, ares_strerror(status), sizeof(ctx->obs->error));
+        if (res != NULL) {
+            ares_freeaddrinfo(res);
+        }
+        return;
+    }
+    for (struct ares_addrinfo_node *n = res->nodes; n != NULL; n = n->ai_next) {
+        char buf[64];
+        const void *src = NULL;
+        if (n->ai_family == AF_INET) {
+            src = &((const struct sockaddr_in *)(const void *)n->ai_addr)->sin_addr;
+        } else if (n->ai_family == AF_INET6) {
+            src = &((const struct sockaddr_in6 *)(const void *)n->ai_addr)->sin6_addr;
+        } else {
+            continue;
+        }
+        if (inet_ntop(n->ai_family, src, buf, sizeof(buf)) == NULL) {
+            continue;
+        }
+        int dup = 0;
+        for (int i = 0; i < ctx->obs->n_addrs; i++) {
+            dup |= strcmp(ctx->obs->addrs[i], buf) == 0;
+        }
+        if (dup || ctx->obs->n_addrs >= TD_MAX_ADDRS) {
+            continue;
+        }
+        td_strlcpy(ctx->obs->addrs[ctx->obs->n_addrs], buf, sizeof(ctx->obs->addrs[0]));
+        ctx->obs->families[ctx->obs->n_addrs] = n->ai_family;
+        ctx->obs->n_addrs++;
+    }
+    ctx->obs->ok = ctx->obs->n_addrs > 0;
+    if (!ctx->obs->ok) {
+        td_strlcpy(ctx->obs->error, "no A or AAAA records", sizeof(ctx->obs->error));
+    }
+    ares_freeaddrinfo(res);
+}
+
+int td__dns_resolve(const char *host, double deadline_ms, td_obs_dns_t *obs)
+{
+    static int lib_ready = 0;
+    ares_channel ch;
+    struct ares_options ao;
+    struct dns_ctx ctx = { obs, 0 };
+    double t0 = td_now_ms();
+
+    obs->step = TD_STEP_DONE;
+    if (!lib_ready) {
+        if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+            return TD_E_INTERNAL;
+        }
+        lib_ready = 1;
+    }
+    memset(&ao, 0, sizeof(ao));
+    ao.timeout = 2000; /* per try, ms */
+    ao.tries = 2;
+    if (ares_init_options(&ch, &ao, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS) {
+        return TD_E_NOMEM;
+    }
+    struct ares_addrinfo_hints hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    ares_getaddrinfo(ch, host, NULL, &hints, on_addrinfo, &ctx);
+    while (!ctx.done) {
+        ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+        struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+        int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+        nfds_t n = 0;
+        for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+            short ev = 0;
+            if (ARES_GETSOCK_READABLE(bits, i)) {
+                ev |= POLLIN;
+            }
+            if (ARES_GETSOCK_WRITABLE(bits, i)) {
+                ev |= POLLOUT;
+            }
+            if (ev != 0) {
+                pfd[n].fd = socks[i];
+                pfd[n].events = ev;
+                pfd[n].revents = 0;
+                n++;
+            }
+        }
+        double left = deadline_ms - td_now_ms();
+        if (left <= 0) {
+            obs->timed_out = 1;
+            td_strlcpy(obs->error, "resolver deadline reached", sizeof(obs->error));
+            break;
+        }
+        struct timeval tv, maxtv = { (time_t)(left / 1000), (suseconds_t)((long)left % 1000) * 1000 };
+        struct timeval *tvp = ares_timeout(ch, &maxtv, &tv);
+        int wait = (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000) + 1;
+        (void)poll(pfd, n, wait);
+        for (nfds_t i = 0; i < n; i++) {
+            ares_socket_t r = (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) ? pfd[i].fd
+                                                                               : ARES_SOCKET_BAD;
+            ares_socket_t w = (pfd[i].revents & POLLOUT) ? pfd[i].fd : ARES_SOCKET_BAD;
+            ares_process_fd(ch, r, w);
+        }
+        if (n == 0) {
+            ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        }
+    }
+    ares_destroy(ch); /* calls the callback with ARES_EDESTRUCTION when still pending */
+    obs->ms = td_now_ms() - t0;
+    return 0;
+}

@@ -1,0 +1,126 @@
+/* exchange.c: one connection, our bytes out, their first bytes in, classified by sniff.c and
+ * tls_codec.c. The reply buffer is bounded; a server that drips or floods cannot hold us past
+ * the deadline. */
+#include "exchange.h"
+
+#include "net.h"
+
+#include <openssl/rand.h>
+#include <string.h>
+
+#define REPLY_CAP   (20 * 1024)
+#define GRACE_MS    300.0
+
+struct reply_state {
+    uint8_t scratch[17 * 1024];
+    int grace_set;
+};
+
+static bool tls_enough(const uint8_t *buf, size_t len, double *deadline, void *user)
+{
+    struct reply_state *st = user;
+    if (buf[0] < 20 || buf[0] > 23) {
+        /* Not TLS: give the rest of the greeting a short grace period, then stop. */
+        if (!st->grace_set) {
+            double g = td_now_ms() + GRACE_MS;
+            if (g < *deadline) {
+                *deadline = g;
+            }
+            st->grace_set = 1;
+        }
+        return len >= 4096;
+    }
+    td_server_flight_t f;
+    td_server_flight_parse(buf, len, st->scratch, sizeof(st->scratch), &f);
+    if (f.decode_error || f.has_alert || f.non_tls || f.sslv2) {
+        return true;
+    }
+    if (f.has_server_hello && (f.is_hrr || f.version == TD_V_TLS13 || f.has_done || f.encrypted)) {
+        return true;
+    }
+    return false;
+}
+
+static bool plain_enough(const uint8_t *buf, size_t len, double *deadline, void *user)
+{
+    struct reply_state *st = user;
+    if (buf[0] >= 20 && buf[0] <= 23 && len >= 7) {
+        return true; /* a TLS record, e.g. an alert: classified from the header alone */
+    }
+    if (!st->grace_set) {
+        double g = td_now_ms() + GRACE_MS;
+        if (g < *deadline) {
+            *deadline = g;
+        }
+        st->grace_set = 1;
+    }
+    return len >= 8192;
+}
+
+void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
+        const char *host_header, double deadline_ms, td_obs_exchange_t *obs)
+{
+    uint8_t out[2048];
+    size_t out_len = 0;
+    int fd = -1, err = 0;
+    double t0 = td_now_ms();
+    struct reply_state *st = td_calloc(1, sizeof(*st));
+    uint8_t *reply = td_malloc(REPLY_CAP);
+
+    memset(obs, 0, sizeof(*obs));
+    obs->step = TD_STEP_DONE;
+    obs->first_byte_ms = -1;
+    if (st == NULL || reply == NULL) {
+        obs->end = TD_END_ERROR;
+        goto out;
+    }
+    if (kind == TD_XCHG_PLAIN_HTTP) {
+        if (td_http_request_build((char *)out, sizeof(out), host_header, port, 0, "/", &out_len) <
+                0) {
+            obs->end = TD_END_ERROR;
+            goto out;
+        }
+    } else {
+        uint8_t rnd[64];
+        td_hello_params_t hp;
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            obs->end = TD_END_ERROR;
+            goto out;
+        }
+        td_hello_params_default(&hp, sni, kind == TD_XCHG_HELLO ? TD_V_TLS13 : TD_V_TLS12, rnd,
+                rnd + 32);
+        if (td_client_hello_build(&hp, out, sizeof(out), &out_len) < 0) {
+            obs->end = TD_END_ERROR;
+            goto out;
+        }
+    }
+    obs->connect_result = td__connect(addr, port, deadline_ms, &fd, &err);
+    if (obs->connect_result != TD_TCP_OK) {
+        obs->end = TD_END_ERROR;
+        goto out;
+    }
+    obs->connected = 1;
+    if (td__send_all(fd, out, out_len, deadline_ms) < 0) {
+        /* The peer may have sent something (a banner) and closed: still read it. */
+        obs->sent = 0;
+    } else {
+        obs->sent = out_len;
+    }
+    double sent_at = td_now_ms();
+    double first = -1;
+    obs->end = td__read_until(fd, reply, REPLY_CAP, deadline_ms,
+            kind == TD_XCHG_PLAIN_HTTP ? plain_enough : tls_enough, st, &obs->received, &first);
+    if (first >= 0) {
+        obs->first_byte_ms = first - sent_at;
+    }
+    td_sniff_classify(reply, obs->received, &obs->sniff);
+    if (obs->sniff.cls == TD_SNIFF_TLS || obs->sniff.cls == TD_SNIFF_SSLV2) {
+        td_server_flight_parse(reply, obs->received, st->scratch, sizeof(st->scratch),
+                &obs->flight);
+    }
+out:
+    td__close(fd);
+    obs->ms = td_now_ms() - t0;
+    td_free(reply);
+    td_free(st);
+}

@@ -1,0 +1,194 @@
+/* observe.h: the observations a diagnosis collects, one struct per layer. Probes fill them;
+ * diagnose/ reads them; report/ prints them. Facts only: no field here is a verdict. */
+#ifndef TD_OBSERVE_H
+#define TD_OBSERVE_H
+
+#include "../wire/http_codec.h"
+#include "../wire/sniff.h"
+#include "../wire/tls_codec.h"
+
+#define TD_MAX_ADDRS 16
+#define TD_MAX_CERTS 8
+
+typedef enum td_step {
+    TD_STEP_NOT_RUN = 0, /* an earlier layer failed, or the deadline passed */
+    TD_STEP_DONE,        /* the probe ran; its fields say what happened */
+    TD_STEP_SKIPPED,     /* not applicable (e.g. DNS for an IP literal) */
+} td_step_t;
+
+/* How a read from the peer ended. */
+typedef enum td_read_end {
+    TD_END_NONE = 0,
+    TD_END_ENOUGH,    /* we stopped reading: we had what we needed */
+    TD_END_EOF,       /* the peer closed (FIN) */
+    TD_END_RESET,     /* the peer reset (RST) */
+    TD_END_TIMEOUT,   /* the step deadline passed */
+    TD_END_ERROR,     /* another socket error */
+} td_read_end_t;
+
+const char *td_read_end_name(td_read_end_t e);
+
+typedef struct td_obs_dns {
+    td_step_t step;
+    const char *skip_reason;  /* static, when skipped */
+    int ok;
+    int timed_out;
+    char error[128];          /* resolver's message when it failed */
+    int nxdomain;
+    int n_addrs;
+    char addrs[TD_MAX_ADDRS][64];
+    int families[TD_MAX_ADDRS];
+    double ms;
+} td_obs_dns_t;
+
+typedef enum td_tcp_result {
+    TD_TCP_OK = 0,
+    TD_TCP_REFUSED,
+    TD_TCP_TIMEOUT,
+    TD_TCP_UNREACHABLE,
+    TD_TCP_ERROR,
+} td_tcp_result_t;
+
+const char *td_tcp_result_name(td_tcp_result_t r);
+
+typedef struct td_obs_tcp_attempt {
+    char addr[64];
+    uint16_t port;
+    td_tcp_result_t result;
+    int err;                  /* errno */
+    double ms;
+} td_obs_tcp_attempt_t;
+
+typedef struct td_obs_tcp {
+    td_step_t step;
+    int n;
+    td_obs_tcp_attempt_t a[TD_MAX_ADDRS];
+    int chosen;               /* index of the address used for later layers, -1 none */
+} td_obs_tcp_t;
+
+/* A raw exchange: we sent bytes (a ClientHello or an HTTP request) and read the reply. */
+typedef struct td_obs_exchange {
+    td_step_t step;
+    int connected;
+    td_tcp_result_t connect_result;
+    size_t sent;
+    size_t received;
+    td_read_end_t end;
+    td_sniff_t sniff;
+    td_server_flight_t flight;
+    double first_byte_ms;     /* -1 when nothing came back */
+    double ms;
+} td_obs_exchange_t;
+
+typedef struct td_obs_tls {
+    td_step_t step;
+    int ok;
+    char sni[256];            /* "" when none was sent */
+    char version[16];
+    char cipher[64];
+    char group[32];
+    char alpn[32];
+    int alert_received;       /* -1 none */
+    int alert_sent;           /* -1 none */
+    unsigned long ossl_error; /* packed OpenSSL error, 0 none */
+    int ossl_reason;
+    char ossl_text[256];
+    int sys_errno;
+    int timed_out;
+    int eof;                  /* peer closed without an alert */
+    int cert_requested;       /* server sent CertificateRequest */
+    int peer_certs;           /* certificates the server sent */
+    char leaf_sha256[72];
+    char leaf_subject[256];
+    int leaf_matches_host;
+    double ms;
+} td_obs_tls_t;
+
+typedef struct td_cert_info {
+    char subject[256];
+    char issuer[256];
+    char sans[512];           /* comma separated, escaped */
+    int n_sans;
+    int64_t not_before;
+    int64_t not_after;
+    char key_type[16];
+    int key_bits;
+    char sig_alg[64];
+    int sig_sha1;
+    char sha256[100];
+    int is_ca;
+    int self_issued;
+    int self_signed;          /* self-issued and its signature verifies with its own key */
+    char aia_ca_issuers[200];
+} td_cert_info_t;
+
+typedef struct td_obs_cert {
+    td_step_t step;
+    const char *source;       /* "tls" or "tls_legacy": which handshake delivered it */
+    int n;
+    int truncated;
+    td_cert_info_t c[TD_MAX_CERTS];
+    char store[256];          /* "system" or the CA file path or "in-memory" */
+    int verify_code;          /* X509_V_* with time checks off; 0 = chain trusted */
+    char verify_text[128];
+    int verify_depth;
+    int built_chain_len;
+    char name_checked[256];
+    int name_is_ip;
+    int name_match;
+    int64_t now;
+    int warn_days;
+} td_obs_cert_t;
+
+typedef enum td_http_result {
+    TD_HTTP_OK = 0,
+    TD_HTTP_EMPTY,            /* connection closed with no bytes */
+    TD_HTTP_NON_HTTP,         /* bytes that are not an HTTP response */
+    TD_HTTP_TIMEOUT,          /* no complete head before the deadline */
+    TD_HTTP_RESET,
+    TD_HTTP_TLS_ALERT,        /* an alert arrived instead of a response */
+    TD_HTTP_WRITE_FAILED,
+} td_http_result_t;
+
+const char *td_http_result_name(td_http_result_t r);
+
+typedef struct td_obs_http {
+    td_step_t step;
+    td_http_result_t result;
+    td_http_head_t head;
+    int alert;                /* -1 none */
+    char first[96];           /* escaped start of the reply */
+    size_t received;
+    double ttfb_ms;
+    double ms;
+} td_obs_http_t;
+
+/** Everything one diagnosis observed. Plain data, no pointers to free. */
+typedef struct td_obs {
+    char host[256];
+    uint16_t port;
+    char path[512];
+    char sni[256];
+    char connect_to[300];
+    int host_is_ip;
+    int64_t now;
+    double started_ms;
+    double total_ms;
+    int deadline_hit;
+    td_obs_dns_t dns;
+    td_obs_tcp_t tcp;
+    td_obs_exchange_t sniff;   /* our ClientHello, first bytes back */
+    td_obs_exchange_t plain;   /* a plain HTTP request to the same port */
+    td_obs_exchange_t tls12;   /* a hello capped at TLS 1.2, run when the server chose 1.3 */
+    td_obs_tls_t tls;          /* OpenSSL handshake with modern defaults */
+    td_obs_tls_t legacy;       /* OpenSSL handshake allowing TLS 1.0+ at security level 0 */
+    td_obs_tls_t nosni;        /* OpenSSL handshake without SNI */
+    td_obs_cert_t cert;
+    td_obs_http_t http;
+} td_obs_t;
+
+/** Runs every probe in layer order under opt's deadlines and fills obs. Never judges.
+ * Returns 0, or TD_E_CAFILE / TD_E_NOMEM / TD_E_TLSLIB when the tool cannot work. */
+TD_MUST_USE int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err);
+
+#endif

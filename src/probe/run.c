@@ -1,0 +1,214 @@
+/* run.c: walks the layers in order (DNS, TCP, protocol, TLS, certificate, HTTP) under one
+ * overall deadline, each step with its own. Records observations; never judges, except to
+ * decide that a later layer cannot run (no address, no connection, not TLS). */
+#define _POSIX_C_SOURCE 200809L
+#include "cert.h"
+#include "dns.h"
+#include "exchange.h"
+#include "net.h"
+#include "observe.h"
+#include "tls.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <time.h>
+
+static int is_ip_literal(const char *s)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static void progress(const td_options_t *opt, const char *step, const char *detail)
+{
+    if (opt->verbose > 0) {
+        fprintf(stderr, "tlsdoctor: %-5s %s\n", step, detail);
+    }
+}
+
+static bool out_of_time(td_obs_t *obs, double deadline)
+{
+    if (td_now_ms() >= deadline) {
+        obs->deadline_hit = 1;
+        return true;
+    }
+    return false;
+}
+
+int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
+{
+    int rc = 0;
+    X509_STORE *store = NULL;
+    td_tls_conn_t *conn = NULL, *legacy_conn = NULL, *nosni_conn = NULL;
+    double t0 = td_now_ms();
+    double deadline = t0 + opt->timeout_s * 1000.0;
+    double step = opt->step_timeout_s * 1000.0;
+    char connect_host[256];
+    uint16_t connect_port = opt->port;
+    char detail[256];
+
+    memset(obs, 0, sizeof(*obs));
+    obs->started_ms = t0;
+    obs->tcp.chosen = -1;
+    td_strlcpy(obs->host, opt->host, sizeof(obs->host));
+    td_strlcpy(obs->path, opt->path, sizeof(obs->path));
+    obs->port = opt->port;
+    obs->host_is_ip = is_ip_literal(opt->host);
+    obs->now = opt->now != 0 ? opt->now : (int64_t)time(NULL);
+    if (opt->sni != NULL) {
+        td_strlcpy(obs->sni, opt->sni, sizeof(obs->sni));
+    } else if (!obs->host_is_ip) {
+        td_strlcpy(obs->sni, opt->host, sizeof(obs->sni));
+    }
+    td_strlcpy(connect_host, opt->host, sizeof(connect_host));
+    if (opt->connect_to != NULL) {
+        td_target_t ct;
+        if (td_target_parse(opt->connect_to, &ct, err) < 0) {
+            td_errinfo_set(err, TD_E_USAGE, "invalid --connect-to '%s': expected ADDR[:PORT]",
+                    opt->connect_to);
+            return TD_E_USAGE;
+        }
+        td_strlcpy(connect_host, ct.host, sizeof(connect_host));
+        if (ct.port != 0) {
+            connect_port = ct.port;
+        }
+        td_strlcpy(obs->connect_to, opt->connect_to, sizeof(obs->connect_to));
+    }
+    TD_TRY_OUT(td__trust_store_load(opt->ca_file, opt->ca_pem, &store, err));
+    td_strlcpy(obs->cert.store,
+            opt->ca_pem != NULL ? "in-memory" : opt->ca_file != NULL ? opt->ca_file : "system",
+            sizeof(obs->cert.store));
+    obs->cert.warn_days = opt->warn_days;
+
+    /* DNS */
+    if (is_ip_literal(connect_host)) {
+        obs->dns.step = TD_STEP_SKIPPED;
+        obs->dns.skip_reason = opt->connect_to != NULL ? "--connect-to address" : "IP literal";
+        obs->dns.ok = 1;
+        obs->dns.n_addrs = 1;
+        td_strlcpy(obs->dns.addrs[0], connect_host, sizeof(obs->dns.addrs[0]));
+    } else {
+        progress(opt, "dns", connect_host);
+        TD_TRY_OUT(td__dns_resolve(connect_host, td__step_deadline(deadline, step), &obs->dns));
+        if (!obs->dns.ok) {
+            goto out;
+        }
+    }
+
+    /* TCP: every address, so that one dead backend behind a name is seen. */
+    obs->tcp.step = TD_STEP_DONE;
+    for (int i = 0; i < obs->dns.n_addrs && !out_of_time(obs, deadline); i++) {
+        td_obs_tcp_attempt_t *a = &obs->tcp.a[obs->tcp.n++];
+        int fd = -1;
+        double s = td_now_ms();
+        td_strlcpy(a->addr, obs->dns.addrs[i], sizeof(a->addr));
+        a->port = connect_port;
+        a->result = td__connect(a->addr, connect_port, td__step_deadline(deadline, step), &fd,
+                &a->err);
+        a->ms = td_now_ms() - s;
+        td__close(fd);
+        td_fmt(detail, sizeof(detail), "%s port %u: %s", a->addr, (unsigned)connect_port,
+                td_tcp_result_name(a->result));
+        progress(opt, "tcp", detail);
+        if (a->result == TD_TCP_OK && obs->tcp.chosen < 0) {
+            obs->tcp.chosen = i;
+        }
+    }
+    if (obs->tcp.chosen < 0 || out_of_time(obs, deadline)) {
+        goto out;
+    }
+    const char *addr = obs->tcp.a[obs->tcp.chosen].addr;
+    const char *sni = obs->sni[0] != '\0' ? obs->sni : NULL;
+
+    /* What answers on the port: our ClientHello, then a plain HTTP request. */
+    td__exchange(TD_XCHG_HELLO, addr, connect_port, sni, opt->host,
+            td__step_deadline(deadline, step), &obs->sniff);
+    td_fmt(detail, sizeof(detail), "ClientHello answered by %s (%s)",
+            td_sniff_class_name(obs->sniff.sniff.cls), td_read_end_name(obs->sniff.end));
+    progress(opt, "proto", detail);
+    if (out_of_time(obs, deadline)) {
+        goto out;
+    }
+    if (!(obs->sniff.received == 0 && obs->sniff.end == TD_END_TIMEOUT)) {
+        /* A silent port would only make us wait again. */
+        td__exchange(TD_XCHG_PLAIN_HTTP, addr, connect_port, NULL, opt->host,
+                td__step_deadline(deadline, step < 3000 ? step : 3000), &obs->plain);
+    }
+    if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {
+        goto out;
+    }
+    if (obs->sniff.flight.has_server_hello && obs->sniff.flight.version == TD_V_TLS13) {
+        td__exchange(TD_XCHG_HELLO_TLS12, addr, connect_port, sni, opt->host,
+                td__step_deadline(deadline, step), &obs->tls12);
+    }
+
+    /* TLS with OpenSSL. */
+    td__tls_handshake(addr, connect_port, sni, opt->host, TD_TLS_MODERN,
+            td__step_deadline(deadline, step), &obs->tls, &conn);
+    td_fmt(detail, sizeof(detail), "handshake %s %s %s", obs->tls.ok ? "ok" : "failed",
+            obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
+    progress(opt, "tls", detail);
+    if (!obs->tls.ok && !obs->tls.timed_out && !out_of_time(obs, deadline)) {
+        td__tls_handshake(addr, connect_port, sni, opt->host, TD_TLS_LEGACY,
+                td__step_deadline(deadline, step), &obs->legacy, &legacy_conn);
+        td_fmt(detail, sizeof(detail), "legacy handshake %s %s",
+                obs->legacy.ok ? "ok" : "failed", obs->legacy.version);
+        progress(opt, "tls", detail);
+    }
+    td_tls_conn_t *use = obs->tls.ok ? conn : obs->legacy.ok ? legacy_conn : NULL;
+    STACK_OF(X509) *chain = td__tls_conn_chain(conn);
+    obs->cert.source = "tls";
+    if ((chain == NULL || sk_X509_num(chain) == 0) && legacy_conn != NULL) {
+        chain = td__tls_conn_chain(legacy_conn);
+        obs->cert.source = "tls_legacy";
+    }
+    if (chain != NULL && sk_X509_num(chain) > 0) {
+        td__cert_examine(chain, store, opt->host, obs->now, &obs->cert);
+        progress(opt, "cert", obs->cert.verify_text);
+    }
+
+    /* HTTP over the established session. */
+    if (use != NULL && !out_of_time(obs, deadline)) {
+        td__tls_http_get(use, opt->host, opt->port, opt->path, td__step_deadline(deadline, step),
+                &obs->http);
+        td_fmt(detail, sizeof(detail), "%s status %d", td_http_result_name(obs->http.result),
+                obs->http.head.status);
+        progress(opt, "http", detail);
+    }
+    /* The same server without SNI: SNI-required servers and default certificates. */
+    if (sni != NULL && use != NULL && !out_of_time(obs, deadline)) {
+        td__tls_handshake(addr, connect_port, NULL, opt->host,
+                use == conn ? TD_TLS_MODERN : TD_TLS_LEGACY, td__step_deadline(deadline, step),
+                &obs->nosni, &nosni_conn);
+    }
+
+out:
+    td__tls_conn_free(conn);
+    td__tls_conn_free(legacy_conn);
+    td__tls_conn_free(nosni_conn);
+    X509_STORE_free(store);
+    obs->total_ms = td_now_ms() - t0;
+    return rc;
+}
+
+const char *td_http_result_name(td_http_result_t r)
+{
+    switch (r) {
+    case TD_HTTP_OK:
+        return "response";
+    case TD_HTTP_EMPTY:
+        return "empty";
+    case TD_HTTP_NON_HTTP:
+        return "non-http";
+    case TD_HTTP_TIMEOUT:
+        return "timeout";
+    case TD_HTTP_RESET:
+        return "reset";
+    case TD_HTTP_TLS_ALERT:
+        return "tls-alert";
+    case TD_HTTP_WRITE_FAILED:
+        return "write-failed";
+    default:
+        return "?";
+    }
+}

@@ -1,0 +1,353 @@
+/* tls.c: OpenSSL client handshake and one HTTP exchange, non-blocking with poll() deadlines.
+ * Errors are drained at the call site into the observation (curl's vtls/openssl.c approach);
+ * nothing here decides what is wrong. */
+#define _POSIX_C_SOURCE 200809L
+#include "tls.h"
+
+#include "net.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <string.h>
+
+struct td_tls_conn {
+    SSL_CTX *ctx;
+    SSL *ssl;
+    int fd;
+};
+
+static int obs_index = -1;
+
+static td_obs_tls_t *obs_of(const SSL *ssl)
+{
+    return SSL_get_ex_data(ssl, obs_index);
+}
+
+static void info_cb(const SSL *ssl, int where, int ret)
+{
+    td_obs_tls_t *o = obs_of(ssl);
+    if (o == NULL || (where & SSL_CB_ALERT) == 0) {
+        return;
+    }
+    int desc = ret & 0xff;
+    if (where & SSL_CB_READ) {
+        if (o->alert_received < 0 || o->alert_received == 0) {
+            o->alert_received = desc;
+        }
+    } else if (o->alert_sent < 0) {
+        o->alert_sent = desc;
+    }
+}
+
+static int client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    td_obs_tls_t *o = obs_of(ssl);
+    (void)x509;
+    (void)pkey;
+    if (o != NULL) {
+        o->cert_requested = 1;
+    }
+    return 0; /* we have none to offer */
+}
+
+static int wait_io(SSL *ssl, int fd, int ret, double deadline_ms, int *ssl_err)
+{
+    *ssl_err = SSL_get_error(ssl, ret);
+    short ev;
+    if (*ssl_err == SSL_ERROR_WANT_READ) {
+        ev = POLLIN;
+    } else if (*ssl_err == SSL_ERROR_WANT_WRITE) {
+        ev = POLLOUT;
+    } else {
+        return -1;
+    }
+    double left = deadline_ms - td_now_ms();
+    if (left <= 0) {
+        return -2;
+    }
+    struct pollfd p = { .fd = fd, .events = ev };
+    (void)poll(&p, 1, (int)left + 1);
+    return 0;
+}
+
+static void record_error(td_obs_tls_t *o, int ssl_err)
+{
+    unsigned long e = ERR_peek_last_error();
+    if (e != 0) {
+        o->ossl_error = e;
+        o->ossl_reason = ERR_GET_REASON(e);
+        ERR_error_string_n(e, o->ossl_text, sizeof(o->ossl_text));
+    } else if (ssl_err == SSL_ERROR_SYSCALL) {
+        o->sys_errno = errno;
+        if (errno == 0) {
+            o->eof = 1;
+            td_strlcpy(o->ossl_text, "connection closed by peer without alert",
+                    sizeof(o->ossl_text));
+        } else {
+            td_fmt(o->ossl_text, sizeof(o->ossl_text), "socket error: %s", strerror(errno));
+        }
+    } else if (ssl_err == SSL_ERROR_ZERO_RETURN) {
+        o->eof = 1;
+        td_strlcpy(o->ossl_text, "peer sent close_notify", sizeof(o->ossl_text));
+    }
+    /* OpenSSL 3 reports an EOF mid-handshake as "unexpected eof while reading". */
+    if (o->ossl_reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        o->eof = 1;
+    }
+    ERR_clear_error();
+}
+
+static void leaf_facts(SSL *ssl, const char *match_host, td_obs_tls_t *o)
+{
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    o->peer_certs = chain != NULL ? sk_X509_num(chain) : 0;
+    if (leaf == NULL) {
+        return;
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (X509_digest(leaf, EVP_sha256(), md, &mdlen) == 1) {
+        for (unsigned int i = 0; i < mdlen && i * 2 + 2 < sizeof(o->leaf_sha256); i++) {
+            td_fmt_append(o->leaf_sha256, sizeof(o->leaf_sha256), "%02x", md[i]);
+        }
+    }
+    char buf[256];
+    if (X509_NAME_oneline(X509_get_subject_name(leaf), buf, sizeof(buf)) != NULL) {
+        td_escape(o->leaf_subject, sizeof(o->leaf_subject), (const uint8_t *)buf, strlen(buf));
+    }
+    if (match_host != NULL && match_host[0] != '\0') {
+        o->leaf_matches_host = X509_check_host(leaf, match_host, 0, 0, NULL) == 1 ||
+                               X509_check_ip_asc(leaf, match_host, 0) == 1;
+    }
+}
+
+void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
+        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
+{
+    double t0 = td_now_ms();
+    int err = 0, ssl_err = 0;
+    td_tls_conn_t *c = NULL;
+
+    memset(obs, 0, sizeof(*obs));
+    obs->step = TD_STEP_DONE;
+    obs->alert_received = -1;
+    obs->alert_sent = -1;
+    *conn_out = NULL;
+    if (sni != NULL) {
+        td_strlcpy(obs->sni, sni, sizeof(obs->sni));
+    }
+    if (obs_index < 0) {
+        obs_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    }
+    c = td_calloc(1, sizeof(*c));
+    if (c == NULL) {
+        td_strlcpy(obs->ossl_text, "out of memory", sizeof(obs->ossl_text));
+        goto out;
+    }
+    c->fd = -1;
+    ERR_clear_error();
+    c->ctx = SSL_CTX_new(TLS_client_method());
+    if (c->ctx == NULL) {
+        record_error(obs, SSL_ERROR_SSL);
+        goto out;
+    }
+    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_info_callback(c->ctx, info_cb);
+    SSL_CTX_set_client_cert_cb(c->ctx, client_cert_cb);
+    /* Only http/1.1: the session is used for an HTTP/1.1 request. */
+    static const unsigned char alpn[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+    (void)SSL_CTX_set_alpn_protos(c->ctx, alpn, sizeof(alpn));
+    if (mode == TD_TLS_LEGACY) {
+        /* OpenSSL 3 needs security level 0 for TLS 1.0/1.1 (SHA-1/MD5 handshake signatures). */
+        SSL_CTX_set_security_level(c->ctx, 0);
+        (void)SSL_CTX_set_min_proto_version(c->ctx, TLS1_VERSION);
+        (void)SSL_CTX_set_cipher_list(c->ctx, "ALL:@SECLEVEL=0");
+        SSL_CTX_set_options(c->ctx, SSL_OP_LEGACY_SERVER_CONNECT);
+    }
+    SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    td_tcp_result_t tr = td__connect(addr, port, deadline_ms, &c->fd, &err);
+    if (tr != TD_TCP_OK) {
+        obs->sys_errno = err;
+        obs->timed_out = tr == TD_TCP_TIMEOUT;
+        td_fmt(obs->ossl_text, sizeof(obs->ossl_text), "connect: %s", td_tcp_result_name(tr));
+        goto out;
+    }
+    c->ssl = SSL_new(c->ctx);
+    if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+        record_error(obs, SSL_ERROR_SSL);
+        goto out;
+    }
+    SSL_set_ex_data(c->ssl, obs_index, obs);
+    if (sni != NULL && sni[0] != '\0') {
+        (void)SSL_set_tlsext_host_name(c->ssl, sni);
+    }
+    for (;;) {
+        ERR_clear_error();
+        errno = 0;
+        int ret = SSL_connect(c->ssl);
+        if (ret == 1) {
+            break;
+        }
+        int w = wait_io(c->ssl, c->fd, ret, deadline_ms, &ssl_err);
+        if (w == -2) {
+            obs->timed_out = 1;
+            td_strlcpy(obs->ossl_text, "handshake deadline reached", sizeof(obs->ossl_text));
+            leaf_facts(c->ssl, match_host, obs);
+            goto out;
+        }
+        if (w < 0) {
+            record_error(obs, ssl_err);
+            leaf_facts(c->ssl, match_host, obs);
+            goto out;
+        }
+    }
+    obs->ok = 1;
+    td_strlcpy(obs->version, SSL_get_version(c->ssl), sizeof(obs->version));
+    td_strlcpy(obs->cipher, SSL_get_cipher_name(c->ssl), sizeof(obs->cipher));
+    {
+        int g = (int)SSL_get_negotiated_group(c->ssl);
+        const char *gn = g != 0 ? SSL_group_to_name(c->ssl, g) : NULL;
+        td_strlcpy(obs->group, gn != NULL ? gn : "", sizeof(obs->group));
+    }
+    {
+        const unsigned char *a = NULL;
+        unsigned int alen = 0;
+        SSL_get0_alpn_selected(c->ssl, &a, &alen);
+        if (a != NULL) {
+            td_escape(obs->alpn, sizeof(obs->alpn), a, alen);
+        }
+    }
+    leaf_facts(c->ssl, match_host, obs);
+    obs->ms = td_now_ms() - t0;
+    *conn_out = c;
+    return;
+out:
+    obs->ms = td_now_ms() - t0;
+    /* Keep the connection when the server sent certificates: cert.c still checks them. */
+    if (c != NULL && c->ssl != NULL && SSL_get_peer_cert_chain(c->ssl) != NULL) {
+        *conn_out = c;
+        return;
+    }
+    td__tls_conn_free(c);
+}
+
+STACK_OF(X509) * td__tls_conn_chain(td_tls_conn_t *conn)
+{
+    return conn != NULL && conn->ssl != NULL ? SSL_get_peer_cert_chain(conn->ssl) : NULL;
+}
+
+static bool head_complete(const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i + 3 < len; i++) {
+        if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+            return true;
+        }
+    }
+    return false;
+}
+
+void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, const char *path,
+        double deadline_ms, td_obs_http_t *obs)
+{
+    char req[1024];
+    size_t req_len = 0;
+    uint8_t buf[16384];
+    size_t got = 0;
+    int ssl_err = 0;
+    double t0 = td_now_ms(), sent_at = 0;
+
+    memset(obs, 0, sizeof(*obs));
+    obs->step = TD_STEP_DONE;
+    obs->alert = -1;
+    obs->ttfb_ms = -1;
+    td_obs_tls_t *tlsobs = obs_of(conn->ssl);
+    if (td_http_request_build(req, sizeof(req), host, port, 1, path, &req_len) < 0) {
+        obs->result = TD_HTTP_WRITE_FAILED;
+        goto out;
+    }
+    for (;;) {
+        ERR_clear_error();
+        int ret = SSL_write(conn->ssl, req, (int)req_len);
+        if (ret > 0) {
+            break;
+        }
+        int w = wait_io(conn->ssl, conn->fd, ret, deadline_ms, &ssl_err);
+        if (w < 0) {
+            obs->result = w == -2 ? TD_HTTP_TIMEOUT : TD_HTTP_WRITE_FAILED;
+            ERR_clear_error();
+            goto out;
+        }
+    }
+    sent_at = td_now_ms();
+    for (;;) {
+        if (got == sizeof(buf) || head_complete(buf, got)) {
+            break;
+        }
+        ERR_clear_error();
+        errno = 0;
+        int ret = SSL_read(conn->ssl, buf + got, (int)(sizeof(buf) - got));
+        if (ret > 0) {
+            if (got == 0) {
+                obs->ttfb_ms = td_now_ms() - sent_at;
+            }
+            got += (size_t)ret;
+            continue;
+        }
+        int w = wait_io(conn->ssl, conn->fd, ret, deadline_ms, &ssl_err);
+        if (w == 0) {
+            continue;
+        }
+        if (w == -2) {
+            obs->result = got == 0 ? TD_HTTP_TIMEOUT : TD_HTTP_NON_HTTP;
+            if (got == 0) {
+                break;
+            }
+            break;
+        }
+        /* Closed, reset or an alert. */
+        if (tlsobs != NULL && tlsobs->alert_received > 0) {
+            obs->alert = tlsobs->alert_received;
+        }
+        if (ssl_err == SSL_ERROR_SYSCALL && errno == ECONNRESET) {
+            obs->result = TD_HTTP_RESET;
+        } else if (obs->alert > 0 && got == 0) {
+            obs->result = TD_HTTP_TLS_ALERT;
+        }
+        ERR_clear_error();
+        break;
+    }
+    obs->received = got;
+    td_escape(obs->first, sizeof(obs->first), buf, got < 64 ? got : 64);
+    if (obs->result == TD_HTTP_OK || obs->result == TD_HTTP_NON_HTTP) {
+        if (got == 0) {
+            obs->result = TD_HTTP_EMPTY;
+        } else if (td_http_head_parse(buf, got, &obs->head) < 0 || !obs->head.valid) {
+            obs->result = TD_HTTP_NON_HTTP;
+        } else if (!obs->head.complete && obs->result != TD_HTTP_NON_HTTP) {
+            obs->result = TD_HTTP_OK; /* closed after a partial head: still a response */
+        } else {
+            obs->result = TD_HTTP_OK;
+        }
+    }
+out:
+    obs->ms = td_now_ms() - t0;
+}
+
+void td__tls_conn_free(td_tls_conn_t *conn)
+{
+    if (conn == NULL) {
+        return;
+    }
+    if (conn->ssl != NULL) {
+        SSL_free(conn->ssl);
+    }
+    if (conn->ctx != NULL) {
+        SSL_CTX_free(conn->ctx);
+    }
+    td__close(conn->fd);
+    td_free(conn);
+}
+

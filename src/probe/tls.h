@@ -1,0 +1,34 @@
+/* tls.h: a real handshake with OpenSSL and an HTTP/1.1 request over it. Verification is off
+ * during the handshake so that the chain is always seen; cert.c checks it afterwards. */
+#ifndef TD_TLS_PROBE_H
+#define TD_TLS_PROBE_H
+
+#include "../kb/kb.h"
+#include "observe.h"
+
+#include <openssl/ssl.h>
+
+typedef struct td_tls_conn td_tls_conn_t;
+
+typedef enum td_tls_mode {
+    TD_TLS_MODERN = 0, /* OpenSSL defaults: TLS 1.2+, default security level */
+    TD_TLS_LEGACY,     /* TLS 1.0+ at security level 0, all ciphers */
+} td_tls_mode_t;
+
+/* Handshakes with addr:port. sni may be NULL (none sent). match_host is the name the leaf is
+ * compared with for leaf_matches_host. On return *conn (may be NULL) holds the connection,
+ * owned by the caller, freed with td__tls_conn_free(). Always fills obs. */
+void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
+        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn);
+
+/* The certificates the server sent, leaf first; borrowed from conn. */
+STACK_OF(X509) * td__tls_conn_chain(td_tls_conn_t *conn);
+
+/* Sends GET path with Host and reads the response head before the deadline. */
+void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, const char *path,
+        double deadline_ms, td_obs_http_t *obs);
+
+void td__tls_conn_free(td_tls_conn_t *conn);
+
+
+#endif

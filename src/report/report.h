@@ -1,0 +1,21 @@
+/* report.h: shared helpers of the renderers. Rendering only: never judges, never probes. */
+#ifndef TD_REPORT_H
+#define TD_REPORT_H
+
+#include "../diagnose/diagnose.h"
+
+typedef enum td_layer_status {
+    TD_LS_OK = 0,
+    TD_LS_WARN,
+    TD_LS_FAIL,
+    TD_LS_NOT_RUN,
+    TD_LS_SKIPPED,
+} td_layer_status_t;
+
+const char *td__layer_status_name(td_layer_status_t s);
+
+/* One-line summary of what a layer observed, its time in ms (-1 unknown) and its status. */
+td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char *buf, size_t cap,
+        double *ms);
+
+#endif

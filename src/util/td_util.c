@@ -1,0 +1,152 @@
+/* td_util.c: clocks, bounded formatting, escaping and error helpers.
+ * Nothing here may allocate or do network I/O. */
+#define _POSIX_C_SOURCE 200809L
+#include "td_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+double td_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static size_t vfmt_at(char *dst, size_t cap, size_t at, const char *fmt, va_list ap)
+{
+    if (cap == 0 || at >= cap) {
+        return 0;
+    }
+    int n = vsnprintf(dst + at, cap - at, fmt, ap);
+    if (n < 0) {
+        dst[at] = '\0';
+        return 0;
+    }
+    if ((size_t)n >= cap - at) {
+        return cap - at - 1;
+    }
+    return (size_t)n;
+}
+
+size_t td_fmt(char *dst, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t n = vfmt_at(dst, cap, 0, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+size_t td_fmt_append(char *dst, size_t cap, const char *fmt, ...)
+{
+    size_t at = strnlen(dst, cap);
+    va_list ap;
+    va_start(ap, fmt);
+    size_t n = vfmt_at(dst, cap, at, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+void td_strlcpy(char *dst, const char *src, size_t cap)
+{
+    if (cap == 0) {
+        return;
+    }
+    size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
+    if (n > 0) {
+        memcpy(dst, src, n);
+    }
+    dst[n] = '\0';
+}
+
+void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (cap == 0) {
+        return;
+    }
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = src[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            if (o + 1 >= cap) {
+                break;
+            }
+            dst[o++] = (char)c;
+        } else {
+            if (o + 4 >= cap) {
+                break;
+            }
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        }
+    }
+    dst[o] = '\0';
+}
+
+int td_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    unsigned long v = 0;
+    if (s == NULL || *s == '\0') {
+        return TD_E_DECODE;
+    }
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9') {
+            return TD_E_DECODE;
+        }
+        unsigned long d = (unsigned long)(*s - '0');
+        if (v > (max - d) / 10) {
+            return TD_E_DECODE;
+        }
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+void td_errinfo_set(td_errinfo_t *e, int code, const char *fmt, ...)
+{
+    if (e == NULL) {
+        return;
+    }
+    e->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vfmt_at(e->message, sizeof(e->message), 0, fmt, ap);
+    va_end(ap);
+}
+
+const char *td_strerror(int code)
+{
+    switch (code) {
+    case TD_OK:
+        return "success";
+#define TD__ERR_MSG(name, val, msg)                                                                \
+    case (val):                                                                                    \
+        return (msg);
+        TD_ERR_MAP(TD__ERR_MSG)
+#undef TD__ERR_MSG
+    default:
+        return "unknown error";
+    }
+}
+
+const char *td_err_name(int code)
+{
+    switch (code) {
+    case TD_OK:
+        return "TD_OK";
+#define TD__ERR_NAME(name, val, msg)                                                               \
+    case (val):                                                                                    \
+        return "TD_E_" #name;
+        TD_ERR_MAP(TD__ERR_NAME)
+#undef TD__ERR_NAME
+    default:
+        return "TD_E_UNKNOWN";
+    }
+}

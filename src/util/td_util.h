@@ -1,0 +1,80 @@
+/* td_util.h: internal helpers shared by every layer: allocation, guard macros, clocks,
+ * bounded string formatting. Nothing here touches the network or judges anything. */
+#ifndef TD_UTIL_H
+#define TD_UTIL_H
+
+#include "tlsdoctor.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef TD_TESTING
+#    define TD_TESTABLE
+#else
+#    define TD_TESTABLE static
+#endif
+
+/* Number of elements of a true array; fails to compile for a pointer (picotls's ELEMENTSOF). */
+#define TD_ARRAY_LEN(a)                                                                            \
+    (sizeof(a) / sizeof((a)[0]) +                                                                  \
+            0 * sizeof(char[1 - 2 * __builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0]))]))
+
+#define TD_TRY(expr)                                                                               \
+    do {                                                                                           \
+        int td__rc = (expr);                                                                       \
+        if (td__rc < 0) {                                                                          \
+            return td__rc;                                                                         \
+        }                                                                                          \
+    } while (0)
+
+#define TD_TRY_OUT(expr)                                                                           \
+    do {                                                                                           \
+        rc = (expr);                                                                               \
+        if (rc < 0) {                                                                              \
+            goto out;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+#define TD_ENSURE(cond, code)                                                                      \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            return (code);                                                                         \
+        }                                                                                          \
+    } while (0)
+
+#if defined(__GNUC__)
+#    define TD_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#    define TD_PRINTF(a, b)
+#endif
+
+/* All allocation goes through these so tests can swap or fail them. */
+void *td_malloc(size_t n);
+void *td_calloc(size_t n, size_t size);
+void td_free(void *p);
+typedef void *(*td_malloc_fn)(size_t);
+/* Test hook: replaces the allocator (NULL restores malloc). */
+void td__set_allocator(td_malloc_fn fn);
+
+/* Monotonic milliseconds, for timings and deadlines. */
+double td_now_ms(void);
+
+/* snprintf that always terminates and never fails: truncates instead. Returns bytes written. */
+size_t td_fmt(char *dst, size_t cap, const char *fmt, ...) TD_PRINTF(3, 4);
+/* Appends to a NUL-terminated buffer, truncating. */
+size_t td_fmt_append(char *dst, size_t cap, const char *fmt, ...) TD_PRINTF(3, 4);
+/* Copies a string, truncating, always terminated. */
+void td_strlcpy(char *dst, const char *src, size_t cap);
+
+/* Escapes untrusted bytes for a terminal or a log: printable ASCII is kept, the rest becomes
+ * \xNN. Always terminated. */
+void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len);
+
+/* Parses a decimal unsigned integer of at most max; returns 0 or TD_E_DECODE. */
+int td_parse_uint(const char *s, unsigned long max, unsigned long *out) TD_MUST_USE;
+
+void td_errinfo_set(td_errinfo_t *e, int code, const char *fmt, ...) TD_PRINTF(3, 4);
+
+#endif

@@ -1,0 +1,155 @@
+/* sniff.c: first-bytes classifier. A table of greetings (open set) rather than a switch.
+ * Must never read past len and never decide what is wrong: that is diagnose/'s job. */
+#include "sniff.h"
+
+#include <string.h>
+
+struct banner {
+    const char *prefix;
+    const char *proto;
+};
+
+/* Greetings servers send unprompted or in answer to garbage, by protocol specification:
+ * SSH RFC 4253 §4.2, SMTP RFC 5321 §4.2, FTP RFC 959, POP3 RFC 1939, IMAP RFC 9051,
+ * RFB (VNC) RFC 6143, Redis RESP error replies, SIP RFC 3261, RTSP RFC 2326. */
+static const struct banner banners[] = {
+    { "SSH-", "ssh" },
+    { "+OK", "pop3" },
+    { "* OK", "imap" },
+    { "* PREAUTH", "imap" },
+    { "RFB ", "vnc" },
+    { "-ERR", "redis" },
+    { "-NOAUTH", "redis" },
+    { "SIP/2.0 ", "sip" },
+    { "RTSP/1.0 ", "rtsp" },
+    { "AMQP", "amqp" },
+};
+
+static bool has_prefix(const uint8_t *buf, size_t len, const char *lit)
+{
+    td_text_t t;
+    td_text_init(&t, (const char *)buf, len);
+    return td_text_lit(&t, lit, false);
+}
+
+static bool contains(const uint8_t *buf, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0 || n > len) {
+        return false;
+    }
+    for (size_t i = 0; i + n <= len; i++) {
+        if (memcmp(buf + i, needle, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool smtp_or_ftp(const uint8_t *buf, size_t len, td_sniff_t *out)
+{
+    /* "220 " / "220-" greeting: SMTP and FTP share it; the text tells them apart. */
+    if (len < 4 || !(buf[0] == '2' || buf[0] == '4' || buf[0] == '5') || buf[1] < '0' ||
+            buf[1] > '9' || buf[2] < '0' || buf[2] > '9' || (buf[3] != ' ' && buf[3] != '-')) {
+        return false;
+    }
+    size_t scan = len < 512 ? len : 512;
+    if (contains(buf, scan, "SMTP") || contains(buf, scan, "smtp") ||
+            contains(buf, scan, "Postfix") || contains(buf, scan, "Exim")) {
+        out->proto = "smtp";
+    } else if (contains(buf, scan, "FTP") || contains(buf, scan, "ftp")) {
+        out->proto = "ftp";
+    } else {
+        out->proto = "smtp-or-ftp";
+    }
+    return true;
+}
+
+void td_sniff_classify(const uint8_t *buf, size_t len, td_sniff_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->tls_alert = -1;
+    out->proto = "none";
+    td_escape(out->printable, sizeof(out->printable), buf, len < 64 ? len : 64);
+    if (len == 0) {
+        out->cls = TD_SNIFF_EMPTY;
+        return;
+    }
+    /* RFC 8446 §5.1: content types 20..23, record version major 3. */
+    if (buf[0] >= 20 && buf[0] <= 23 && (len < 2 || buf[1] == 0x03)) {
+        out->cls = TD_SNIFF_TLS;
+        out->proto = "tls";
+        if (buf[0] == 21 && len >= 7) {
+            out->tls_alert = buf[6];
+        }
+        return;
+    }
+    /* SSLv2 (RFC 6101 appendix E): 2-byte length with the high bit, then SERVER-HELLO (4) or
+     * ERROR (0). */
+    if ((buf[0] & 0x80) != 0 && len >= 3 && (buf[2] == 0x04 || buf[2] == 0x00)) {
+        out->cls = TD_SNIFF_SSLV2;
+        out->proto = "sslv2";
+        return;
+    }
+    if (has_prefix(buf, len, "HTTP/")) {
+        td_text_t t;
+        unsigned long major = 0, minor = 0, status = 0;
+        td_text_init(&t, (const char *)buf, len);
+        out->cls = TD_SNIFF_HTTP;
+        out->proto = "http";
+        if (td_text_lit(&t, "HTTP/", false) && td_text_uint(&t, 1, &major) == 0 &&
+                td_text_lit(&t, ".", false) && td_text_uint(&t, 1, &minor) == 0 &&
+                td_text_lit(&t, " ", false) && td_text_uint(&t, 3, &status) == 0) {
+            out->http_status = (int)status;
+        }
+        out->plain_http_page = contains(buf, len, "plain HTTP request was sent to HTTPS port");
+        return;
+    }
+    for (size_t i = 0; i < TD_ARRAY_LEN(banners); i++) {
+        if (has_prefix(buf, len, banners[i].prefix)) {
+            out->cls = TD_SNIFF_BANNER;
+            out->proto = banners[i].proto;
+            return;
+        }
+    }
+    if (smtp_or_ftp(buf, len, out)) {
+        out->cls = TD_SNIFF_BANNER;
+        return;
+    }
+    {
+        td_text_t t;
+        td_text_init(&t, (const char *)buf, len);
+        td_text_skip_ws(&t);
+        if (td_text_lit(&t, "<!DOCTYPE", true) || td_text_lit(&t, "<html", true)) {
+            out->cls = TD_SNIFF_HTML;
+            out->proto = "http";
+            out->plain_http_page =
+                    contains(buf, len, "plain HTTP request was sent to HTTPS port");
+            return;
+        }
+    }
+    out->cls = TD_SNIFF_UNKNOWN;
+    out->proto = "unknown";
+}
+
+const char *td_sniff_class_name(td_sniff_class_t c)
+{
+    switch (c) {
+    case TD_SNIFF_EMPTY:
+        return "empty";
+    case TD_SNIFF_TLS:
+        return "tls";
+    case TD_SNIFF_SSLV2:
+        return "sslv2";
+    case TD_SNIFF_HTTP:
+        return "http";
+    case TD_SNIFF_HTML:
+        return "html";
+    case TD_SNIFF_BANNER:
+        return "banner";
+    case TD_SNIFF_UNKNOWN:
+        return "unknown";
+    default:
+        return "?";
+    }
+}

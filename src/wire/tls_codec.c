@@ -1,0 +1,530 @@
+/* tls_codec.c: ClientHello writer and server-first-flight reader.
+ * Structures are quoted from RFC 8446 / RFC 5246 before the code that reads them; every length
+ * is checked by td_reader. Must never trust a length from the wire. */
+#include "tls_codec.h"
+
+#include <string.h>
+
+/* RFC 8446 §4.1.3: the HelloRetryRequest random is SHA-256("HelloRetryRequest"). */
+static const uint8_t hrr_random[32] = { 0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE,
+    0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
+    0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C };
+
+/* Valid public keys for P-256 / P-384 key shares: the curves' base points (SEC 2 §2.4.2/2.5.1),
+ * uncompressed. The server's shared secret is then its own public key: useless for keys but a
+ * valid point, which is all that is needed to see the server's choice. */
+static const uint8_t p256_g[65] = { 0x04, 0x6B, 0x17, 0xD1, 0xF2, 0xE1, 0x2C, 0x42, 0x47, 0xF8,
+    0xBC, 0xE6, 0xE5, 0x63, 0xA4, 0x40, 0xF2, 0x77, 0x03, 0x7D, 0x81, 0x2D, 0xEB, 0x33, 0xA0,
+    0xF4, 0xA1, 0x39, 0x45, 0xD8, 0x98, 0xC2, 0x96, 0x4F, 0xE3, 0x42, 0xE2, 0xFE, 0x1A, 0x7F,
+    0x9B, 0x8E, 0xE7, 0xEB, 0x4A, 0x7C, 0x0F, 0x9E, 0x16, 0x2B, 0xCE, 0x33, 0x57, 0x6B, 0x31,
+    0x5E, 0xCE, 0xCB, 0xB6, 0x40, 0x68, 0x37, 0xBF, 0x51, 0xF5 };
+static const uint8_t p384_g[97] = { 0x04, 0xAA, 0x87, 0xCA, 0x22, 0xBE, 0x8B, 0x05, 0x37, 0x8E,
+    0xB1, 0xC7, 0x1E, 0xF3, 0x20, 0xAD, 0x74, 0x6E, 0x1D, 0x3B, 0x62, 0x8B, 0xA7, 0x9B, 0x98,
+    0x59, 0xF7, 0x41, 0xE0, 0x82, 0x54, 0x2A, 0x38, 0x55, 0x02, 0xF2, 0x5D, 0xBF, 0x55, 0x29,
+    0x6C, 0x3A, 0x54, 0x5E, 0x38, 0x72, 0x76, 0x0A, 0xB7, 0x36, 0x17, 0xDE, 0x4A, 0x96, 0x26,
+    0x2C, 0x6F, 0x5D, 0x9E, 0x98, 0xBF, 0x92, 0x92, 0xDC, 0x29, 0xF8, 0xF4, 0x1D, 0xBD, 0x28,
+    0x9A, 0x14, 0x7C, 0xE9, 0xDA, 0x31, 0x13, 0xB5, 0xF0, 0xB8, 0xC0, 0x0A, 0x60, 0xB1, 0xCE,
+    0x1D, 0x7E, 0x81, 0x9D, 0x7A, 0x43, 0x1D, 0x7C, 0x90, 0xEA, 0x0E, 0x5F };
+
+static int write_key_share(td_writer_t *w, const td_hello_params_t *p)
+{
+    size_t rnd_at = 0;
+    TD_TRY(td_writer_u16(w, TD_EXT_KEY_SHARE));
+    TD_TRY(td_writer_open(w, 2));
+    TD_TRY(td_writer_open(w, 2)); /* client_shares<0..2^16-1> */
+    for (size_t i = 0; i < p->n_share_groups; i++) {
+        uint16_t g = p->share_groups[i];
+        TD_TRY(td_writer_u16(w, g));
+        TD_TRY(td_writer_open(w, 2));
+        if (g == TD_GROUP_X25519) {
+            TD_ENSURE(p->share_random != NULL && p->share_random_len >= rnd_at + 32, TD_E_USAGE);
+            TD_TRY(td_writer_bytes(w, p->share_random + rnd_at, 32));
+            rnd_at += 32;
+        } else if (g == TD_GROUP_SECP256R1) {
+            TD_TRY(td_writer_bytes(w, p256_g, sizeof(p256_g)));
+        } else if (g == TD_GROUP_SECP384R1) {
+            TD_TRY(td_writer_bytes(w, p384_g, sizeof(p384_g)));
+        } else {
+            return TD_E_USAGE;
+        }
+        TD_TRY(td_writer_close(w));
+    }
+    TD_TRY(td_writer_close(w));
+    return td_writer_close(w);
+}
+
+static int write_u16_list_ext(td_writer_t *w, uint16_t type, int inner_width, const uint16_t *v,
+        size_t n)
+{
+    TD_TRY(td_writer_u16(w, type));
+    TD_TRY(td_writer_open(w, 2));
+    TD_TRY(td_writer_open(w, inner_width));
+    for (size_t i = 0; i < n; i++) {
+        TD_TRY(td_writer_u16(w, v[i]));
+    }
+    TD_TRY(td_writer_close(w));
+    return td_writer_close(w);
+}
+
+/*
+ * RFC 8446 §4.1.2:
+ *   struct {
+ *       ProtocolVersion legacy_version = 0x0303;
+ *       Random random;
+ *       opaque legacy_session_id<0..32>;
+ *       CipherSuite cipher_suites<2..2^16-2>;
+ *       opaque legacy_compression_methods<1..2^8-1>;
+ *       Extension extensions<8..2^16-1>;
+ *   } ClientHello;
+ */
+int td_client_hello_build(const td_hello_params_t *p, uint8_t *buf, size_t cap, size_t *out_len)
+{
+    td_writer_t w;
+    TD_ENSURE(p->random != NULL && p->n_ciphers > 0 && p->n_ciphers < 32768, TD_E_USAGE);
+    TD_ENSURE(p->session_id_len <= 32, TD_E_USAGE);
+    td_writer_init(&w, buf, cap);
+
+    TD_TRY(td_writer_u8(&w, TD_CT_HANDSHAKE));
+    TD_TRY(td_writer_u16(&w, p->record_version != 0 ? p->record_version : TD_V_TLS10));
+    TD_TRY(td_writer_open(&w, 2)); /* record */
+    size_t hs_start = w.len;
+    TD_TRY(td_writer_u8(&w, TD_HS_CLIENT_HELLO));
+    TD_TRY(td_writer_open(&w, 3)); /* handshake body */
+    TD_TRY(td_writer_u16(&w, p->legacy_version != 0 ? p->legacy_version : TD_V_TLS12));
+    TD_TRY(td_writer_bytes(&w, p->random, 32));
+    TD_TRY(td_writer_open(&w, 1));
+    TD_TRY(td_writer_bytes(&w, p->session_id, p->session_id_len));
+    TD_TRY(td_writer_close(&w));
+    TD_TRY(td_writer_open(&w, 2));
+    for (size_t i = 0; i < p->n_ciphers; i++) {
+        TD_TRY(td_writer_u16(&w, p->ciphers[i]));
+    }
+    TD_TRY(td_writer_close(&w));
+    TD_TRY(td_writer_u8(&w, 1)); /* one compression method: null */
+    TD_TRY(td_writer_u8(&w, 0));
+
+    TD_TRY(td_writer_open(&w, 2)); /* extensions */
+    if (p->sni != NULL && p->sni[0] != '\0') {
+        /* RFC 6066 §3: ServerNameList with one host_name entry. */
+        size_t n = strlen(p->sni);
+        TD_ENSURE(n <= 255, TD_E_USAGE);
+        TD_TRY(td_writer_u16(&w, TD_EXT_SERVER_NAME));
+        TD_TRY(td_writer_open(&w, 2));
+        TD_TRY(td_writer_open(&w, 2));
+        TD_TRY(td_writer_u8(&w, 0));
+        TD_TRY(td_writer_open(&w, 2));
+        TD_TRY(td_writer_bytes(&w, p->sni, n));
+        TD_TRY(td_writer_close(&w));
+        TD_TRY(td_writer_close(&w));
+        TD_TRY(td_writer_close(&w));
+    }
+    if (p->ec_point_formats) {
+        /* RFC 8422 §5.1.2: ec_point_formats with "uncompressed". */
+        static const uint8_t epf[] = { 0x00, 0x0b, 0x00, 0x02, 0x01, 0x00 };
+        TD_TRY(td_writer_bytes(&w, epf, sizeof(epf)));
+    }
+    if (p->n_groups > 0) {
+        TD_TRY(write_u16_list_ext(&w, TD_EXT_SUPPORTED_GROUPS, 2, p->groups, p->n_groups));
+    }
+    if (p->n_sigalgs > 0) {
+        TD_TRY(write_u16_list_ext(&w, TD_EXT_SIGNATURE_ALGORITHMS, 2, p->sigalgs, p->n_sigalgs));
+    }
+    if (p->n_alpn > 0) {
+        /* RFC 7301 §3.1: ProtocolNameList. */
+        TD_TRY(td_writer_u16(&w, TD_EXT_ALPN));
+        TD_TRY(td_writer_open(&w, 2));
+        TD_TRY(td_writer_open(&w, 2));
+        for (size_t i = 0; i < p->n_alpn; i++) {
+            size_t n = strlen(p->alpn[i]);
+            TD_ENSURE(n >= 1 && n <= 255, TD_E_USAGE);
+            TD_TRY(td_writer_open(&w, 1));
+            TD_TRY(td_writer_bytes(&w, p->alpn[i], n));
+            TD_TRY(td_writer_close(&w));
+        }
+        TD_TRY(td_writer_close(&w));
+        TD_TRY(td_writer_close(&w));
+    }
+    if (p->n_versions > 0) {
+        TD_TRY(write_u16_list_ext(&w, TD_EXT_SUPPORTED_VERSIONS, 1, p->versions, p->n_versions));
+    }
+    if (p->n_share_groups > 0) {
+        TD_TRY(write_key_share(&w, p));
+    }
+    if (p->renegotiation_info) {
+        /* RFC 5746 §3.2: empty renegotiated_connection. */
+        static const uint8_t ri[] = { 0xff, 0x01, 0x00, 0x01, 0x00 };
+        TD_TRY(td_writer_bytes(&w, ri, sizeof(ri)));
+    }
+    if (p->pad_to > 0) {
+        /* RFC 7685: padding extension; 4 bytes of header. */
+        size_t cur = w.len - hs_start + 4;
+        if (cur < p->pad_to) {
+            size_t pad = p->pad_to - cur;
+            TD_TRY(td_writer_u16(&w, TD_EXT_PADDING));
+            TD_TRY(td_writer_open(&w, 2));
+            for (size_t i = 0; i < pad; i++) {
+                TD_TRY(td_writer_u8(&w, 0));
+            }
+            TD_TRY(td_writer_close(&w));
+        }
+    }
+    TD_TRY(td_writer_close(&w)); /* extensions */
+    TD_TRY(td_writer_close(&w)); /* handshake */
+    TD_TRY(td_writer_close(&w)); /* record: RFC 8446 §5.1 limits it to 2^14 */
+    TD_ENSURE(w.len - 5 <= 16384, TD_E_LIMIT);
+    *out_len = w.len;
+    return 0;
+}
+
+/* A broad offer: TLS 1.3 suites, ECDHE AEAD/CBC, RSA kx, 3DES, so that old and new servers
+ * both answer with a ServerHello. Order modelled on common OpenSSL client defaults. */
+static const uint16_t default_ciphers[] = { 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c,
+    0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035,
+    0x009e, 0x009f, 0x0033, 0x0039, 0x000a, 0x00ff };
+static const uint16_t default_groups[] = { TD_GROUP_X25519, TD_GROUP_SECP256R1,
+    TD_GROUP_SECP384R1, 25 };
+static const uint16_t default_shares[] = { TD_GROUP_X25519 };
+static const uint16_t default_sigalgs[] = { 0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501,
+    0x0806, 0x0601, 0x0807, 0x0201, 0x0203 };
+static const uint16_t versions_13[] = { TD_V_TLS13, TD_V_TLS12, TD_V_TLS11, TD_V_TLS10 };
+
+void td_hello_params_default(td_hello_params_t *p, const char *sni, uint16_t max_version,
+        const uint8_t *random32, const uint8_t *share32)
+{
+    memset(p, 0, sizeof(*p));
+    p->record_version = TD_V_TLS10;
+    p->legacy_version = max_version >= TD_V_TLS12 ? TD_V_TLS12 : max_version;
+    p->random = random32;
+    p->session_id = random32; /* middlebox compatibility mode, RFC 8446 §D.4 */
+    p->session_id_len = 32;
+    p->ciphers = default_ciphers;
+    p->n_ciphers = TD_ARRAY_LEN(default_ciphers);
+    p->groups = default_groups;
+    p->n_groups = TD_ARRAY_LEN(default_groups);
+    p->sigalgs = default_sigalgs;
+    p->n_sigalgs = TD_ARRAY_LEN(default_sigalgs);
+    p->sni = sni;
+    p->ec_point_formats = 1;
+    p->renegotiation_info = 1;
+    if (max_version >= TD_V_TLS13) {
+        p->versions = versions_13;
+        p->n_versions = TD_ARRAY_LEN(versions_13);
+        p->share_groups = default_shares;
+        p->n_share_groups = TD_ARRAY_LEN(default_shares);
+        p->share_random = share32;
+        p->share_random_len = 32;
+    } else if (max_version == TD_V_TLS12) {
+        /* Without supported_versions a TLS 1.3 server must negotiate <= 1.2 (RFC 8446 §4.2.1). */
+        p->n_versions = 0;
+    }
+}
+
+static void flight_error(td_server_flight_t *f, const td_reader_t *r, const char *field)
+{
+    if (!f->decode_error) {
+        f->decode_error = 1;
+        f->error_offset = td_reader_pos(r);
+        f->error_field = field;
+    }
+}
+
+/*
+ * RFC 8446 §4.1.3:
+ *   struct {
+ *       ProtocolVersion legacy_version = 0x0303;
+ *       Random random;
+ *       opaque legacy_session_id_echo<0..32>;
+ *       CipherSuite cipher_suite;
+ *       uint8 legacy_compression_method = 0;
+ *       Extension extensions<6..2^16-1>;   (optional before TLS 1.3, RFC 5246 §7.4.1.3)
+ *   } ServerHello;
+ */
+static void parse_server_hello(td_reader_t *r, td_server_flight_t *f)
+{
+    td_bytes_t random;
+    td_reader_t sid, exts;
+    uint8_t comp = 0;
+    if (td_reader_u16(r, &f->legacy_version) < 0 || td_reader_bytes(r, 32, &random) < 0) {
+        flight_error(f, r, "ServerHello.random");
+        return;
+    }
+    if (td_reader_vec(r, 1, 0, 32, &sid) < 0) {
+        flight_error(f, r, "ServerHello.session_id");
+        return;
+    }
+    if (td_reader_u16(r, &f->cipher) < 0 || td_reader_u8(r, &comp) < 0) {
+        flight_error(f, r, "ServerHello.cipher_suite");
+        return;
+    }
+    f->has_server_hello = 1;
+    f->version = f->legacy_version;
+    f->is_hrr = memcmp(random.p, hrr_random, 32) == 0;
+    /* RFC 8446 §4.1.3 downgrade protection sentinel in the last 8 bytes. */
+    static const uint8_t dg[7] = { 'D', 'O', 'W', 'N', 'G', 'R', 'D' };
+    if (memcmp(random.p + 24, dg, 7) == 0 && (random.p[31] == 1 || random.p[31] == 0)) {
+        f->downgrade_sentinel = random.p[31] == 1 ? 1 : 2;
+    }
+    if (td_reader_left(r) == 0) {
+        return; /* no extensions: allowed before TLS 1.3 */
+    }
+    if (td_reader_vec(r, 2, 0, 0xffff, &exts) < 0) {
+        flight_error(f, r, "ServerHello.extensions");
+        return;
+    }
+    uint32_t seen[2] = { 0, 0 }; /* duplicate check for types < 64 */
+    while (td_reader_left(&exts) > 0) {
+        uint16_t type = 0;
+        td_reader_t body;
+        if (td_reader_u16(&exts, &type) < 0 || td_reader_vec(&exts, 2, 0, 0xffff, &body) < 0) {
+            flight_error(f, &exts, "ServerHello.extension");
+            return;
+        }
+        if (type < 64) {
+            uint32_t bit = 1u << (type % 32);
+            if (seen[type / 32] & bit) {
+                flight_error(f, &exts, "ServerHello.duplicate_extension");
+                return;
+            }
+            seen[type / 32] |= bit;
+        }
+        if (type == TD_EXT_SUPPORTED_VERSIONS) {
+            uint16_t v = 0;
+            if (td_reader_u16(&body, &v) < 0 || td_reader_done(&body) < 0) {
+                flight_error(f, &body, "supported_versions");
+                return;
+            }
+            f->version = v;
+        } else if (type == TD_EXT_KEY_SHARE) {
+            /* ServerHello: KeyShareEntry; HRR: NamedGroup only (RFC 8446 §4.2.8). */
+            if (td_reader_u16(&body, &f->group) < 0) {
+                flight_error(f, &body, "key_share");
+                return;
+            }
+        } else if (type == TD_EXT_ALPN) {
+            td_reader_t list, name;
+            if (td_reader_vec(&body, 2, 2, 0xffff, &list) < 0 ||
+                    td_reader_vec(&list, 1, 1, 255, &name) < 0) {
+                flight_error(f, &body, "alpn");
+                return;
+            }
+            td_escape(f->alpn, sizeof(f->alpn), name.base, name.len);
+        }
+    }
+}
+
+/* RFC 5246 §7.4.2: Certificate { ASN.1Cert certificate_list<0..2^24-1>; } */
+static void parse_certificate(td_reader_t *r, td_server_flight_t *f)
+{
+    td_reader_t list, one;
+    f->has_certificate = 1;
+    f->cert_bytes = (uint32_t)td_reader_left(r);
+    if (td_reader_vec(r, 3, 0, 0xffffff, &list) < 0) {
+        flight_error(f, r, "Certificate.certificate_list");
+        return;
+    }
+    while (td_reader_left(&list) > 0) {
+        if (td_reader_vec(&list, 3, 1, 0xffffff, &one) < 0) {
+            flight_error(f, &list, "Certificate.cert");
+            return;
+        }
+        f->cert_count++;
+    }
+}
+
+static void parse_handshake_messages(td_reader_t *hs, td_server_flight_t *f)
+{
+    while (td_reader_left(hs) > 0) {
+        uint8_t type = 0;
+        td_reader_t body;
+        size_t save = hs->off;
+        if (td_reader_u8(hs, &type) < 0 || td_reader_vec(hs, 3, 0, 0xffffff, &body) < 0) {
+            hs->off = save;
+            f->need_more = 1;
+            return;
+        }
+        switch (type) {
+        case TD_HS_SERVER_HELLO:
+            parse_server_hello(&body, f);
+            break;
+        case TD_HS_CERTIFICATE:
+            if (f->version != TD_V_TLS13) {
+                parse_certificate(&body, f);
+            }
+            break;
+        case TD_HS_SERVER_KEY_EXCHANGE:
+            f->has_ske = 1;
+            break;
+        case TD_HS_CERTIFICATE_REQUEST:
+            f->has_cert_request = 1;
+            break;
+        case TD_HS_SERVER_HELLO_DONE:
+            f->has_done = 1;
+            break;
+        default:
+            break;
+        }
+        if (f->decode_error) {
+            return;
+        }
+    }
+}
+
+/*
+ * RFC 8446 §5.1:
+ *   struct { ContentType type; ProtocolVersion legacy_record_version; uint16 length;
+ *            opaque fragment[TLSPlaintext.length]; } TLSPlaintext;
+ * length must not exceed 2^14 (+256 for ciphertext before TLS 1.3, RFC 5246 §6.2.3).
+ */
+void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, size_t scratch_cap,
+        td_server_flight_t *f)
+{
+    td_reader_t r;
+    size_t hs_len = 0;
+    memset(f, 0, sizeof(*f));
+    td_reader_init(&r, buf, len);
+    if (len == 0) {
+        return;
+    }
+    /* SSLv2 SERVER-HELLO: 2-byte header with the high bit set, then msg type 4. */
+    if ((buf[0] & 0x80) != 0 && len >= 3 && buf[2] == 0x04) {
+        f->sslv2 = 1;
+        return;
+    }
+    if (buf[0] < TD_CT_CHANGE_CIPHER_SPEC || buf[0] > TD_CT_APPLICATION_DATA ||
+            (len >= 2 && buf[1] != 0x03)) {
+        f->non_tls = 1;
+        return;
+    }
+    while (td_reader_left(&r) > 0) {
+        uint8_t type = 0;
+        uint16_t ver = 0;
+        td_reader_t frag;
+        size_t save = r.off;
+        if (td_reader_u8(&r, &type) < 0 || td_reader_u16(&r, &ver) < 0) {
+            r.off = save;
+            f->need_more = 1;
+            break;
+        }
+        if (type < TD_CT_CHANGE_CIPHER_SPEC || type > TD_CT_APPLICATION_DATA ||
+                (ver >> 8) != 0x03) {
+            flight_error(f, &r, "record.header");
+            break;
+        }
+        size_t before_len = r.off;
+        uint16_t rlen = 0;
+        if (td_reader_u16(&r, &rlen) < 0) {
+            r.off = save;
+            f->need_more = 1;
+            break;
+        }
+        if (rlen > 16384 + 256) {
+            r.off = before_len;
+            flight_error(f, &r, "record.length");
+            break;
+        }
+        r.off = before_len;
+        if (td_reader_vec(&r, 2, 0, 16384 + 256, &frag) < 0) {
+            r.off = save;
+            f->need_more = 1;
+            break;
+        }
+        if (f->records == 0) {
+            f->record_version = ver;
+        }
+        f->records++;
+        if (type == TD_CT_ALERT) {
+            uint8_t lvl = 0, desc = 0;
+            if (td_reader_u8(&frag, &lvl) < 0 || td_reader_u8(&frag, &desc) < 0) {
+                flight_error(f, &frag, "alert");
+                break;
+            }
+            if (!f->has_alert) {
+                f->has_alert = 1;
+                f->alert_level = lvl;
+                f->alert_desc = desc;
+            }
+        } else if (type == TD_CT_HANDSHAKE) {
+            if (td_reader_left(&frag) > scratch_cap - hs_len) {
+                flight_error(f, &frag, "handshake.too_large");
+                break;
+            }
+            memcpy(scratch + hs_len, frag.base, frag.len);
+            hs_len += frag.len;
+        } else if (type == TD_CT_APPLICATION_DATA) {
+            f->encrypted = 1;
+        }
+    }
+    if (hs_len > 0 && !f->decode_error) {
+        td_reader_t hs;
+        td_reader_init(&hs, scratch, hs_len);
+        parse_handshake_messages(&hs, f);
+    }
+}
+
+const char *td_version_name(uint16_t v)
+{
+    switch (v) {
+    case 0x0002:
+        return "SSLv2";
+    case TD_V_SSL3:
+        return "SSLv3";
+    case TD_V_TLS10:
+        return "TLSv1";
+    case TD_V_TLS11:
+        return "TLSv1.1";
+    case TD_V_TLS12:
+        return "TLSv1.2";
+    case TD_V_TLS13:
+        return "TLSv1.3";
+    default:
+        return "unknown";
+    }
+}
+
+struct code_name {
+    uint16_t code;
+    const char *name;
+};
+
+/* IANA TLS Cipher Suites registry names for the suites we offer. */
+static const struct code_name cipher_names[] = { { 0x1301, "TLS_AES_128_GCM_SHA256" },
+    { 0x1302, "TLS_AES_256_GCM_SHA384" }, { 0x1303, "TLS_CHACHA20_POLY1305_SHA256" },
+    { 0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
+    { 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
+    { 0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
+    { 0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
+    { 0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
+    { 0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+    { 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" },
+    { 0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" },
+    { 0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" },
+    { 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" }, { 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
+    { 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" }, { 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA" },
+    { 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA" }, { 0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" },
+    { 0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384" },
+    { 0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA" }, { 0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA" },
+    { 0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA" } };
+
+static const struct code_name group_names[] = { { TD_GROUP_SECP256R1, "secp256r1" },
+    { TD_GROUP_SECP384R1, "secp384r1" }, { 25, "secp521r1" }, { TD_GROUP_X25519, "x25519" },
+    { 30, "x448" }, { TD_GROUP_X25519MLKEM768, "X25519MLKEM768" } };
+
+static const char *lookup(const struct code_name *t, size_t n, uint16_t code)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].code == code) {
+            return t[i].name;
+        }
+    }
+    return "unknown";
+}
+
+const char *td_cipher_name(uint16_t c)
+{
+    return lookup(cipher_names, TD_ARRAY_LEN(cipher_names), c);
+}
+
+const char *td_group_name(uint16_t g)
+{
+    return lookup(group_names, TD_ARRAY_LEN(group_names), g);
+}
