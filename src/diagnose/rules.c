@@ -410,7 +410,8 @@ static bool tls_tls13_only(const td_obs_t *o, td_rule_out_t *out)
 
 static bool tls_sni_required(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (o->nosni.step != TD_STEP_DONE || o->nosni.ok) {
+    /* A timeout says nothing about SNI: only a refusal (alert, close, reset) counts. */
+    if (o->nosni.step != TD_STEP_DONE || o->nosni.ok || o->nosni.timed_out) {
         return false;
     }
     EV("with SNI \"%s\": handshake ok; without SNI: ", o->sni);
@@ -550,7 +551,11 @@ static bool cert_hostname(const td_obs_t *o, td_rule_out_t *out)
 
 static bool cert_verify_other(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!have_cert(o) || o->cert.verify_code == 0) {
+    /* Codes explained by the specific rules above are not repeated here. */
+    if (!have_cert(o) || o->cert.verify_code == 0 ||
+            o->cert.verify_code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+            o->cert.verify_code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+            untrusted_code(o->cert.verify_code)) {
         return false;
     }
     EV("OpenSSL verify code %d at depth %d: %s", o->cert.verify_code, o->cert.verify_depth,

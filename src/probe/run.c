@@ -175,10 +175,15 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
                 obs->http.head.status);
         progress(opt, "http", detail);
     }
+    /* Single-threaded servers serve one connection at a time: hang up first. */
+    td__tls_conn_free(conn);
+    td__tls_conn_free(legacy_conn);
+    conn = legacy_conn = NULL;
+
     /* The same server without SNI: SNI-required servers and default certificates. */
     if (sni != NULL && use != NULL && !out_of_time(obs, deadline)) {
         td__tls_handshake(addr, connect_port, NULL, opt->host,
-                use == conn ? TD_TLS_MODERN : TD_TLS_LEGACY, td__step_deadline(deadline, step),
+                obs->tls.ok ? TD_TLS_MODERN : TD_TLS_LEGACY, td__step_deadline(deadline, step),
                 &obs->nosni, &nosni_conn);
     }
 

@@ -1,0 +1,26 @@
+#!/bin/bash
+# tests/integration/expect_root.sh SCENARIO EXPECTED_ID: runs the real tlsdoctor binary with
+# --json against one real-server lab scenario and asserts the root-cause finding id
+# ("none" = healthy). Extra checks: the exit code matches the verdict.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+scen="$1"; expect="$2"; bin="${TLSDOCTOR:?set TLSDOCTOR to the binary}"; certs="${LAB_CERTS_DIR:?}"
+"$here/../lab/lab.sh" run "$scen" "$certs" -- bash -c '
+    set +e
+    out="$("$0" "$LAB_HOST" --connect-to "127.0.0.1:$LAB_PORT" --ca-file "$LAB_CERTS/root.pem" \
+          --json --timeout 20 --step-timeout 3)"
+    rc=$?
+    printf "%s\n" "$out" > "$LAB_RUNDIR/report.json"
+    python3 - "$1" "$rc" "$LAB_RUNDIR/report.json" <<PY
+import json, sys
+expect, rc, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+doc = json.load(open(path))
+root = doc["root_cause"]["id"] if doc["root_cause"] else "none"
+ok = root == expect and doc["schema_version"] == 1 and rc == doc["exit_code"]
+print("root cause: %s (expected %s), exit %d, verdict %s" % (root, expect, rc, doc["verdict"]))
+if not ok:
+    print(json.dumps(doc["findings"], indent=1)[:3000])
+    print(json.dumps(doc["layers"], indent=1))
+sys.exit(0 if ok else 1)
+PY
+' "$bin" "$expect"

@@ -1,0 +1,278 @@
+#!/bin/bash
+# tests/lab/lab.sh: the real-server lab. Generates a private PKI and starts real third-party
+# servers (nginx, HAProxy, openssl s_server, python3) on 127.0.0.1, each misconfigured on
+# purpose. Servers bind free ports only, are started and stopped by PID, and every wait is
+# bounded. Never touches any address but 127.0.0.1.
+#
+#   lab.sh certs DIR                     generate the PKI into DIR (idempotent)
+#   lab.sh run SCENARIO DIR -- CMD ...   start SCENARIO's server, run CMD with LAB_PORT and
+#                                        LAB_HOST set, stop the server; exits with CMD's status
+#   lab.sh list                          print the scenarios
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostname_mismatch
+untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
+reset_after_hello client_cert_required"
+
+die() { echo "lab.sh: $*" >&2; exit 3; }
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found: run scripts/install-deps.sh"; }
+
+gen_certs() {
+    local d="$1"
+    need openssl
+    mkdir -p "$d"
+    [ -f "$d/.done" ] && return 0
+    cd "$d"
+    rm -rf newcerts index.txt* serial* ./*.pem ./*.key ./*.csr
+    mkdir -p newcerts
+    : > index.txt
+    echo 1000 > serial
+    cat > ca.cnf <<CNF
+[ ca ]
+default_ca = lab
+[ lab ]
+dir = .
+database = ./index.txt
+new_certs_dir = ./newcerts
+serial = ./serial
+default_md = sha256
+policy = pol
+unique_subject = no
+email_in_dn = no
+[ pol ]
+commonName = supplied
+organizationName = optional
+[ v3_ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ v3_leaf ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = \${ENV::LAB_SAN}
+CNF
+    local ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+    # Roots (self-signed), then intermediates signed by them.
+    for r in root other_root; do
+        # shellcheck disable=SC2086
+        openssl req -x509 $ec -keyout $r.key -out $r.pem -days 3650 -subj "/O=tlsdoctor test lab/CN=$r" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    done
+    export LAB_SAN="DNS:unused"
+    for pair in "int:root" "other_int:other_root"; do
+        local n="${pair%%:*}" iss="${pair##*:}"
+        # shellcheck disable=SC2086
+        openssl req $ec -keyout $n.key -out $n.csr -subj "/O=tlsdoctor test lab/CN=$n" 2>/dev/null
+        openssl ca -batch -config ca.cnf -cert $iss.pem -keyfile $iss.key -in $n.csr -out $n.pem \
+            -days 1825 -extensions v3_ca -notext 2>/dev/null
+    done
+    # Leaves: NAME ISSUER SAN START END (dates in openssl ca's YYYYMMDDHHMMSSZ, or "" for -days)
+    leaf() {
+        local n="$1" iss="$2" san="$3" start="$4" end="$5"
+        export LAB_SAN="$san"
+        # shellcheck disable=SC2086
+        openssl req $ec -keyout $n.key -out $n.csr -subj "/CN=${san#DNS:}" 2>/dev/null
+        if [ -n "$start" ]; then
+            openssl ca -batch -config ca.cnf -cert $iss.pem -keyfile $iss.key -in $n.csr -out $n.pem \
+                -startdate "$start" -enddate "$end" -extensions v3_leaf -notext 2>/dev/null
+        else
+            openssl ca -batch -config ca.cnf -cert $iss.pem -keyfile $iss.key -in $n.csr -out $n.pem \
+                -days 90 -extensions v3_leaf -notext 2>/dev/null
+        fi
+        cat $n.pem int.pem > $n.full.pem
+    }
+    leaf good int "DNS:good.lab.test,DNS:*.lab.test" "" ""
+    leaf expired int "DNS:*.lab.test" 20200101000000Z 20210101000000Z
+    leaf future int "DNS:*.lab.test" 20990101000000Z 20991231000000Z
+    leaf wrongname int "DNS:www.example.net" "" ""
+    leaf default int "DNS:default.other.test" "" ""
+    leaf client int "DNS:client.lab.test" "" ""
+    leaf other int "DNS:*.lab.test" "" ""
+    export LAB_SAN="DNS:*.lab.test"
+    openssl ca -batch -config ca.cnf -cert other_int.pem -keyfile other_int.key -in other.csr \
+        -out other.pem -days 90 -extensions v3_leaf -notext 2>/dev/null
+    cat other.pem other_int.pem > other.full.pem
+    # shellcheck disable=SC2086
+    openssl req -x509 $ec -keyout self.key -out self.pem -days 90 -subj "/CN=self.lab.test" \
+        -addext "subjectAltName=DNS:*.lab.test" -addext "basicConstraints=CA:FALSE" 2>/dev/null
+    for n in good expired wrongname self; do
+        cat "$n.pem" "$n.key" > "$n.haproxy.pem"
+    done
+    cat self.pem self.key > self.haproxy.pem
+    touch .done
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_ready() { # PORT PID: a successful connect within 10 s, never a sleep alone
+    local port="$1" pid="$2" i
+    for i in $(seq 1 100); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            return 1
+        fi
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+nginx_conf() { # DIR PORT SERVERS
+    local d="$1" port="$2" servers="$3"
+    mkdir -p "$d/tmp"
+    cat > "$d/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log info;
+events { worker_connections 64; }
+http {
+    access_log $d/access.log;
+    client_body_temp_path $d/tmp;
+    proxy_temp_path $d/tmp;
+    fastcgi_temp_path $d/tmp;
+    uwsgi_temp_path $d/tmp;
+    scgi_temp_path $d/tmp;
+$servers
+}
+CONF
+}
+
+ngx_server() { # PORT NAME CERT KEY EXTRA
+    cat <<SRV
+    server {
+        listen 127.0.0.1:$1 ssl${6:-};
+        server_name $2;
+        ssl_certificate $3;
+        ssl_certificate_key $4;
+        $5
+        location / { return 200 "ok\n"; }
+    }
+SRV
+}
+
+haproxy_conf() { # DIR PORT PEM
+    cat > "$1/haproxy.cfg" <<CONF
+global
+    maxconn 64
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind 127.0.0.1:$2 ssl crt $3
+    http-request return status 200 content-type text/plain string "ok"
+CONF
+}
+
+start_server() { # SCENARIO CERTDIR RUNDIR PORT -> prints PID (or "none")
+    local s="$1" c="$2" d="$3" port="$4"
+    case "$s" in
+    healthy)
+        nginx_conf "$d" "$port" "$(ngx_server "$port" good.lab.test "$c/good.full.pem" "$c/good.key" "")"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    expired)
+        nginx_conf "$d" "$port" "$(ngx_server "$port" expired.lab.test "$c/expired.full.pem" "$c/expired.key" "")"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    missing_intermediate)
+        nginx_conf "$d" "$port" "$(ngx_server "$port" mi.lab.test "$c/good.pem" "$c/good.key" "")"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    tls13_only)
+        nginx_conf "$d" "$port" "$(ngx_server "$port" t13.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protocols TLSv1.3;")"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    sni_required)
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "ssl_reject_handshake on;" " default_server")
+$(ngx_server "$port" sni.lab.test "$c/good.full.pem" "$c/good.key" "")"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    default_cert)
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/default.full.pem" "$c/default.key" "" " default_server")
+$(ngx_server "$port" dc.lab.test "$c/good.full.pem" "$c/good.key" "")"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    self_signed)
+        haproxy_conf "$d" "$port" "$c/self.haproxy.pem"
+        haproxy -f "$d/haproxy.cfg" -db >"$d/server.log" 2>&1 & ;;
+    hostname_mismatch)
+        cat "$c/wrongname.pem" "$c/int.pem" "$c/wrongname.key" > "$d/crt.pem"
+        haproxy_conf "$d" "$port" "$d/crt.pem"
+        haproxy -f "$d/haproxy.cfg" -db >"$d/server.log" 2>&1 & ;;
+    not_yet_valid)
+        openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/future.pem" -key "$c/future.key" \
+            -cert_chain "$c/int.pem" >"$d/server.log" 2>&1 </dev/null & ;;
+    untrusted_root)
+        openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/other.pem" -key "$c/other.key" \
+            -cert_chain "$c/other_int.pem" >"$d/server.log" 2>&1 </dev/null & ;;
+    tls10_only)
+        openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/good.pem" -key "$c/good.key" \
+            -cert_chain "$c/int.pem" -tls1 -cipher 'DEFAULT:@SECLEVEL=0' >"$d/server.log" 2>&1 </dev/null & ;;
+    client_cert_required)
+        openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/good.pem" -key "$c/good.key" \
+            -cert_chain "$c/int.pem" -Verify 1 -CAfile "$c/root.pem" >"$d/server.log" 2>&1 </dev/null & ;;
+    plain_http)
+        (cd "$d" && exec python3 -m http.server --bind 127.0.0.1 "$port") >"$d/server.log" 2>&1 & ;;
+    silent|reset_after_hello)
+        python3 "$HERE/rawserver.py" "$s" "$port" >"$d/server.log" 2>&1 & ;;
+    closed_port)
+        echo none; return 0 ;;
+    *) die "unknown scenario '$s' (lab.sh list)" ;;
+    esac
+    echo $!
+}
+
+host_for() {
+    case "$1" in
+    healthy) echo good.lab.test ;;
+    sni_required) echo sni.lab.test ;;
+    default_cert) echo dc.lab.test ;;
+    *) echo "${1//_/-}.lab.test" ;;
+    esac
+}
+
+cmd="${1:-}"
+case "$cmd" in
+certs)
+    [ $# -eq 2 ] || die "usage: lab.sh certs DIR"
+    gen_certs "$2" ;;
+list)
+    echo $SCENARIOS | tr ' ' '\n' ;;
+run)
+    [ $# -ge 5 ] && [ "$4" = "--" ] || die "usage: lab.sh run SCENARIO CERTDIR -- CMD ..."
+    scen="$2"; certdir="$(cd "$3" && pwd)"; shift 4
+    for t in nginx haproxy openssl python3; do need $t; done
+    gen_certs "$certdir"
+    rundir="$(mktemp -d "${TMPDIR:-/tmp}/tdlab.XXXXXX")"
+    port="$(free_port)"
+    pid="$(start_server "$scen" "$certdir" "$rundir" "$port")"
+    cleanup() {
+        if [ "$pid" != none ]; then
+            kill "$pid" 2>/dev/null || true
+            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -9 "$pid" 2>/dev/null || true
+        fi
+        rm -rf "$rundir"
+    }
+    trap cleanup EXIT
+    if [ "$pid" != none ] && ! wait_ready "$port" "$pid"; then
+        echo "lab.sh: $scen server did not start on port $port:" >&2
+        cat "$rundir"/*.log >&2 || true
+        exit 3
+    fi
+    export LAB_PORT="$port" LAB_HOST="$(host_for "$scen")" LAB_CERTS="$certdir" LAB_RUNDIR="$rundir"
+    set +e
+    "$@"
+    rc=$?
+    set -e
+    exit $rc ;;
+*)
+    die "usage: lab.sh certs DIR | run SCENARIO CERTDIR -- CMD ... | list" ;;
+esac
