@@ -13,7 +13,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostname_mismatch
 untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
-reset_after_hello client_cert_required"
+reset_after_hello client_cert_required drip random"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -220,7 +220,7 @@ $(ngx_server "$port" dc.lab.test "$c/good.full.pem" "$c/good.key" "")"
             -cert_chain "$c/int.pem" -Verify 1 -CAfile "$c/root.pem" >"$d/server.log" 2>&1 </dev/null & ;;
     plain_http)
         (cd "$d" && exec python3 -m http.server --bind 127.0.0.1 "$port") >"$d/server.log" 2>&1 & ;;
-    silent|reset_after_hello)
+    silent|reset_after_hello|drip|random)
         python3 "$HERE/rawserver.py" "$s" "$port" >"$d/server.log" 2>&1 & ;;
     closed_port)
         echo none; return 0 ;;

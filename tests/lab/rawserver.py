@@ -3,6 +3,8 @@
 
   rawserver.py silent PORT              accept, read, never answer (closes after 60 s)
   rawserver.py reset_after_hello PORT   accept, read the ClientHello, reset (RST) the connection
+  rawserver.py drip PORT                answer with the start of a TLS record, one byte a second
+  rawserver.py random PORT              answer with 512 random bytes that are not TLS
 Bounded: exits by itself after 120 s.
 """
 import socket
@@ -32,6 +34,20 @@ def main():
                             break
                     except socket.timeout:
                         continue
+            elif mode == "drip":
+                conn.recv(4096)
+                # A handshake record header announcing 4000 bytes, then a byte a second.
+                for b in bytes([0x16, 0x03, 0x03, 0x0F, 0xA0]) + bytes(60):
+                    conn.sendall(bytes([b]))
+                    time.sleep(1.0)
+            elif mode == "random":
+                conn.recv(4096)
+                import random
+                rnd = random.Random(1234)
+                data = bytes(rnd.randrange(0x80, 0x100) if i == 0 else rnd.randrange(256)
+                             for i in range(512))
+                conn.sendall(data)
+                time.sleep(0.5)
             else:
                 try:
                     conn.recv(4096)

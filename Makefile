@@ -1,0 +1,43 @@
+# The two commands of the README. Both start from a bare Debian 12 machine:
+#   make demo   install what is missing, build (release), run the built-in lab
+#   make test   install what is missing, build with ASan+UBSan, run every test (CTest)
+# Other targets: build, debug, asan, release, tsan, clean, install, check-src.
+.PHONY: demo test deps build debug release asan tsan clean install check-src
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+deps:
+	@sh scripts/install-deps.sh
+
+release: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+build: release
+
+demo: release
+	./build/release/tlsdoctor lab
+
+debug: deps
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug -j $(JOBS)
+
+asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+
+test: asan check-src
+	ctest --preset asan -j $(JOBS)
+
+check-src:
+	@sh scripts/checksrc
+
+install: release
+	cmake --install build/release
+
+clean:
+	rm -rf build

@@ -1,0 +1,338 @@
+/* Unit tests for src/diagnose/: every rule on synthetic observations, and root-cause ranking.
+ * A new rule = one row in rules.c + one case here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <openssl/x509_vfy.h>
+#include <stdlib.h>
+
+#include "diagnose/diagnose.h"
+
+static td_report_t *r;
+
+static int setup(void **state)
+{
+    (void)state;
+    r = calloc(1, sizeof(*r));
+    return r == NULL;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(r);
+    return 0;
+}
+
+/* A healthy observation set, each test breaks one thing. */
+static void healthy(td_obs_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    strcpy(o->host, "a.test");
+    strcpy(o->sni, "a.test");
+    strcpy(o->path, "/");
+    o->port = 443;
+    o->now = 1800000000;
+    o->dns.step = TD_STEP_DONE;
+    o->dns.ok = 1;
+    o->dns.n_addrs = 1;
+    strcpy(o->dns.addrs[0], "192.0.2.1");
+    o->tcp.step = TD_STEP_DONE;
+    o->tcp.n = 1;
+    o->tcp.chosen = 0;
+    strcpy(o->tcp.a[0].addr, "192.0.2.1");
+    o->sniff.step = TD_STEP_DONE;
+    o->sniff.connected = 1;
+    o->sniff.received = 100;
+    o->sniff.sniff.cls = TD_SNIFF_TLS;
+    o->sniff.flight.has_server_hello = 1;
+    o->sniff.flight.version = TD_V_TLS12;
+    o->tls.step = TD_STEP_DONE;
+    o->tls.ok = 1;
+    o->tls.alert_received = -1;
+    o->tls.alert_sent = -1;
+    o->tls.leaf_matches_host = 1;
+    strcpy(o->tls.version, "TLSv1.3");
+    o->legacy.alert_received = -1;
+    o->nosni.alert_received = -1;
+    o->cert.step = TD_STEP_DONE;
+    o->cert.n = 2;
+    o->cert.name_match = 1;
+    o->cert.warn_days = 21;
+    o->cert.now = o->now;
+    for (int i = 0; i < 2; i++) {
+        o->cert.c[i].not_before = o->now - 86400;
+        o->cert.c[i].not_after = o->now + 90 * 86400;
+        strcpy(o->cert.c[i].key_type, "EC");
+        o->cert.c[i].key_bits = 256;
+    }
+    o->cert.c[1].is_ca = 1;
+    o->http.step = TD_STEP_DONE;
+    o->http.result = TD_HTTP_OK;
+    o->http.head.status = 200;
+    o->http.alert = -1;
+}
+
+static const char *root_id(void)
+{
+    td__diagnose(r);
+    return r->has_root ? r->f[0].pub.id : "none";
+}
+
+static bool has(const char *id)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (strcmp(r->f[i].pub.id, id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void healthy_has_no_finding(void **state)
+{
+    (void)state;
+    healthy(&r->obs);
+    assert_string_equal(root_id(), "none");
+    assert_int_equal(r->n, 0);
+}
+
+static void layers(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->dns.ok = 0;
+    o->dns.nxdomain = 1;
+    assert_string_equal(root_id(), "dns.resolve.nxdomain");
+    healthy(o);
+    o->dns.ok = 0;
+    o->dns.timed_out = 1;
+    assert_string_equal(root_id(), "dns.resolve.timeout");
+    healthy(o);
+    o->tcp.chosen = -1;
+    o->tcp.a[0].result = TD_TCP_REFUSED;
+    assert_string_equal(root_id(), "tcp.connect.refused");
+    o->tcp.a[0].result = TD_TCP_TIMEOUT;
+    assert_string_equal(root_id(), "tcp.connect.timeout");
+    o->tcp.a[0].result = TD_TCP_UNREACHABLE;
+    assert_string_equal(root_id(), "tcp.connect.unreachable");
+    healthy(o);
+    o->tcp.n = 2;
+    o->tcp.a[1].result = TD_TCP_REFUSED;
+    assert_string_equal(root_id(), "tcp.connect.partial");
+    assert_int_equal(r->f[0].pub.severity, TD_SEV_WARN);
+}
+
+static void proto(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    struct {
+        td_sniff_class_t cls;
+        size_t received;
+        td_read_end_t end;
+        const char *want;
+    } cases[] = {
+        { TD_SNIFF_HTTP, 100, TD_END_EOF, "proto.plain_http" },
+        { TD_SNIFF_HTML, 100, TD_END_EOF, "proto.plain_http" },
+        { TD_SNIFF_BANNER, 30, TD_END_TIMEOUT, "proto.banner" },
+        { TD_SNIFF_SSLV2, 30, TD_END_EOF, "proto.sslv2" },
+        { TD_SNIFF_EMPTY, 0, TD_END_TIMEOUT, "proto.silent" },
+        { TD_SNIFF_EMPTY, 0, TD_END_RESET, "proto.reset" },
+        { TD_SNIFF_EMPTY, 0, TD_END_EOF, "proto.closed" },
+        { TD_SNIFF_UNKNOWN, 9, TD_END_EOF, "proto.unknown" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        healthy(o);
+        o->sniff.sniff.cls = cases[i].cls;
+        o->sniff.received = cases[i].received;
+        o->sniff.end = cases[i].end;
+        o->sniff.sniff.proto = "x";
+        o->tls.step = TD_STEP_NOT_RUN;
+        o->cert.step = TD_STEP_NOT_RUN;
+        o->http.step = TD_STEP_NOT_RUN;
+        assert_string_equal(root_id(), cases[i].want);
+    }
+    healthy(o);
+    o->sniff.flight.has_server_hello = 0;
+    o->sniff.flight.need_more = 1;
+    o->sniff.end = TD_END_TIMEOUT;
+    o->tls.step = TD_STEP_NOT_RUN;
+    assert_string_equal(root_id(), "proto.tls_stalled");
+    healthy(o);
+    o->sniff.flight.decode_error = 1;
+    o->sniff.flight.error_field = "record.length";
+    assert_string_equal(root_id(), "proto.tls_malformed");
+}
+
+static void tls_rules(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->tls.ok = 0;
+    o->legacy.step = TD_STEP_DONE;
+    o->legacy.ok = 1;
+    strcpy(o->legacy.version, "TLSv1");
+    assert_string_equal(root_id(), "tls.version.legacy_only");
+    healthy(o);
+    o->tls.ok = 0;
+    o->tls.alert_received = 112;
+    assert_string_equal(root_id(), "tls.sni.unrecognized_name");
+    o->tls.alert_received = 70;
+    assert_string_equal(root_id(), "tls.version.no_common");
+    o->tls.alert_received = 40;
+    assert_string_equal(root_id(), "tls.cipher.no_common");
+    o->tls.alert_received = 40;
+    o->tls.cert_requested = 1;
+    assert_string_equal(root_id(), "tls.client_cert.required");
+    healthy(o);
+    o->tls.ok = 0;
+    o->tls.eof = 1;
+    assert_string_equal(root_id(), "tls.handshake.closed");
+    healthy(o);
+    o->tls.ok = 0;
+    o->tls.timed_out = 1;
+    assert_string_equal(root_id(), "tls.handshake.timeout");
+    healthy(o);
+    o->tls.ok = 0;
+    o->tls.alert_received = 80;
+    assert_string_equal(root_id(), "tls.handshake.failed");
+    /* TLS 1.3 client-certificate refusal arrives on the first read. */
+    healthy(o);
+    o->tls.cert_requested = 1;
+    o->http.result = TD_HTTP_TLS_ALERT;
+    o->http.alert = 116;
+    assert_string_equal(root_id(), "tls.client_cert.required");
+    assert_false(has("http.response.empty"));
+}
+
+static void tls_warnings(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->tls12.step = TD_STEP_DONE;
+    o->tls12.connected = 1;
+    o->tls12.flight.has_alert = 1;
+    o->tls12.flight.alert_desc = 70;
+    assert_string_equal(root_id(), "tls.version.tls13_only");
+    healthy(o);
+    o->nosni.step = TD_STEP_DONE;
+    o->nosni.alert_received = 112;
+    assert_string_equal(root_id(), "tls.sni.required");
+    o->nosni.timed_out = 1; /* a timeout is not a refusal */
+    assert_string_equal(root_id(), "none");
+    healthy(o);
+    o->nosni.step = TD_STEP_DONE;
+    o->nosni.ok = 1;
+    o->nosni.leaf_matches_host = 0;
+    assert_string_equal(root_id(), "tls.sni.default_cert_mismatch");
+}
+
+static void cert_rules(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->cert.c[0].not_after = o->now - 10;
+    o->cert.name_match = 0;
+    /* Both fail in the cert layer: the table order names expiry first. */
+    assert_string_equal(root_id(), "cert.expired");
+    assert_true(has("cert.hostname.mismatch"));
+    healthy(o);
+    o->cert.c[0].not_before = o->now + 10;
+    assert_string_equal(root_id(), "cert.not_yet_valid");
+    healthy(o);
+    o->cert.n = 1;
+    o->cert.c[0].self_signed = 1;
+    o->cert.verify_code = X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+    assert_string_equal(root_id(), "cert.self_signed");
+    assert_false(has("cert.chain.verify_failed"));
+    /* Leaf only, issuer unknown: missing intermediate. */
+    healthy(o);
+    o->cert.n = 1;
+    o->cert.verify_code = X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+    assert_string_equal(root_id(), "cert.chain.missing_intermediate");
+    /* Leaf + CA, issuer of the CA unknown: untrusted root, not a missing intermediate. */
+    healthy(o);
+    o->cert.verify_code = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    assert_string_equal(root_id(), "cert.chain.untrusted_root");
+    assert_false(has("cert.chain.missing_intermediate"));
+    o->cert.verify_code = X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
+    assert_string_equal(root_id(), "cert.chain.untrusted_root");
+    healthy(o);
+    o->cert.verify_code = X509_V_ERR_CERT_REVOKED;
+    assert_string_equal(root_id(), "cert.chain.verify_failed");
+    healthy(o);
+    strcpy(o->cert.c[0].key_type, "RSA");
+    o->cert.c[0].key_bits = 1024;
+    assert_string_equal(root_id(), "cert.key.weak");
+    healthy(o);
+    o->cert.c[0].sig_sha1 = 1;
+    assert_string_equal(root_id(), "cert.signature.sha1");
+    healthy(o);
+    o->cert.c[0].not_after = o->now + 3 * 86400;
+    assert_string_equal(root_id(), "cert.expiring_soon");
+    assert_non_null(strstr(r->f[0].pub.cause, "3 days"));
+    o->cert.warn_days = 0;
+    assert_string_equal(root_id(), "none");
+}
+
+static void http_rules_and_ranking(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->http.result = TD_HTTP_EMPTY;
+    assert_string_equal(root_id(), "http.response.empty");
+    o->http.result = TD_HTTP_NON_HTTP;
+    assert_string_equal(root_id(), "http.response.non_http");
+    o->http.result = TD_HTTP_TIMEOUT;
+    assert_string_equal(root_id(), "http.response.timeout");
+    healthy(o);
+    o->http.head.status = 503;
+    assert_string_equal(root_id(), "http.status.server_error");
+    /* A later-layer failure outranks an earlier-layer warning. */
+    o->tcp.n = 2;
+    o->tcp.a[1].result = TD_TCP_REFUSED;
+    o->http.result = TD_HTTP_EMPTY;
+    assert_string_equal(root_id(), "http.response.empty");
+    assert_true(has("tcp.connect.partial"));
+}
+
+static void rule_table_is_sane(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const td_rule_t *t = td__rules(&n);
+    assert_true(n >= 30);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(strchr(t[i].id, '.'));
+        assert_true(strlen(t[i].fix) > 20);
+        assert_true(i == 0 || t[i].layer >= t[i - 1].layer); /* table is in layer order */
+        for (size_t j = 0; j < i; j++) {
+            assert_string_not_equal(t[i].id, t[j].id);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(healthy_has_no_finding),
+        cmocka_unit_test(layers),
+        cmocka_unit_test(proto),
+        cmocka_unit_test(tls_rules),
+        cmocka_unit_test(tls_warnings),
+        cmocka_unit_test(cert_rules),
+        cmocka_unit_test(http_rules_and_ranking),
+        cmocka_unit_test(rule_table_is_sane),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

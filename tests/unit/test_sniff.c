@@ -1,0 +1,113 @@
+/* Unit tests for src/wire/sniff.c (first-bytes classifier) and src/wire/http_codec.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "wire/http_codec.h"
+#include "wire/sniff.h"
+
+struct sniff_case {
+    const char *in;
+    size_t len; /* 0: strlen */
+    td_sniff_class_t cls;
+    const char *proto;
+};
+
+static void classify_table(void **state)
+{
+    (void)state;
+    static const struct sniff_case cases[] = {
+        { "\x16\x03\x03\x00\x10", 5, TD_SNIFF_TLS, "tls" },
+        { "\x15\x03\x01\x00\x02\x02\x28", 7, TD_SNIFF_TLS, "tls" },
+        { "HTTP/1.0 400 Bad Request\r\n", 0, TD_SNIFF_HTTP, "http" },
+        { "SSH-2.0-OpenSSH_9.2p1 Debian\r\n", 0, TD_SNIFF_BANNER, "ssh" },
+        { "220 mail.example.com ESMTP Postfix\r\n", 0, TD_SNIFF_BANNER, "smtp" },
+        { "220 (vsFTPd 3.0.3)\r\n", 0, TD_SNIFF_BANNER, "ftp" },
+        { "220 ProFTPD Server ready.\r\n", 0, TD_SNIFF_BANNER, "ftp" },
+        { "+OK Dovecot ready.\r\n", 0, TD_SNIFF_BANNER, "pop3" },
+        { "* OK [CAPABILITY IMAP4rev1] ready\r\n", 0, TD_SNIFF_BANNER, "imap" },
+        { "-ERR wrong number of arguments\r\n", 0, TD_SNIFF_BANNER, "redis" },
+        { "  <!DOCTYPE html><html>", 0, TD_SNIFF_HTML, "http" },
+        { "\x80\x2e\x04\x00", 4, TD_SNIFF_SSLV2, "sslv2" },
+        { "\x00\x01\x02\x03", 4, TD_SNIFF_UNKNOWN, "unknown" },
+        { "\x16\x02", 2, TD_SNIFF_UNKNOWN, "unknown" }, /* content type but not version 3 */
+        { "", 0, TD_SNIFF_EMPTY, "none" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        td_sniff_t s;
+        size_t len = cases[i].len != 0 ? cases[i].len : strlen(cases[i].in);
+        td_sniff_classify((const uint8_t *)cases[i].in, len, &s);
+        if (s.cls != cases[i].cls || strcmp(s.proto, cases[i].proto) != 0) {
+            fail_msg("case %zu: got %s/%s", i, td_sniff_class_name(s.cls), s.proto);
+        }
+    }
+}
+
+static void alert_and_status(void **state)
+{
+    (void)state;
+    td_sniff_t s;
+    td_sniff_classify((const uint8_t *)"\x15\x03\x01\x00\x02\x02\x46", 7, &s);
+    assert_int_equal(s.tls_alert, 70);
+    uint8_t in[2048];
+    size_t n = load_hex("http_python", in, sizeof(in));
+    td_sniff_classify(in, n, &s);
+    assert_int_equal(s.cls, TD_SNIFF_HTTP);
+    assert_int_equal(s.http_status, 200); /* python http.server answering our GET */
+    static const char nginx497[] = "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n<html><center>"
+                                   "The plain HTTP request was sent to HTTPS port</center>";
+    td_sniff_classify((const uint8_t *)nginx497, sizeof(nginx497) - 1, &s);
+    assert_true(s.plain_http_page);
+}
+
+static void http_head(void **state)
+{
+    (void)state;
+    static const char resp[] = "HTTP/1.1 301 Moved Permanently\r\nserver: nginx/1.22.1\r\n"
+                               "Date: Sun, 22 Nov 2026 10:00:00 GMT\r\nLocation: https://x/\r\n"
+                               "Strict-Transport-Security: max-age=63072000\r\nbroken\r\n\r\nbody";
+    td_http_head_t h;
+    assert_int_equal(td_http_head_parse((const uint8_t *)resp, sizeof(resp) - 1, &h), 0);
+    assert_true(h.valid && h.complete);
+    assert_int_equal(h.status, 301);
+    assert_string_equal(h.reason, "Moved Permanently");
+    assert_string_equal(h.server, "nginx/1.22.1");
+    assert_string_equal(h.location, "https://x/");
+    assert_string_equal(h.hsts, "max-age=63072000");
+    assert_int_equal(h.malformed_lines, 1);
+    /* Cut before the blank line: valid but incomplete. */
+    assert_int_equal(td_http_head_parse((const uint8_t *)resp, 40, &h), 0);
+    assert_false(h.complete);
+    assert_int_equal(td_http_head_parse((const uint8_t *)"SSH-2.0-x\r\n", 11, &h), TD_E_DECODE);
+    assert_int_equal(td_http_head_parse((const uint8_t *)"HTTP/1.1 99 x\r\n", 15, &h), TD_E_DECODE);
+    for (size_t i = 0; i < sizeof(resp) - 1; i++) {
+        int rc = td_http_head_parse((const uint8_t *)resp, i, &h);
+        assert_true(rc == 0 || rc == TD_E_DECODE);
+    }
+}
+
+static void http_request(void **state)
+{
+    (void)state;
+    char buf[512];
+    size_t n = 0;
+    assert_int_equal(td_http_request_build(buf, sizeof(buf), "a.test", 443, 1, "/x", &n), 0);
+    assert_non_null(strstr(buf, "GET /x HTTP/1.1\r\nHost: a.test\r\n"));
+    assert_int_equal(td_http_request_build(buf, sizeof(buf), "::1", 8443, 1, "/", &n), 0);
+    assert_non_null(strstr(buf, "Host: [::1]:8443\r\n"));
+    assert_int_equal(td_http_request_build(buf, sizeof(buf), "a", 80, 0, "/a b", &n), TD_E_USAGE);
+    assert_int_equal(td_http_request_build(buf, 20, "a", 80, 0, "/", &n), TD_E_LIMIT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(classify_table),
+        cmocka_unit_test(alert_and_status),
+        cmocka_unit_test(http_head),
+        cmocka_unit_test(http_request),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,222 @@
+/* Unit tests for src/wire/tls_codec.c: the ClientHello builder and the server-flight parser,
+ * on replies recorded from real servers (tests/fixtures/*.hex, see capture.py). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "wire/tls_codec.h"
+
+static uint8_t scratch[17 * 1024];
+
+static const void *find(const void *hay, size_t n, const void *needle, size_t m)
+{
+    const uint8_t *h = hay;
+    for (size_t i = 0; m <= n && i <= n - m; i++) {
+        if (memcmp(h + i, needle, m) == 0) {
+            return h + i;
+        }
+    }
+    return NULL;
+}
+
+static void parse(const uint8_t *p, size_t n, td_server_flight_t *f)
+{
+    td_server_flight_parse(p, n, scratch, sizeof(scratch), f);
+}
+
+/* Walks our ClientHello with the reader: every length must be consistent and SNI present. */
+static void hello_roundtrip(void **state)
+{
+    (void)state;
+    uint8_t rnd[32] = { 1 }, share[32] = { 2 }, buf[2048];
+    size_t len = 0;
+    td_hello_params_t p;
+    td_hello_params_default(&p, "example.com", TD_V_TLS13, rnd, share);
+    assert_int_equal(td_client_hello_build(&p, buf, sizeof(buf), &len), 0);
+    td_reader_t r, rec, hs, exts, ext;
+    uint8_t type = 0;
+    uint16_t ver = 0, etype = 0;
+    td_reader_init(&r, buf, len);
+    assert_int_equal(td_reader_u8(&r, &type), 0);
+    assert_int_equal(type, 22);
+    assert_int_equal(td_reader_u16(&r, &ver), 0);
+    assert_int_equal(td_reader_vec(&r, 2, 1, 16384, &rec), 0);
+    assert_int_equal(td_reader_done(&r), 0);
+    assert_int_equal(td_reader_u8(&rec, &type), 0);
+    assert_int_equal(type, 1);
+    assert_int_equal(td_reader_vec(&rec, 3, 1, 0xffffff, &hs), 0);
+    assert_int_equal(td_reader_done(&rec), 0);
+    assert_int_equal(td_reader_skip(&hs, 2 + 32), 0);
+    td_reader_t v;
+    assert_int_equal(td_reader_vec(&hs, 1, 0, 32, &v), 0);
+    assert_int_equal(td_reader_vec(&hs, 2, 2, 0xfffe, &v), 0);
+    assert_int_equal(v.len % 2, 0);
+    assert_int_equal(td_reader_vec(&hs, 1, 1, 255, &v), 0);
+    assert_int_equal(td_reader_vec(&hs, 2, 0, 0xffff, &exts), 0);
+    assert_int_equal(td_reader_done(&hs), 0);
+    int saw_sni = 0, saw_sv = 0, saw_ks = 0;
+    while (td_reader_left(&exts) > 0) {
+        assert_int_equal(td_reader_u16(&exts, &etype), 0);
+        assert_int_equal(td_reader_vec(&exts, 2, 0, 0xffff, &ext), 0);
+        saw_sni |= etype == TD_EXT_SERVER_NAME &&
+                   find(ext.base, ext.len, "example.com", 11) != NULL;
+        saw_sv |= etype == TD_EXT_SUPPORTED_VERSIONS;
+        saw_ks |= etype == TD_EXT_KEY_SHARE && ext.len == 2 + 4 + 32;
+    }
+    assert_true(saw_sni && saw_sv && saw_ks);
+    /* Capped at TLS 1.2: no supported_versions and no key_share. */
+    td_hello_params_default(&p, NULL, TD_V_TLS12, rnd, share);
+    assert_int_equal(td_client_hello_build(&p, buf, sizeof(buf), &len), 0);
+    assert_null(find(buf, len, "\x00\x2b\x00", 3));
+}
+
+static void hello_limits(void **state)
+{
+    (void)state;
+    uint8_t rnd[32] = { 0 }, buf[2048];
+    size_t len = 0;
+    td_hello_params_t p;
+    td_hello_params_default(&p, "x", TD_V_TLS13, rnd, rnd);
+    assert_int_equal(td_client_hello_build(&p, buf, 100, &len), TD_E_LIMIT);
+    p.n_ciphers = 0;
+    assert_int_equal(td_client_hello_build(&p, buf, sizeof(buf), &len), TD_E_USAGE);
+    td_hello_params_default(&p, "x", TD_V_TLS13, rnd, rnd);
+    p.pad_to = 512;
+    assert_int_equal(td_client_hello_build(&p, buf, sizeof(buf), &len), 0);
+    assert_int_equal(len, 512 + 5); /* RFC 7685 padding to a 512-byte handshake */
+}
+
+static void tls13_reply(void **state)
+{
+    (void)state;
+    uint8_t in[4096];
+    size_t n = load_hex("sh_tls13_nginx", in, sizeof(in));
+    td_server_flight_t f;
+    parse(in, n, &f);
+    assert_true(f.has_server_hello);
+    assert_int_equal(f.version, TD_V_TLS13);
+    assert_int_equal(f.legacy_version, TD_V_TLS12);
+    assert_true(f.encrypted);
+    assert_false(f.decode_error);
+    assert_int_equal(f.group, TD_GROUP_X25519);
+}
+
+static void tls12_reply(void **state)
+{
+    (void)state;
+    uint8_t in[4096];
+    size_t n = load_hex("sh_tls12_nginx", in, sizeof(in));
+    td_server_flight_t f;
+    parse(in, n, &f);
+    assert_true(f.has_server_hello);
+    assert_int_equal(f.version, TD_V_TLS12);
+    assert_true(f.has_certificate);
+    assert_int_equal(f.cert_count, 2); /* leaf + intermediate */
+    assert_true(f.has_ske);
+    assert_true(f.has_done);
+    assert_int_equal(f.downgrade_sentinel, 0); /* nginx 1.22 default: no TLS 1.3 at all */
+    n = load_hex("sh_tls12_haproxy", in, sizeof(in));
+    parse(in, n, &f);
+    assert_int_equal(f.cert_count, 1);
+    n = load_hex("sh_tls10_openssl", in, sizeof(in));
+    parse(in, n, &f);
+    assert_int_equal(f.version, TD_V_TLS10);
+    assert_string_equal(td_version_name(f.version), "TLSv1");
+}
+
+static void alerts(void **state)
+{
+    (void)state;
+    uint8_t in[64];
+    td_server_flight_t f;
+    size_t n = load_hex("alert_nosni_nginx", in, sizeof(in));
+    parse(in, n, &f);
+    assert_true(f.has_alert);
+    assert_int_equal(f.alert_level, 2);
+    assert_int_equal(f.alert_desc, 112);
+    n = load_hex("alert_tls13only_nginx", in, sizeof(in));
+    parse(in, n, &f);
+    assert_int_equal(f.alert_desc, 70);
+    /* An alert record cut after the level byte. */
+    parse(in, 6, &f);
+    assert_false(f.has_alert);
+    assert_true(f.need_more);
+    static const uint8_t short_alert[] = { 0x15, 0x03, 0x03, 0x00, 0x01, 0x02 };
+    parse(short_alert, sizeof(short_alert), &f);
+    assert_true(f.decode_error);
+    assert_string_equal(f.error_field, "alert");
+}
+
+/* Every prefix and every start offset: never a crash, never a ServerHello from a fragment. */
+static void prefixes_and_shifts(void **state)
+{
+    (void)state;
+    uint8_t in[4096];
+    size_t n = load_hex("sh_tls12_nginx", in, sizeof(in));
+    td_server_flight_t f;
+    for (size_t i = 0; i < n; i++) {
+        parse(in, i, &f);
+        assert_false(f.has_done);
+        if (i < 5 + 4 + 38) {
+            assert_false(f.has_server_hello);
+        }
+    }
+    for (size_t s = 1; s < n; s++) {
+        parse(in + s, n - s, &f);
+    }
+}
+
+static void length_fields(void **state)
+{
+    (void)state;
+    uint8_t in[4096];
+    size_t n = load_hex("sh_tls13_nginx", in, sizeof(in));
+    td_server_flight_t f;
+    /* Record length one too big: the record is incomplete. */
+    in[4]++;
+    parse(in, n, &f);
+    in[4]--;
+    assert_true(f.need_more || f.decode_error);
+    /* Record length past 2^14+256: malformed, at the length field. */
+    uint8_t big[] = { 0x16, 0x03, 0x03, 0x48, 0x01, 0x02 };
+    parse(big, sizeof(big), &f);
+    assert_true(f.decode_error);
+    assert_string_equal(f.error_field, "record.length");
+    assert_int_equal(f.error_offset, 3);
+    /* ServerHello session id length over 32. */
+    in[5 + 4 + 2 + 32] = 33;
+    parse(in, n, &f);
+    assert_true(f.decode_error);
+    assert_string_equal(f.error_field, "ServerHello.session_id");
+}
+
+static void not_tls(void **state)
+{
+    (void)state;
+    td_server_flight_t f;
+    static const uint8_t http[] = "HTTP/1.1 400 Bad Request\r\n";
+    parse(http, sizeof(http) - 1, &f);
+    assert_true(f.non_tls);
+    static const uint8_t v2[] = { 0x80, 0x2e, 0x04, 0x00, 0x01, 0x00, 0x02 };
+    parse(v2, sizeof(v2), &f);
+    assert_true(f.sslv2);
+    parse(NULL, 0, &f);
+    assert_int_equal(f.records, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hello_roundtrip),
+        cmocka_unit_test(hello_limits),
+        cmocka_unit_test(tls13_reply),
+        cmocka_unit_test(tls12_reply),
+        cmocka_unit_test(alerts),
+        cmocka_unit_test(prefixes_and_shifts),
+        cmocka_unit_test(length_fields),
+        cmocka_unit_test(not_tls),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
