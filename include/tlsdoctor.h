@@ -26,16 +26,16 @@ extern "C" {
 /* Error codes of the tool itself (never of the target: what the target does is an observation).
  * Grouped by category: usage, resource, io/timeout, decode, tls-library, internal.
  * Append only. */
-#define TD_ERR_MAP(X)                                                                              \
-    X(USAGE, -1, "invalid usage or option")                                                        \
-    X(TARGET, -2, "cannot parse the target")                                                       \
-    X(CAFILE, -3, "cannot read the CA file")                                                       \
-    X(NOMEM, -20, "out of memory")                                                                 \
-    X(LIMIT, -21, "a configured size limit was reached")                                           \
-    X(IO, -40, "input/output error")                                                               \
-    X(TIMEOUT, -41, "deadline reached")                                                            \
-    X(DECODE, -60, "malformed input")                                                              \
-    X(TLSLIB, -80, "TLS library error")                                                            \
+#define TD_ERR_MAP(X)                                    \
+    X(USAGE, -1, "invalid usage or option")              \
+    X(TARGET, -2, "cannot parse the target")             \
+    X(CAFILE, -3, "cannot read the CA file")             \
+    X(NOMEM, -20, "out of memory")                       \
+    X(LIMIT, -21, "a configured size limit was reached") \
+    X(IO, -40, "input/output error")                     \
+    X(TIMEOUT, -41, "deadline reached")                  \
+    X(DECODE, -60, "malformed input")                    \
+    X(TLSLIB, -80, "TLS library error")                  \
     X(INTERNAL, -100, "internal error")
 
 enum {
@@ -75,26 +75,26 @@ TD_API const char *td_severity_name(td_severity_t sev);
 
 /** Optional detail about a TD_E_* failure, filled by the callee when non-NULL. */
 typedef struct td_errinfo {
-    int code;        /* the TD_E_* code */
+    int code; /* the TD_E_* code */
     char message[256];
 } td_errinfo_t;
 
 /** Options of one diagnosis. Zero means default for every field; td_options_init() fills the
  * defaults. Fields are only ever appended. Strings are borrowed for the duration of the call. */
 typedef struct td_options {
-    const char *host;        /* name or IP literal to diagnose; required */
-    uint16_t port;           /* TCP port; default 443 */
-    const char *path;        /* HTTP path for the GET; default "/" */
-    const char *sni;         /* SNI to send; default: host (none when host is an IP literal) */
-    const char *connect_to;  /* "ADDR[:PORT]": connect there, keep host for SNI/Host/name checks */
-    const char *ca_file;     /* PEM bundle of trust anchors; default: the system store */
-    const char *ca_pem;      /* PEM trust anchors in memory (used by the lab); default none */
-    double timeout_s;        /* deadline for the whole diagnosis in seconds; default 30 */
-    double step_timeout_s;   /* deadline for each network step in seconds; default 8 */
-    int warn_days;           /* warn when the leaf expires within this many days; default 21;
-                              negative: never warn */
-    int verbose;             /* 0 quiet, 1 progress lines on stderr; default 0 */
-    int64_t now;             /* the time used for validity checks, Unix seconds; default: clock */
+    const char *host;       /* name or IP literal to diagnose; required */
+    uint16_t port;          /* TCP port; default 443 */
+    const char *path;       /* HTTP path for the GET; default "/" */
+    const char *sni;        /* SNI to send; default: host (none when host is an IP literal) */
+    const char *connect_to; /* "ADDR[:PORT]": connect there, keep host for SNI/Host/name checks */
+    const char *ca_file;    /* PEM bundle of trust anchors; default: the system store */
+    const char *ca_pem;     /* PEM trust anchors in memory (used by the lab); default none */
+    double timeout_s;       /* deadline for the whole diagnosis in seconds; default 30 */
+    double step_timeout_s;  /* deadline for each network step in seconds; default 8 */
+    int warn_days;          /* warn when the leaf expires within this many days; default 21;
+                             negative: never warn */
+    int verbose;            /* 0 quiet, 1 progress lines on stderr; default 0 */
+    int64_t now;            /* the time used for validity checks, Unix seconds; default: clock */
 } td_options_t;
 
 /** Fills *opt with defaults (all fields zero, then defaults applied lazily). */
@@ -103,9 +103,9 @@ TD_API void td_options_init(td_options_t *opt);
 /** Target parsed from "HOST", "HOST:PORT", "[V6]:PORT" or "https://host:port/path". */
 typedef struct td_target {
     char host[256];
-    uint16_t port;    /* 0 when not given */
-    char path[512];   /* "/" when not given */
-    int scheme_http;  /* 1 when the URL scheme was http:// */
+    uint16_t port;   /* 0 when not given */
+    char path[512];  /* "/" when not given */
+    int scheme_http; /* 1 when the URL scheme was http:// */
 } td_target_t;
 
 /** Parses a target string. Returns 0 or TD_E_TARGET (errinfo says why). */
@@ -113,13 +113,13 @@ TD_API TD_MUST_USE int td_target_parse(const char *s, td_target_t *out, td_errin
 
 /** One finding: a judged fact. All strings are borrowed from the report that holds it. */
 typedef struct td_finding {
-    const char *id;        /* stable dotted id, e.g. "cert.chain.missing_intermediate" */
+    const char *id; /* stable dotted id, e.g. "cert.chain.missing_intermediate" */
     td_severity_t severity;
     td_layer_t layer;
-    const char *title;     /* short name */
-    const char *cause;     /* one sentence: what is wrong */
-    const char *evidence;  /* the observed facts that prove it */
-    const char *fix;       /* the concrete change to make */
+    const char *title;    /* short name */
+    const char *cause;    /* one sentence: what is wrong */
+    const char *evidence; /* the observed facts that prove it */
+    const char *fix;      /* the concrete change to make */
 } td_finding_t;
 
 typedef struct td_report td_report_t;

@@ -148,7 +148,7 @@ int main(int argc, char **argv)
             opt.ca_file = optarg;
             if (access(optarg, R_OK) != 0) {
                 return die_usage("cannot read CA file '%s' (check the path and permissions)",
-                        optarg);
+                                 optarg);
             }
             break;
         case O_TIMEOUT:
@@ -209,7 +209,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsdoctor: %s\n", err.message[0] ? err.message : td_strerror(rc));
         return EXIT_TOOL;
     }
-    rc = json ? td_report_write_json(r, stdout) : td_report_write_text(r, stdout, use_color(no_color));
+    rc = json ? td_report_write_json(r, stdout)
+              : td_report_write_text(r, stdout, use_color(no_color));
     td_severity_t worst = td_report_worst(r);
     td_report_free(r);
     if (rc < 0) {

@@ -10,6 +10,16 @@ static int rank(const td_finding_store_t *f)
     return (f->pub.severity == TD_SEV_FAIL ? 0 : 1) * 100 + (int)f->pub.layer;
 }
 
+static bool layer_failed(const td_report_t *r, td_layer_t layer)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->f[i].pub.layer == layer && r->f[i].pub.severity == TD_SEV_FAIL) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void td__diagnose(td_report_t *r)
 {
     size_t n = 0;
@@ -22,7 +32,10 @@ void td__diagnose(td_report_t *r)
         td_strlcpy(f->cause, rules[i].cause, sizeof(f->cause));
         td_strlcpy(f->fix, rules[i].fix, sizeof(f->fix));
         td_rule_out_t out = { f->cause, sizeof(f->cause), f->evidence, sizeof(f->evidence),
-            f->fix, sizeof(f->fix) };
+                              f->fix,   sizeof(f->fix) };
+        if (rules[i].fallback && layer_failed(r, rules[i].layer)) {
+            continue;
+        }
         if (!rules[i].match(&r->obs, &out)) {
             continue;
         }

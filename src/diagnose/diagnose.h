@@ -9,7 +9,7 @@
 #define TD_MAX_FINDINGS 48
 
 typedef struct td_finding_store {
-    td_finding_t pub;      /* strings point into the arrays below or at static text */
+    td_finding_t pub; /* strings point into the arrays below or at static text */
     char cause[400];
     char evidence[800];
     char fix[600];
@@ -19,7 +19,7 @@ struct td_report {
     td_obs_t obs;
     td_finding_store_t f[TD_MAX_FINDINGS];
     size_t n;
-    int has_root;          /* f[0] is the root cause */
+    int has_root; /* f[0] is the root cause */
 };
 
 /* Text a rule writes when it matches. Cause and fix start as the rule's defaults. */
@@ -40,6 +40,7 @@ typedef struct td_rule {
     bool (*match)(const td_obs_t *o, td_rule_out_t *out);
     const char *cause; /* default one-sentence cause */
     const char *fix;   /* default fix */
+    int fallback;      /* 1: only when no other failure of the same layer matched */
 } td_rule_t;
 
 /* The rule table, in priority order within each layer. */

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#define EV(...) td_fmt(out->evidence, out->evidence_cap, __VA_ARGS__)
+#define EV(...)     td_fmt(out->evidence, out->evidence_cap, __VA_ARGS__)
 #define EV_ADD(...) td_fmt_append(out->evidence, out->evidence_cap, __VA_ARGS__)
-#define CAUSE(...) td_fmt(out->cause, out->cause_cap, __VA_ARGS__)
+#define CAUSE(...)  td_fmt(out->cause, out->cause_cap, __VA_ARGS__)
 
 static void fmt_time(int64_t t, char *buf, size_t cap)
 {
@@ -72,8 +72,8 @@ static bool tcp_all_failed_with(const td_obs_t *o, td_tcp_result_t want, td_rule
     out->evidence[0] = '\0';
     for (int i = 0; i < o->tcp.n; i++) {
         EV_ADD("%s%s port %u: %s after %.0f ms (%s)", i > 0 ? "; " : "", o->tcp.a[i].addr,
-                (unsigned)o->tcp.a[i].port, td_tcp_result_name(o->tcp.a[i].result),
-                o->tcp.a[i].ms, strerror(o->tcp.a[i].err));
+               (unsigned)o->tcp.a[i].port, td_tcp_result_name(o->tcp.a[i].result), o->tcp.a[i].ms,
+               strerror(o->tcp.a[i].err));
     }
     return true;
 }
@@ -108,7 +108,7 @@ static bool tcp_partial(const td_obs_t *o, td_rule_out_t *out)
     for (int i = 0; i < o->tcp.n; i++) {
         if (o->tcp.a[i].result != TD_TCP_OK) {
             EV_ADD("%s%s: %s", bad > 0 ? "; " : "", o->tcp.a[i].addr,
-                    td_tcp_result_name(o->tcp.a[i].result));
+                   td_tcp_result_name(o->tcp.a[i].result));
             bad++;
         }
     }
@@ -116,7 +116,7 @@ static bool tcp_partial(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     EV_ADD(" (%d of %d addresses; diagnosis continued on %s)", bad, o->tcp.n,
-            o->tcp.a[o->tcp.chosen].addr);
+           o->tcp.a[o->tcp.chosen].addr);
     return true;
 }
 
@@ -138,20 +138,20 @@ static void plain_probe_evidence(const td_obs_t *o, td_rule_out_t *out)
         EV_ADD("; a plain HTTP request got a TLS record back");
     } else {
         EV_ADD("; a plain HTTP request got %s (%s)", td_sniff_class_name(o->plain.sniff.cls),
-                td_read_end_name(o->plain.end));
+               td_read_end_name(o->plain.end));
     }
 }
 
 static bool proto_plain_http(const td_obs_t *o, td_rule_out_t *out)
 {
     if (!sniffed(o) ||
-            (o->sniff.sniff.cls != TD_SNIFF_HTTP && o->sniff.sniff.cls != TD_SNIFF_HTML)) {
+        (o->sniff.sniff.cls != TD_SNIFF_HTTP && o->sniff.sniff.cls != TD_SNIFF_HTML)) {
         return false;
     }
     CAUSE("Port %u answers in plain HTTP, not TLS: the server listens without TLS on this "
           "port (OpenSSL reports this as \"wrong version number\", browsers as "
           "ERR_SSL_PROTOCOL_ERROR).",
-            (unsigned)o->port);
+          (unsigned)o->port);
     EV("our ClientHello was answered with \"%s\"", o->sniff.sniff.printable);
     if (o->sniff.sniff.http_status > 0) {
         EV_ADD(" (HTTP status %d)", o->sniff.sniff.http_status);
@@ -166,7 +166,7 @@ static bool proto_banner(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     CAUSE("Port %u is served by another protocol (%s), not TLS.", (unsigned)o->port,
-            o->sniff.sniff.proto);
+          o->sniff.sniff.proto);
     EV("first bytes: \"%s\"", o->sniff.sniff.printable);
     return true;
 }
@@ -186,7 +186,7 @@ static bool proto_silent(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     EV("TCP connected, ClientHello of %zu bytes sent, no byte back in %.0f ms", o->sniff.sent,
-            o->sniff.ms);
+       o->sniff.ms);
     return true;
 }
 
@@ -197,7 +197,7 @@ static bool proto_reset(const td_obs_t *o, td_rule_out_t *out)
     }
     EV("TCP connected, ClientHello of %zu bytes sent (SNI %s), connection reset after %.0f ms "
        "with no TLS alert",
-            o->sniff.sent, o->sni[0] != '\0' ? o->sni : "none", o->sniff.ms);
+       o->sniff.sent, o->sni[0] != '\0' ? o->sni : "none", o->sniff.ms);
     plain_probe_evidence(o, out);
     return true;
 }
@@ -209,7 +209,7 @@ static bool proto_closed(const td_obs_t *o, td_rule_out_t *out)
     }
     EV("TCP connected, ClientHello of %zu bytes sent, connection closed (FIN) after %.0f ms "
        "with no reply",
-            o->sniff.sent, o->sniff.ms);
+       o->sniff.sent, o->sniff.ms);
     plain_probe_evidence(o, out);
     return true;
 }
@@ -226,12 +226,12 @@ static bool proto_unknown(const td_obs_t *o, td_rule_out_t *out)
 static bool proto_tls_stalled(const td_obs_t *o, td_rule_out_t *out)
 {
     if (!sniffed(o) || o->sniff.sniff.cls != TD_SNIFF_TLS || !o->sniff.flight.need_more ||
-            o->sniff.end != TD_END_TIMEOUT || o->sniff.flight.has_server_hello) {
+        o->sniff.end != TD_END_TIMEOUT || o->sniff.flight.has_server_hello) {
         return false;
     }
     EV("only %zu bytes of the server's first TLS flight arrived in %.0f ms (records complete: "
        "%d); the rest never came",
-            o->sniff.received, o->sniff.ms, o->sniff.flight.records);
+       o->sniff.received, o->sniff.ms, o->sniff.flight.records);
     return true;
 }
 
@@ -241,7 +241,7 @@ static bool proto_tls_malformed(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     EV("malformed %s at byte %zu of the reply", o->sniff.flight.error_field,
-            o->sniff.flight.error_offset);
+       o->sniff.flight.error_offset);
     return true;
 }
 
@@ -287,12 +287,12 @@ static bool tls_legacy_only(const td_obs_t *o, td_rule_out_t *out)
     const char *v = by_legacy ? o->legacy.version : td_version_name(f->version);
     CAUSE("The server only speaks %s; current clients (OpenSSL 3, browsers, curl, Cloudflare "
           "and nginx upstreams) require TLS 1.2 or newer.",
-            v);
+          v);
     EV("modern handshake (TLS 1.2+) failed: ");
     handshake_evidence(&o->tls, out);
     if (by_hello) {
         EV_ADD("; offered TLS 1.0-1.3, server chose %s (%s)", td_version_name(f->version),
-                td_cipher_name(f->cipher));
+               td_cipher_name(f->cipher));
     }
     if (by_legacy) {
         EV_ADD("; legacy handshake succeeded with %s %s", o->legacy.version, o->legacy.cipher);
@@ -307,7 +307,7 @@ static bool tls_client_cert(const td_obs_t *o, td_rule_out_t *out)
     }
     bool http_refused = o->http.step == TD_STEP_DONE &&
                         (o->http.result == TD_HTTP_TLS_ALERT || o->http.result == TD_HTTP_EMPTY ||
-                                o->http.result == TD_HTTP_RESET);
+                         o->http.result == TD_HTTP_RESET);
     if (o->tls.ok && !http_refused) {
         return false;
     }
@@ -345,7 +345,7 @@ static bool tls_unrecognized_name(const td_obs_t *o, td_rule_out_t *out)
     }
     CAUSE("The server does not serve the name \"%s\" sent as SNI (alert 112 "
           "unrecognized_name).",
-            o->tls.sni[0] != '\0' ? o->tls.sni : "(none)");
+          o->tls.sni[0] != '\0' ? o->tls.sni : "(none)");
     return true;
 }
 
@@ -395,13 +395,13 @@ static bool tls_failed(const td_obs_t *o, td_rule_out_t *out)
 static bool tls_tls13_only(const td_obs_t *o, td_rule_out_t *out)
 {
     if (o->tls12.step != TD_STEP_DONE || !o->tls12.connected ||
-            (o->tls12.flight.has_server_hello && o->tls12.flight.version <= TD_V_TLS12)) {
+        (o->tls12.flight.has_server_hello && o->tls12.flight.version <= TD_V_TLS12)) {
         return false;
     }
     EV("offered TLS 1.0-1.3: server chose TLSv1.3; offered at most TLS 1.2: ");
     if (o->tls12.flight.has_alert) {
         EV_ADD("alert %d (%s)", o->tls12.flight.alert_desc,
-                td_alert_name(o->tls12.flight.alert_desc));
+               td_alert_name(o->tls12.flight.alert_desc));
     } else {
         EV_ADD("%s", td_read_end_name(o->tls12.end));
     }
@@ -422,12 +422,12 @@ static bool tls_sni_required(const td_obs_t *o, td_rule_out_t *out)
 static bool tls_sni_default_cert(const td_obs_t *o, td_rule_out_t *out)
 {
     if (o->nosni.step != TD_STEP_DONE || !o->nosni.ok || o->nosni.leaf_matches_host ||
-            !(o->tls.ok ? o->tls.leaf_matches_host : o->legacy.leaf_matches_host)) {
+        !(o->tls.ok ? o->tls.leaf_matches_host : o->legacy.leaf_matches_host)) {
         return false;
     }
     EV("with SNI \"%s\" the certificate matches; without SNI the server presents %s "
        "(sha256 %.16s...), which does not cover %s",
-            o->sni, o->nosni.leaf_subject, o->nosni.leaf_sha256, o->host);
+       o->sni, o->nosni.leaf_subject, o->nosni.leaf_sha256, o->host);
     return true;
 }
 
@@ -451,10 +451,10 @@ static bool cert_expired(const td_obs_t *o, td_rule_out_t *out)
             fmt_time(c->not_after, t, sizeof(t));
             int64_t days = (o->now - c->not_after) / 86400;
             CAUSE("The %s certificate expired on %s (%lld day%s ago).",
-                    i == 0 ? "server" : "intermediate", t, (long long)days, days == 1 ? "" : "s");
+                  i == 0 ? "server" : "intermediate", t, (long long)days, days == 1 ? "" : "s");
             EV("certificate #%d %s: notAfter %s, now %s (OpenSSL verify code 10, browsers "
                "ERR_CERT_DATE_INVALID)",
-                    i, c->subject, t, n);
+               i, c->subject, t, n);
             return true;
         }
     }
@@ -472,8 +472,8 @@ static bool cert_not_yet_valid(const td_obs_t *o, td_rule_out_t *out)
         const td_cert_info_t *c = &o->cert.c[i];
         if (c->not_before > o->now) {
             fmt_time(c->not_before, t, sizeof(t));
-            EV("certificate #%d %s: notBefore %s, now %s (OpenSSL verify code 9)", i, c->subject,
-                    t, n);
+            EV("certificate #%d %s: notBefore %s, now %s (OpenSSL verify code 9)", i, c->subject, t,
+               n);
             return true;
         }
     }
@@ -486,7 +486,7 @@ static bool cert_self_signed(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     EV("leaf %s is its own issuer and not in the trust store (%s); OpenSSL verify code %d: %s",
-            o->cert.c[0].subject, o->cert.store, o->cert.verify_code, o->cert.verify_text);
+       o->cert.c[0].subject, o->cert.store, o->cert.verify_code, o->cert.verify_text);
     return true;
 }
 
@@ -511,8 +511,7 @@ static bool cert_missing_intermediate(const td_obs_t *o, td_rule_out_t *out)
     }
     EV("the server sent %d certificate%s, no CA certificate; issuer of the last one: %s; "
        "OpenSSL verify code %d: %s",
-            o->cert.n, o->cert.n == 1 ? "" : "s", top->issuer, o->cert.verify_code,
-            o->cert.verify_text);
+       o->cert.n, o->cert.n == 1 ? "" : "s", top->issuer, o->cert.verify_code, o->cert.verify_text);
     if (top->aia_ca_issuers[0] != '\0') {
         EV_ADD("; the certificate names its issuer at %s", top->aia_ca_issuers);
     }
@@ -532,8 +531,8 @@ static bool cert_untrusted_root(const td_obs_t *o, td_rule_out_t *out)
     }
     EV("chain of %d certificate%s ends at %s (issuer %s), which is not in the trust store "
        "(%s); OpenSSL verify code %d: %s",
-            o->cert.n, o->cert.n == 1 ? "" : "s", top->subject, top->issuer, o->cert.store,
-            o->cert.verify_code, o->cert.verify_text);
+       o->cert.n, o->cert.n == 1 ? "" : "s", top->subject, top->issuer, o->cert.store,
+       o->cert.verify_code, o->cert.verify_text);
     return true;
 }
 
@@ -545,7 +544,7 @@ static bool cert_hostname(const td_obs_t *o, td_rule_out_t *out)
     CAUSE("The certificate is not valid for the name \"%s\".", o->cert.name_checked);
     EV("leaf subject %s; subjectAltName: %s (OpenSSL verify code 62, browsers "
        "ERR_CERT_COMMON_NAME_INVALID)",
-            o->cert.c[0].subject, o->cert.c[0].n_sans > 0 ? o->cert.c[0].sans : "(none)");
+       o->cert.c[0].subject, o->cert.c[0].n_sans > 0 ? o->cert.c[0].sans : "(none)");
     return true;
 }
 
@@ -553,13 +552,13 @@ static bool cert_verify_other(const td_obs_t *o, td_rule_out_t *out)
 {
     /* Codes explained by the specific rules above are not repeated here. */
     if (!have_cert(o) || o->cert.verify_code == 0 ||
-            o->cert.verify_code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
-            o->cert.verify_code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
-            untrusted_code(o->cert.verify_code)) {
+        o->cert.verify_code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+        o->cert.verify_code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+        untrusted_code(o->cert.verify_code)) {
         return false;
     }
     EV("OpenSSL verify code %d at depth %d: %s", o->cert.verify_code, o->cert.verify_depth,
-            o->cert.verify_text);
+       o->cert.verify_text);
     return true;
 }
 
@@ -571,10 +570,10 @@ static bool cert_weak_key(const td_obs_t *o, td_rule_out_t *out)
     for (int i = 0; i < o->cert.n; i++) {
         const td_cert_info_t *c = &o->cert.c[i];
         if ((strcmp(c->key_type, "RSA") == 0 && c->key_bits < 2048) ||
-                (strcmp(c->key_type, "EC") == 0 && c->key_bits < 224)) {
+            (strcmp(c->key_type, "EC") == 0 && c->key_bits < 224)) {
             EV("certificate #%d %s has a %s key of %d bits (minimum: RSA 2048, EC 224; "
                "OpenSSL verify code 66 at security level 2)",
-                    i, c->subject, c->key_type, c->key_bits);
+               i, c->subject, c->key_type, c->key_bits);
             return true;
         }
     }
@@ -610,7 +609,7 @@ static bool cert_expiring(const td_obs_t *o, td_rule_out_t *out)
     char t[40];
     fmt_time(c->not_after, t, sizeof(t));
     CAUSE("The certificate expires in %lld day%s (%s).", (long long)(left / 86400),
-            left / 86400 == 1 ? "" : "s", t);
+          left / 86400 == 1 ? "" : "s", t);
     EV("leaf %s notAfter %s; warning threshold %d days", c->subject, t, o->cert.warn_days);
     return true;
 }
@@ -626,8 +625,8 @@ static bool http_result_is(const td_obs_t *o, td_http_result_t r, td_rule_out_t 
         return false; /* explained by tls.client_cert.required */
     }
     EV("GET %s over %s: %s after %.0f ms, %zu bytes", o->path,
-            o->tls.ok ? o->tls.version : o->legacy.version, td_http_result_name(r), o->http.ms,
-            o->http.received);
+       o->tls.ok ? o->tls.version : o->legacy.version, td_http_result_name(r), o->http.ms,
+       o->http.received);
     if (o->http.received > 0) {
         EV_ADD(", first bytes \"%s\"", o->http.first);
     }
@@ -655,241 +654,275 @@ static bool http_timeout(const td_obs_t *o, td_rule_out_t *out)
 
 static bool http_5xx(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (o->http.step != TD_STEP_DONE || o->http.result != TD_HTTP_OK ||
-            o->http.head.status < 500) {
+    if (o->http.step != TD_STEP_DONE || o->http.result != TD_HTTP_OK || o->http.head.status < 500) {
         return false;
     }
     CAUSE("The server answers GET %s with HTTP %d.", o->path, o->http.head.status);
     EV("status line: %d %s; Server: %s", o->http.head.status, o->http.head.reason,
-            o->http.head.server[0] != '\0' ? o->http.head.server : "(none)");
+       o->http.head.server[0] != '\0' ? o->http.head.server : "(none)");
     return true;
 }
 
 /* Texts: own wording from ../shared/failure-kb.md; source keys in brackets. */
 static const td_rule_t rules[] = {
     { "dns.resolve.nxdomain", TD_LAYER_DNS, TD_SEV_FAIL, "name does not exist", dns_nxdomain,
-            "The host name does not exist in DNS (NXDOMAIN).",
-            "Check the spelling, then create the A/AAAA (or CNAME) record at the DNS provider; "
-            "verify with: dig +short A HOST; dig +short AAAA HOST." },
+      "The host name does not exist in DNS (NXDOMAIN).",
+      "Check the spelling, then create the A/AAAA (or CNAME) record at the DNS provider; "
+      "verify with: dig +short A HOST; dig +short AAAA HOST.",
+      0 },
     { "dns.resolve.timeout", TD_LAYER_DNS, TD_SEV_FAIL, "DNS timeout", dns_timeout,
-            "No DNS server answered for the name in time.",
-            "Check /etc/resolv.conf and that UDP/TCP port 53 to the resolver is open; verify "
-            "with: dig HOST." },
+      "No DNS server answered for the name in time.",
+      "Check /etc/resolv.conf and that UDP/TCP port 53 to the resolver is open; verify "
+      "with: dig HOST.",
+      0 },
     { "dns.resolve.failed", TD_LAYER_DNS, TD_SEV_FAIL, "DNS failure", dns_failed,
-            "The name could not be resolved to any address.",
-            "Check the zone's records and the resolver; verify with: dig HOST A; dig HOST AAAA." },
+      "The name could not be resolved to any address.",
+      "Check the zone's records and the resolver; verify with: dig HOST A; dig HOST AAAA.", 1 },
     /* [CF521]: refused (RST) is what Cloudflare shows as 521. */
     { "tcp.connect.refused", TD_LAYER_TCP, TD_SEV_FAIL, "connection refused", tcp_refused,
-            "Nothing listens on the port: the connection was refused (TCP RST).",
-            "Start the server or make it listen on this port (nginx: listen 443 ssl;), and check "
-            "that a firewall REJECT rule is not in the way; verify with: ss -ltnp | grep :PORT "
-            "on the server." },
+      "Nothing listens on the port: the connection was refused (TCP RST).",
+      "Start the server or make it listen on this port (nginx: listen 443 ssl;), and check "
+      "that a firewall REJECT rule is not in the way; verify with: ss -ltnp | grep :PORT "
+      "on the server.",
+      0 },
     /* [CF522]: silence to SYN is a 522 on Cloudflare. */
     { "tcp.connect.timeout", TD_LAYER_TCP, TD_SEV_FAIL, "connection timed out (filtered)",
-            tcp_timeout,
-            "The port did not answer the TCP SYN: a firewall or security group drops it, or the "
-            "host is down.",
-            "Allow the port in the host firewall / cloud security group / network ACL for the "
-            "clients' addresses; verify with: nc -vz -w 5 HOST PORT." },
+      tcp_timeout,
+      "The port did not answer the TCP SYN: a firewall or security group drops it, or the "
+      "host is down.",
+      "Allow the port in the host firewall / cloud security group / network ACL for the "
+      "clients' addresses; verify with: nc -vz -w 5 HOST PORT.",
+      0 },
     /* [CF523] */
-    { "tcp.connect.unreachable", TD_LAYER_TCP, TD_SEV_FAIL, "network unreachable",
-            tcp_unreachable, "There is no route to the address.",
-            "Check the address in DNS and the routing between client and server; verify with: "
-            "ip route get ADDRESS; traceroute -T -p PORT ADDRESS." },
+    { "tcp.connect.unreachable", TD_LAYER_TCP, TD_SEV_FAIL, "network unreachable", tcp_unreachable,
+      "There is no route to the address.",
+      "Check the address in DNS and the routing between client and server; verify with: "
+      "ip route get ADDRESS; traceroute -T -p PORT ADDRESS.",
+      0 },
     { "tcp.connect.failed", TD_LAYER_TCP, TD_SEV_FAIL, "connection failed", tcp_failed,
-            "The TCP connection failed.", "Check the address and port; verify with: nc -vz HOST PORT." },
+      "The TCP connection failed.", "Check the address and port; verify with: nc -vz HOST PORT.",
+      1 },
     { "tcp.connect.partial", TD_LAYER_TCP, TD_SEV_WARN, "some addresses fail", tcp_partial,
-            "Some of the host's addresses do not accept connections, so some clients fail.",
-            "Remove dead addresses from DNS or fix the listener on them (for AAAA records, make "
-            "the server listen on IPv6: nginx listen [::]:443 ssl;)." },
+      "Some of the host's addresses do not accept connections, so some clients fail.",
+      "Remove dead addresses from DNS or fix the listener on them (for AAAA records, make "
+      "the server listen on IPv6: nginx listen [::]:443 ssl;).",
+      0 },
     /* [NGX-SRC][OSSL-6805]: plain HTTP on the TLS port; "wrong version number". */
     { "proto.plain_http", TD_LAYER_PROTO, TD_SEV_FAIL, "plain HTTP on the TLS port",
-            proto_plain_http, "The port answers in plain HTTP, not TLS.",
-            "Enable TLS on this listener (nginx: listen 443 ssl; with ssl_certificate and "
-            "ssl_certificate_key; Apache: SSLEngine on in the :443 vhost; HAProxy: bind :443 ssl "
-            "crt FILE), or point clients at the TLS port; a CDN in Flexible mode expects port "
-            "80 instead. Verify with: openssl s_client -connect HOST:PORT -servername HOST." },
+      proto_plain_http, "The port answers in plain HTTP, not TLS.",
+      "Enable TLS on this listener (nginx: listen 443 ssl; with ssl_certificate and "
+      "ssl_certificate_key; Apache: SSLEngine on in the :443 vhost; HAProxy: bind :443 ssl "
+      "crt FILE), or point clients at the TLS port; a CDN in Flexible mode expects port "
+      "80 instead. Verify with: openssl s_client -connect HOST:PORT -servername HOST.",
+      0 },
     { "proto.banner", TD_LAYER_PROTO, TD_SEV_FAIL, "another protocol on the port", proto_banner,
-            "The port is served by another protocol, not TLS.",
-            "Use the right port for HTTPS, or move the other service; for protocols with "
-            "STARTTLS use: openssl s_client -starttls PROTO -connect HOST:PORT." },
+      "The port is served by another protocol, not TLS.",
+      "Use the right port for HTTPS, or move the other service; for protocols with "
+      "STARTTLS use: openssl s_client -starttls PROTO -connect HOST:PORT.",
+      0 },
     { "proto.sslv2", TD_LAYER_PROTO, TD_SEV_FAIL, "SSLv2 server", proto_sslv2,
-            "The server answers with SSL 2.0, which no current client supports.",
-            "Replace or reconfigure the TLS stack to offer TLS 1.2 and TLS 1.3." },
+      "The server answers with SSL 2.0, which no current client supports.",
+      "Replace or reconfigure the TLS stack to offer TLS 1.2 and TLS 1.3.", 0 },
     { "proto.silent", TD_LAYER_PROTO, TD_SEV_FAIL, "silent after connect", proto_silent,
-            "The port accepts TCP connections but never answers the ClientHello.",
-            "Check that the process behind the port speaks TLS and is not hung or overloaded; "
-            "a proxy or load balancer in TCP mode may have no healthy backend; if small "
-            "requests work but the handshake stalls, suspect an MTU black hole. Verify with: "
-            "openssl s_client -connect HOST:PORT -servername HOST -msg." },
+      "The port accepts TCP connections but never answers the ClientHello.",
+      "Check that the process behind the port speaks TLS and is not hung or overloaded; "
+      "a proxy or load balancer in TCP mode may have no healthy backend; if small "
+      "requests work but the handshake stalls, suspect an MTU black hole. Verify with: "
+      "openssl s_client -connect HOST:PORT -servername HOST -msg.",
+      0 },
     /* [failure-kb §7.2]: RST right after the ClientHello. */
     { "proto.reset", TD_LAYER_PROTO, TD_SEV_FAIL, "reset after ClientHello", proto_reset,
-            "The connection is reset right after the ClientHello, without a TLS alert.",
-            "Check the server's error log for the handshake; an SNI-routing proxy or firewall "
-            "may drop names it does not know, or the server may not read a ClientHello split "
-            "over packets. Verify with: openssl s_client -connect HOST:PORT -servername HOST." },
+      "The connection is reset right after the ClientHello, without a TLS alert.",
+      "Check the server's error log for the handshake; an SNI-routing proxy or firewall "
+      "may drop names it does not know, or the server may not read a ClientHello split "
+      "over packets. Verify with: openssl s_client -connect HOST:PORT -servername HOST.",
+      0 },
     { "proto.closed", TD_LAYER_PROTO, TD_SEV_FAIL, "closed after ClientHello", proto_closed,
-            "The connection is closed right after the ClientHello, without a TLS alert.",
-            "Check the server's error log: a TLS listener without a certificate, a proxy with "
-            "no backend, or a filter on the SNI name closes like this." },
+      "The connection is closed right after the ClientHello, without a TLS alert.",
+      "Check the server's error log: a TLS listener without a certificate, a proxy with "
+      "no backend, or a filter on the SNI name closes like this.",
+      0 },
     { "proto.unknown", TD_LAYER_PROTO, TD_SEV_FAIL, "unknown reply", proto_unknown,
-            "The port answers with bytes that are neither TLS nor a known protocol.",
-            "Check which program listens on the port (ss -ltnp on the server) and its "
-            "configuration." },
+      "The port answers with bytes that are neither TLS nor a known protocol.",
+      "Check which program listens on the port (ss -ltnp on the server) and its "
+      "configuration.",
+      0 },
     { "proto.tls_stalled", TD_LAYER_PROTO, TD_SEV_FAIL, "TLS reply stalled", proto_tls_stalled,
-            "The server started its TLS reply but the rest never arrived.",
-            "Check for an overloaded server or a path MTU problem (large certificate flight "
-            "dropped, ICMP \"fragmentation needed\" filtered): allow ICMP type 3 code 4 or clamp "
-            "the TCP MSS." },
+      "The server started its TLS reply but the rest never arrived.",
+      "Check for an overloaded server or a path MTU problem (large certificate flight "
+      "dropped, ICMP \"fragmentation needed\" filtered): allow ICMP type 3 code 4 or clamp "
+      "the TCP MSS.",
+      0 },
     { "proto.tls_malformed", TD_LAYER_PROTO, TD_SEV_FAIL, "malformed TLS reply",
-            proto_tls_malformed, "The server's TLS reply is malformed.",
-            "Update the TLS library or the middlebox in front of the server; capture the "
-            "exchange with tcpdump -w and inspect it." },
+      proto_tls_malformed, "The server's TLS reply is malformed.",
+      "Update the TLS library or the middlebox in front of the server; capture the "
+      "exchange with tcpdump -w and inspect it.",
+      0 },
     /* [OSSL-SEC][NGX-CHANGES][CR-NEL]: TLS 1.0/1.1 refused by current clients. */
     { "tls.version.legacy_only", TD_LAYER_TLS, TD_SEV_FAIL, "only legacy TLS versions",
-            tls_legacy_only, "The server only speaks TLS 1.0/1.1.",
-            "Enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol "
-            "-all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver TLSv1.2), upgrading an old OpenSSL if "
-            "needed. Verify with: openssl s_client -connect HOST:PORT -tls1_2." },
+      tls_legacy_only, "The server only speaks TLS 1.0/1.1.",
+      "Enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol "
+      "-all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver TLSv1.2), upgrading an old OpenSSL if "
+      "needed. Verify with: openssl s_client -connect HOST:PORT -tls1_2.",
+      0 },
     /* [CONSCRYPT-777]: TLS 1.3 client-certificate rejection after the handshake. */
     { "tls.client_cert.required", TD_LAYER_TLS, TD_SEV_FAIL, "client certificate required",
-            tls_client_cert, "The server requires a client certificate (mutual TLS).",
-            "Clients must present a certificate from a CA the server trusts (curl --cert "
-            "FILE --key FILE); if the service should be public, turn client verification off "
-            "or make it optional (nginx: ssl_verify_client off|optional; Apache: SSLVerifyClient "
-            "none; HAProxy: verify none)." },
+      tls_client_cert, "The server requires a client certificate (mutual TLS).",
+      "Clients must present a certificate from a CA the server trusts (curl --cert "
+      "FILE --key FILE); if the service should be public, turn client verification off "
+      "or make it optional (nginx: ssl_verify_client off|optional; Apache: SSLVerifyClient "
+      "none; HAProxy: verify none).",
+      0 },
     /* [failure-kb §3 alert 112][NGX-SRC ssl_reject_handshake] */
     { "tls.sni.unrecognized_name", TD_LAYER_TLS, TD_SEV_FAIL, "SNI name not served",
-            tls_unrecognized_name, "The server does not serve the name sent as SNI.",
-            "Add a server block / vhost for this name with its certificate (nginx: server_name "
-            "NAME; in a listen 443 ssl server), or check that DNS points at the right server." },
+      tls_unrecognized_name, "The server does not serve the name sent as SNI.",
+      "Add a server block / vhost for this name with its certificate (nginx: server_name "
+      "NAME; in a listen 443 ssl server), or check that DNS points at the right server.",
+      0 },
     /* [failure-kb §3 alert 70] */
     { "tls.version.no_common", TD_LAYER_TLS, TD_SEV_FAIL, "no common TLS version",
-            tls_no_common_version,
-            "The server refused every TLS version we offer (alert 70 protocol_version).",
-            "Enable TLS 1.2 and TLS 1.3 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3;)." },
+      tls_no_common_version,
+      "The server refused every TLS version we offer (alert 70 protocol_version).",
+      "Enable TLS 1.2 and TLS 1.3 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3;).", 0 },
     /* [CF525][failure-kb §3 alert 40]: no cipher suite in common. */
     { "tls.cipher.no_common", TD_LAYER_TLS, TD_SEV_FAIL, "no common cipher suite",
-            tls_no_common_cipher,
-            "The server rejected the handshake parameters (alert 40/71): no cipher suite, group "
-            "or signature algorithm in common, or a required SNI is missing.",
-            "Offer current suites (nginx: ssl_ciphers HIGH:!aNULL:!MD5; or Mozilla's "
-            "intermediate profile) and ECDHE groups (ssl_ecdh_curve X25519:prime256v1;); check "
-            "the certificate's key type matches the suites. Verify with: openssl s_client "
-            "-connect HOST:PORT -servername HOST." },
+      tls_no_common_cipher,
+      "The server rejected the handshake parameters (alert 40/71): no cipher suite, group "
+      "or signature algorithm in common, or a required SNI is missing.",
+      "Offer current suites (nginx: ssl_ciphers HIGH:!aNULL:!MD5; or Mozilla's "
+      "intermediate profile) and ECDHE groups (ssl_ecdh_curve X25519:prime256v1;); check "
+      "the certificate's key type matches the suites. Verify with: openssl s_client "
+      "-connect HOST:PORT -servername HOST.",
+      0 },
     { "tls.handshake.closed", TD_LAYER_TLS, TD_SEV_FAIL, "closed during handshake", tls_closed,
-            "The server closed the connection during the handshake without an alert.",
-            "Check the server's error log at the time of the test (nginx logs handshake "
-            "failures at info level); a missing certificate or key on the listener is common." },
+      "The server closed the connection during the handshake without an alert.",
+      "Check the server's error log at the time of the test (nginx logs handshake "
+      "failures at info level); a missing certificate or key on the listener is common.",
+      0 },
     { "tls.handshake.timeout", TD_LAYER_TLS, TD_SEV_FAIL, "handshake timed out", tls_timeout,
-            "The TLS handshake did not finish in time.",
-            "Check server load and the path MTU (large certificate flights lost when ICMP is "
-            "filtered); verify with: openssl s_client -connect HOST:PORT -servername HOST." },
+      "The TLS handshake did not finish in time.",
+      "Check server load and the path MTU (large certificate flights lost when ICMP is "
+      "filtered); verify with: openssl s_client -connect HOST:PORT -servername HOST.",
+      0 },
     { "tls.handshake.failed", TD_LAYER_TLS, TD_SEV_FAIL, "handshake failed", tls_failed,
-            "The TLS handshake failed.",
-            "Read the evidence's alert and OpenSSL reason with: tlsdoctor explain 'TEXT'; check "
-            "the server's error log." },
+      "The TLS handshake failed.",
+      "Read the evidence's alert and OpenSSL reason with: tlsdoctor explain 'TEXT'; check "
+      "the server's error log.",
+      1 },
     /* [ALB-TLS13HC]: TLS 1.3-only targets fail ALB HTTPS health checks; older clients fail. */
     { "tls.version.tls13_only", TD_LAYER_TLS, TD_SEV_WARN, "TLS 1.3 only", tls_tls13_only,
-            "The server refuses TLS 1.2: clients without TLS 1.3 (Java 8, Android < 10, "
-            "Windows < 11 schannel, AWS ALB HTTPS health checks) cannot connect.",
-            "Unless every client is known to speak TLS 1.3, also enable TLS 1.2 (nginx: "
-            "ssl_protocols TLSv1.2 TLSv1.3;)." },
+      "The server refuses TLS 1.2: clients without TLS 1.3 (Java 8, Android < 10, "
+      "Windows < 11 schannel, AWS ALB HTTPS health checks) cannot connect.",
+      "Unless every client is known to speak TLS 1.3, also enable TLS 1.2 (nginx: "
+      "ssl_protocols TLSv1.2 TLSv1.3;).",
+      0 },
     /* [failure-kb §6 "No SNI → default cert"][NGX-SRC proxy_ssl_server_name] */
     { "tls.sni.required", TD_LAYER_TLS, TD_SEV_WARN, "SNI required", tls_sni_required,
-            "The server refuses clients that send no SNI; proxies that omit SNI by default "
-            "(nginx proxy_pass without proxy_ssl_server_name on) and very old clients fail.",
-            "If such clients matter, give the default server a certificate instead of rejecting "
-            "(nginx: remove ssl_reject_handshake on from the default server), or make the proxy "
-            "send SNI (nginx: proxy_ssl_server_name on;)." },
+      "The server refuses clients that send no SNI; proxies that omit SNI by default "
+      "(nginx proxy_pass without proxy_ssl_server_name on) and very old clients fail.",
+      "If such clients matter, give the default server a certificate instead of rejecting "
+      "(nginx: remove ssl_reject_handshake on from the default server), or make the proxy "
+      "send SNI (nginx: proxy_ssl_server_name on;).",
+      0 },
     { "tls.sni.default_cert_mismatch", TD_LAYER_TLS, TD_SEV_WARN, "wrong default certificate",
-            tls_sni_default_cert,
-            "Without SNI the server presents a certificate for other names, so clients and "
-            "proxies that send no SNI fail name validation (Cloudflare Full strict: 526).",
-            "Make the vhost for this name the default server (nginx: listen 443 ssl "
-            "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;)." },
+      tls_sni_default_cert,
+      "Without SNI the server presents a certificate for other names, so clients and "
+      "proxies that send no SNI fail name validation (Cloudflare Full strict: 526).",
+      "Make the vhost for this name the default server (nginx: listen 443 ssl "
+      "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;).",
+      0 },
     /* [OSSL-VTXT 10][CR-NEL ERR_CERT_DATE_INVALID] */
     { "cert.expired", TD_LAYER_CERT, TD_SEV_FAIL, "certificate expired", cert_expired,
-            "The certificate has expired.",
-            "Renew the certificate (certbot renew, or your CA's portal), install the new "
-            "full-chain file and reload (nginx -s reload). Verify with: echo | openssl s_client "
-            "-connect HOST:PORT -servername HOST 2>/dev/null | openssl x509 -noout -dates." },
+      "The certificate has expired.",
+      "Renew the certificate (certbot renew, or your CA's portal), install the new "
+      "full-chain file and reload (nginx -s reload). Verify with: echo | openssl s_client "
+      "-connect HOST:PORT -servername HOST 2>/dev/null | openssl x509 -noout -dates.",
+      0 },
     { "cert.not_yet_valid", TD_LAYER_CERT, TD_SEV_FAIL, "certificate not yet valid",
-            cert_not_yet_valid,
-            "The certificate is not valid yet: its notBefore is in the future (or this "
-            "machine's clock is behind).",
-            "Check this machine's clock first (timedatectl; chronyc tracking); if it is right, "
-            "the certificate was issued with a future start date: reissue it or wait, and "
-            "check the server's clock." },
+      cert_not_yet_valid,
+      "The certificate is not valid yet: its notBefore is in the future (or this "
+      "machine's clock is behind).",
+      "Check this machine's clock first (timedatectl; chronyc tracking); if it is right, "
+      "the certificate was issued with a future start date: reissue it or wait, and "
+      "check the server's clock.",
+      0 },
     /* [OSSL-VTXT 18][CR-NEL ERR_CERT_AUTHORITY_INVALID] */
-    { "cert.self_signed", TD_LAYER_CERT, TD_SEV_FAIL, "self-signed certificate",
-            cert_self_signed,
-            "The certificate is self-signed: no client trusts it unless told to.",
-            "Install a certificate from a public CA (e.g. certbot --nginx -d HOST) or, behind "
-            "Cloudflare, a Cloudflare Origin CA certificate; for private services, distribute "
-            "the certificate to clients and test with --ca-file." },
+    { "cert.self_signed", TD_LAYER_CERT, TD_SEV_FAIL, "self-signed certificate", cert_self_signed,
+      "The certificate is self-signed: no client trusts it unless told to.",
+      "Install a certificate from a public CA (e.g. certbot --nginx -d HOST) or, behind "
+      "Cloudflare, a Cloudflare Origin CA certificate; for private services, distribute "
+      "the certificate to clients and test with --ca-file.",
+      0 },
     /* [OSSL-VTXT 20/21][failure-kb §6 "Missing intermediate"] */
     { "cert.chain.missing_intermediate", TD_LAYER_CERT, TD_SEV_FAIL,
-            "missing intermediate certificate", cert_missing_intermediate,
-            "The server sends its certificate without the intermediate CA certificate, so "
-            "clients cannot build a chain to a trusted root (browsers may hide this by "
-            "caching intermediates; curl, OpenSSL and proxies fail).",
-            "Serve the full chain: nginx ssl_certificate must point at fullchain.pem (leaf "
-            "then intermediates), Apache 2.4.8+ SSLCertificateFile with the full chain (older: "
-            "SSLCertificateChainFile), HAProxy crt with leaf+intermediates+key in one PEM. "
-            "Verify with: openssl s_client -connect HOST:PORT -servername HOST -showcerts." },
+      "missing intermediate certificate", cert_missing_intermediate,
+      "The server sends its certificate without the intermediate CA certificate, so "
+      "clients cannot build a chain to a trusted root (browsers may hide this by "
+      "caching intermediates; curl, OpenSSL and proxies fail).",
+      "Serve the full chain: nginx ssl_certificate must point at fullchain.pem (leaf "
+      "then intermediates), Apache 2.4.8+ SSLCertificateFile with the full chain (older: "
+      "SSLCertificateChainFile), HAProxy crt with leaf+intermediates+key in one PEM. "
+      "Verify with: openssl s_client -connect HOST:PORT -servername HOST -showcerts.",
+      0 },
     /* [OSSL-VTXT 19/20][MITM-46] */
     { "cert.chain.untrusted_root", TD_LAYER_CERT, TD_SEV_FAIL, "untrusted root CA",
-            cert_untrusted_root,
-            "The chain ends at a CA that the trust store does not contain (a private CA or an "
-            "intercepting proxy's CA).",
-            "Use a certificate from a publicly trusted CA, or add the private root to the "
-            "clients' trust store (and test with --ca-file ROOT.pem); if the issuer is a "
-            "security product, the connection is being intercepted." },
+      cert_untrusted_root,
+      "The chain ends at a CA that the trust store does not contain (a private CA or an "
+      "intercepting proxy's CA).",
+      "Use a certificate from a publicly trusted CA, or add the private root to the "
+      "clients' trust store (and test with --ca-file ROOT.pem); if the issuer is a "
+      "security product, the connection is being intercepted.",
+      0 },
     /* [OSSL-VTXT 62][GOOG-SAN] */
     { "cert.hostname.mismatch", TD_LAYER_CERT, TD_SEV_FAIL, "host name mismatch", cert_hostname,
-            "The certificate does not cover the host name.",
-            "Issue a certificate whose subjectAltName lists the name (certbot -d NAME), or fix "
-            "the server block that answers for it (nginx server_name / ssl_certificate; Apache "
-            "ServerName in the :443 vhost); browsers ignore the CN, only SANs count." },
+      "The certificate does not cover the host name.",
+      "Issue a certificate whose subjectAltName lists the name (certbot -d NAME), or fix "
+      "the server block that answers for it (nginx server_name / ssl_certificate; Apache "
+      "ServerName in the :443 vhost); browsers ignore the CN, only SANs count.",
+      0 },
     { "cert.chain.verify_failed", TD_LAYER_CERT, TD_SEV_FAIL, "chain verification failed",
-            cert_verify_other, "The certificate chain does not verify.",
-            "Look up the OpenSSL verify code in the evidence (tlsdoctor explain CODE) and fix "
-            "the chain accordingly." },
+      cert_verify_other, "The certificate chain does not verify.",
+      "Look up the OpenSSL verify code in the evidence (tlsdoctor explain CODE) and fix "
+      "the chain accordingly.",
+      1 },
     /* [OSSL-VTXT 66] */
     { "cert.key.weak", TD_LAYER_CERT, TD_SEV_FAIL, "weak key", cert_weak_key,
-            "A certificate key is too small for current clients.",
-            "Reissue with an RSA 2048+ or ECDSA P-256 key: openssl req -newkey rsa:2048 ... or "
-            "certbot --key-type ecdsa." },
+      "A certificate key is too small for current clients.",
+      "Reissue with an RSA 2048+ or ECDSA P-256 key: openssl req -newkey rsa:2048 ... or "
+      "certbot --key-type ecdsa.",
+      0 },
     { "cert.signature.sha1", TD_LAYER_CERT, TD_SEV_FAIL, "SHA-1 signature", cert_sha1,
-            "A certificate in the chain is signed with SHA-1, which browsers and OpenSSL 3 "
-            "reject.",
-            "Reissue the certificate (and use a current intermediate) signed with SHA-256." },
+      "A certificate in the chain is signed with SHA-1, which browsers and OpenSSL 3 "
+      "reject.",
+      "Reissue the certificate (and use a current intermediate) signed with SHA-256.", 0 },
     { "cert.expiring_soon", TD_LAYER_CERT, TD_SEV_WARN, "certificate expires soon", cert_expiring,
-            "The certificate expires soon.",
-            "Renew now and check that automatic renewal works (certbot renew --dry-run; "
-            "systemctl list-timers | grep certbot)." },
+      "The certificate expires soon.",
+      "Renew now and check that automatic renewal works (certbot renew --dry-run; "
+      "systemctl list-timers | grep certbot).",
+      0 },
     /* [CF520] */
     { "http.response.empty", TD_LAYER_HTTP, TD_SEV_FAIL, "empty HTTP reply", http_empty,
-            "The server completed the TLS handshake but closed without an HTTP response (a "
-            "CDN shows 520).",
-            "Check the application behind the TLS terminator (crashes, upstream errors) and its "
-            "error log; verify with: curl -v https://HOST:PORT/." },
+      "The server completed the TLS handshake but closed without an HTTP response (a "
+      "CDN shows 520).",
+      "Check the application behind the TLS terminator (crashes, upstream errors) and its "
+      "error log; verify with: curl -v https://HOST:PORT/.",
+      0 },
     { "http.response.non_http", TD_LAYER_HTTP, TD_SEV_FAIL, "non-HTTP reply", http_non_http,
-            "The server answered over TLS with something that is not an HTTP/1.x response (a "
-            "CDN shows 520).",
-            "Check what runs behind the TLS port; if it only speaks HTTP/2, make it accept "
-            "HTTP/1.1 too." },
+      "The server answered over TLS with something that is not an HTTP/1.x response (a "
+      "CDN shows 520).",
+      "Check what runs behind the TLS port; if it only speaks HTTP/2, make it accept "
+      "HTTP/1.1 too.",
+      0 },
     /* [CF524] */
-    { "http.response.timeout", TD_LAYER_HTTP, TD_SEV_FAIL, "no HTTP response in time",
-            http_timeout,
-            "The TLS session works but no HTTP response came before the deadline (a CDN shows "
-            "524 after its read timeout).",
-            "Profile the slow request in the application; raise proxy timeouts only as a stop "
-            "gap." },
+    { "http.response.timeout", TD_LAYER_HTTP, TD_SEV_FAIL, "no HTTP response in time", http_timeout,
+      "The TLS session works but no HTTP response came before the deadline (a CDN shows "
+      "524 after its read timeout).",
+      "Profile the slow request in the application; raise proxy timeouts only as a stop "
+      "gap.",
+      0 },
     { "http.status.server_error", TD_LAYER_HTTP, TD_SEV_WARN, "HTTP 5xx", http_5xx,
-            "The server answers with a 5xx status.",
-            "Check the application's and the proxy's error logs for this request." },
+      "The server answers with a 5xx status.",
+      "Check the application's and the proxy's error logs for this request.", 0 },
 };
 
 const td_rule_t *td__rules(size_t *n)

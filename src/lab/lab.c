@@ -63,7 +63,7 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 }
 
 static X509 *make_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, const char *cn,
-        const char *san, int is_ca, long nb, long na, long serial)
+                       const char *san, int is_ca, long nb, long na, long serial)
 {
     X509 *x = X509_new();
     if (x == NULL) {
@@ -75,9 +75,9 @@ static X509 *make_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, const 
              X509_gmtime_adj(X509_getm_notBefore(x), nb) != NULL &&
              X509_gmtime_adj(X509_getm_notAfter(x), na) != NULL && X509_set_pubkey(x, key) == 1 &&
              X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                     (const unsigned char *)"tlsdoctor lab", -1, -1, 0) == 1 &&
-             X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1,
-                     -1, 0) == 1 &&
+                                        (const unsigned char *)"tlsdoctor lab", -1, -1, 0) == 1 &&
+             X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
+                                        0) == 1 &&
              X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name) == 1;
     if (ok) {
         ok = add_ext(x, issuer, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "CA:FALSE") ==
@@ -97,10 +97,10 @@ static X509 *make_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, const 
 
 static void pki_free(lab_pki_t *p)
 {
-    X509 *certs[] = { p->root, p->inter, p->good, p->expired, p->future, p->self, p->wrong,
-        p->other_root, p->other_int, p->other_leaf };
+    X509 *certs[] = { p->root, p->inter, p->good,       p->expired,   p->future,
+                      p->self, p->wrong, p->other_root, p->other_int, p->other_leaf };
     EVP_PKEY *keys[] = { p->root_key, p->int_key, p->leaf_key, p->other_root_key,
-        p->other_int_key };
+                         p->other_int_key };
     for (size_t i = 0; i < TD_ARRAY_LEN(certs); i++) {
         X509_free(certs[i]);
     }
@@ -121,27 +121,27 @@ static int pki_make(lab_pki_t *p)
         return TD_E_TLSLIB;
     }
     p->root = make_cert(p->root_key, NULL, p->root_key, "tlsdoctor lab root", NULL, 1, -DAY,
-            3650 * DAY, 1);
+                        3650 * DAY, 1);
     p->inter = make_cert(p->int_key, p->root, p->root_key, "tlsdoctor lab intermediate", NULL, 1,
-            -DAY, 1825 * DAY, 2);
-    p->good = make_cert(p->leaf_key, p->inter, p->int_key, "lab.test", lab_san, 0, -DAY, 90 * DAY,
-            3);
+                         -DAY, 1825 * DAY, 2);
+    p->good =
+            make_cert(p->leaf_key, p->inter, p->int_key, "lab.test", lab_san, 0, -DAY, 90 * DAY, 3);
     p->expired = make_cert(p->leaf_key, p->inter, p->int_key, "lab.test", lab_san, 0, -120 * DAY,
-            -30 * DAY, 4);
+                           -30 * DAY, 4);
     p->future = make_cert(p->leaf_key, p->inter, p->int_key, "lab.test", lab_san, 0, 30 * DAY,
-            120 * DAY, 5);
-    p->self = make_cert(p->leaf_key, NULL, p->leaf_key, "self.lab.test", lab_san, 0, -DAY,
-            90 * DAY, 6);
+                          120 * DAY, 5);
+    p->self = make_cert(p->leaf_key, NULL, p->leaf_key, "self.lab.test", lab_san, 0, -DAY, 90 * DAY,
+                        6);
     p->wrong = make_cert(p->leaf_key, p->inter, p->int_key, "www.example.net",
-            "DNS:www.example.net,DNS:example.net", 0, -DAY, 90 * DAY, 7);
+                         "DNS:www.example.net,DNS:example.net", 0, -DAY, 90 * DAY, 7);
     p->other_root = make_cert(p->other_root_key, NULL, p->other_root_key, "Unknown Private Root",
-            NULL, 1, -DAY, 3650 * DAY, 8);
+                              NULL, 1, -DAY, 3650 * DAY, 8);
     p->other_int = make_cert(p->other_int_key, p->other_root, p->other_root_key,
-            "Unknown Private Intermediate", NULL, 1, -DAY, 1825 * DAY, 9);
+                             "Unknown Private Intermediate", NULL, 1, -DAY, 1825 * DAY, 9);
     p->other_leaf = make_cert(p->leaf_key, p->other_int, p->other_int_key, "lab.test", lab_san, 0,
-            -DAY, 90 * DAY, 10);
+                              -DAY, 90 * DAY, 10);
     if (!p->root || !p->inter || !p->good || !p->expired || !p->future || !p->self || !p->wrong ||
-            !p->other_root || !p->other_int || !p->other_leaf) {
+        !p->other_root || !p->other_int || !p->other_leaf) {
         return TD_E_TLSLIB;
     }
     return 0;
@@ -234,7 +234,8 @@ static void *server_main(void *arg)
 {
     lab_server_t *s = arg;
     for (;;) {
-        struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN }, { .fd = s->stop[0], .events = POLLIN } };
+        struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN },
+                               { .fd = s->stop[0], .events = POLLIN } };
         if (poll(p, 2, -1) < 0) {
             continue;
         }
@@ -285,9 +286,8 @@ static int bind_loopback(uint16_t *port, int do_listen)
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-            (do_listen && listen(fd, 16) < 0) ||
-            getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || (do_listen && listen(fd, 16) < 0) ||
+        getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
         close(fd);
         return -1;
     }
@@ -342,9 +342,9 @@ static const lab_scenario_t scenarios[] = {
     { "not-yet-valid", "leaf valid from in 30 days", "cert.not_yet_valid", LAB_TLS },
     { "self-signed", "self-signed leaf", "cert.self_signed", LAB_TLS },
     { "missing-intermediate", "leaf sent without its intermediate",
-            "cert.chain.missing_intermediate", LAB_TLS },
+      "cert.chain.missing_intermediate", LAB_TLS },
     { "untrusted-root", "chain from an unknown private root", "cert.chain.untrusted_root",
-            LAB_TLS },
+      LAB_TLS },
     { "wrong-host", "certificate for www.example.net", "cert.hostname.mismatch", LAB_TLS },
     { "tls10-only", "only TLS 1.0 enabled", "tls.version.legacy_only", LAB_TLS },
     { "plain-http", "plain HTTP on the TLS port", "proto.plain_http", LAB_PLAIN_HTTP },
@@ -413,8 +413,9 @@ int td_lab_run(FILE *f, int color, int verbose, int *all_ok)
         TD_TRY_OUT(server_start(&servers[i]));
         started++;
     }
-    fprintf(f, "%stlsdoctor lab%s: %zu servers on 127.0.0.1 with known defects, each diagnosed "
-               "like a real target\n\n",
+    fprintf(f,
+            "%stlsdoctor lab%s: %zu servers on 127.0.0.1 with known defects, each diagnosed "
+            "like a real target\n\n",
             b, rs, TD_ARRAY_LEN(scenarios));
     fprintf(f, "  %-22s %-36s %-34s %s\n", "scenario", "defect", "root cause found", "time");
     for (size_t i = 0; i < TD_ARRAY_LEN(scenarios); i++) {
@@ -438,8 +439,8 @@ int td_lab_run(FILE *f, int color, int verbose, int *all_ok)
         const td_finding_t *root = drc == 0 ? td_report_root_cause(r) : NULL;
         const char *got = drc < 0 ? "(error)" : root != NULL ? root->id : "(none: healthy)";
         int ok = drc == 0 && ((scenarios[i].expect == NULL && root == NULL) ||
-                                     (scenarios[i].expect != NULL && root != NULL &&
-                                             strcmp(root->id, scenarios[i].expect) == 0));
+                              (scenarios[i].expect != NULL && root != NULL &&
+                               strcmp(root->id, scenarios[i].expect) == 0));
         passed += ok;
         fprintf(f, "  %s%s%s %-20s %-36s %-34s %6.0f ms\n", ok ? g : red,
                 ok ? "\xE2\x9C\x93" : "\xE2\x9C\x97", rs, scenarios[i].name, scenarios[i].defect,
@@ -454,8 +455,7 @@ int td_lab_run(FILE *f, int color, int verbose, int *all_ok)
         td_report_free(r);
     }
     fprintf(f, "\n%s%d of %zu scenarios got their expected root cause%s\n",
-            passed == (int)TD_ARRAY_LEN(scenarios) ? g : red, passed, TD_ARRAY_LEN(scenarios),
-            rs);
+            passed == (int)TD_ARRAY_LEN(scenarios) ? g : red, passed, TD_ARRAY_LEN(scenarios), rs);
     fprintf(f, "Next: tlsdoctor HOST[:PORT] for a real server; --json for machines.\n");
     *all_ok = passed == (int)TD_ARRAY_LEN(scenarios);
 out:

@@ -9,7 +9,7 @@
 #include <time.h>
 
 int td__trust_store_load(const char *ca_file, const char *ca_pem, X509_STORE **store,
-        td_errinfo_t *err)
+                         td_errinfo_t *err)
 {
     X509_STORE *st = X509_STORE_new();
     if (st == NULL) {
@@ -37,7 +37,8 @@ int td__trust_store_load(const char *ca_file, const char *ca_pem, X509_STORE **s
         if (X509_STORE_load_file(st, ca_file) != 1) {
             X509_STORE_free(st);
             td_errinfo_set(err, TD_E_CAFILE,
-                    "cannot read CA file '%s': it must exist and hold PEM certificates", ca_file);
+                           "cannot read CA file '%s': it must exist and hold PEM certificates",
+                           ca_file);
             ERR_clear_error();
             return TD_E_CAFILE;
         }
@@ -109,11 +110,10 @@ static void collect_aia(X509 *x, td_cert_info_t *out)
     AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
     for (int i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
         ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
-        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers &&
-                ad->location->type == GEN_URI) {
+        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI) {
             const ASN1_IA5STRING *u = ad->location->d.uniformResourceIdentifier;
-            td_escape(out->aia_ca_issuers, sizeof(out->aia_ca_issuers),
-                    ASN1_STRING_get0_data(u), (size_t)ASN1_STRING_length(u));
+            td_escape(out->aia_ca_issuers, sizeof(out->aia_ca_issuers), ASN1_STRING_get0_data(u),
+                      (size_t)ASN1_STRING_length(u));
             break;
         }
     }
@@ -132,18 +132,18 @@ void td__cert_info(X509 *x, td_cert_info_t *out)
     EVP_PKEY *pk = X509_get0_pubkey(x);
     if (pk != NULL) {
         int id = EVP_PKEY_get_base_id(pk);
-        const char *t = id == EVP_PKEY_RSA ? "RSA"
-                        : id == EVP_PKEY_EC ? "EC"
+        const char *t = id == EVP_PKEY_RSA       ? "RSA"
+                        : id == EVP_PKEY_EC      ? "EC"
                         : id == EVP_PKEY_ED25519 ? "Ed25519"
-                        : id == EVP_PKEY_ED448 ? "Ed448"
-                        : id == EVP_PKEY_DSA ? "DSA"
-                                             : "other";
+                        : id == EVP_PKEY_ED448   ? "Ed448"
+                        : id == EVP_PKEY_DSA     ? "DSA"
+                                                 : "other";
         td_strlcpy(out->key_type, t, sizeof(out->key_type));
         out->key_bits = EVP_PKEY_get_bits(pk);
     }
     int sig = X509_get_signature_nid(x);
     td_strlcpy(out->sig_alg, OBJ_nid2ln(sig) != NULL ? OBJ_nid2ln(sig) : "unknown",
-            sizeof(out->sig_alg));
+               sizeof(out->sig_alg));
     int mdnid = 0;
     if (X509_get_signature_info(x, &mdnid, NULL, NULL, NULL) == 1) {
         out->sig_sha1 = mdnid == NID_sha1;
@@ -162,7 +162,7 @@ void td__cert_info(X509 *x, td_cert_info_t *out)
 }
 
 void td__cert_examine(STACK_OF(X509) * chain, X509_STORE *store, const char *name, int64_t now,
-        td_obs_cert_t *obs)
+                      td_obs_cert_t *obs)
 {
     obs->step = TD_STEP_DONE;
     obs->now = now;
@@ -203,7 +203,7 @@ void td__cert_examine(STACK_OF(X509) * chain, X509_STORE *store, const char *nam
         STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
         obs->built_chain_len = built != NULL ? sk_X509_num(built) : 0;
         td_strlcpy(obs->verify_text, X509_verify_cert_error_string(obs->verify_code),
-                sizeof(obs->verify_text));
+                   sizeof(obs->verify_text));
     } else {
         obs->verify_code = -1;
         td_strlcpy(obs->verify_text, "verification could not run", sizeof(obs->verify_text));

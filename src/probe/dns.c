@@ -95,10 +95,13 @@ int td__dns_resolve(const char *host, double deadline_ms, td_obs_dns_t *obs)
         nfds_t n = 0;
         for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
             short ev = 0;
-            if (ARES_GETSOCK_READABLE(bits, i)) {
+            /* c-ares's ARES_GETSOCK_WRITABLE shifts a signed 1 into the sign bit for i = 15
+             * (undefined behaviour): test the bits as unsigned. */
+            unsigned ubits = (unsigned)bits;
+            if (ubits & (1u << i)) {
                 ev |= POLLIN;
             }
-            if (ARES_GETSOCK_WRITABLE(bits, i)) {
+            if (ubits & (1u << (i + ARES_GETSOCK_MAXNUM))) {
                 ev |= POLLOUT;
             }
             if (ev != 0) {
@@ -114,13 +117,14 @@ int td__dns_resolve(const char *host, double deadline_ms, td_obs_dns_t *obs)
             td_strlcpy(obs->error, "resolver deadline reached", sizeof(obs->error));
             break;
         }
-        struct timeval tv, maxtv = { (time_t)(left / 1000), (suseconds_t)((long)left % 1000) * 1000 };
+        struct timeval tv,
+                maxtv = { (time_t)(left / 1000), (suseconds_t)((long)left % 1000) * 1000 };
         struct timeval *tvp = ares_timeout(ch, &maxtv, &tv);
         int wait = (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000) + 1;
         (void)poll(pfd, n, wait);
         for (nfds_t i = 0; i < n; i++) {
-            ares_socket_t r = (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) ? pfd[i].fd
-                                                                               : ARES_SOCKET_BAD;
+            ares_socket_t r =
+                    (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) ? pfd[i].fd : ARES_SOCKET_BAD;
             ares_socket_t w = (pfd[i].revents & POLLOUT) ? pfd[i].fd : ARES_SOCKET_BAD;
             ares_process_fd(ch, r, w);
         }

@@ -8,8 +8,8 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-#define REPLY_CAP   (20 * 1024)
-#define GRACE_MS    300.0
+#define REPLY_CAP (20 * 1024)
+#define GRACE_MS  300.0
 
 struct reply_state {
     uint8_t scratch[17 * 1024];
@@ -58,7 +58,7 @@ static bool plain_enough(const uint8_t *buf, size_t len, double *deadline, void 
 }
 
 void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
-        const char *host_header, double deadline_ms, td_obs_exchange_t *obs)
+                  const char *host_header, double deadline_ms, td_obs_exchange_t *obs)
 {
     uint8_t out[2048];
     size_t out_len = 0;
@@ -76,7 +76,7 @@ void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, cons
     }
     if (kind == TD_XCHG_PLAIN_HTTP) {
         if (td_http_request_build((char *)out, sizeof(out), host_header, port, 0, "/", &out_len) <
-                0) {
+            0) {
             obs->end = TD_END_ERROR;
             goto out;
         }
@@ -88,7 +88,7 @@ void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, cons
             goto out;
         }
         td_hello_params_default(&hp, sni, kind == TD_XCHG_HELLO ? TD_V_TLS13 : TD_V_TLS12, rnd,
-                rnd + 32);
+                                rnd + 32);
         if (td_client_hello_build(&hp, out, sizeof(out), &out_len) < 0) {
             obs->end = TD_END_ERROR;
             goto out;
@@ -109,14 +109,15 @@ void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, cons
     double sent_at = td_now_ms();
     double first = -1;
     obs->end = td__read_until(fd, reply, REPLY_CAP, deadline_ms,
-            kind == TD_XCHG_PLAIN_HTTP ? plain_enough : tls_enough, st, &obs->received, &first);
+                              kind == TD_XCHG_PLAIN_HTTP ? plain_enough : tls_enough, st,
+                              &obs->received, &first);
     if (first >= 0) {
         obs->first_byte_ms = first - sent_at;
     }
     td_sniff_classify(reply, obs->received, &obs->sniff);
     if (obs->sniff.cls == TD_SNIFF_TLS || obs->sniff.cls == TD_SNIFF_SSLV2) {
         td_server_flight_parse(reply, obs->received, st->scratch, sizeof(st->scratch),
-                &obs->flight);
+                               &obs->flight);
     }
 out:
     td__close(fd);

@@ -6,14 +6,14 @@
 #include "observe.h"
 
 typedef enum td_exchange_kind {
-    TD_XCHG_HELLO = 0,     /* our broad ClientHello (TLS 1.0..1.3) */
-    TD_XCHG_HELLO_TLS12,   /* the same capped at TLS 1.2 (no supported_versions) */
-    TD_XCHG_PLAIN_HTTP,    /* a plain-text HTTP GET */
+    TD_XCHG_HELLO = 0,   /* our broad ClientHello (TLS 1.0..1.3) */
+    TD_XCHG_HELLO_TLS12, /* the same capped at TLS 1.2 (no supported_versions) */
+    TD_XCHG_PLAIN_HTTP,  /* a plain-text HTTP GET */
 } td_exchange_kind_t;
 
 /* Connects to addr:port, sends the probe, reads the reply until it can be classified or the
  * deadline. sni may be NULL. Always fills obs. */
 void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
-        const char *host_header, double deadline_ms, td_obs_exchange_t *obs);
+                  const char *host_header, double deadline_ms, td_obs_exchange_t *obs);
 
 #endif

@@ -136,7 +136,7 @@ int td__send_all(int fd, const void *buf, size_t len, double deadline_ms)
 }
 
 td_read_end_t td__read_until(int fd, uint8_t *buf, size_t cap, double deadline_ms,
-        td_enough_fn enough, void *user, size_t *len, double *first_ms)
+                             td_enough_fn enough, void *user, size_t *len, double *first_ms)
 {
     size_t got = 0;
     *first_ms = -1;

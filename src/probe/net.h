@@ -8,12 +8,11 @@
 
 /* Parses a numeric address + port into ss. Returns 0 or TD_E_DECODE. */
 TD_MUST_USE int td__addr_parse(const char *addr, uint16_t port, struct sockaddr_storage *ss,
-        socklen_t *sslen);
+                               socklen_t *sslen);
 
 /* Connects with a deadline (absolute, td_now_ms() scale). On TD_TCP_OK *fd is a non-blocking
  * connected socket owned by the caller. */
-td_tcp_result_t td__connect(const char *addr, uint16_t port, double deadline_ms, int *fd,
-        int *err);
+td_tcp_result_t td__connect(const char *addr, uint16_t port, double deadline_ms, int *fd, int *err);
 
 /* Sends all of buf before the deadline. Returns 0 or TD_E_IO / TD_E_TIMEOUT. */
 TD_MUST_USE int td__send_all(int fd, const void *buf, size_t len, double deadline_ms);
@@ -24,7 +23,7 @@ typedef bool (*td_enough_fn)(const uint8_t *buf, size_t len, double *deadline_ms
 /* Reads into buf until enough() says so, the buffer is full, EOF, RST or the deadline.
  * *len gets the byte count; *first_ms the time of the first byte (-1 none). */
 td_read_end_t td__read_until(int fd, uint8_t *buf, size_t cap, double deadline_ms,
-        td_enough_fn enough, void *user, size_t *len, double *first_ms);
+                             td_enough_fn enough, void *user, size_t *len, double *first_ms);
 
 void td__close(int fd);
 

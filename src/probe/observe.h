@@ -19,21 +19,21 @@ typedef enum td_step {
 /* How a read from the peer ended. */
 typedef enum td_read_end {
     TD_END_NONE = 0,
-    TD_END_ENOUGH,    /* we stopped reading: we had what we needed */
-    TD_END_EOF,       /* the peer closed (FIN) */
-    TD_END_RESET,     /* the peer reset (RST) */
-    TD_END_TIMEOUT,   /* the step deadline passed */
-    TD_END_ERROR,     /* another socket error */
+    TD_END_ENOUGH,  /* we stopped reading: we had what we needed */
+    TD_END_EOF,     /* the peer closed (FIN) */
+    TD_END_RESET,   /* the peer reset (RST) */
+    TD_END_TIMEOUT, /* the step deadline passed */
+    TD_END_ERROR,   /* another socket error */
 } td_read_end_t;
 
 const char *td_read_end_name(td_read_end_t e);
 
 typedef struct td_obs_dns {
     td_step_t step;
-    const char *skip_reason;  /* static, when skipped */
+    const char *skip_reason; /* static, when skipped */
     int ok;
     int timed_out;
-    char error[128];          /* resolver's message when it failed */
+    char error[128]; /* resolver's message when it failed */
     int nxdomain;
     int n_addrs;
     char addrs[TD_MAX_ADDRS][64];
@@ -55,7 +55,7 @@ typedef struct td_obs_tcp_attempt {
     char addr[64];
     uint16_t port;
     td_tcp_result_t result;
-    int err;                  /* errno */
+    int err; /* errno */
     double ms;
 } td_obs_tcp_attempt_t;
 
@@ -63,7 +63,7 @@ typedef struct td_obs_tcp {
     td_step_t step;
     int n;
     td_obs_tcp_attempt_t a[TD_MAX_ADDRS];
-    int chosen;               /* index of the address used for later layers, -1 none */
+    int chosen; /* index of the address used for later layers, -1 none */
 } td_obs_tcp_t;
 
 /* A raw exchange: we sent bytes (a ClientHello or an HTTP request) and read the reply. */
@@ -76,14 +76,14 @@ typedef struct td_obs_exchange {
     td_read_end_t end;
     td_sniff_t sniff;
     td_server_flight_t flight;
-    double first_byte_ms;     /* -1 when nothing came back */
+    double first_byte_ms; /* -1 when nothing came back */
     double ms;
 } td_obs_exchange_t;
 
 typedef struct td_obs_tls {
     td_step_t step;
     int ok;
-    char sni[256];            /* "" when none was sent */
+    char sni[256]; /* "" when none was sent */
     char version[16];
     char cipher[64];
     char group[32];
@@ -95,9 +95,9 @@ typedef struct td_obs_tls {
     char ossl_text[256];
     int sys_errno;
     int timed_out;
-    int eof;                  /* peer closed without an alert */
-    int cert_requested;       /* server sent CertificateRequest */
-    int peer_certs;           /* certificates the server sent */
+    int eof;            /* peer closed without an alert */
+    int cert_requested; /* server sent CertificateRequest */
+    int peer_certs;     /* certificates the server sent */
     char leaf_sha256[72];
     char leaf_subject[256];
     int leaf_matches_host;
@@ -107,7 +107,7 @@ typedef struct td_obs_tls {
 typedef struct td_cert_info {
     char subject[256];
     char issuer[256];
-    char sans[512];           /* comma separated, escaped */
+    char sans[512]; /* comma separated, escaped */
     int n_sans;
     int64_t not_before;
     int64_t not_after;
@@ -118,18 +118,18 @@ typedef struct td_cert_info {
     char sha256[100];
     int is_ca;
     int self_issued;
-    int self_signed;          /* self-issued and its signature verifies with its own key */
+    int self_signed; /* self-issued and its signature verifies with its own key */
     char aia_ca_issuers[200];
 } td_cert_info_t;
 
 typedef struct td_obs_cert {
     td_step_t step;
-    const char *source;       /* "tls" or "tls_legacy": which handshake delivered it */
+    const char *source; /* "tls" or "tls_legacy": which handshake delivered it */
     int n;
     int truncated;
     td_cert_info_t c[TD_MAX_CERTS];
-    char store[256];          /* "system" or the CA file path or "in-memory" */
-    int verify_code;          /* X509_V_* with time checks off; 0 = chain trusted */
+    char store[256]; /* "system" or the CA file path or "in-memory" */
+    int verify_code; /* X509_V_* with time checks off; 0 = chain trusted */
     char verify_text[128];
     int verify_depth;
     int built_chain_len;
@@ -142,11 +142,11 @@ typedef struct td_obs_cert {
 
 typedef enum td_http_result {
     TD_HTTP_OK = 0,
-    TD_HTTP_EMPTY,            /* connection closed with no bytes */
-    TD_HTTP_NON_HTTP,         /* bytes that are not an HTTP response */
-    TD_HTTP_TIMEOUT,          /* no complete head before the deadline */
+    TD_HTTP_EMPTY,    /* connection closed with no bytes */
+    TD_HTTP_NON_HTTP, /* bytes that are not an HTTP response */
+    TD_HTTP_TIMEOUT,  /* no complete head before the deadline */
     TD_HTTP_RESET,
-    TD_HTTP_TLS_ALERT,        /* an alert arrived instead of a response */
+    TD_HTTP_TLS_ALERT, /* an alert arrived instead of a response */
     TD_HTTP_WRITE_FAILED,
 } td_http_result_t;
 
@@ -156,8 +156,8 @@ typedef struct td_obs_http {
     td_step_t step;
     td_http_result_t result;
     td_http_head_t head;
-    int alert;                /* -1 none */
-    char first[96];           /* escaped start of the reply */
+    int alert;      /* -1 none */
+    char first[96]; /* escaped start of the reply */
     size_t received;
     double ttfb_ms;
     double ms;
@@ -177,12 +177,12 @@ typedef struct td_obs {
     int deadline_hit;
     td_obs_dns_t dns;
     td_obs_tcp_t tcp;
-    td_obs_exchange_t sniff;   /* our ClientHello, first bytes back */
-    td_obs_exchange_t plain;   /* a plain HTTP request to the same port */
-    td_obs_exchange_t tls12;   /* a hello capped at TLS 1.2, run when the server chose 1.3 */
-    td_obs_tls_t tls;          /* OpenSSL handshake with modern defaults */
-    td_obs_tls_t legacy;       /* OpenSSL handshake allowing TLS 1.0+ at security level 0 */
-    td_obs_tls_t nosni;        /* OpenSSL handshake without SNI */
+    td_obs_exchange_t sniff; /* our ClientHello, first bytes back */
+    td_obs_exchange_t plain; /* a plain HTTP request to the same port */
+    td_obs_exchange_t tls12; /* a hello capped at TLS 1.2, run when the server chose 1.3 */
+    td_obs_tls_t tls;        /* OpenSSL handshake with modern defaults */
+    td_obs_tls_t legacy;     /* OpenSSL handshake allowing TLS 1.0+ at security level 0 */
+    td_obs_tls_t nosni;      /* OpenSSL handshake without SNI */
     td_obs_cert_t cert;
     td_obs_http_t http;
 } td_obs_t;

@@ -65,7 +65,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         td_target_t ct;
         if (td_target_parse(opt->connect_to, &ct, err) < 0) {
             td_errinfo_set(err, TD_E_USAGE, "invalid --connect-to '%s': expected ADDR[:PORT]",
-                    opt->connect_to);
+                           opt->connect_to);
             return TD_E_USAGE;
         }
         td_strlcpy(connect_host, ct.host, sizeof(connect_host));
@@ -76,8 +76,10 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     }
     TD_TRY_OUT(td__trust_store_load(opt->ca_file, opt->ca_pem, &store, err));
     td_strlcpy(obs->cert.store,
-            opt->ca_pem != NULL ? "in-memory" : opt->ca_file != NULL ? opt->ca_file : "system",
-            sizeof(obs->cert.store));
+               opt->ca_pem != NULL    ? "in-memory"
+               : opt->ca_file != NULL ? opt->ca_file
+                                      : "system",
+               sizeof(obs->cert.store));
     obs->cert.warn_days = opt->warn_days;
 
     /* DNS */
@@ -103,12 +105,12 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         double s = td_now_ms();
         td_strlcpy(a->addr, obs->dns.addrs[i], sizeof(a->addr));
         a->port = connect_port;
-        a->result = td__connect(a->addr, connect_port, td__step_deadline(deadline, step), &fd,
-                &a->err);
+        a->result =
+                td__connect(a->addr, connect_port, td__step_deadline(deadline, step), &fd, &a->err);
         a->ms = td_now_ms() - s;
         td__close(fd);
         td_fmt(detail, sizeof(detail), "%s port %u: %s", a->addr, (unsigned)connect_port,
-                td_tcp_result_name(a->result));
+               td_tcp_result_name(a->result));
         progress(opt, "tcp", detail);
         if (a->result == TD_TCP_OK && obs->tcp.chosen < 0) {
             obs->tcp.chosen = i;
@@ -122,9 +124,9 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
 
     /* What answers on the port: our ClientHello, then a plain HTTP request. */
     td__exchange(TD_XCHG_HELLO, addr, connect_port, sni, opt->host,
-            td__step_deadline(deadline, step), &obs->sniff);
+                 td__step_deadline(deadline, step), &obs->sniff);
     td_fmt(detail, sizeof(detail), "ClientHello answered by %s (%s)",
-            td_sniff_class_name(obs->sniff.sniff.cls), td_read_end_name(obs->sniff.end));
+           td_sniff_class_name(obs->sniff.sniff.cls), td_read_end_name(obs->sniff.end));
     progress(opt, "proto", detail);
     if (out_of_time(obs, deadline)) {
         goto out;
@@ -132,27 +134,27 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     if (!(obs->sniff.received == 0 && obs->sniff.end == TD_END_TIMEOUT)) {
         /* A silent port would only make us wait again. */
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, connect_port, NULL, opt->host,
-                td__step_deadline(deadline, step < 3000 ? step : 3000), &obs->plain);
+                     td__step_deadline(deadline, step < 3000 ? step : 3000), &obs->plain);
     }
     if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {
         goto out;
     }
     if (obs->sniff.flight.has_server_hello && obs->sniff.flight.version == TD_V_TLS13) {
         td__exchange(TD_XCHG_HELLO_TLS12, addr, connect_port, sni, opt->host,
-                td__step_deadline(deadline, step), &obs->tls12);
+                     td__step_deadline(deadline, step), &obs->tls12);
     }
 
     /* TLS with OpenSSL. */
     td__tls_handshake(addr, connect_port, sni, opt->host, TD_TLS_MODERN,
-            td__step_deadline(deadline, step), &obs->tls, &conn);
+                      td__step_deadline(deadline, step), &obs->tls, &conn);
     td_fmt(detail, sizeof(detail), "handshake %s %s %s", obs->tls.ok ? "ok" : "failed",
-            obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
+           obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
     progress(opt, "tls", detail);
     if (!obs->tls.ok && !obs->tls.timed_out && !out_of_time(obs, deadline)) {
         td__tls_handshake(addr, connect_port, sni, opt->host, TD_TLS_LEGACY,
-                td__step_deadline(deadline, step), &obs->legacy, &legacy_conn);
-        td_fmt(detail, sizeof(detail), "legacy handshake %s %s",
-                obs->legacy.ok ? "ok" : "failed", obs->legacy.version);
+                          td__step_deadline(deadline, step), &obs->legacy, &legacy_conn);
+        td_fmt(detail, sizeof(detail), "legacy handshake %s %s", obs->legacy.ok ? "ok" : "failed",
+               obs->legacy.version);
         progress(opt, "tls", detail);
     }
     td_tls_conn_t *use = obs->tls.ok ? conn : obs->legacy.ok ? legacy_conn : NULL;
@@ -170,9 +172,9 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     /* HTTP over the established session. */
     if (use != NULL && !out_of_time(obs, deadline)) {
         td__tls_http_get(use, opt->host, opt->port, opt->path, td__step_deadline(deadline, step),
-                &obs->http);
+                         &obs->http);
         td_fmt(detail, sizeof(detail), "%s status %d", td_http_result_name(obs->http.result),
-                obs->http.head.status);
+               obs->http.head.status);
         progress(opt, "http", detail);
     }
     /* Single-threaded servers serve one connection at a time: hang up first. */
@@ -183,8 +185,8 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     /* The same server without SNI: SNI-required servers and default certificates. */
     if (sni != NULL && use != NULL && !out_of_time(obs, deadline)) {
         td__tls_handshake(addr, connect_port, NULL, opt->host,
-                obs->tls.ok ? TD_TLS_MODERN : TD_TLS_LEGACY, td__step_deadline(deadline, step),
-                &obs->nosni, &nosni_conn);
+                          obs->tls.ok ? TD_TLS_MODERN : TD_TLS_LEGACY,
+                          td__step_deadline(deadline, step), &obs->nosni, &nosni_conn);
     }
 
 out:

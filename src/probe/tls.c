@@ -84,7 +84,7 @@ static void record_error(td_obs_tls_t *o, int ssl_err)
         if (errno == 0) {
             o->eof = 1;
             td_strlcpy(o->ossl_text, "connection closed by peer without alert",
-                    sizeof(o->ossl_text));
+                       sizeof(o->ossl_text));
         } else {
             td_fmt(o->ossl_text, sizeof(o->ossl_text), "socket error: %s", strerror(errno));
         }
@@ -125,7 +125,8 @@ static void leaf_facts(SSL *ssl, const char *match_host, td_obs_tls_t *o)
 }
 
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
-        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
+                       td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs,
+                       td_tls_conn_t **conn_out)
 {
     double t0 = td_now_ms();
     int err = 0, ssl_err = 0;
@@ -182,7 +183,7 @@ void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const c
     }
     SSL_set_ex_data(c->ssl, obs_index, obs);
     if (sni != NULL && sni[0] != '\0') {
-        (void)SSL_set_tlsext_host_name(c->ssl, sni);
+        (void)SSL_set_tlsext_host_name(c->ssl, obs->sni); /* obs->sni: a non-const copy */
     }
     for (;;) {
         ERR_clear_error();
@@ -250,7 +251,7 @@ static bool head_complete(const uint8_t *buf, size_t len)
 }
 
 void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, const char *path,
-        double deadline_ms, td_obs_http_t *obs)
+                      double deadline_ms, td_obs_http_t *obs)
 {
     char req[1024];
     size_t req_len = 0;
@@ -350,4 +351,3 @@ void td__tls_conn_free(td_tls_conn_t *conn)
     td__close(conn->fd);
     td_free(conn);
 }
-

@@ -19,16 +19,16 @@ typedef enum td_tls_mode {
  * compared with for leaf_matches_host. On return *conn (may be NULL) holds the connection,
  * owned by the caller, freed with td__tls_conn_free(). Always fills obs. */
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
-        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn);
+                       td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs,
+                       td_tls_conn_t **conn);
 
 /* The certificates the server sent, leaf first; borrowed from conn. */
 STACK_OF(X509) * td__tls_conn_chain(td_tls_conn_t *conn);
 
 /* Sends GET path with Host and reads the response head before the deadline. */
 void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, const char *path,
-        double deadline_ms, td_obs_http_t *obs);
+                      double deadline_ms, td_obs_http_t *obs);
 
 void td__tls_conn_free(td_tls_conn_t *conn);
-
 
 #endif

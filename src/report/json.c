@@ -10,8 +10,8 @@
 static json_t *finding_json(const td_finding_t *x)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", x->id, "severity",
-            td_severity_name(x->severity), "layer", td_layer_name(x->layer), "title", x->title,
-            "cause", x->cause, "evidence", x->evidence, "fix", x->fix);
+                     td_severity_name(x->severity), "layer", td_layer_name(x->layer), "title",
+                     x->title, "cause", x->cause, "evidence", x->evidence, "fix", x->fix);
 }
 
 static json_t *tls_json(const td_obs_tls_t *t)
@@ -20,22 +20,22 @@ static json_t *tls_json(const td_obs_tls_t *t)
         return json_null();
     }
     json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:f}", "ok", t->ok,
-            "sni", t->sni, "version", t->version, "cipher", t->cipher, "group", t->group, "alpn",
-            t->alpn, "timed_out", t->timed_out, "closed_without_alert", t->eof,
-            "client_cert_requested", t->cert_requested, "peer_certificates", t->peer_certs,
-            "ms", t->ms);
+                          "sni", t->sni, "version", t->version, "cipher", t->cipher, "group",
+                          t->group, "alpn", t->alpn, "timed_out", t->timed_out,
+                          "closed_without_alert", t->eof, "client_cert_requested",
+                          t->cert_requested, "peer_certificates", t->peer_certs, "ms", t->ms);
     json_object_set_new(j, "alert_received",
-            t->alert_received >= 0 ? json_pack("{s:i, s:s}", "code", t->alert_received, "name",
-                                             td_alert_name(t->alert_received))
-                                   : json_null());
+                        t->alert_received >= 0 ? json_pack("{s:i, s:s}", "code", t->alert_received,
+                                                           "name", td_alert_name(t->alert_received))
+                                               : json_null());
     json_object_set_new(j, "alert_sent",
-            t->alert_sent >= 0 ? json_pack("{s:i, s:s}", "code", t->alert_sent, "name",
-                                         td_alert_name(t->alert_sent))
-                               : json_null());
+                        t->alert_sent >= 0 ? json_pack("{s:i, s:s}", "code", t->alert_sent, "name",
+                                                       td_alert_name(t->alert_sent))
+                                           : json_null());
     json_object_set_new(j, "openssl_error",
-            t->ossl_text[0] ? json_pack("{s:i, s:s}", "reason", t->ossl_reason, "text",
-                                      t->ossl_text)
-                            : json_null());
+                        t->ossl_text[0] ? json_pack("{s:i, s:s}", "reason", t->ossl_reason, "text",
+                                                    t->ossl_text)
+                                        : json_null());
     json_object_set_new(j, "leaf_sha256", json_string(t->leaf_sha256));
     json_object_set_new(j, "leaf_matches_host", json_boolean(t->leaf_matches_host));
     return j;
@@ -47,11 +47,11 @@ static json_t *exchange_json(const td_obs_exchange_t *x)
         return json_null();
     }
     json_t *j = json_pack("{s:b, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:f, s:f}", "connected",
-            x->connected, "connect", td_tcp_result_name(x->connect_result), "sent",
-            (json_int_t)x->sent, "received", (json_int_t)x->received, "ended",
-            td_read_end_name(x->end), "class", td_sniff_class_name(x->sniff.cls), "protocol",
-            x->sniff.proto, "first_bytes", x->sniff.printable, "first_byte_ms", x->first_byte_ms,
-            "ms", x->ms);
+                          x->connected, "connect", td_tcp_result_name(x->connect_result), "sent",
+                          (json_int_t)x->sent, "received", (json_int_t)x->received, "ended",
+                          td_read_end_name(x->end), "class", td_sniff_class_name(x->sniff.cls),
+                          "protocol", x->sniff.proto, "first_bytes", x->sniff.printable,
+                          "first_byte_ms", x->first_byte_ms, "ms", x->ms);
     if (x->sniff.cls == TD_SNIFF_HTTP) {
         json_object_set_new(j, "http_status", json_integer(x->sniff.http_status));
         json_object_set_new(j, "plain_http_page", json_boolean(x->sniff.plain_http_page));
@@ -59,19 +59,21 @@ static json_t *exchange_json(const td_obs_exchange_t *x)
     const td_server_flight_t *f = &x->flight;
     if (f->has_server_hello) {
         json_object_set_new(j, "server_hello",
-                json_pack("{s:s, s:s, s:s, s:b, s:s}", "version", td_version_name(f->version),
-                        "cipher", td_cipher_name(f->cipher), "group",
-                        f->group ? td_group_name(f->group) : "", "hello_retry_request",
-                        f->is_hrr, "alpn", f->alpn));
+                            json_pack("{s:s, s:s, s:s, s:b, s:s}", "version",
+                                      td_version_name(f->version), "cipher",
+                                      td_cipher_name(f->cipher), "group",
+                                      f->group ? td_group_name(f->group) : "",
+                                      "hello_retry_request", f->is_hrr, "alpn", f->alpn));
     }
     if (f->has_alert) {
-        json_object_set_new(j, "alert", json_pack("{s:i, s:i, s:s}", "level", f->alert_level,
-                                                "code", f->alert_desc, "name",
-                                                td_alert_name(f->alert_desc)));
+        json_object_set_new(j, "alert",
+                            json_pack("{s:i, s:i, s:s}", "level", f->alert_level, "code",
+                                      f->alert_desc, "name", td_alert_name(f->alert_desc)));
     }
     if (f->decode_error) {
-        json_object_set_new(j, "decode_error", json_pack("{s:s, s:I}", "field", f->error_field,
-                                                       "offset", (json_int_t)f->error_offset));
+        json_object_set_new(j, "decode_error",
+                            json_pack("{s:s, s:I}", "field", f->error_field, "offset",
+                                      (json_int_t)f->error_offset));
     }
     return j;
 }
@@ -84,19 +86,20 @@ static json_t *cert_json(const td_obs_cert_t *c)
     json_t *chain = json_array();
     for (int i = 0; i < c->n; i++) {
         const td_cert_info_t *x = &c->c[i];
-        json_array_append_new(chain,
-                json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:i, s:s, s:s, s:b, s:b, s:b}",
-                        "subject", x->subject, "issuer", x->issuer, "san", x->sans, "not_before",
-                        (json_int_t)x->not_before, "not_after", (json_int_t)x->not_after,
-                        "key_type", x->key_type, "key_bits", x->key_bits, "signature_algorithm",
-                        x->sig_alg, "sha256", x->sha256, "is_ca", x->is_ca, "self_issued",
-                        x->self_issued, "self_signed", x->self_signed));
+        json_array_append_new(
+                chain,
+                json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:i, s:s, s:s, s:b, s:b, s:b}", "subject",
+                          x->subject, "issuer", x->issuer, "san", x->sans, "not_before",
+                          (json_int_t)x->not_before, "not_after", (json_int_t)x->not_after,
+                          "key_type", x->key_type, "key_bits", x->key_bits, "signature_algorithm",
+                          x->sig_alg, "sha256", x->sha256, "is_ca", x->is_ca, "self_issued",
+                          x->self_issued, "self_signed", x->self_signed));
     }
     return json_pack("{s:s, s:o, s:b, s:s, s:i, s:s, s:s, s:b, s:I}", "source",
-            c->source != NULL ? c->source : "", "chain", chain, "truncated", c->truncated,
-            "trust_store", c->store, "verify_code", c->verify_code, "verify_text", c->verify_text,
-            "name_checked", c->name_checked, "name_match", c->name_match, "checked_at",
-            (json_int_t)c->now);
+                     c->source != NULL ? c->source : "", "chain", chain, "truncated", c->truncated,
+                     "trust_store", c->store, "verify_code", c->verify_code, "verify_text",
+                     c->verify_text, "name_checked", c->name_checked, "name_match", c->name_match,
+                     "checked_at", (json_int_t)c->now);
 }
 
 static json_t *layers_json(const td_report_t *r)
@@ -107,9 +110,9 @@ static json_t *layers_json(const td_report_t *r)
         double ms = -1;
         td_layer_status_t s = td__layer_summary(r, (td_layer_t)l, line, sizeof(line), &ms);
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o}", "layer",
-                                         td_layer_name((td_layer_t)l), "status",
-                                         td__layer_status_name(s), "summary", line, "ms",
-                                         ms >= 0 ? json_real(ms) : json_null()));
+                                           td_layer_name((td_layer_t)l), "status",
+                                           td__layer_status_name(s), "summary", line, "ms",
+                                           ms >= 0 ? json_real(ms) : json_null()));
     }
     return a;
 }
@@ -117,9 +120,10 @@ static json_t *layers_json(const td_report_t *r)
 static json_t *observations_json(const td_obs_t *o)
 {
     json_t *dns = json_pack("{s:s, s:b, s:s, s:f}", "status",
-            o->dns.step == TD_STEP_SKIPPED ? "skipped" : o->dns.step == TD_STEP_DONE ? "done"
-                                                                                     : "not_run",
-            "ok", o->dns.ok, "error", o->dns.error, "ms", o->dns.ms);
+                            o->dns.step == TD_STEP_SKIPPED ? "skipped"
+                            : o->dns.step == TD_STEP_DONE  ? "done"
+                                                           : "not_run",
+                            "ok", o->dns.ok, "error", o->dns.error, "ms", o->dns.ms);
     json_t *addrs = json_array();
     for (int i = 0; i < o->dns.n_addrs; i++) {
         json_array_append_new(addrs, json_string(o->dns.addrs[i]));
@@ -128,25 +132,25 @@ static json_t *observations_json(const td_obs_t *o)
     json_t *tcp = json_array();
     for (int i = 0; i < o->tcp.n; i++) {
         const td_obs_tcp_attempt_t *a = &o->tcp.a[i];
-        json_array_append_new(tcp, json_pack("{s:s, s:i, s:s, s:i, s:f}", "address", a->addr,
-                                           "port", a->port, "result",
-                                           td_tcp_result_name(a->result), "errno", a->err, "ms",
-                                           a->ms));
+        json_array_append_new(tcp,
+                              json_pack("{s:s, s:i, s:s, s:i, s:f}", "address", a->addr, "port",
+                                        a->port, "result", td_tcp_result_name(a->result), "errno",
+                                        a->err, "ms", a->ms));
     }
     json_t *http = json_null();
     if (o->http.step == TD_STEP_DONE) {
         const td_http_head_t *h = &o->http.head;
         http = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "result",
-                td_http_result_name(o->http.result), "status", h->status, "reason", h->reason,
-                "server", h->server, "date", h->date, "location", h->location,
-                "strict_transport_security", h->hsts, "ttfb_ms", o->http.ttfb_ms, "ms",
-                o->http.ms);
+                         td_http_result_name(o->http.result), "status", h->status, "reason",
+                         h->reason, "server", h->server, "date", h->date, "location", h->location,
+                         "strict_transport_security", h->hsts, "ttfb_ms", o->http.ttfb_ms, "ms",
+                         o->http.ms);
     }
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dns", dns, "tcp", tcp,
-            "sniff", exchange_json(&o->sniff), "plain_http", exchange_json(&o->plain),
-            "hello_tls12", exchange_json(&o->tls12), "tls", tls_json(&o->tls), "tls_legacy",
-            tls_json(&o->legacy), "tls_no_sni", tls_json(&o->nosni), "certificate",
-            cert_json(&o->cert), "http", http);
+                     "sniff", exchange_json(&o->sniff), "plain_http", exchange_json(&o->plain),
+                     "hello_tls12", exchange_json(&o->tls12), "tls", tls_json(&o->tls),
+                     "tls_legacy", tls_json(&o->legacy), "tls_no_sni", tls_json(&o->nosni),
+                     "certificate", cert_json(&o->cert), "http", http);
 }
 
 int td_report_write_json(const td_report_t *r, FILE *f)
@@ -160,13 +164,15 @@ int td_report_write_json(const td_report_t *r, FILE *f)
     json_t *doc = json_pack(
             "{s:i, s:{s:s, s:s}, s:{s:s, s:i, s:s, s:s, s:s}, s:s, s:i, s:o, s:o, s:o, s:o, "
             "s:f, s:b}",
-            "schema_version", TD_SCHEMA_VERSION, "tool", "name", "tlsdoctor", "version",
-            TD_VERSION, "target", "host", o->host, "port", o->port, "path", o->path, "sni",
-            o->sni, "connect_to", o->connect_to, "verdict",
-            r->n == 0 ? "healthy" : td_severity_name(worst), "exit_code",
-            worst == TD_SEV_FAIL ? 2 : worst == TD_SEV_WARN ? 1 : 0, "root_cause",
-            r->has_root ? finding_json(&r->f[0].pub) : json_null(), "findings", findings,
-            "layers", layers_json(r), "observations", observations_json(o), "total_ms",
+            "schema_version", TD_SCHEMA_VERSION, "tool", "name", "tlsdoctor", "version", TD_VERSION,
+            "target", "host", o->host, "port", o->port, "path", o->path, "sni", o->sni,
+            "connect_to", o->connect_to, "verdict", r->n == 0 ? "healthy" : td_severity_name(worst),
+            "exit_code",
+            worst == TD_SEV_FAIL   ? 2
+            : worst == TD_SEV_WARN ? 1
+                                   : 0,
+            "root_cause", r->has_root ? finding_json(&r->f[0].pub) : json_null(), "findings",
+            findings, "layers", layers_json(r), "observations", observations_json(o), "total_ms",
             o->total_ms, "deadline_hit", o->deadline_hit);
     if (doc == NULL) {
         return TD_E_NOMEM;

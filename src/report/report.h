@@ -16,6 +16,6 @@ const char *td__layer_status_name(td_layer_status_t s);
 
 /* One-line summary of what a layer observed, its time in ms (-1 unknown) and its status. */
 td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char *buf, size_t cap,
-        double *ms);
+                                    double *ms);
 
 #endif

@@ -60,11 +60,11 @@ static td_layer_status_t summary_tls(const td_obs_t *o, char *buf, size_t cap, d
     }
     *ms = t->ms;
     if (t->ok) {
-        td_fmt(buf, cap, "%s %s%s%s%s%s%s", t->version, t->cipher, t->group[0] ? " " : "",
-                t->group, t->alpn[0] ? " alpn " : "", t->alpn, t == &o->legacy ? " (legacy)" : "");
+        td_fmt(buf, cap, "%s %s%s%s%s%s%s", t->version, t->cipher, t->group[0] ? " " : "", t->group,
+               t->alpn[0] ? " alpn " : "", t->alpn, t == &o->legacy ? " (legacy)" : "");
     } else if (t->alert_received >= 0) {
         td_fmt(buf, cap, "failed: alert %d %s", t->alert_received,
-                td_alert_name(t->alert_received));
+               td_alert_name(t->alert_received));
     } else {
         td_fmt(buf, cap, "failed: %s", t->ossl_text[0] ? t->ossl_text : "no handshake");
     }
@@ -78,10 +78,10 @@ static void summary_proto(const td_obs_t *o, char *buf, size_t cap)
         td_fmt(buf, cap, "no reply to ClientHello (%s)", td_read_end_name(x->end));
     } else if (x->sniff.cls == TD_SNIFF_TLS && x->flight.has_server_hello) {
         td_fmt(buf, cap, "TLS: ServerHello %s %s", td_version_name(x->flight.version),
-                td_cipher_name(x->flight.cipher));
+               td_cipher_name(x->flight.cipher));
     } else if (x->sniff.cls == TD_SNIFF_TLS && x->flight.has_alert) {
         td_fmt(buf, cap, "TLS: alert %d %s", x->flight.alert_desc,
-                td_alert_name(x->flight.alert_desc));
+               td_alert_name(x->flight.alert_desc));
     } else if (x->sniff.cls == TD_SNIFF_HTTP) {
         td_fmt(buf, cap, "plain HTTP (status %d)", x->sniff.http_status);
     } else {
@@ -91,10 +91,11 @@ static void summary_proto(const td_obs_t *o, char *buf, size_t cap)
         const td_sniff_t *p = &o->plain.sniff;
         if (p->cls == TD_SNIFF_TLS) {
             td_fmt_append(buf, cap, "; plain HTTP request -> TLS %s",
-                    p->tls_alert >= 0 ? "alert" : "record");
+                          p->tls_alert >= 0 ? "alert" : "record");
         } else if (p->cls == TD_SNIFF_HTTP) {
             td_fmt_append(buf, cap, "; plain HTTP request -> HTTP %d%s", p->http_status,
-                    p->plain_http_page ? " \"plain HTTP request was sent to HTTPS port\"" : "");
+                          p->plain_http_page ? " \"plain HTTP request was sent to HTTPS port\""
+                                             : "");
         } else {
             td_fmt_append(buf, cap, "; plain HTTP request -> %s", td_read_end_name(o->plain.end));
         }
@@ -102,7 +103,7 @@ static void summary_proto(const td_obs_t *o, char *buf, size_t cap)
 }
 
 td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char *buf, size_t cap,
-        double *ms)
+                                    double *ms)
 {
     const td_obs_t *o = &r->obs;
     *ms = -1;
@@ -130,9 +131,9 @@ td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char
         }
         for (int i = 0; i < o->tcp.n; i++) {
             const td_obs_tcp_attempt_t *a = &o->tcp.a[i];
-            td_fmt_append(buf, cap, "%s%s%s%s:%u %s", i ? ", " : "", strchr(a->addr, ':') ? "[" : "",
-                    a->addr, strchr(a->addr, ':') ? "]" : "", (unsigned)a->port,
-                    td_tcp_result_name(a->result));
+            td_fmt_append(buf, cap, "%s%s%s%s:%u %s", i ? ", " : "",
+                          strchr(a->addr, ':') ? "[" : "", a->addr, strchr(a->addr, ':') ? "]" : "",
+                          (unsigned)a->port, td_tcp_result_name(a->result));
             if (i == 0 || *ms < a->ms) {
                 *ms = a->ms;
             }
@@ -158,9 +159,9 @@ td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char
             char d[16];
             date_of(o->cert.c[0].not_after, d, sizeof(d));
             td_fmt(buf, cap, "%s, %d cert%s sent, %s %d, expires %s, %s", o->cert.c[0].subject,
-                    o->cert.n, o->cert.n == 1 ? "" : "s", o->cert.c[0].key_type,
-                    o->cert.c[0].key_bits, d,
-                    o->cert.verify_code == 0 ? "chain trusted" : o->cert.verify_text);
+                   o->cert.n, o->cert.n == 1 ? "" : "s", o->cert.c[0].key_type,
+                   o->cert.c[0].key_bits, d,
+                   o->cert.verify_code == 0 ? "chain trusted" : o->cert.verify_text);
         }
         return worst;
     case TD_LAYER_HTTP:

@@ -68,16 +68,13 @@ int td_report_write_text(const td_report_t *r, FILE *f, int color)
     if (r->has_root) {
         const td_finding_t *rc = &r->f[0].pub;
         td_layer_status_t s = sev_status(rc->severity);
-        fprintf(f, "%s%s %s: %s%s\n", colour(s, color), rc->severity == TD_SEV_FAIL
-                                                           ? "ROOT CAUSE"
-                                                           : "MAIN ISSUE",
-                rc->id, rc->title, rs);
+        fprintf(f, "%s%s %s: %s%s\n", colour(s, color),
+                rc->severity == TD_SEV_FAIL ? "ROOT CAUSE" : "MAIN ISSUE", rc->id, rc->title, rs);
         fprintf(f, "  %s\n", rc->cause);
         fprintf(f, "  evidence: %s\n", rc->evidence);
         fprintf(f, "  fix: %s\n\n", rc->fix);
     } else {
-        fprintf(f, "%sHEALTHY%s: no problem found on any layer.\n\n", colour(TD_LS_OK, color),
-                rs);
+        fprintf(f, "%sHEALTHY%s: no problem found on any layer.\n\n", colour(TD_LS_OK, color), rs);
     }
     for (int l = 0; l < TD_LAYER__COUNT; l++) {
         double ms = -1;

@@ -15,7 +15,7 @@ double td_now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static size_t vfmt_at(char *dst, size_t cap, size_t at, const char *fmt, va_list ap)
+TD_PRINTF(4, 0) static size_t vfmt_at(char *dst, size_t cap, size_t at, const char *fmt, va_list ap)
 {
     if (cap == 0 || at >= cap) {
         return 0;
@@ -126,8 +126,8 @@ const char *td_strerror(int code)
     switch (code) {
     case TD_OK:
         return "success";
-#define TD__ERR_MSG(name, val, msg)                                                                \
-    case (val):                                                                                    \
+#define TD__ERR_MSG(name, val, msg) \
+    case (val):                     \
         return (msg);
         TD_ERR_MAP(TD__ERR_MSG)
 #undef TD__ERR_MSG
@@ -141,8 +141,8 @@ const char *td_err_name(int code)
     switch (code) {
     case TD_OK:
         return "TD_OK";
-#define TD__ERR_NAME(name, val, msg)                                                               \
-    case (val):                                                                                    \
+#define TD__ERR_NAME(name, val, msg) \
+    case (val):                      \
         return "TD_E_" #name;
         TD_ERR_MAP(TD__ERR_NAME)
 #undef TD__ERR_NAME

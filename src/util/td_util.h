@@ -17,31 +17,31 @@
 #endif
 
 /* Number of elements of a true array; fails to compile for a pointer (picotls's ELEMENTSOF). */
-#define TD_ARRAY_LEN(a)                                                                            \
-    (sizeof(a) / sizeof((a)[0]) +                                                                  \
-            0 * sizeof(char[1 - 2 * __builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0]))]))
+#define TD_ARRAY_LEN(a)           \
+    (sizeof(a) / sizeof((a)[0]) + \
+     0 * sizeof(char[1 - 2 * __builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0]))]))
 
-#define TD_TRY(expr)                                                                               \
-    do {                                                                                           \
-        int td__rc = (expr);                                                                       \
-        if (td__rc < 0) {                                                                          \
-            return td__rc;                                                                         \
-        }                                                                                          \
+#define TD_TRY(expr)         \
+    do {                     \
+        int td__rc = (expr); \
+        if (td__rc < 0) {    \
+            return td__rc;   \
+        }                    \
     } while (0)
 
-#define TD_TRY_OUT(expr)                                                                           \
-    do {                                                                                           \
-        rc = (expr);                                                                               \
-        if (rc < 0) {                                                                              \
-            goto out;                                                                              \
-        }                                                                                          \
+#define TD_TRY_OUT(expr) \
+    do {                 \
+        rc = (expr);     \
+        if (rc < 0) {    \
+            goto out;    \
+        }                \
     } while (0)
 
-#define TD_ENSURE(cond, code)                                                                      \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            return (code);                                                                         \
-        }                                                                                          \
+#define TD_ENSURE(cond, code) \
+    do {                      \
+        if (!(cond)) {        \
+            return (code);    \
+        }                     \
     } while (0)
 
 #if defined(__GNUC__)

@@ -44,15 +44,15 @@ int td_http_head_parse(const uint8_t *buf, size_t len, td_http_head_t *out)
     /* The status line may be incomplete: parse what is there. */
     td_text_init(&sl, (const char *)buf, rc == 0 ? line.len : len);
     if (!td_text_lit(&sl, "HTTP/", false) || td_text_uint(&sl, 1, &major) < 0 ||
-            !td_text_lit(&sl, ".", false) || td_text_uint(&sl, 1, &minor) < 0 ||
-            !td_text_lit(&sl, " ", false) || td_text_uint(&sl, 3, &status) < 0 || status < 100) {
+        !td_text_lit(&sl, ".", false) || td_text_uint(&sl, 1, &minor) < 0 ||
+        !td_text_lit(&sl, " ", false) || td_text_uint(&sl, 3, &status) < 0 || status < 100) {
         return TD_E_DECODE;
     }
     out->valid = 1;
     out->status = (int)status;
     if (td_text_lit(&sl, " ", false)) {
         td_escape(out->reason, sizeof(out->reason), (const uint8_t *)sl.p + sl.off,
-                td_text_left(&sl));
+                  td_text_left(&sl));
     }
     if (rc < 0) {
         return 0;
@@ -80,7 +80,7 @@ int td_http_head_parse(const uint8_t *buf, size_t len, td_http_head_t *out)
 }
 
 int td_http_request_build(char *buf, size_t cap, const char *host, uint16_t port, int tls,
-        const char *path, size_t *out_len)
+                          const char *path, size_t *out_len)
 {
     char hostport[300];
     int bracket = strchr(host, ':') != NULL; /* IPv6 literal */
@@ -95,9 +95,9 @@ int td_http_request_build(char *buf, size_t cap, const char *host, uint16_t port
     size_t need = strlen(path) + strlen(hostport) + 128;
     TD_ENSURE(need < cap, TD_E_LIMIT);
     size_t n = td_fmt(buf, cap,
-            "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tlsdoctor/" TD_VERSION
-            "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-            path, hostport);
+                      "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tlsdoctor/" TD_VERSION
+                      "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+                      path, hostport);
     *out_len = n;
     return 0;
 }

@@ -6,8 +6,8 @@
 #include "td_reader.h"
 
 typedef struct td_http_head {
-    int complete;        /* 1 when the blank line ending the head was seen */
-    int valid;           /* 1 when the status line parsed */
+    int complete; /* 1 when the blank line ending the head was seen */
+    int valid;    /* 1 when the status line parsed */
     int status;
     char reason[64];
     char server[128];
@@ -26,6 +26,6 @@ TD_MUST_USE int td_http_head_parse(const uint8_t *buf, size_t len, td_http_head_
 /** Writes "GET path HTTP/1.1" with Host, User-Agent, Accept and Connection: close. Host
  * includes ":port" unless port is 443 (https) / 80 (plain). Returns 0 or TD_E_LIMIT. */
 TD_MUST_USE int td_http_request_build(char *buf, size_t cap, const char *host, uint16_t port,
-        int tls, const char *path, size_t *out_len);
+                                      int tls, const char *path, size_t *out_len);
 
 #endif

@@ -13,16 +13,9 @@ struct banner {
  * SSH RFC 4253 §4.2, SMTP RFC 5321 §4.2, FTP RFC 959, POP3 RFC 1939, IMAP RFC 9051,
  * RFB (VNC) RFC 6143, Redis RESP error replies, SIP RFC 3261, RTSP RFC 2326. */
 static const struct banner banners[] = {
-    { "SSH-", "ssh" },
-    { "+OK", "pop3" },
-    { "* OK", "imap" },
-    { "* PREAUTH", "imap" },
-    { "RFB ", "vnc" },
-    { "-ERR", "redis" },
-    { "-NOAUTH", "redis" },
-    { "SIP/2.0 ", "sip" },
-    { "RTSP/1.0 ", "rtsp" },
-    { "AMQP", "amqp" },
+    { "SSH-", "ssh" },       { "+OK", "pop3" },   { "* OK", "imap" },     { "* PREAUTH", "imap" },
+    { "RFB ", "vnc" },       { "-ERR", "redis" }, { "-NOAUTH", "redis" }, { "SIP/2.0 ", "sip" },
+    { "RTSP/1.0 ", "rtsp" }, { "AMQP", "amqp" },
 };
 
 static bool has_prefix(const uint8_t *buf, size_t len, const char *lit)
@@ -50,12 +43,12 @@ static bool smtp_or_ftp(const uint8_t *buf, size_t len, td_sniff_t *out)
 {
     /* "220 " / "220-" greeting: SMTP and FTP share it; the text tells them apart. */
     if (len < 4 || !(buf[0] == '2' || buf[0] == '4' || buf[0] == '5') || buf[1] < '0' ||
-            buf[1] > '9' || buf[2] < '0' || buf[2] > '9' || (buf[3] != ' ' && buf[3] != '-')) {
+        buf[1] > '9' || buf[2] < '0' || buf[2] > '9' || (buf[3] != ' ' && buf[3] != '-')) {
         return false;
     }
     size_t scan = len < 512 ? len : 512;
     if (contains(buf, scan, "SMTP") || contains(buf, scan, "smtp") ||
-            contains(buf, scan, "Postfix") || contains(buf, scan, "Exim")) {
+        contains(buf, scan, "Postfix") || contains(buf, scan, "Exim")) {
         out->proto = "smtp";
     } else if (contains(buf, scan, "FTP") || contains(buf, scan, "ftp")) {
         out->proto = "ftp";
@@ -98,8 +91,8 @@ void td_sniff_classify(const uint8_t *buf, size_t len, td_sniff_t *out)
         out->cls = TD_SNIFF_HTTP;
         out->proto = "http";
         if (td_text_lit(&t, "HTTP/", false) && td_text_uint(&t, 1, &major) == 0 &&
-                td_text_lit(&t, ".", false) && td_text_uint(&t, 1, &minor) == 0 &&
-                td_text_lit(&t, " ", false) && td_text_uint(&t, 3, &status) == 0) {
+            td_text_lit(&t, ".", false) && td_text_uint(&t, 1, &minor) == 0 &&
+            td_text_lit(&t, " ", false) && td_text_uint(&t, 3, &status) == 0) {
             out->http_status = (int)status;
         }
         out->plain_http_page = contains(buf, len, "plain HTTP request was sent to HTTPS port");
@@ -123,8 +116,7 @@ void td_sniff_classify(const uint8_t *buf, size_t len, td_sniff_t *out)
         if (td_text_lit(&t, "<!DOCTYPE", true) || td_text_lit(&t, "<html", true)) {
             out->cls = TD_SNIFF_HTML;
             out->proto = "http";
-            out->plain_http_page =
-                    contains(buf, len, "plain HTTP request was sent to HTTPS port");
+            out->plain_http_page = contains(buf, len, "plain HTTP request was sent to HTTPS port");
             return;
         }
     }

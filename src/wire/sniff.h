@@ -6,13 +6,13 @@
 #include "td_reader.h"
 
 typedef enum td_sniff_class {
-    TD_SNIFF_EMPTY = 0,  /* no bytes */
-    TD_SNIFF_TLS,        /* a TLS record (handshake, alert, ...) */
-    TD_SNIFF_SSLV2,      /* an SSLv2 record */
-    TD_SNIFF_HTTP,       /* "HTTP/1.x NNN" status line */
-    TD_SNIFF_HTML,       /* HTML without a status line (HTTP/0.9 style) */
-    TD_SNIFF_BANNER,     /* another protocol's greeting: see proto */
-    TD_SNIFF_UNKNOWN,    /* none of the above */
+    TD_SNIFF_EMPTY = 0, /* no bytes */
+    TD_SNIFF_TLS,       /* a TLS record (handshake, alert, ...) */
+    TD_SNIFF_SSLV2,     /* an SSLv2 record */
+    TD_SNIFF_HTTP,      /* "HTTP/1.x NNN" status line */
+    TD_SNIFF_HTML,      /* HTML without a status line (HTTP/0.9 style) */
+    TD_SNIFF_BANNER,    /* another protocol's greeting: see proto */
+    TD_SNIFF_UNKNOWN,   /* none of the above */
 } td_sniff_class_t;
 
 typedef struct td_sniff {

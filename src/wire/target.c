@@ -6,8 +6,8 @@
 
 static bool host_char_ok(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == ':' || c == '%';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == ':' || c == '%';
 }
 
 int td_target_parse(const char *s, td_target_t *out, td_errinfo_t *err)
@@ -46,7 +46,7 @@ int td_target_parse(const char *s, td_target_t *out, td_errinfo_t *err)
     for (size_t i = 0; i < host.len; i++) {
         if (!host_char_ok((char)host.p[i])) {
             td_errinfo_set(err, TD_E_TARGET, "invalid character in host name at position %zu",
-                    i + 1);
+                           i + 1);
             return TD_E_TARGET;
         }
     }
@@ -63,7 +63,7 @@ int td_target_parse(const char *s, td_target_t *out, td_errinfo_t *err)
     if (td_text_left(&t) > 0) {
         if (t.p[t.off] != '/') {
             td_errinfo_set(err, TD_E_TARGET, "unexpected '%c' after host in '%.64s'", t.p[t.off],
-                    s);
+                           s);
             return TD_E_TARGET;
         }
         size_t n = td_text_left(&t);

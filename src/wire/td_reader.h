@@ -15,7 +15,7 @@ typedef struct td_bytes {
 typedef struct td_reader {
     const uint8_t *base; /* borrowed: never freed by the reader */
     size_t len, off;
-    size_t origin;       /* offset of base in the whole message, for error reports */
+    size_t origin; /* offset of base in the whole message, for error reports */
 } td_reader_t;
 
 void td_reader_init(td_reader_t *r, const uint8_t *p, size_t len);

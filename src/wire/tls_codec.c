@@ -6,25 +6,30 @@
 #include <string.h>
 
 /* RFC 8446 §4.1.3: the HelloRetryRequest random is SHA-256("HelloRetryRequest"). */
-static const uint8_t hrr_random[32] = { 0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE,
-    0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
-    0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C };
+static const uint8_t hrr_random[32] = { 0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11,
+                                        0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+                                        0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
+                                        0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C };
 
 /* Valid public keys for P-256 / P-384 key shares: the curves' base points (SEC 2 §2.4.2/2.5.1),
  * uncompressed. The server's shared secret is then its own public key: useless for keys but a
  * valid point, which is all that is needed to see the server's choice. */
 static const uint8_t p256_g[65] = { 0x04, 0x6B, 0x17, 0xD1, 0xF2, 0xE1, 0x2C, 0x42, 0x47, 0xF8,
-    0xBC, 0xE6, 0xE5, 0x63, 0xA4, 0x40, 0xF2, 0x77, 0x03, 0x7D, 0x81, 0x2D, 0xEB, 0x33, 0xA0,
-    0xF4, 0xA1, 0x39, 0x45, 0xD8, 0x98, 0xC2, 0x96, 0x4F, 0xE3, 0x42, 0xE2, 0xFE, 0x1A, 0x7F,
-    0x9B, 0x8E, 0xE7, 0xEB, 0x4A, 0x7C, 0x0F, 0x9E, 0x16, 0x2B, 0xCE, 0x33, 0x57, 0x6B, 0x31,
-    0x5E, 0xCE, 0xCB, 0xB6, 0x40, 0x68, 0x37, 0xBF, 0x51, 0xF5 };
-static const uint8_t p384_g[97] = { 0x04, 0xAA, 0x87, 0xCA, 0x22, 0xBE, 0x8B, 0x05, 0x37, 0x8E,
-    0xB1, 0xC7, 0x1E, 0xF3, 0x20, 0xAD, 0x74, 0x6E, 0x1D, 0x3B, 0x62, 0x8B, 0xA7, 0x9B, 0x98,
-    0x59, 0xF7, 0x41, 0xE0, 0x82, 0x54, 0x2A, 0x38, 0x55, 0x02, 0xF2, 0x5D, 0xBF, 0x55, 0x29,
-    0x6C, 0x3A, 0x54, 0x5E, 0x38, 0x72, 0x76, 0x0A, 0xB7, 0x36, 0x17, 0xDE, 0x4A, 0x96, 0x26,
-    0x2C, 0x6F, 0x5D, 0x9E, 0x98, 0xBF, 0x92, 0x92, 0xDC, 0x29, 0xF8, 0xF4, 0x1D, 0xBD, 0x28,
-    0x9A, 0x14, 0x7C, 0xE9, 0xDA, 0x31, 0x13, 0xB5, 0xF0, 0xB8, 0xC0, 0x0A, 0x60, 0xB1, 0xCE,
-    0x1D, 0x7E, 0x81, 0x9D, 0x7A, 0x43, 0x1D, 0x7C, 0x90, 0xEA, 0x0E, 0x5F };
+                                    0xBC, 0xE6, 0xE5, 0x63, 0xA4, 0x40, 0xF2, 0x77, 0x03, 0x7D,
+                                    0x81, 0x2D, 0xEB, 0x33, 0xA0, 0xF4, 0xA1, 0x39, 0x45, 0xD8,
+                                    0x98, 0xC2, 0x96, 0x4F, 0xE3, 0x42, 0xE2, 0xFE, 0x1A, 0x7F,
+                                    0x9B, 0x8E, 0xE7, 0xEB, 0x4A, 0x7C, 0x0F, 0x9E, 0x16, 0x2B,
+                                    0xCE, 0x33, 0x57, 0x6B, 0x31, 0x5E, 0xCE, 0xCB, 0xB6, 0x40,
+                                    0x68, 0x37, 0xBF, 0x51, 0xF5 };
+static const uint8_t p384_g[97] = {
+    0x04, 0xAA, 0x87, 0xCA, 0x22, 0xBE, 0x8B, 0x05, 0x37, 0x8E, 0xB1, 0xC7, 0x1E, 0xF3,
+    0x20, 0xAD, 0x74, 0x6E, 0x1D, 0x3B, 0x62, 0x8B, 0xA7, 0x9B, 0x98, 0x59, 0xF7, 0x41,
+    0xE0, 0x82, 0x54, 0x2A, 0x38, 0x55, 0x02, 0xF2, 0x5D, 0xBF, 0x55, 0x29, 0x6C, 0x3A,
+    0x54, 0x5E, 0x38, 0x72, 0x76, 0x0A, 0xB7, 0x36, 0x17, 0xDE, 0x4A, 0x96, 0x26, 0x2C,
+    0x6F, 0x5D, 0x9E, 0x98, 0xBF, 0x92, 0x92, 0xDC, 0x29, 0xF8, 0xF4, 0x1D, 0xBD, 0x28,
+    0x9A, 0x14, 0x7C, 0xE9, 0xDA, 0x31, 0x13, 0xB5, 0xF0, 0xB8, 0xC0, 0x0A, 0x60, 0xB1,
+    0xCE, 0x1D, 0x7E, 0x81, 0x9D, 0x7A, 0x43, 0x1D, 0x7C, 0x90, 0xEA, 0x0E, 0x5F
+};
 
 static int write_key_share(td_writer_t *w, const td_hello_params_t *p)
 {
@@ -54,7 +59,7 @@ static int write_key_share(td_writer_t *w, const td_hello_params_t *p)
 }
 
 static int write_u16_list_ext(td_writer_t *w, uint16_t type, int inner_width, const uint16_t *v,
-        size_t n)
+                              size_t n)
 {
     TD_TRY(td_writer_u16(w, type));
     TD_TRY(td_writer_open(w, 2));
@@ -179,17 +184,18 @@ int td_client_hello_build(const td_hello_params_t *p, uint8_t *buf, size_t cap, 
 /* A broad offer: TLS 1.3 suites, ECDHE AEAD/CBC, RSA kx, 3DES, so that old and new servers
  * both answer with a ServerHello. Order modelled on common OpenSSL client defaults. */
 static const uint16_t default_ciphers[] = { 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c,
-    0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035,
-    0x009e, 0x009f, 0x0033, 0x0039, 0x000a, 0x00ff };
-static const uint16_t default_groups[] = { TD_GROUP_X25519, TD_GROUP_SECP256R1,
-    TD_GROUP_SECP384R1, 25 };
+                                            0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a,
+                                            0xc014, 0x009c, 0x009d, 0x002f, 0x0035, 0x009e,
+                                            0x009f, 0x0033, 0x0039, 0x000a, 0x00ff };
+static const uint16_t default_groups[] = { TD_GROUP_X25519, TD_GROUP_SECP256R1, TD_GROUP_SECP384R1,
+                                           25 };
 static const uint16_t default_shares[] = { TD_GROUP_X25519 };
 static const uint16_t default_sigalgs[] = { 0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501,
-    0x0806, 0x0601, 0x0807, 0x0201, 0x0203 };
+                                            0x0806, 0x0601, 0x0807, 0x0201, 0x0203 };
 static const uint16_t versions_13[] = { TD_V_TLS13, TD_V_TLS12, TD_V_TLS11, TD_V_TLS10 };
 
 void td_hello_params_default(td_hello_params_t *p, const char *sni, uint16_t max_version,
-        const uint8_t *random32, const uint8_t *share32)
+                             const uint8_t *random32, const uint8_t *share32)
 {
     memset(p, 0, sizeof(*p));
     p->record_version = TD_V_TLS10;
@@ -303,7 +309,7 @@ static void parse_server_hello(td_reader_t *r, td_server_flight_t *f)
         } else if (type == TD_EXT_ALPN) {
             td_reader_t list, name;
             if (td_reader_vec(&body, 2, 2, 0xffff, &list) < 0 ||
-                    td_reader_vec(&list, 1, 1, 255, &name) < 0) {
+                td_reader_vec(&list, 1, 1, 255, &name) < 0) {
                 flight_error(f, &body, "alpn");
                 return;
             }
@@ -376,7 +382,7 @@ static void parse_handshake_messages(td_reader_t *hs, td_server_flight_t *f)
  * length must not exceed 2^14 (+256 for ciphertext before TLS 1.3, RFC 5246 §6.2.3).
  */
 void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, size_t scratch_cap,
-        td_server_flight_t *f)
+                            td_server_flight_t *f)
 {
     td_reader_t r;
     size_t hs_len = 0;
@@ -391,7 +397,7 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
         return;
     }
     if (buf[0] < TD_CT_CHANGE_CIPHER_SPEC || buf[0] > TD_CT_APPLICATION_DATA ||
-            (len >= 2 && buf[1] != 0x03)) {
+        (len >= 2 && buf[1] != 0x03)) {
         f->non_tls = 1;
         return;
     }
@@ -406,7 +412,7 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             break;
         }
         if (type < TD_CT_CHANGE_CIPHER_SPEC || type > TD_CT_APPLICATION_DATA ||
-                (ver >> 8) != 0x03) {
+            (ver >> 8) != 0x03) {
             flight_error(f, &r, "record.header");
             break;
         }
@@ -487,8 +493,10 @@ struct code_name {
 };
 
 /* IANA TLS Cipher Suites registry names for the suites we offer. */
-static const struct code_name cipher_names[] = { { 0x1301, "TLS_AES_128_GCM_SHA256" },
-    { 0x1302, "TLS_AES_256_GCM_SHA384" }, { 0x1303, "TLS_CHACHA20_POLY1305_SHA256" },
+static const struct code_name cipher_names[] = {
+    { 0x1301, "TLS_AES_128_GCM_SHA256" },
+    { 0x1302, "TLS_AES_256_GCM_SHA384" },
+    { 0x1303, "TLS_CHACHA20_POLY1305_SHA256" },
     { 0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
     { 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
     { 0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
@@ -498,16 +506,24 @@ static const struct code_name cipher_names[] = { { 0x1301, "TLS_AES_128_GCM_SHA2
     { 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" },
     { 0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" },
     { 0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" },
-    { 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" }, { 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
-    { 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" }, { 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA" },
-    { 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA" }, { 0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" },
+    { 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" },
+    { 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
+    { 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" },
+    { 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA" },
+    { 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA" },
+    { 0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" },
     { 0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384" },
-    { 0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA" }, { 0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA" },
-    { 0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA" } };
+    { 0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA" },
+    { 0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA" },
+    { 0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA" }
+};
 
 static const struct code_name group_names[] = { { TD_GROUP_SECP256R1, "secp256r1" },
-    { TD_GROUP_SECP384R1, "secp384r1" }, { 25, "secp521r1" }, { TD_GROUP_X25519, "x25519" },
-    { 30, "x448" }, { TD_GROUP_X25519MLKEM768, "X25519MLKEM768" } };
+                                                { TD_GROUP_SECP384R1, "secp384r1" },
+                                                { 25, "secp521r1" },
+                                                { TD_GROUP_X25519, "x25519" },
+                                                { 30, "x448" },
+                                                { TD_GROUP_X25519MLKEM768, "X25519MLKEM768" } };
 
 static const char *lookup(const struct code_name *t, size_t n, uint16_t code)
 {

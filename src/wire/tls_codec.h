@@ -59,76 +59,76 @@ enum {
 
 /** What to put in a ClientHello. Pointers are borrowed for the call. */
 typedef struct td_hello_params {
-    uint16_t record_version;       /* record layer version, usually 0x0301 */
-    uint16_t legacy_version;       /* ClientHello.legacy_version, 0x0303 for TLS 1.2/1.3 */
-    const uint8_t *random;         /* 32 bytes */
-    const uint8_t *session_id;     /* 0..32 bytes */
+    uint16_t record_version;   /* record layer version, usually 0x0301 */
+    uint16_t legacy_version;   /* ClientHello.legacy_version, 0x0303 for TLS 1.2/1.3 */
+    const uint8_t *random;     /* 32 bytes */
+    const uint8_t *session_id; /* 0..32 bytes */
     size_t session_id_len;
-    const uint16_t *ciphers;       /* non-empty */
+    const uint16_t *ciphers; /* non-empty */
     size_t n_ciphers;
-    const uint16_t *versions;      /* supported_versions; omitted when n_versions is 0 */
+    const uint16_t *versions; /* supported_versions; omitted when n_versions is 0 */
     size_t n_versions;
-    const uint16_t *groups;        /* supported_groups; omitted when 0 */
+    const uint16_t *groups; /* supported_groups; omitted when 0 */
     size_t n_groups;
-    const uint16_t *share_groups;  /* key_share entries; omitted when n_share_groups is 0 */
+    const uint16_t *share_groups; /* key_share entries; omitted when n_share_groups is 0 */
     size_t n_share_groups;
-    const uint8_t *share_random;   /* random bytes used as x25519 shares (32 per entry) */
+    const uint8_t *share_random; /* random bytes used as x25519 shares (32 per entry) */
     size_t share_random_len;
-    const uint16_t *sigalgs;       /* signature_algorithms; omitted when 0 */
+    const uint16_t *sigalgs; /* signature_algorithms; omitted when 0 */
     size_t n_sigalgs;
-    const char *sni;               /* server_name host_name; NULL for none */
-    const char *const *alpn;       /* ALPN protocol names; omitted when n_alpn is 0 */
+    const char *sni;         /* server_name host_name; NULL for none */
+    const char *const *alpn; /* ALPN protocol names; omitted when n_alpn is 0 */
     size_t n_alpn;
-    int ec_point_formats;          /* 1 to send ec_point_formats [uncompressed] */
-    int renegotiation_info;        /* 1 to send an empty renegotiation_info */
-    size_t pad_to;                 /* RFC 7685 padding to make the handshake this long; 0 none */
+    int ec_point_formats;   /* 1 to send ec_point_formats [uncompressed] */
+    int renegotiation_info; /* 1 to send an empty renegotiation_info */
+    size_t pad_to;          /* RFC 7685 padding to make the handshake this long; 0 none */
 } td_hello_params_t;
 
 /** Builds a complete TLS record holding one ClientHello into buf. Returns 0 and *out_len, or
  * TD_E_LIMIT when it does not fit, TD_E_USAGE for invalid params. */
 TD_MUST_USE int td_client_hello_build(const td_hello_params_t *p, uint8_t *buf, size_t cap,
-        size_t *out_len);
+                                      size_t *out_len);
 
 /** Fills p with a broad "what does this server speak" hello: TLS 1.0..1.3 offered, modern and
  * legacy suites, x25519 / P-256 / P-384. The arrays it points at are static. max_version caps
  * the versions offered (e.g. TD_V_TLS12). random and share_random are caller-owned, 32 bytes. */
 void td_hello_params_default(td_hello_params_t *p, const char *sni, uint16_t max_version,
-        const uint8_t *random32, const uint8_t *share32);
+                             const uint8_t *random32, const uint8_t *share32);
 
 /** Result of reading a server's first flight. Views point into the parsed buffer. */
 typedef struct td_server_flight {
-    int records;              /* complete records read */
-    int need_more;            /* 1 when the last record or message is incomplete */
-    int sslv2;                /* 1 when the reply is an SSLv2 SERVER-HELLO */
-    int non_tls;              /* 1 when the first byte is not a TLS content type */
-    int has_alert;            /* first alert seen */
+    int records;   /* complete records read */
+    int need_more; /* 1 when the last record or message is incomplete */
+    int sslv2;     /* 1 when the reply is an SSLv2 SERVER-HELLO */
+    int non_tls;   /* 1 when the first byte is not a TLS content type */
+    int has_alert; /* first alert seen */
     uint8_t alert_level, alert_desc;
     int has_server_hello;
-    int is_hrr;               /* ServerHello carried the HelloRetryRequest random */
-    uint16_t record_version;  /* version of the first record */
-    uint16_t legacy_version;  /* ServerHello.legacy_version */
-    uint16_t version;         /* negotiated: supported_versions if present, else legacy */
+    int is_hrr;              /* ServerHello carried the HelloRetryRequest random */
+    uint16_t record_version; /* version of the first record */
+    uint16_t legacy_version; /* ServerHello.legacy_version */
+    uint16_t version;        /* negotiated: supported_versions if present, else legacy */
     uint16_t cipher;
-    uint16_t group;           /* from key_share (0 when absent) */
-    int downgrade_sentinel;   /* RFC 8446 §4.1.3: 1 for DOWNGRD\x01, 2 for DOWNGRD\x00 */
-    char alpn[32];            /* selected ALPN (escaped), "" when none */
-    int has_certificate;      /* TLS <= 1.2 Certificate message seen */
+    uint16_t group;         /* from key_share (0 when absent) */
+    int downgrade_sentinel; /* RFC 8446 §4.1.3: 1 for DOWNGRD\x01, 2 for DOWNGRD\x00 */
+    char alpn[32];          /* selected ALPN (escaped), "" when none */
+    int has_certificate;    /* TLS <= 1.2 Certificate message seen */
     int cert_count;
-    uint32_t cert_bytes;      /* size of the Certificate message body */
-    int has_ske;              /* ServerKeyExchange seen */
-    int has_cert_request;     /* CertificateRequest seen */
-    int has_done;             /* ServerHelloDone seen */
-    int encrypted;            /* application_data records followed (TLS 1.3) */
-    int decode_error;         /* 1 when a field was malformed */
+    uint32_t cert_bytes;  /* size of the Certificate message body */
+    int has_ske;          /* ServerKeyExchange seen */
+    int has_cert_request; /* CertificateRequest seen */
+    int has_done;         /* ServerHelloDone seen */
+    int encrypted;        /* application_data records followed (TLS 1.3) */
+    int decode_error;     /* 1 when a field was malformed */
     size_t error_offset;
-    const char *error_field;  /* static */
+    const char *error_field; /* static */
 } td_server_flight_t;
 
 /** Parses as much of a server's first flight as buf holds. scratch (caller-owned, at least
  * 16 KiB) reassembles handshake messages split over records. Never fails: problems are in
  * the result. */
 void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, size_t scratch_cap,
-        td_server_flight_t *out);
+                            td_server_flight_t *out);
 
 /** Static names. */
 const char *td_version_name(uint16_t v);

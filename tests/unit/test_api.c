@@ -1,8 +1,8 @@
 /* Unit tests for src/api.c: option validation, allocation failure, report accessors. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 
 #include <string.h>
 

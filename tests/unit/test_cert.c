@@ -1,8 +1,8 @@
 /* Unit tests for src/probe/cert.c: facts and verification codes on certificates made here. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -23,7 +23,7 @@ static void ext(X509 *x, X509 *iss, int nid, const char *v)
 }
 
 static X509 *mk(EVP_PKEY *k, X509 *iss, EVP_PKEY *ik, const char *cn, const char *san, int ca,
-        const EVP_MD *md)
+                const EVP_MD *md)
 {
     X509 *x = X509_new();
     X509_set_version(x, 2);
@@ -32,7 +32,7 @@ static X509 *mk(EVP_PKEY *k, X509 *iss, EVP_PKEY *ik, const char *cn, const char
     X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 30);
     X509_set_pubkey(x, k);
     X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-            (const unsigned char *)cn, -1, -1, 0);
+                               (const unsigned char *)cn, -1, -1, 0);
     X509_set_issuer_name(x, X509_get_subject_name(iss != NULL ? iss : x));
     ext(x, iss, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
     if (san != NULL) {
@@ -52,7 +52,7 @@ static int setup(void **state)
     root = mk(k_root, NULL, k_root, "Test Root", NULL, 1, EVP_sha256());
     inter = mk(k_int, root, k_root, "Test Int", NULL, 1, EVP_sha256());
     leaf = mk(k_leaf, inter, k_int, "leaf", "DNS:a.test,DNS:*.b.test,IP:192.0.2.1", 0,
-            EVP_sha256());
+              EVP_sha256());
     self = mk(k_leaf, NULL, k_leaf, "self", "DNS:a.test", 0, EVP_sha256());
     weak = mk(k_rsa1024, inter, k_int, "weak", "DNS:a.test", 0, EVP_sha1());
     return 0;

@@ -1,9 +1,9 @@
 /* Unit tests for src/diagnose/: every rule on synthetic observations, and root-cause ranking.
  * A new rule = one row in rules.c + one case here. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 
 #include <string.h>
 
@@ -109,6 +109,9 @@ static void layers(void **state)
     o->dns.ok = 0;
     o->dns.nxdomain = 1;
     assert_string_equal(root_id(), "dns.resolve.nxdomain");
+    assert_int_equal(r->n, 1);
+    o->dns.nxdomain = 0;
+    assert_string_equal(root_id(), "dns.resolve.failed");
     healthy(o);
     o->dns.ok = 0;
     o->dns.timed_out = 1;
@@ -184,6 +187,7 @@ static void tls_rules(void **state)
     o->tls.ok = 0;
     o->tls.alert_received = 112;
     assert_string_equal(root_id(), "tls.sni.unrecognized_name");
+    assert_false(has("tls.handshake.failed")); /* the fallback stays quiet */
     o->tls.alert_received = 70;
     assert_string_equal(root_id(), "tls.version.no_common");
     o->tls.alert_received = 40;

@@ -1,8 +1,8 @@
 /* Unit tests for src/wire/target.c: what users type as a target. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 
 #include <string.h>
 

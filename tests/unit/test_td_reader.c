@@ -1,8 +1,8 @@
 /* Unit tests for src/wire/td_reader.c: bounds, vectors, writer blocks, text cursor. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /* Unit tests for src/wire/tls_codec.c: the ClientHello builder and the server-flight parser,
- * on replies recorded from real servers (tests/fixtures/*.hex, see capture.py). */
+ * on replies recorded from real servers (tests/fixtures/NAME.hex, see capture.py). */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 
 #include "fixture.h"
 #include "wire/tls_codec.h"
@@ -60,8 +60,8 @@ static void hello_roundtrip(void **state)
     while (td_reader_left(&exts) > 0) {
         assert_int_equal(td_reader_u16(&exts, &etype), 0);
         assert_int_equal(td_reader_vec(&exts, 2, 0, 0xffff, &ext), 0);
-        saw_sni |= etype == TD_EXT_SERVER_NAME &&
-                   find(ext.base, ext.len, "example.com", 11) != NULL;
+        saw_sni |=
+                etype == TD_EXT_SERVER_NAME && find(ext.base, ext.len, "example.com", 11) != NULL;
         saw_sv |= etype == TD_EXT_SUPPORTED_VERSIONS;
         saw_ks |= etype == TD_EXT_KEY_SHARE && ext.len == 2 + 4 + 32;
     }
@@ -209,14 +209,10 @@ static void not_tls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(hello_roundtrip),
-        cmocka_unit_test(hello_limits),
-        cmocka_unit_test(tls13_reply),
-        cmocka_unit_test(tls12_reply),
-        cmocka_unit_test(alerts),
-        cmocka_unit_test(prefixes_and_shifts),
-        cmocka_unit_test(length_fields),
-        cmocka_unit_test(not_tls),
+        cmocka_unit_test(hello_roundtrip), cmocka_unit_test(hello_limits),
+        cmocka_unit_test(tls13_reply),     cmocka_unit_test(tls12_reply),
+        cmocka_unit_test(alerts),          cmocka_unit_test(prefixes_and_shifts),
+        cmocka_unit_test(length_fields),   cmocka_unit_test(not_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
