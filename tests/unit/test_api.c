@@ -1,8 +1,10 @@
 /* Unit tests for src/api.c: option validation, allocation failure, report accessors. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+/* cmocka.h needs the three headers above first. */
+#include <cmocka.h>
 
 #include <string.h>
 

@@ -1,8 +1,10 @@
 /* Unit tests for src/probe/cert.c: facts and verification codes on certificates made here. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+/* cmocka.h needs the three headers above first. */
+#include <cmocka.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>

@@ -1,9 +1,11 @@
 /* Unit tests for src/diagnose/: every rule on synthetic observations, and root-cause ranking.
  * A new rule = one row in rules.c + one case here. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+/* cmocka.h needs the three headers above first. */
+#include <cmocka.h>
 
 #include <string.h>
 

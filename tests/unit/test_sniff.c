@@ -1,8 +1,10 @@
 /* Unit tests for src/wire/sniff.c (first-bytes classifier) and src/wire/http_codec.c. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+/* cmocka.h needs the three headers above first. */
+#include <cmocka.h>
 
 #include "fixture.h"
 #include "wire/http_codec.h"

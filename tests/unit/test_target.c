@@ -1,8 +1,10 @@
 /* Unit tests for src/wire/target.c: what users type as a target. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+/* cmocka.h needs the three headers above first. */
+#include <cmocka.h>
 
 #include <string.h>
 

@@ -1,8 +1,10 @@
 /* Unit tests for src/wire/td_reader.c: bounds, vectors, writer blocks, text cursor. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+/* cmocka.h needs the three headers above first. */
+#include <cmocka.h>
 
 #include <string.h>
 

@@ -1,9 +1,11 @@
 /* Unit tests for src/wire/tls_codec.c: the ClientHello builder and the server-flight parser,
  * on replies recorded from real servers (tests/fixtures/NAME.hex, see capture.py). */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+/* cmocka.h needs the three headers above first. */
+#include <cmocka.h>
 
 #include "fixture.h"
 #include "wire/tls_codec.h"
