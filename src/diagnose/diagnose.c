@@ -20,6 +20,50 @@ static bool layer_failed(const td_report_t *r, td_layer_t layer)
     return false;
 }
 
+/* Replaces the placeholders HOST:PORT, HOST and PORT in a fix with the diagnosed target, so
+ * that the verification command can be pasted as it is. With --connect-to, HOST:PORT is the
+ * address actually connected to (the name stays in -servername / Host). */
+static void fill_placeholders(const td_obs_t *o, char *fix, size_t cap)
+{
+    char out[sizeof(((td_finding_store_t *)0)->fix)];
+    char hostport[320];
+    char port[8];
+    const td_obs_tcp_attempt_t *a = o->tcp.chosen >= 0 ? &o->tcp.a[o->tcp.chosen] : NULL;
+    td_fmt(port, sizeof(port), "%u", (unsigned)o->port);
+    if (o->connect_to[0] != '\0' && a != NULL) {
+        td_fmt(hostport, sizeof(hostport), strchr(a->addr, ':') ? "[%s]:%u" : "%s:%u", a->addr,
+                (unsigned)a->port);
+    } else {
+        td_fmt(hostport, sizeof(hostport), strchr(o->host, ':') ? "[%s]:%u" : "%s:%u", o->host,
+                (unsigned)o->port);
+    }
+    size_t w = 0;
+    out[0] = '\0';
+    for (size_t i = 0; fix[i] != '\0' && w + 1 < sizeof(out);) {
+        const char *rep = NULL;
+        size_t skip = 0;
+        if (strncmp(fix + i, "HOST:PORT", 9) == 0) {
+            rep = hostport;
+            skip = 9;
+        } else if (strncmp(fix + i, "HOST", 4) == 0) {
+            rep = o->host;
+            skip = 4;
+        } else if (strncmp(fix + i, "PORT", 4) == 0) {
+            rep = port;
+            skip = 4;
+        }
+        if (rep != NULL) {
+            td_fmt_append(out, sizeof(out), "%s", rep);
+            w = strlen(out);
+            i += skip;
+        } else {
+            out[w++] = fix[i++];
+            out[w] = '\0';
+        }
+    }
+    td_strlcpy(fix, out, cap);
+}
+
 void td__diagnose(td_report_t *r)
 {
     size_t n = 0;
@@ -39,6 +83,7 @@ void td__diagnose(td_report_t *r)
         if (!rules[i].match(&r->obs, &out)) {
             continue;
         }
+        fill_placeholders(&r->obs, f->fix, sizeof(f->fix));
         f->pub.id = rules[i].id;
         f->pub.severity = rules[i].severity;
         f->pub.layer = rules[i].layer;

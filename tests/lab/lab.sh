@@ -19,7 +19,7 @@ die() { echo "lab.sh: $*" >&2; exit 3; }
 
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found: run scripts/install-deps.sh"; }
 
-gen_certs() {
+gen_certs() ( # a subshell: the cd below must not move the caller
     local d="$1"
     need openssl
     mkdir -p "$d"
@@ -77,7 +77,8 @@ CNF
         local n="$1" iss="$2" san="$3" start="$4" end="$5"
         export LAB_SAN="$san"
         # shellcheck disable=SC2086
-        openssl req $ec -keyout $n.key -out $n.csr -subj "/CN=${san#DNS:}" 2>/dev/null
+        local cn="${san#DNS:}"
+        openssl req $ec -keyout $n.key -out $n.csr -subj "/CN=${cn%%,*}" 2>/dev/null
         if [ -n "$start" ]; then
             openssl ca -batch -config ca.cnf -cert $iss.pem -keyfile $iss.key -in $n.csr -out $n.pem \
                 -startdate "$start" -enddate "$end" -extensions v3_leaf -notext 2>/dev/null
@@ -106,7 +107,7 @@ CNF
     done
     cat self.pem self.key > self.haproxy.pem
     touch .done
-}
+)
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -247,6 +248,7 @@ list)
     echo $SCENARIOS | tr ' ' '\n' ;;
 run)
     [ $# -ge 5 ] && [ "$4" = "--" ] || die "usage: lab.sh run SCENARIO CERTDIR -- CMD ..."
+    mkdir -p "$3"
     scen="$2"; certdir="$(cd "$3" && pwd)"; shift 4
     for t in nginx haproxy openssl python3; do need $t; done
     gen_certs "$certdir"
