@@ -33,10 +33,34 @@ check unknown_host 2 '"id": "dns.resolve.' "$bin" --json --timeout 10 no-such-ho
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 check refused_json 2 '"schema_version": 1' "$bin" --json --timeout 5 "127.0.0.1:$port"
 NO_COLOR=1 check no_color 2 "tcp.connect.refused" "$bin" --timeout 5 "127.0.0.1:$port"
-if NO_COLOR= script -qc "$bin --timeout 5 127.0.0.1:$port" /dev/null </dev/null | grep -q $'\033\['; then
+on_tty() { # runs "$@" with standard output on a pseudo-terminal and prints what it wrote
+    python3 - "$@" <<'PY'
+import os, subprocess, sys
+m, s = os.openpty()
+p = subprocess.Popen(sys.argv[1:], stdout=s, stderr=s, stdin=subprocess.DEVNULL)
+os.close(s)
+out = b""
+while True:
+    try:
+        chunk = os.read(m, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+p.wait(timeout=60)
+sys.stdout.write(out.decode("utf-8", "replace"))
+PY
+}
+if NO_COLOR= on_tty "$bin" --timeout 5 "127.0.0.1:$port" | grep -q $'\033\['; then
     echo "ok   color_on_tty"
 else
     echo "FAIL color_on_tty: no colour on a terminal"; fails=$((fails + 1))
+fi
+if NO_COLOR=1 on_tty "$bin" --timeout 5 "127.0.0.1:$port" | grep -q $'\033\['; then
+    echo "FAIL no_color_env: colour despite NO_COLOR"; fails=$((fails + 1))
+else
+    echo "ok   no_color_env"
 fi
 if "$bin" --timeout 5 "127.0.0.1:$port" | grep -q $'\033\['; then
     echo "FAIL color_on_pipe: colour written to a pipe"; fails=$((fails + 1))
