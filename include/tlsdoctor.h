@@ -152,6 +152,65 @@ TD_API void td_report_free(td_report_t *r);
  * when the lab could not be set up. */
 TD_API TD_MUST_USE int td_lab_run(FILE *f, int color, int verbose, int *all_ok);
 
+/* ---- logs: server and load-balancer logs of failed handshakes ------------------------ */
+
+/** Log formats. Closed set. */
+typedef enum td_log_format {
+    TD_LOG_AUTO = 0,   /* detected per file from its first lines */
+    TD_LOG_NGINX,      /* nginx error log and access log (status 497/400) */
+    TD_LOG_APACHE,     /* Apache httpd 2.4 error log (mod_ssl) */
+    TD_LOG_HAPROXY,    /* HAProxy (syslog or raw) */
+    TD_LOG_F5,         /* F5 BIG-IP LTM /var/log/ltm */
+    TD_LOG_ALB,        /* AWS Application Load Balancer access log */
+    TD_LOG_CLOUDFLARE, /* Cloudflare Logpush http_requests (JSON lines) */
+    TD_LOG__COUNT
+} td_log_format_t;
+
+/** Static name of a format ("nginx", ...); td_log_format_parse() is the reverse (-1 unknown). */
+TD_API const char *td_log_format_name(td_log_format_t f);
+TD_API int td_log_format_parse(const char *name);
+
+/** One failed handshake (or related failure) read from a log line. Strings are copies, escaped;
+ * the struct is borrowed for the duration of the callback. */
+typedef struct td_log_event {
+    const char *format;  /* static format name */
+    const char *file;    /* borrowed: the path given, "-" for standard input */
+    uint64_t line;       /* 1-based line number */
+    int64_t time;        /* Unix seconds, 0 when the line has no parsable time */
+    char client[64];     /* client address as logged (IP, or IP:port) */
+    char server[160];    /* server name or address as logged, "" unknown */
+    const char *cause;   /* finding id, static (e.g. "client.plain_http_to_tls_port") */
+    const char *side;    /* "client" (the logger is the TLS server) or "upstream" */
+    int alert;           /* TLS alert number from the line, -1 none */
+    char reason[240];    /* the raw reason text */
+} td_log_event_t;
+
+typedef void (*td_log_event_cb)(const td_log_event_t *ev, void *user);
+
+/** Options of a log scan. Zero means default. */
+typedef struct td_logs_options {
+    td_log_format_t format; /* default TD_LOG_AUTO */
+    int64_t since;          /* ignore events before this Unix time; 0 = all */
+    int top;                /* rows in top lists; default 10 */
+    int progress;           /* 1: progress line on stderr (a terminal) */
+} td_logs_options_t;
+
+typedef struct td_logs_summary td_logs_summary_t;
+
+/** Scans files (plain or gzip; "-" is standard input) and calls cb (may be NULL) for every
+ * event. Memory is bounded whatever the input size. On success *out is owned by the caller
+ * (td_logs_summary_free). A file that cannot be opened is TD_E_IO with err naming it;
+ * unreadable lines and truncated gzip are counted in the summary, not errors. */
+TD_API TD_MUST_USE int td_logs_scan(const td_logs_options_t *opt, const char *const *files,
+        size_t n_files, td_log_event_cb cb, void *user, td_logs_summary_t **out,
+        td_errinfo_t *err);
+TD_API uint64_t td_logs_summary_events(const td_logs_summary_t *s);
+TD_API TD_MUST_USE int td_logs_summary_write_text(const td_logs_summary_t *s, FILE *f, int color);
+TD_API TD_MUST_USE int td_logs_summary_write_json(const td_logs_summary_t *s, FILE *f);
+/** Writes one event as a JSON line. */
+TD_API TD_MUST_USE int td_log_event_write_json(const td_log_event_t *ev, FILE *f);
+TD_API void td_logs_summary_free(td_logs_summary_t *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,13 +5,13 @@
 # Without apt (other distributions), install the equivalents of:
 #   build:   a C11 compiler, cmake (>= 3.25), make, pkg-config,
 #            OpenSSL 3 headers (libssl-dev), c-ares (libc-ares-dev),
-#            jansson (libjansson-dev), cmocka (libcmocka-dev)
+#            jansson (libjansson-dev), cmocka (libcmocka-dev), zlib (zlib1g-dev)
 #   fuzz:    clang with libFuzzer (clang, libclang-rt-14-dev)
 #   lab:     nginx, haproxy, openssl, gnutls-bin (gnutls-serv), python3,
 #            iproute2, procps, curl
 set -eu
 
-BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev"
+BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 procps curl ca-certificates"
 ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS"

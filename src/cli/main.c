@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Exit codes (monitoring-plugin convention); documented in --help and docs/tlsdoctor.1. */
@@ -22,6 +23,7 @@ enum {
 static const char usage_text[] =
         "Usage: tlsdoctor [OPTIONS] HOST[:PORT] | https://HOST[:PORT]/PATH\n"
         "       tlsdoctor lab [--no-color] [-v]\n"
+        "       tlsdoctor logs FILE... [--format F] [--json] [--since TIME] [--top N]\n"
         "\n"
         "Finds why a TLS handshake fails: walks DNS, TCP, the protocol on the port, the TLS\n"
         "handshake, the certificate chain and HTTP, and names the root cause first.\n"
@@ -43,6 +45,14 @@ static const char usage_text[] =
         "\n"
         "Commands:\n"
         "  lab                    start built-in broken servers on 127.0.0.1 and diagnose each\n"
+        "  logs FILE...           read server / load-balancer logs (plain, gzip, - for stdin)\n"
+        "                         and count failed handshakes by cause, client, server, hour:\n"
+        "     --format F          auto (default), nginx, apache, haproxy, f5, alb, cloudflare\n"
+        "     --since TIME        only events at or after TIME: 2026-11-22[T10:00[:00]] (UTC)\n"
+        "                         or a duration back from now: 30m, 24h, 7d\n"
+        "     --top N             rows in the top lists (default 10)\n"
+        "     --json              JSON lines: one per event, then a summary line\n"
+        "   exit status: 0 no failure found, 1 failures found, 3 usage or read error\n"
         "\n"
         "Exit status:\n"
         "  0  healthy            1  warnings only\n"
@@ -84,6 +94,131 @@ static int die_usage(const char *fmt, const char *arg)
     }
     fprintf(stderr, "Try 'tlsdoctor --help' for more information.\n");
     return EXIT_TOOL;
+}
+
+/* "2026-11-22", "2026-11-22T10:00", "2026-11-22 10:00:05" (UTC) or "30m" / "24h" / "7d" ago. */
+static int parse_since(const char *s, int64_t *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (end != s && v > 0 && end[0] != '\0' && end[1] == '\0' && strchr("smhd", end[0])) {
+        long mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 : 86400;
+        *out = (int64_t)time(NULL) - (int64_t)v * mult;
+        return 0;
+    }
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    size_t n = strlen(s);
+    if (n < 10 || s[4] != '-' || s[7] != '-') {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || strchr("-T :Z", s[i]) != NULL)) {
+            return -1;
+        }
+    }
+    y = (int)strtol(s, NULL, 10);
+    mo = (int)strtol(s + 5, NULL, 10);
+    d = (int)strtol(s + 8, NULL, 10);
+    if (n >= 16 && (s[10] == 'T' || s[10] == ' ') && s[13] == ':') {
+        h = (int)strtol(s + 11, NULL, 10);
+        mi = (int)strtol(s + 14, NULL, 10);
+        if (n >= 19 && s[16] == ':') {
+            sec = (int)strtol(s + 17, NULL, 10);
+        }
+    } else if (n != 10) {
+        return -1;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
+        return -1;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
+static void print_event(const td_log_event_t *ev, void *user)
+{
+    int *failed = user;
+    if (td_log_event_write_json(ev, stdout) < 0) {
+        *failed = 1;
+    }
+}
+
+static int run_logs(int argc, char **argv)
+{
+    td_logs_options_t opt;
+    const char *files[256];
+    size_t n = 0;
+    int json = 0, no_color = 0, write_failed = 0;
+    memset(&opt, 0, sizeof(opt));
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--no-color") == 0) {
+            no_color = 1;
+        } else if (strcmp(a, "--format") == 0 || strcmp(a, "--since") == 0 ||
+                   strcmp(a, "--top") == 0) {
+            if (i + 1 >= argc) {
+                return die_usage("option '%s' needs a value", a);
+            }
+            const char *v = argv[++i];
+            if (strcmp(a, "--format") == 0) {
+                int f = td_log_format_parse(v);
+                if (f < 0) {
+                    return die_usage("unknown --format '%s' (auto, nginx, apache, haproxy, f5, "
+                                     "alb, cloudflare)",
+                            v);
+                }
+                opt.format = (td_log_format_t)f;
+            } else if (strcmp(a, "--since") == 0) {
+                if (parse_since(v, &opt.since) < 0) {
+                    return die_usage("invalid --since '%s' (2026-11-22[T10:00[:00]] or 30m, 24h, 7d)",
+                            v);
+                }
+            } else {
+                unsigned long t = 0;
+                if (td_parse_uint(v, 1000, &t) < 0 || t == 0) {
+                    return die_usage("invalid --top '%s' (1-1000)", v);
+                }
+                opt.top = (int)t;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return die_usage("logs: unknown option '%s'", a);
+        } else if (n < sizeof(files) / sizeof(files[0])) {
+            files[n++] = a;
+        } else {
+            return die_usage("too many files (at most 256): '%s'", a);
+        }
+    }
+    if (n == 0) {
+        return die_usage("%s", "logs: no file given (use - for standard input)");
+    }
+    opt.progress = !json && isatty(STDERR_FILENO);
+    td_logs_summary_t *s = NULL;
+    td_errinfo_t err;
+    memset(&err, 0, sizeof(err));
+    int rc = td_logs_scan(&opt, files, n, json ? print_event : NULL, &write_failed, &s, &err);
+    if (rc < 0) {
+        fprintf(stderr, "tlsdoctor: %s\n", err.message[0] ? err.message : td_strerror(rc));
+        return EXIT_TOOL;
+    }
+    rc = json ? td_logs_summary_write_json(s, stdout)
+              : td_logs_summary_write_text(s, stdout, use_color(no_color));
+    uint64_t events = td_logs_summary_events(s);
+    td_logs_summary_free(s);
+    if (rc < 0 || write_failed) {
+        fprintf(stderr, "tlsdoctor: cannot write the output\n");
+        return EXIT_TOOL;
+    }
+    return events > 0 ? EXIT_WARN : EXIT_HEALTHY;
 }
 
 static int run_lab(int argc, char **argv)
@@ -132,6 +267,9 @@ int main(int argc, char **argv)
     (void)signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && strcmp(argv[1], "lab") == 0) {
         return run_lab(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "logs") == 0) {
+        return run_logs(argc, argv);
     }
     td_options_init(&opt);
     memset(&err, 0, sizeof(err));

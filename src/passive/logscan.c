@@ -1,0 +1,469 @@
+/* logscan.c: reads log files (plain, gzip, standard input) in bounded chunks, finds candidate
+ * lines with literal anchors (memmem over the chunk, so the cost does not grow with the
+ * number of lines that cannot match), parses candidates, and aggregates events in tables of
+ * fixed capacity. Memory is bounded whatever the input. Never judges beyond the cause table. */
+#define _GNU_SOURCE /* memmem, memrchr */
+#include "tlsdoctor.h"
+
+#include "../kb/causes.h"
+#include "logline.h"
+#include "logscan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define CHUNK      (4u << 20) /* bytes read at a time */
+#define MAX_LINE   (64u << 10) /* longer lines are skipped and counted */
+#define MAX_CANDS  (1u << 16)
+
+static uint64_t hash_str(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *a != '\0'; a++) {
+        h = (h ^ (uint8_t)*a) * 1099511628211ull;
+    }
+    h = (h ^ 0xff) * 1099511628211ull;
+    for (; *b != '\0'; b++) {
+        h = (h ^ (uint8_t)*b) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* Adds one to (key, cause) in a fixed-capacity open-addressing table; when full, counts in
+ * *overflow instead (the count is evidence, not dropped silently). */
+static void table_add(td_logs_pair_t *t, size_t cap, size_t *used, uint64_t *overflow,
+        const char *key, const char *cause)
+{
+    uint64_t h = hash_str(key, cause);
+    for (size_t i = 0; i < cap; i++) {
+        td_logs_pair_t *e = &t[(h + i) & (cap - 1)];
+        if (e->count == 0) {
+            if (*used * 10 >= cap * 7) {
+                (*overflow)++;
+                return;
+            }
+            td_strlcpy(e->key, key, sizeof(e->key));
+            e->cause = cause;
+            e->count = 1;
+            (*used)++;
+            return;
+        }
+        if (e->cause == cause && strcmp(e->key, key) == 0) {
+            e->count++;
+            return;
+        }
+    }
+    (*overflow)++;
+}
+
+static void client_ip(const char *client, char *dst, size_t cap)
+{
+    /* "1.2.3.4:5678" -> "1.2.3.4"; IPv6 and bare addresses are kept. */
+    const char *colon = strchr(client, ':');
+    if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+        size_t n = (size_t)(colon - client);
+        td_strlcpy(dst, client, n + 1 < cap ? n + 1 : cap);
+    } else {
+        td_strlcpy(dst, client, cap);
+    }
+}
+
+static void record(td_logs_summary_t *s, const td_log_event_t *in, td_log_event_cb cb, void *user)
+{
+    /* One pointer per cause id (the catalogue's), so tables can compare pointers. */
+    td_log_event_t copy = *in;
+    const td_log_event_t *ev = &copy;
+    copy.cause = td_cause_get(in->cause)->id;
+    if (s->since != 0 && ev->time != 0 && ev->time < s->since) {
+        s->before_since++;
+        return;
+    }
+    s->events++;
+    for (size_t i = 0; i < TD_ARRAY_LEN(s->causes); i++) {
+        if (s->causes[i].cause == NULL || s->causes[i].cause == ev->cause) {
+            s->causes[i].cause = ev->cause;
+            s->causes[i].count++;
+            if (s->causes[i].example[0] == '\0') {
+                td_strlcpy(s->causes[i].example, ev->reason, sizeof(s->causes[i].example));
+            }
+            break;
+        }
+    }
+    char ip[64];
+    client_ip(ev->client, ip, sizeof(ip));
+    table_add(s->clients, TD_LOGS_CLIENTS, &s->clients_used, &s->clients_overflow,
+            ip[0] ? ip : "-", ev->cause);
+    table_add(s->servers, TD_LOGS_SERVERS, &s->servers_used, &s->servers_overflow,
+            ev->server[0] ? ev->server : "-", ev->cause);
+    if (ev->time != 0) {
+        int64_t hour = ev->time / 3600;
+        for (size_t i = 0; i < TD_LOGS_HOURS; i++) {
+            td_logs_hour_t *h = &s->hours[(size_t)((uint64_t)hour + i) % TD_LOGS_HOURS];
+            if (h->count == 0 || h->hour == hour) {
+                h->hour = hour;
+                h->count++;
+                break;
+            }
+        }
+    }
+    if (cb != NULL) {
+        cb(ev, user);
+    }
+}
+
+struct reader {
+    int fd;
+    gzFile gz;
+    int is_gz;
+    int eof;
+    int error;
+};
+
+static int reader_open(struct reader *r, const char *path)
+{
+    memset(r, 0, sizeof(*r));
+    r->fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) {
+        return TD_E_IO;
+    }
+    uint8_t magic[2];
+    ssize_t n = pread(r->fd, magic, 2, 0);
+    if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        r->gz = gzdopen(r->fd, "rb");
+        if (r->gz == NULL) {
+            close(r->fd);
+            return TD_E_IO;
+        }
+        (void)gzbuffer(r->gz, 1u << 18);
+        r->is_gz = 1;
+    } else if (n < 0 && errno == ESPIPE) {
+        /* Standard input from a pipe: zlib detects gzip itself and passes plain text through. */
+        r->gz = gzdopen(r->fd, "rb");
+        if (r->gz == NULL) {
+            close(r->fd);
+            return TD_E_IO;
+        }
+        r->is_gz = 1;
+    }
+    return 0;
+}
+
+static ssize_t reader_read(struct reader *r, char *buf, size_t n)
+{
+    if (r->is_gz) {
+        int got = gzread(r->gz, buf, (unsigned)n);
+        if (got < 0) {
+            r->error = 1;
+            return -1;
+        }
+        if (got == 0) {
+            int errnum = 0;
+            (void)gzerror(r->gz, &errnum);
+            /* A truncated gzip stream ends without its trailer. */
+            if (errnum != Z_OK && errnum != Z_STREAM_END) {
+                r->error = 1;
+            }
+        }
+        return got;
+    }
+    for (;;) {
+        ssize_t got = read(r->fd, buf, n);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0) {
+            r->error = 1;
+        }
+        return got;
+    }
+}
+
+static void reader_close(struct reader *r)
+{
+    if (r->is_gz) {
+        (void)gzclose(r->gz); /* closes fd */
+    } else if (r->fd >= 0) {
+        close(r->fd);
+    }
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct scan {
+    td_logs_summary_t *s;
+    td_log_format_t fmt;
+    td_logline_state_t st;
+    const char *file;
+    uint64_t line;          /* lines completed before the chunk being scanned */
+    td_log_event_cb cb;
+    void *user;
+    const char **cands;
+};
+
+static void emit_line(struct scan *sc, const char *p, size_t n, uint64_t line_no)
+{
+    td_log_event_t ev[2];
+    if (n > MAX_LINE) {
+        sc->s->bad_lines++;
+        return;
+    }
+    if (memchr(p, '\0', n) != NULL) {
+        sc->s->bad_lines++; /* binary garbage in a line that looked like a candidate */
+        return;
+    }
+    int k = td_logline_parse(sc->fmt, &sc->st, p, n, line_no, ev);
+    for (int i = 0; i < k; i++) {
+        ev[i].file = sc->file;
+        record(sc->s, &ev[i], sc->cb, sc->user);
+    }
+}
+
+static size_t count_lines(const char *p, const char *end)
+{
+    size_t n = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL) {
+            break;
+        }
+        n++;
+        p = nl + 1;
+    }
+    return n;
+}
+
+/* Scans [p, end): whole lines only (end is just after a newline, or the end of input). */
+static void scan_lines(struct scan *sc, const char *p, const char *end)
+{
+    const char *const *anchors = td_logline_anchors(sc->fmt);
+    if (anchors == NULL) {
+        /* No prefilter for this format: every line is parsed. */
+        const char *q = p;
+        while (q < end) {
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            const char *le = nl != NULL ? nl : end;
+            sc->line++;
+            emit_line(sc, q, (size_t)(le - q), sc->line);
+            q = le + 1;
+        }
+        return;
+    }
+    size_t nc = 0;
+    bool overflow = false;
+    for (size_t a = 0; anchors[a] != NULL && !overflow; a++) {
+        size_t alen = strlen(anchors[a]);
+        const char *q = p;
+        while (q < end) {
+            const char *hit = memmem(q, (size_t)(end - q), anchors[a], alen);
+            if (hit == NULL) {
+                break;
+            }
+            const char *ls = memrchr(p, '\n', (size_t)(hit - p));
+            ls = ls != NULL ? ls + 1 : p;
+            if (nc == MAX_CANDS) {
+                overflow = true;
+                break;
+            }
+            sc->cands[nc++] = ls;
+            const char *nl = memchr(hit, '\n', (size_t)(end - hit));
+            q = nl != NULL ? nl + 1 : end;
+        }
+    }
+    if (overflow) {
+        /* Too many candidates to sort cheaply: parse every line of this chunk instead. */
+        const char *q = p;
+        while (q < end) {
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            const char *le = nl != NULL ? nl : end;
+            sc->line++;
+            emit_line(sc, q, (size_t)(le - q), sc->line);
+            q = le + 1;
+        }
+        return;
+    }
+    qsort(sc->cands, nc, sizeof(sc->cands[0]), cmp_ptr);
+    const char *counted = p;
+    const char *prev = NULL;
+    for (size_t i = 0; i < nc; i++) {
+        const char *ls = sc->cands[i];
+        if (ls == prev) {
+            continue;
+        }
+        prev = ls;
+        sc->line += count_lines(counted, ls);
+        const char *nl = memchr(ls, '\n', (size_t)(end - ls));
+        const char *le = nl != NULL ? nl : end;
+        emit_line(sc, ls, (size_t)(le - ls), sc->line + 1);
+        sc->line++;
+        counted = nl != NULL ? nl + 1 : end;
+    }
+    sc->line += count_lines(counted, end);
+    if (end > p && end[-1] != '\n' && counted < end) {
+        sc->line++; /* a last line without a newline */
+    }
+}
+
+static void progress(const td_logs_summary_t *s, double *last)
+{
+    double now = td_now_ms();
+    if (now - *last < 500) {
+        return;
+    }
+    *last = now;
+    fprintf(stderr, "\rtlsdoctor logs: %.1f MB read, %llu lines, %llu failures   ",
+            (double)s->bytes / 1e6, (unsigned long long)s->lines,
+            (unsigned long long)s->events);
+}
+
+static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const char *path,
+        td_log_event_cb cb, void *user, char *buf, const char **cands, td_errinfo_t *err)
+{
+    struct reader r;
+    struct scan sc;
+    double last = td_now_ms();
+    if (reader_open(&r, path) < 0) {
+        td_errinfo_set(err, TD_E_IO, "cannot open '%s': %s", path, strerror(errno));
+        return TD_E_IO;
+    }
+    memset(&sc, 0, sizeof(sc));
+    sc.s = s;
+    sc.file = path;
+    sc.cb = cb;
+    sc.user = user;
+    sc.cands = cands;
+    sc.fmt = opt->format;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    td_logline_state_init(&sc.st, tm.tm_year + 1900);
+
+    size_t have = 0;   /* bytes in buf not yet scanned */
+    bool skipping = false; /* inside an over-long line */
+    for (;;) {
+        ssize_t got = reader_read(&r, buf + have, CHUNK - have);
+        if (got < 0) {
+            break;
+        }
+        s->bytes += (uint64_t)got;
+        size_t len = have + (size_t)got;
+        bool last_chunk = got == 0;
+        if (len == 0) {
+            break;
+        }
+        if (sc.fmt == TD_LOG_AUTO) {
+            sc.fmt = td_logline_detect(buf, len);
+            if (sc.fmt == TD_LOG_AUTO) {
+                sc.fmt = TD_LOG_NGINX; /* the most common; its anchors stay cheap */
+                s->undetected_files++;
+            }
+        }
+        const char *start = buf;
+        const char *end = buf + len;
+        if (skipping) {
+            const char *nl = memchr(start, '\n', len);
+            if (nl == NULL) {
+                have = 0; /* still inside the long line: drop it all */
+                if (last_chunk) {
+                    break;
+                }
+                continue;
+            }
+            start = nl + 1;
+            skipping = false;
+            sc.line++;
+        }
+        const char *cut = last_chunk ? end : memrchr(start, '\n', (size_t)(end - start));
+        if (cut == NULL) {
+            /* No newline in a full buffer: a line longer than the buffer. */
+            s->bad_lines++;
+            skipping = true;
+            have = 0;
+            continue;
+        }
+        if (!last_chunk) {
+            cut++;
+        }
+        scan_lines(&sc, start, cut);
+        have = (size_t)(end - cut);
+        memmove(buf, cut, have);
+        if (opt->progress) {
+            s->lines = s->lines_done + sc.line;
+            progress(s, &last);
+        }
+        if (last_chunk) {
+            break;
+        }
+    }
+    td_log_event_t ev;
+    if (td_logline_flush(&sc.st, &ev)) {
+        ev.file = path;
+        record(s, &ev, cb, user);
+    }
+    if (r.error) {
+        s->read_errors++;
+        td_strlcpy(s->last_read_error, path, sizeof(s->last_read_error));
+    }
+    s->lines_done += sc.line;
+    s->lines = s->lines_done;
+    s->formats[sc.fmt]++;
+    reader_close(&r);
+    if (opt->progress) {
+        fprintf(stderr, "\r%80s\r", "");
+    }
+    return 0;
+}
+
+int td_logs_scan(const td_logs_options_t *opt_in, const char *const *files, size_t n_files,
+        td_log_event_cb cb, void *user, td_logs_summary_t **out, td_errinfo_t *err)
+{
+    td_logs_options_t opt = *opt_in;
+    int rc = 0;
+    *out = NULL;
+    if (opt.top <= 0) {
+        opt.top = 10;
+    }
+    if ((unsigned)opt.format >= TD_LOG__COUNT || n_files == 0) {
+        td_errinfo_set(err, TD_E_USAGE, "no input file or unknown format");
+        return TD_E_USAGE;
+    }
+    td_logs_summary_t *s = td_calloc(1, sizeof(*s));
+    char *buf = td_malloc(CHUNK);
+    const char **cands = td_calloc(MAX_CANDS, sizeof(*cands));
+    if (s == NULL || buf == NULL || cands == NULL) {
+        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+        rc = TD_E_NOMEM;
+        goto out;
+    }
+    s->since = opt.since;
+    s->top = opt.top;
+    s->files = n_files;
+    for (size_t i = 0; i < n_files; i++) {
+        TD_TRY_OUT(scan_file(s, &opt, files[i], cb, user, buf, cands, err));
+    }
+    *out = s;
+    s = NULL;
+out:
+    td_free(buf);
+    td_free(cands);
+    td_free(s);
+    return rc;
+}
+
+uint64_t td_logs_summary_events(const td_logs_summary_t *s)
+{
+    return s != NULL ? s->events : 0;
+}
+
+void td_logs_summary_free(td_logs_summary_t *s)
+{
+    td_free(s);
+}
