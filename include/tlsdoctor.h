@@ -173,16 +173,16 @@ TD_API int td_log_format_parse(const char *name);
 /** One failed handshake (or related failure) read from a log line. Strings are copies, escaped;
  * the struct is borrowed for the duration of the callback. */
 typedef struct td_log_event {
-    const char *format;  /* static format name */
-    const char *file;    /* borrowed: the path given, "-" for standard input */
-    uint64_t line;       /* 1-based line number */
-    int64_t time;        /* Unix seconds, 0 when the line has no parsable time */
-    char client[64];     /* client address as logged (IP, or IP:port) */
-    char server[160];    /* server name or address as logged, "" unknown */
-    const char *cause;   /* finding id, static (e.g. "client.plain_http_to_tls_port") */
-    const char *side;    /* "client" (the logger is the TLS server) or "upstream" */
-    int alert;           /* TLS alert number from the line, -1 none */
-    char reason[240];    /* the raw reason text */
+    const char *format; /* static format name */
+    const char *file;   /* borrowed: the path given, "-" for standard input */
+    uint64_t line;      /* 1-based line number */
+    int64_t time;       /* Unix seconds, 0 when the line has no parsable time */
+    char client[64];    /* client address as logged (IP, or IP:port) */
+    char server[160];   /* server name or address as logged, "" unknown */
+    const char *cause;  /* finding id, static (e.g. "client.plain_http_to_tls_port") */
+    const char *side;   /* "client" (the logger is the TLS server) or "upstream" */
+    int alert;          /* TLS alert number from the line, -1 none */
+    char reason[240];   /* the raw reason text */
 } td_log_event_t;
 
 typedef void (*td_log_event_cb)(const td_log_event_t *ev, void *user);
@@ -202,8 +202,8 @@ typedef struct td_logs_summary td_logs_summary_t;
  * (td_logs_summary_free). A file that cannot be opened is TD_E_IO with err naming it;
  * unreadable lines and truncated gzip are counted in the summary, not errors. */
 TD_API TD_MUST_USE int td_logs_scan(const td_logs_options_t *opt, const char *const *files,
-        size_t n_files, td_log_event_cb cb, void *user, td_logs_summary_t **out,
-        td_errinfo_t *err);
+                                    size_t n_files, td_log_event_cb cb, void *user,
+                                    td_logs_summary_t **out, td_errinfo_t *err);
 TD_API uint64_t td_logs_summary_events(const td_logs_summary_t *s);
 TD_API TD_MUST_USE int td_logs_summary_write_text(const td_logs_summary_t *s, FILE *f, int color);
 TD_API TD_MUST_USE int td_logs_summary_write_json(const td_logs_summary_t *s, FILE *f);

@@ -175,13 +175,13 @@ static int run_logs(int argc, char **argv)
                 if (f < 0) {
                     return die_usage("unknown --format '%s' (auto, nginx, apache, haproxy, f5, "
                                      "alb, cloudflare)",
-                            v);
+                                     v);
                 }
                 opt.format = (td_log_format_t)f;
             } else if (strcmp(a, "--since") == 0) {
                 if (parse_since(v, &opt.since) < 0) {
-                    return die_usage("invalid --since '%s' (2026-11-22[T10:00[:00]] or 30m, 24h, 7d)",
-                            v);
+                    return die_usage(
+                            "invalid --since '%s' (2026-11-22[T10:00[:00]] or 30m, 24h, 7d)", v);
                 }
             } else {
                 unsigned long t = 0;

@@ -9,89 +9,96 @@
 static const td_cause_t causes[] = {
     /* [NGX-SRC 497][OSSL 0x9C][log-formats §1, §2 AH01996, §4 "not SSL (40)"] */
     { "client.plain_http_to_tls_port", "A client sent plain HTTP to the TLS port.",
-            "a health checker, load balancer target group or client configured with http:// "
-            "for an https:// port",
-            "tlsdoctor HOST:PORT  (and check the health-check / target-group protocol)" },
+      "a health checker, load balancer target group or client configured with http:// "
+      "for an https:// port",
+      "tlsdoctor HOST:PORT  (and check the health-check / target-group protocol)" },
     { "client.tls_to_plain_port", "A client sent a TLS ClientHello to a plain-HTTP port.",
-            "a client or proxy configured with https:// for an http:// port",
-            "tlsdoctor HOST:PORT  (expect proto.plain_http when the port is plain HTTP)" },
+      "a client or proxy configured with https:// for an http:// port",
+      "tlsdoctor HOST:PORT  (expect proto.plain_http when the port is plain HTTP)" },
     { "client.not_tls", "A client sent bytes that are not TLS to the TLS port.",
-            "a port scanner, another protocol, or a proxy speaking plain TCP",
-            "look at the client addresses: scanners hit many ports" },
+      "a port scanner, another protocol, or a proxy speaking plain TCP",
+      "look at the client addresses: scanners hit many ports" },
     /* [failure-kb §3 alert 40, §4.1 0xC1][CROWDSEC-1262] */
-    { "tls.cipher.no_common", "The client and the server had no cipher suite (or signature "
-                              "algorithm) in common.",
-            "old clients against a modern cipher list, or a server restricted too far",
-            "tlsdoctor HOST:PORT (the proto and tls layers show what the server accepts)" },
-    { "tls.version.no_common", "The client offered only TLS versions the server does not "
-                               "accept (or the reverse).",
-            "legacy clients (TLS 1.0/1.1) after the server dropped them, or a TLS 1.3-only server",
-            "tlsdoctor HOST:PORT" },
+    { "tls.cipher.no_common",
+      "The client and the server had no cipher suite (or signature "
+      "algorithm) in common.",
+      "old clients against a modern cipher list, or a server restricted too far",
+      "tlsdoctor HOST:PORT (the proto and tls layers show what the server accepts)" },
+    { "tls.version.no_common",
+      "The client offered only TLS versions the server does not "
+      "accept (or the reverse).",
+      "legacy clients (TLS 1.0/1.1) after the server dropped them, or a TLS 1.3-only server",
+      "tlsdoctor HOST:PORT" },
     { "tls.group.no_common", "The client's key share or groups were not acceptable.",
-            "a post-quantum or exotic key share the server refuses, or a middlebox",
-            "tlsdoctor HOST:PORT" },
+      "a post-quantum or exotic key share the server refuses, or a middlebox",
+      "tlsdoctor HOST:PORT" },
     { "client.inappropriate_fallback",
-            "A client retried at a lower TLS version with TLS_FALLBACK_SCSV and was refused "
-            "(RFC 7507).",
-            "a client whose first attempt failed (network trouble or a middlebox), or an attack",
-            "check the same client's earlier lines" },
+      "A client retried at a lower TLS version with TLS_FALLBACK_SCSV and was refused "
+      "(RFC 7507).",
+      "a client whose first attempt failed (network trouble or a middlebox), or an attack",
+      "check the same client's earlier lines" },
     /* [failure-kb §3 alert 112][NGX-SRC ssl_reject_handshake] */
     { "tls.sni.unrecognized_name", "The SNI name is not served here (handshake rejected).",
-            "clients using a name that has no server block, or no SNI at all",
-            "tlsdoctor NAME --connect-to HOST:PORT" },
+      "clients using a name that has no server block, or no SNI at all",
+      "tlsdoctor NAME --connect-to HOST:PORT" },
     /* [MITM-46][failure-kb §7.5] */
-    { "client.cert_rejected", "Clients rejected the server's certificate (alert 42/46/48 "
-                              "received by the server).",
-            "clients that do not trust the chain: a missing intermediate, a private CA, an "
-            "expired certificate or a TLS-intercepting proxy on the client side",
-            "tlsdoctor HOST:PORT  (the cert layer shows what clients see)" },
+    { "client.cert_rejected",
+      "Clients rejected the server's certificate (alert 42/46/48 "
+      "received by the server).",
+      "clients that do not trust the chain: a missing intermediate, a private CA, an "
+      "expired certificate or a TLS-intercepting proxy on the client side",
+      "tlsdoctor HOST:PORT  (the cert layer shows what clients see)" },
     { "tls.client_cert.required", "A client did not present the required client certificate.",
-            "mutual TLS configured while some clients have no certificate",
-            "tlsdoctor HOST:PORT  (expect tls.client_cert.required)" },
+      "mutual TLS configured while some clients have no certificate",
+      "tlsdoctor HOST:PORT  (expect tls.client_cert.required)" },
     { "client.cert_invalid", "A client certificate failed verification.",
-            "an expired client certificate or one from a CA the server does not trust",
-            "openssl verify -CAfile CLIENT_CA.pem client.pem" },
+      "an expired client certificate or one from a CA the server does not trust",
+      "openssl verify -CAfile CLIENT_CA.pem client.pem" },
     /* [NGX-SRC peer closed][HAP-CONN][log-formats §2 AH02006] */
-    { "client.closed_in_handshake", "The client closed or reset the connection during the "
-                                    "handshake without an alert.",
-            "clients that distrust the certificate silently, port scanners, health checks "
-            "that only open TCP, or a middlebox dropping the handshake",
-            "tlsdoctor HOST:PORT" },
+    { "client.closed_in_handshake",
+      "The client closed or reset the connection during the "
+      "handshake without an alert.",
+      "clients that distrust the certificate silently, port scanners, health checks "
+      "that only open TCP, or a middlebox dropping the handshake",
+      "tlsdoctor HOST:PORT" },
     { "client.handshake_timeout", "A client started a handshake and stopped answering.",
-            "slow or vanished clients, scanners, or an MTU black hole on the client's path",
-            "tlsdoctor HOST:PORT from the client's network" },
+      "slow or vanished clients, scanners, or an MTU black hole on the client's path",
+      "tlsdoctor HOST:PORT from the client's network" },
     /* [CF525]..[CF524] */
     { "tls.handshake.failed", "The TLS handshake failed.",
-            "see the raw reason; run an active diagnosis",
-            "tlsdoctor HOST:PORT" },
+      "see the raw reason; run an active diagnosis", "tlsdoctor HOST:PORT" },
     { "cert.chain.verify_failed", "The peer certificate failed verification.",
-            "an upstream or origin certificate that is expired, self-signed or for another name",
-            "tlsdoctor HOST:PORT" },
+      "an upstream or origin certificate that is expired, self-signed or for another name",
+      "tlsdoctor HOST:PORT" },
     { "tcp.connect.refused", "The origin refused the connection (Cloudflare 521).",
-            "the origin web server is down or blocks the CDN's addresses",
-            "tlsdoctor HOST --connect-to ORIGIN_IP" },
+      "the origin web server is down or blocks the CDN's addresses",
+      "tlsdoctor HOST --connect-to ORIGIN_IP" },
     { "tcp.connect.timeout", "The origin did not answer in time (Cloudflare 522).",
-            "a firewall dropping the CDN's addresses, or an overloaded origin",
-            "tlsdoctor HOST --connect-to ORIGIN_IP" },
+      "a firewall dropping the CDN's addresses, or an overloaded origin",
+      "tlsdoctor HOST --connect-to ORIGIN_IP" },
     { "tcp.connect.unreachable", "The origin is unreachable (Cloudflare 523).",
-            "a wrong origin address in DNS or a routing problem",
-            "tlsdoctor HOST --connect-to ORIGIN_IP" },
-    { "http.response.empty", "The origin returned an empty or invalid response (Cloudflare "
-                             "520).",
-            "an origin crash or a response the CDN cannot parse",
-            "tlsdoctor HOST --connect-to ORIGIN_IP" },
-    { "http.response.timeout", "The origin took too long to answer (Cloudflare 524, ALB "
-                               "504).",
-            "a slow application behind the TLS terminator",
-            "tlsdoctor HOST --connect-to ORIGIN_IP (the http layer shows time to first byte)" },
-    { "upstream.target_failed", "The load balancer could not get a response from its target "
-                                "(502/503).",
-            "targets down, TLS to the target failing, or no registered targets",
-            "tlsdoctor TARGET_IP:PORT" },
-    { "client.closed_request", "The client closed the connection before the load balancer "
-                               "answered (ALB 460).",
-            "client time-outs shorter than the application's response time",
-            "compare the target processing times in the same lines" },
+      "a wrong origin address in DNS or a routing problem",
+      "tlsdoctor HOST --connect-to ORIGIN_IP" },
+    { "http.response.empty",
+      "The origin returned an empty or invalid response (Cloudflare "
+      "520).",
+      "an origin crash or a response the CDN cannot parse",
+      "tlsdoctor HOST --connect-to ORIGIN_IP" },
+    { "http.response.timeout",
+      "The origin took too long to answer (Cloudflare 524, ALB "
+      "504).",
+      "a slow application behind the TLS terminator",
+      "tlsdoctor HOST --connect-to ORIGIN_IP (the http layer shows time to first byte)" },
+    { "upstream.target_failed",
+      "The load balancer could not get a response from its target "
+      "(502/503).",
+      "targets down, TLS to the target failing, or no registered targets",
+      "tlsdoctor TARGET_IP:PORT" },
+    { "client.closed_request",
+      "The client closed the connection before the load balancer "
+      "answered (ALB 460).",
+      "client time-outs shorter than the application's response time",
+      "compare the target processing times in the same lines" },
 };
 
 const td_cause_t *td_cause_get(const char *id)
@@ -222,6 +229,7 @@ static const struct text_cause texts[] = {
     { "timed out", "client.handshake_timeout" },
     { "timeout during ssl handshake", "client.handshake_timeout" },
     { "peer closed connection", "client.closed_in_handshake" },
+    { "client closed connection", "client.closed_in_handshake" },
     { "connection closed during ssl handshake", "client.closed_in_handshake" },
     { "connection error during ssl handshake", "client.closed_in_handshake" },
     { "handshake stopped", "client.closed_in_handshake" },

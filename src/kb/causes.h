@@ -7,10 +7,10 @@
 #include "../util/td_util.h"
 
 typedef struct td_cause {
-    const char *id;          /* finding id, e.g. "tls.cipher.no_common" */
-    const char *meaning;     /* one sentence, server's point of view */
-    const char *likely;      /* the usual reason behind it */
-    const char *confirm;     /* how to confirm; "HOST:PORT" is replaced with the server seen */
+    const char *id;      /* finding id, e.g. "tls.cipher.no_common" */
+    const char *meaning; /* one sentence, server's point of view */
+    const char *likely;  /* the usual reason behind it */
+    const char *confirm; /* how to confirm; "HOST:PORT" is replaced with the server seen */
 } td_cause_t;
 
 /* The catalogue entry for id, or the generic "tls.handshake.failed" entry. Never NULL. */

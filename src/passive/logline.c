@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const month_names[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-    "Aug", "Sep", "Oct", "Nov", "Dec" };
+static const char *const month_names[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
 void td_logline_state_init(td_logline_state_t *st, int f5_year)
 {
@@ -42,7 +42,7 @@ static const char *find(const char *p, size_t n, const char *needle)
 
 /* Copies the text after key up to any byte of stop (or the end), escaped. */
 static bool copy_after(const char *p, size_t n, const char *key, const char *stop, char *dst,
-        size_t cap)
+                       size_t cap)
 {
     const char *k = find(p, n, key);
     if (k == NULL) {
@@ -101,11 +101,10 @@ static int64_t parse_ymd(const char *p, size_t n)
     unsigned long y, mo, d, h, mi, s;
     td_text_init(&t, p, n);
     if (!digits(&t, 4, &y) || !(td_text_lit(&t, "/", false) || td_text_lit(&t, "-", false)) ||
-            !digits(&t, 2, &mo) ||
-            !(td_text_lit(&t, "/", false) || td_text_lit(&t, "-", false)) ||
-            !digits(&t, 2, &d) || !(td_text_lit(&t, " ", false) || td_text_lit(&t, "T", false)) ||
-            !digits(&t, 2, &h) || !td_text_lit(&t, ":", false) || !digits(&t, 2, &mi) ||
-            !td_text_lit(&t, ":", false) || !digits(&t, 2, &s) || mo < 1 || mo > 12) {
+        !digits(&t, 2, &mo) || !(td_text_lit(&t, "/", false) || td_text_lit(&t, "-", false)) ||
+        !digits(&t, 2, &d) || !(td_text_lit(&t, " ", false) || td_text_lit(&t, "T", false)) ||
+        !digits(&t, 2, &h) || !td_text_lit(&t, ":", false) || !digits(&t, 2, &mi) ||
+        !td_text_lit(&t, ":", false) || !digits(&t, 2, &s) || mo < 1 || mo > 12) {
         return 0;
     }
     return mk_utc((int)y, (int)mo - 1, (int)d, (int)h, (int)mi, (int)s);
@@ -126,8 +125,8 @@ static int64_t parse_dmy(const char *p, size_t n)
     }
     t.off += 3;
     if (!td_text_lit(&t, "/", false) || !digits(&t, 4, &y) || !td_text_lit(&t, ":", false) ||
-            !digits(&t, 2, &h) || !td_text_lit(&t, ":", false) || !digits(&t, 2, &mi) ||
-            !td_text_lit(&t, ":", false) || !digits(&t, 2, &s)) {
+        !digits(&t, 2, &h) || !td_text_lit(&t, ":", false) || !digits(&t, 2, &mi) ||
+        !td_text_lit(&t, ":", false) || !digits(&t, 2, &s)) {
         return 0;
     }
     return mk_utc((int)y, mon, (int)d, (int)h, (int)mi, (int)s);
@@ -152,8 +151,8 @@ static int64_t parse_syslogish(const char *p, size_t n, int year)
     t.off += 3;
     td_text_skip_ws(&t);
     if (td_text_uint(&t, 2, &d) < 0 || !td_text_lit(&t, " ", false) || !digits(&t, 2, &h) ||
-            !td_text_lit(&t, ":", false) || !digits(&t, 2, &mi) || !td_text_lit(&t, ":", false) ||
-            !digits(&t, 2, &s)) {
+        !td_text_lit(&t, ":", false) || !digits(&t, 2, &mi) || !td_text_lit(&t, ":", false) ||
+        !digits(&t, 2, &s)) {
         return 0;
     }
     if (year == 0) {
@@ -248,14 +247,14 @@ static int parse_nginx(const char *p, size_t n, uint64_t line, td_log_event_t *e
         bool ssl = find(msg, mlen, "SSL") != NULL || find(msg, mlen, "plain HTTP") != NULL ||
                    find(msg, mlen, "handshake rejected") != NULL;
         bool relevant = ssl && (find(msg, mlen, "handshak") != NULL ||
-                                       find(msg, mlen, "plain HTTP request") != NULL ||
-                                       find(msg, mlen, "SSL certificate") != NULL);
+                                find(msg, mlen, "plain HTTP request") != NULL ||
+                                find(msg, mlen, "SSL certificate") != NULL);
         if (!relevant) {
             return 0;
         }
         ev->time = parse_ymd(p, n);
         td_escape(ev->reason, sizeof(ev->reason), (const uint8_t *)msg + 1,
-                mlen > 0 ? mlen - 1 : 0);
+                  mlen > 0 ? mlen - 1 : 0);
         cause_from_message(msg, mlen, ev);
         if (find(msg, mlen, "to upstream") != NULL) {
             ev->side = "upstream";
@@ -294,12 +293,18 @@ static int parse_nginx(const char *p, size_t n, uint64_t line, td_log_event_t *e
     ev->time = parse_dmy(lb + 1, (size_t)(p + n - lb - 1));
     const char *sp = memchr(p, ' ', (size_t)(lb - p));
     td_escape(ev->client, sizeof(ev->client), (const uint8_t *)p,
-            (size_t)((sp != NULL ? sp : lb) - p));
+              (size_t)((sp != NULL ? sp : lb) - p));
     td_escape(ev->reason, sizeof(ev->reason), (const uint8_t *)req - 1, (size_t)(st + 3 - req + 1));
     return 1;
 }
 
 /* ---- Apache httpd mod_ssl [log-formats §2] ---------------------------------------------- */
+
+static bool starts(const char *p, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+    return n >= m && memcmp(p, lit, m) == 0;
+}
 
 static bool apache_header(const char *p, size_t n, td_log_event_t *ev)
 {
@@ -312,7 +317,7 @@ static bool apache_header(const char *p, size_t n, td_log_event_t *ev)
 }
 
 static int parse_apache(td_logline_state_t *st, const char *p, size_t n, uint64_t line,
-        td_log_event_t out[2])
+                        td_log_event_t out[2])
 {
     td_log_event_t ev;
     int emitted = 0;
@@ -349,25 +354,25 @@ static int parse_apache(td_logline_state_t *st, const char *p, size_t n, uint64_
     size_t mlen = (size_t)(p + n - msg);
     td_escape(ev.reason, sizeof(ev.reason), (const uint8_t *)msg, mlen);
     copy_after(p, n, "(server ", ",)", ev.server, sizeof(ev.server));
-    if (memcmp(msg, "AH02008:", 8) == 0) {
+    if (starts(msg, mlen, "AH02008:")) {
         /* The reason is on the next line: hold the event until then. */
         st->pending = ev;
         st->pending_line = line;
         st->has_pending = 1;
         return emitted;
     }
-    if (memcmp(msg, "AH01996:", 8) == 0) {
+    if (starts(msg, mlen, "AH01996:")) {
         ev.cause = "client.plain_http_to_tls_port";
-    } else if (memcmp(msg, "AH02006:", 8) == 0) {
+    } else if (starts(msg, mlen, "AH02006:")) {
         ev.cause = "client.closed_in_handshake";
-    } else if (memcmp(msg, "AH02009:", 8) == 0 || memcmp(msg, "AH02010:", 8) == 0 ||
-               memcmp(msg, "AH02039:", 8) == 0) {
+    } else if (starts(msg, mlen, "AH02009:") || starts(msg, mlen, "AH02010:") ||
+               starts(msg, mlen, "AH02039:")) {
         ev.cause = "client.cert_invalid";
-    } else if (memcmp(msg, "AH02032:", 8) == 0 || memcmp(msg, "AH02033:", 8) == 0) {
+    } else if (starts(msg, mlen, "AH02032:") || starts(msg, mlen, "AH02033:")) {
         ev.cause = "tls.sni.unrecognized_name";
         copy_after(p, n, "provided via HTTP", " ", ev.server, sizeof(ev.server));
-    } else if (memcmp(msg, "AH02003:", 8) == 0 || memcmp(msg, "AH02004:", 8) == 0 ||
-               memcmp(msg, "AH02005:", 8) == 0) {
+    } else if (starts(msg, mlen, "AH02003:") || starts(msg, mlen, "AH02004:") ||
+               starts(msg, mlen, "AH02005:")) {
         ev.side = "upstream";
         ev.cause = "cert.chain.verify_failed";
     } else {
@@ -455,7 +460,7 @@ static void f5_addr_pair(const char *p, size_t n, td_log_event_t *ev)
 }
 
 static int parse_f5(td_logline_state_t *st, const char *p, size_t n, uint64_t line,
-        td_log_event_t out[2])
+                    td_log_event_t out[2])
 {
     td_log_event_t ev;
     int emitted = 0;
@@ -508,7 +513,7 @@ static int parse_f5(td_logline_state_t *st, const char *p, size_t n, uint64_t li
                 st->has_pending = 0;
             }
             td_escape(ev.reason, sizeof(ev.reason), (const uint8_t *)s + 12,
-                    (size_t)(p + n - s - 12 > 0 ? p + n - s - 12 : 0));
+                      (size_t)(p + n - s - 12 > 0 ? p + n - s - 12 : 0));
         }
         f5_addr_pair(p, n, &ev);
         out[emitted++] = ev;
@@ -677,7 +682,7 @@ static int parse_cloudflare(const char *p, size_t n, uint64_t line, td_log_event
 /* ---- dispatch ------------------------------------------------------------------------ */
 
 int td_logline_parse(td_log_format_t fmt, td_logline_state_t *st, const char *p, size_t n,
-        uint64_t line_no, td_log_event_t out[2])
+                     uint64_t line_no, td_log_event_t out[2])
 {
     switch (fmt) {
     case TD_LOG_NGINX:
@@ -712,7 +717,7 @@ int td_logline_flush(td_logline_state_t *st, td_log_event_t *out)
 static td_log_format_t detect_line(const char *p, size_t n)
 {
     if (n > 20 && p[4] == '/' && p[7] == '/' && p[10] == ' ' && p[13] == ':' &&
-            find(p, n, "] ") != NULL) {
+        find(p, n, "] ") != NULL) {
         return TD_LOG_NGINX;
     }
     if (n > 2 && p[0] == '{' && find(p, n, "\"EdgeResponseStatus\"") != NULL) {
@@ -725,15 +730,15 @@ static td_log_format_t detect_line(const char *p, size_t n)
         return TD_LOG_F5;
     }
     if (find(p, n, "haproxy[") != NULL ||
-            (find(p, n, "] ") != NULL && find(p, n, "SSL handshake") != NULL &&
-                    find(p, n, "/") != NULL)) {
+        (find(p, n, "] ") != NULL && find(p, n, "SSL handshake") != NULL &&
+         find(p, n, "/") != NULL)) {
         return TD_LOG_HAPROXY;
     }
     static const char *const alb_types[] = { "http ", "https ", "h2 ", "grpcs ", "ws ", "wss " };
     for (size_t i = 0; i < TD_ARRAY_LEN(alb_types); i++) {
         size_t l = strlen(alb_types[i]);
         if (n > l + 20 && memcmp(p, alb_types[i], l) == 0 && p[l + 4] == '-' &&
-                find(p, n, " app/") != NULL) {
+            find(p, n, " app/") != NULL) {
             return TD_LOG_ALB;
         }
     }
@@ -764,8 +769,8 @@ td_log_format_t td_logline_detect(const char *p, size_t n)
 
 const char *const *td_logline_anchors(td_log_format_t fmt)
 {
-    static const char *const nginx[] = { "SSL", "plain HTTP", "\" 497 ", "\\x16\\x03",
-        "handshake rejected", NULL };
+    static const char *const nginx[] = { "SSL",        "plain HTTP",         "\" 497 ",
+                                         "\\x16\\x03", "handshake rejected", NULL };
     static const char *const apache[] = { "SSL", "AH0", NULL };
     static const char *const haproxy[] = { "SSL", NULL };
     static const char *const f5[] = { "01260", NULL };
@@ -791,8 +796,8 @@ const char *const *td_logline_anchors(td_log_format_t fmt)
 
 const char *td_log_format_name(td_log_format_t f)
 {
-    static const char *const names[] = { "auto", "nginx", "apache", "haproxy", "f5", "alb",
-        "cloudflare" };
+    static const char *const names[] = { "auto", "nginx", "apache",    "haproxy",
+                                         "f5",   "alb",   "cloudflare" };
     return (unsigned)f < TD_ARRAY_LEN(names) ? names[f] : "?";
 }
 

@@ -11,7 +11,7 @@ typedef struct td_logline_state {
     int has_pending;
     uint64_t pending_line;
     td_log_event_t pending;
-    int f5_year;              /* F5 lines carry no year */
+    int f5_year; /* F5 lines carry no year */
 } td_logline_state_t;
 
 void td_logline_state_init(td_logline_state_t *st, int f5_year);
@@ -19,7 +19,7 @@ void td_logline_state_init(td_logline_state_t *st, int f5_year);
 /* Parses one line (without its newline) of format fmt. Returns the number of events written
  * to out (0, 1 or 2: a pending event may be flushed before the current one). */
 int td_logline_parse(td_log_format_t fmt, td_logline_state_t *st, const char *p, size_t n,
-        uint64_t line_no, td_log_event_t out[2]);
+                     uint64_t line_no, td_log_event_t out[2]);
 
 /* Flushes a pending event at end of input. Returns 0 or 1. */
 int td_logline_flush(td_logline_state_t *st, td_log_event_t *out);

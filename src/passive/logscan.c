@@ -17,9 +17,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define CHUNK      (4u << 20) /* bytes read at a time */
-#define MAX_LINE   (64u << 10) /* longer lines are skipped and counted */
-#define MAX_CANDS  (1u << 16)
+#define CHUNK     (4u << 20)  /* bytes read at a time */
+#define MAX_LINE  (64u << 10) /* longer lines are skipped and counted */
+#define MAX_CANDS (1u << 16)
 
 static uint64_t hash_str(const char *a, const char *b)
 {
@@ -37,7 +37,7 @@ static uint64_t hash_str(const char *a, const char *b)
 /* Adds one to (key, cause) in a fixed-capacity open-addressing table; when full, counts in
  * *overflow instead (the count is evidence, not dropped silently). */
 static void table_add(td_logs_pair_t *t, size_t cap, size_t *used, uint64_t *overflow,
-        const char *key, const char *cause)
+                      const char *key, const char *cause)
 {
     uint64_t h = hash_str(key, cause);
     for (size_t i = 0; i < cap; i++) {
@@ -96,10 +96,10 @@ static void record(td_logs_summary_t *s, const td_log_event_t *in, td_log_event_
     }
     char ip[64];
     client_ip(ev->client, ip, sizeof(ip));
-    table_add(s->clients, TD_LOGS_CLIENTS, &s->clients_used, &s->clients_overflow,
-            ip[0] ? ip : "-", ev->cause);
+    table_add(s->clients, TD_LOGS_CLIENTS, &s->clients_used, &s->clients_overflow, ip[0] ? ip : "-",
+              ev->cause);
     table_add(s->servers, TD_LOGS_SERVERS, &s->servers_used, &s->servers_overflow,
-            ev->server[0] ? ev->server : "-", ev->cause);
+              ev->server[0] ? ev->server : "-", ev->cause);
     if (ev->time != 0) {
         int64_t hour = ev->time / 3600;
         for (size_t i = 0; i < TD_LOGS_HOURS; i++) {
@@ -203,7 +203,7 @@ struct scan {
     td_log_format_t fmt;
     td_logline_state_t st;
     const char *file;
-    uint64_t line;          /* lines completed before the chunk being scanned */
+    uint64_t line; /* lines completed before the chunk being scanned */
     td_log_event_cb cb;
     void *user;
     const char **cands;
@@ -320,12 +320,12 @@ static void progress(const td_logs_summary_t *s, double *last)
     }
     *last = now;
     fprintf(stderr, "\rtlsdoctor logs: %.1f MB read, %llu lines, %llu failures   ",
-            (double)s->bytes / 1e6, (unsigned long long)s->lines,
-            (unsigned long long)s->events);
+            (double)s->bytes / 1e6, (unsigned long long)s->lines, (unsigned long long)s->events);
 }
 
 static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const char *path,
-        td_log_event_cb cb, void *user, char *buf, const char **cands, td_errinfo_t *err)
+                     td_log_event_cb cb, void *user, char *buf, const char **cands,
+                     td_errinfo_t *err)
 {
     struct reader r;
     struct scan sc;
@@ -346,7 +346,7 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
     gmtime_r(&now, &tm);
     td_logline_state_init(&sc.st, tm.tm_year + 1900);
 
-    size_t have = 0;   /* bytes in buf not yet scanned */
+    size_t have = 0;       /* bytes in buf not yet scanned */
     bool skipping = false; /* inside an over-long line */
     for (;;) {
         ssize_t got = reader_read(&r, buf + have, CHUNK - have);
@@ -423,7 +423,7 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
 }
 
 int td_logs_scan(const td_logs_options_t *opt_in, const char *const *files, size_t n_files,
-        td_log_event_cb cb, void *user, td_logs_summary_t **out, td_errinfo_t *err)
+                 td_log_event_cb cb, void *user, td_logs_summary_t **out, td_errinfo_t *err)
 {
     td_logs_options_t opt = *opt_in;
     int rc = 0;

@@ -10,8 +10,8 @@
 #define TD_LOGS_CAUSES  48u
 
 typedef struct td_logs_pair {
-    char key[64];       /* client IP or server */
-    const char *cause;  /* static finding id */
+    char key[64];      /* client IP or server */
+    const char *cause; /* static finding id */
     uint64_t count;
 } td_logs_pair_t;
 
@@ -22,7 +22,7 @@ typedef struct td_logs_cause_count {
 } td_logs_cause_count_t;
 
 typedef struct td_logs_hour {
-    int64_t hour;       /* Unix time / 3600 */
+    int64_t hour; /* Unix time / 3600 */
     uint64_t count;
 } td_logs_hour_t;
 

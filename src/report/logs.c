@@ -68,7 +68,7 @@ static const char *server_for(const td_logs_summary_t *s, const char *cause)
         bool wildcard = strncmp(e->key, "0.0.0.0", 7) == 0 || strncmp(e->key, "[::]", 4) == 0 ||
                         strcmp(e->key, "-") == 0 || strcmp(e->key, "_") == 0;
         if (e->count > 0 && e->cause == cause && !wildcard &&
-                (best == NULL || e->count > best->count)) {
+            (best == NULL || e->count > best->count)) {
             best = e;
         }
     }
@@ -121,20 +121,20 @@ static size_t interpret(const td_logs_summary_t *s, interp_t *out, size_t max)
         double share = 100.0 * (double)causes[i].count / (double)(s->events ? s->events : 1);
         if (top != NULL && distinct > 1 && top->count >= 3 && top->count * 2 >= causes[i].count) {
             td_fmt(out[k].text, sizeof(out[k].text),
-                    "%llu of %llu %s events (%.0f%% of all failures) come from one address, %s: "
-                    "%s Likely %s.",
-                    (unsigned long long)top->count, (unsigned long long)causes[i].count,
-                    causes[i].cause, share, top->key, c->meaning, c->likely);
+                   "%llu of %llu %s events (%.0f%% of all failures) come from one address, %s: "
+                   "%s Likely %s.",
+                   (unsigned long long)top->count, (unsigned long long)causes[i].count,
+                   causes[i].cause, share, top->key, c->meaning, c->likely);
         } else if (top != NULL && distinct == 1) {
             td_fmt(out[k].text, sizeof(out[k].text),
-                    "all %llu %s events (%.0f%% of all failures) come from %s: %s Likely %s.",
-                    (unsigned long long)causes[i].count, causes[i].cause, share, top->key,
-                    c->meaning, c->likely);
+                   "all %llu %s events (%.0f%% of all failures) come from %s: %s Likely %s.",
+                   (unsigned long long)causes[i].count, causes[i].cause, share, top->key,
+                   c->meaning, c->likely);
         } else {
             td_fmt(out[k].text, sizeof(out[k].text),
-                    "%llu %s events (%.0f%% of all failures) from %zu addresses: %s Likely %s.",
-                    (unsigned long long)causes[i].count, causes[i].cause, share, distinct,
-                    c->meaning, c->likely);
+                   "%llu %s events (%.0f%% of all failures) from %zu addresses: %s Likely %s.",
+                   (unsigned long long)causes[i].count, causes[i].cause, share, distinct,
+                   c->meaning, c->likely);
         }
         confirm_cmd(c, server, out[k].command, sizeof(out[k].command));
         k++;
@@ -174,7 +174,8 @@ static void formats_text(const td_logs_summary_t *s, char *buf, size_t cap)
     buf[0] = '\0';
     for (int f = 1; f < TD_LOG__COUNT; f++) {
         if (s->formats[f] > 0) {
-            td_fmt_append(buf, cap, "%s%s", buf[0] ? ", " : "", td_log_format_name((td_log_format_t)f));
+            td_fmt_append(buf, cap, "%s%s", buf[0] ? ", " : "",
+                          td_log_format_name((td_log_format_t)f));
         }
     }
 }
@@ -201,7 +202,8 @@ int td_logs_summary_write_text(const td_logs_summary_t *s, FILE *f, int color)
                 s->last_read_error);
     }
     if (s->undetected_files > 0) {
-        fprintf(f, "note: the format of %d file%s was not recognised; read as nginx (use --format)\n",
+        fprintf(f,
+                "note: the format of %d file%s was not recognised; read as nginx (use --format)\n",
                 s->undetected_files, s->undetected_files == 1 ? "" : "s");
     }
     if (s->events == 0) {
@@ -261,7 +263,7 @@ static json_t *pairs_json(const td_logs_pair_t *t, size_t cap, int topn)
     size_t n = top_of(t, cap, (size_t)(topn < 64 ? topn : 64), top);
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(a, json_pack("{s:s, s:s, s:I}", "address", top[i].e->key, "cause",
-                                         top[i].e->cause, "count", (json_int_t)top[i].e->count));
+                                           top[i].e->cause, "count", (json_int_t)top[i].e->count));
     }
     return a;
 }
@@ -274,8 +276,8 @@ int td_logs_summary_write_json(const td_logs_summary_t *s, FILE *f)
     for (size_t i = 0; i < nc; i++) {
         const td_cause_t *c = td_cause_get(causes[i].cause);
         json_array_append_new(jc, json_pack("{s:s, s:I, s:s, s:s}", "cause", causes[i].cause,
-                                          "count", (json_int_t)causes[i].count, "meaning",
-                                          c->meaning, "example", causes[i].example));
+                                            "count", (json_int_t)causes[i].count, "meaning",
+                                            c->meaning, "example", causes[i].example));
     }
     json_t *jh = json_array();
     td_logs_hour_t *hours = td_calloc(TD_LOGS_HOURS, sizeof(*hours));
@@ -283,8 +285,8 @@ int td_logs_summary_write_json(const td_logs_summary_t *s, FILE *f)
         size_t nh = sorted_hours(s, hours);
         for (size_t i = 0; i < nh; i++) {
             json_array_append_new(jh, json_pack("{s:I, s:I}", "hour_start",
-                                              (json_int_t)(hours[i].hour * 3600), "count",
-                                              (json_int_t)hours[i].count));
+                                                (json_int_t)(hours[i].hour * 3600), "count",
+                                                (json_int_t)hours[i].count));
         }
         td_free(hours);
     }
@@ -292,8 +294,8 @@ int td_logs_summary_write_json(const td_logs_summary_t *s, FILE *f)
     size_t ni = interpret(s, in, 3);
     json_t *ji = json_array();
     for (size_t i = 0; i < ni; i++) {
-        json_array_append_new(ji, json_pack("{s:s, s:s}", "text", in[i].text, "confirm",
-                                          in[i].command));
+        json_array_append_new(
+                ji, json_pack("{s:s, s:s}", "text", in[i].text, "confirm", in[i].command));
     }
     json_t *fm = json_array();
     for (int k = 1; k < TD_LOG__COUNT; k++) {
@@ -301,15 +303,15 @@ int td_logs_summary_write_json(const td_logs_summary_t *s, FILE *f)
             json_array_append_new(fm, json_string(td_log_format_name((td_log_format_t)k)));
         }
     }
-    json_t *doc = json_pack("{s:s, s:i, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, "
-                            "s:o, s:o}",
+    json_t *doc = json_pack(
+            "{s:s, s:i, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, "
+            "s:o, s:o}",
             "type", "summary", "schema_version", TD_SCHEMA_VERSION, "files", (json_int_t)s->files,
             "formats", fm, "bytes", (json_int_t)s->bytes, "lines", (json_int_t)s->lines,
             "bad_lines", (json_int_t)s->bad_lines, "read_errors", (json_int_t)s->read_errors,
-            "events", (json_int_t)s->events, "before_since", (json_int_t)s->before_since,
-            "causes", jc, "top_clients", pairs_json(s->clients, TD_LOGS_CLIENTS, s->top),
-            "top_servers", pairs_json(s->servers, TD_LOGS_SERVERS, s->top), "per_hour", jh,
-            "interpretation", ji);
+            "events", (json_int_t)s->events, "before_since", (json_int_t)s->before_since, "causes",
+            jc, "top_clients", pairs_json(s->clients, TD_LOGS_CLIENTS, s->top), "top_servers",
+            pairs_json(s->servers, TD_LOGS_SERVERS, s->top), "per_hour", jh, "interpretation", ji);
     if (doc == NULL) {
         return TD_E_NOMEM;
     }
@@ -320,11 +322,12 @@ int td_logs_summary_write_json(const td_logs_summary_t *s, FILE *f)
 
 int td_log_event_write_json(const td_log_event_t *ev, FILE *f)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "type",
-            "event", "format", ev->format, "file", ev->file != NULL ? ev->file : "", "line",
-            (json_int_t)ev->line, "time", (json_int_t)ev->time, "client", ev->client, "server",
-            ev->server, "cause", ev->cause, "side", ev->side, "alert",
-            ev->alert >= 0 ? json_integer(ev->alert) : json_null(), "reason", ev->reason);
+    json_t *doc =
+            json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "type", "event",
+                      "format", ev->format, "file", ev->file != NULL ? ev->file : "", "line",
+                      (json_int_t)ev->line, "time", (json_int_t)ev->time, "client", ev->client,
+                      "server", ev->server, "cause", ev->cause, "side", ev->side, "alert",
+                      ev->alert >= 0 ? json_integer(ev->alert) : json_null(), "reason", ev->reason);
     if (doc == NULL) {
         return TD_E_NOMEM;
     }

@@ -13,7 +13,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostname_mismatch
 untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
-reset_after_hello client_cert_required drip random"
+reset_after_hello client_cert_required drip random
+nginx_logging haproxy_logging"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -200,6 +201,14 @@ $(ngx_server "$port" sni.lab.test "$c/good.full.pem" "$c/good.key" "")"
         nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/default.full.pem" "$c/default.key" "" " default_server")
 $(ngx_server "$port" dc.lab.test "$c/good.full.pem" "$c/good.key" "")"
         nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    nginx_logging)
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "ssl_reject_handshake on; ssl_protocols TLSv1.3;" " default_server")
+$(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protocols TLSv1.3;")"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    haproxy_logging)
+        haproxy_conf "$d" "$port" "$c/good.haproxy.pem"
+        sed -i 's/^global$/global\n    log stdout format raw local0 info/; s/^defaults$/defaults\n    log global\n    option httplog/' "$d/haproxy.cfg"
+        haproxy -f "$d/haproxy.cfg" -db >"$d/server.log" 2>&1 & ;;
     self_signed)
         haproxy_conf "$d" "$port" "$c/self.haproxy.pem"
         haproxy -f "$d/haproxy.cfg" -db >"$d/server.log" 2>&1 & ;;
