@@ -5,7 +5,8 @@
 # Without apt (other distributions), install the equivalents of:
 #   build:   a C11 compiler, cmake (>= 3.25), make, pkg-config,
 #            OpenSSL 3 headers (libssl-dev), c-ares (libc-ares-dev),
-#            jansson (libjansson-dev), cmocka (libcmocka-dev), zlib (zlib1g-dev)
+#            jansson (libjansson-dev), cmocka (libcmocka-dev), zlib (zlib1g-dev),
+#            optionally Hyperscan (libhyperscan-dev, x86-64)
 #   fuzz:    clang with libFuzzer (clang, libclang-rt-14-dev)
 #   lab:     nginx, haproxy, openssl, gnutls-bin (gnutls-serv), python3,
 #            iproute2, procps, curl
@@ -13,7 +14,11 @@ set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
-LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 procps curl ca-certificates"
+LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 procps curl ca-certificates time"
+# Hyperscan exists for x86-64 only; elsewhere `logs` falls back to memmem.
+if [ "$(uname -m)" = x86_64 ]; then
+    BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"
+fi
 ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS"
 
 if ! command -v apt-get >/dev/null 2>&1; then

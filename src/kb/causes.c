@@ -1,6 +1,7 @@
 /* causes.c: the failure-cause catalogue used by `logs` (and meant for `explain`).
  * Wording is the project's own, from ../shared/failure-kb.md and ../shared/log-formats.md;
  * source keys in brackets. Never does I/O. */
+#define _GNU_SOURCE /* memmem */
 #include "causes.h"
 
 #include <openssl/sslerr.h>
@@ -237,32 +238,17 @@ static const struct text_cause texts[] = {
     { "handshake failure", "tls.cipher.no_common" },
 };
 
-static bool icontains(const char *p, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; n <= len && i <= len - n; i++) {
-        size_t j = 0;
-        while (j < n) {
-            char c = p[i + j];
-            if (c >= 'A' && c <= 'Z') {
-                c = (char)(c - 'A' + 'a');
-            }
-            if (c != needle[j]) {
-                break;
-            }
-            j++;
-        }
-        if (j == n) {
-            return true;
-        }
-    }
-    return false;
-}
-
 const char *td_cause_of_text(const char *p, size_t len)
 {
+    /* Lower-case once (bounded: reasons are short), then one memmem per needle. */
+    char low[512];
+    size_t n = len < sizeof(low) ? len : sizeof(low);
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        low[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
     for (size_t i = 0; i < TD_ARRAY_LEN(texts); i++) {
-        if (icontains(p, len, texts[i].needle)) {
+        if (memmem(low, n, texts[i].needle, strlen(texts[i].needle)) != NULL) {
             return texts[i].id;
         }
     }

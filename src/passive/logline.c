@@ -51,7 +51,8 @@ static bool copy_after(const char *p, size_t n, const char *key, const char *sto
     const char *v = k + strlen(key);
     const char *end = p + n;
     const char *e = v;
-    while (e < end && strchr(stop, *e) == NULL) {
+    char s0 = stop[0], s1 = stop[0] != '\0' ? stop[1] : '\0';
+    while (e < end && *e != s0 && (s1 == '\0' || *e != s1)) {
         e++;
     }
     td_escape(dst, cap, (const uint8_t *)v, (size_t)(e - v));
@@ -255,7 +256,31 @@ static int parse_nginx(const char *p, size_t n, uint64_t line, td_log_event_t *e
         ev->time = parse_ymd(p, n);
         td_escape(ev->reason, sizeof(ev->reason), (const uint8_t *)msg + 1,
                   mlen > 0 ? mlen - 1 : 0);
-        cause_from_message(msg, mlen, ev);
+        /* nginx's own fixed messages first (cheap prefix checks), OpenSSL codes second. */
+        static const struct {
+            const char *prefix;
+            const char *cause;
+        } fixed[] = {
+            { " client sent plain HTTP request", "client.plain_http_to_tls_port" },
+            { " peer closed connection", "client.closed_in_handshake" },
+            { " client closed connection", "client.closed_in_handshake" },
+            { " handshake rejected", "tls.sni.unrecognized_name" },
+            { " client timed out", "client.handshake_timeout" },
+            { " client sent no required SSL certificate", "tls.client_cert.required" },
+            { " client SSL certificate verify error", "client.cert_invalid" },
+        };
+        const char *known = NULL;
+        for (size_t i = 0; i < TD_ARRAY_LEN(fixed) && known == NULL; i++) {
+            size_t l = strlen(fixed[i].prefix);
+            if (mlen >= l && memcmp(msg, fixed[i].prefix, l) == 0) {
+                known = fixed[i].cause;
+            }
+        }
+        if (known != NULL) {
+            ev->cause = known;
+        } else {
+            cause_from_message(msg, mlen, ev);
+        }
         if (find(msg, mlen, "to upstream") != NULL) {
             ev->side = "upstream";
             if (!copy_after(p, n, "upstream: \"https://", "/\"", ev->server, sizeof(ev->server))) {
@@ -769,10 +794,17 @@ td_log_format_t td_logline_detect(const char *p, size_t n)
 
 const char *const *td_logline_anchors(td_log_format_t fmt)
 {
-    static const char *const nginx[] = { "SSL",        "plain HTTP",         "\" 497 ",
-                                         "\\x16\\x03", "handshake rejected", NULL };
-    static const char *const apache[] = { "SSL", "AH0", NULL };
-    static const char *const haproxy[] = { "SSL", NULL };
+    /* Long, specific anchors: memmem skips further per step on longer needles, so these cost
+     * less than a short "SSL" although there are more of them (bench/logs.sh measures it).
+     * Every failure message of each format contains one of its anchors [log-formats §1-§6]. */
+    static const char *const nginx[] = { " SSL handshaking", "plain HTTP request",
+                                         "SSL certificate",  "\" 497 ",
+                                         "\\x16\\x03",       NULL };
+    static const char *const apache[] = { "] [ssl:", NULL };
+    static const char *const haproxy[] = {
+        "SSL handshake",     "SSL client", "SSL certificate", "SSL fatal", "SSL connections",
+        "SSL renegotiation", NULL
+    };
     static const char *const f5[] = { "01260", NULL };
     static const char *const cloudflare[] = { "\"EdgeResponseStatus\":52", NULL };
     switch (fmt) {

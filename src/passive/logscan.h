@@ -42,6 +42,8 @@ struct td_logs_summary {
     size_t servers_used;
     uint64_t servers_overflow;
     td_logs_hour_t hours[TD_LOGS_HOURS];
+    const char *cause_cache_in[16];
+    const char *cause_cache_out[16];
 };
 
 #endif
