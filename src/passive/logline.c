@@ -394,8 +394,8 @@ static int parse_apache(td_logline_state_t *st, const char *p, size_t n, uint64_
                starts(msg, mlen, "AH02039:")) {
         ev.cause = "client.cert_invalid";
     } else if (starts(msg, mlen, "AH02032:") || starts(msg, mlen, "AH02033:")) {
-        ev.cause = "tls.sni.unrecognized_name";
-        copy_after(p, n, "provided via HTTP", " ", ev.server, sizeof(ev.server));
+        ev.cause = starts(msg, mlen, "AH02032:") ? "client.sni_host_mismatch"
+                                                 : "tls.sni.unrecognized_name";
     } else if (starts(msg, mlen, "AH02003:") || starts(msg, mlen, "AH02004:") ||
                starts(msg, mlen, "AH02005:")) {
         ev.side = "upstream";
