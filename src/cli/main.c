@@ -96,6 +96,13 @@ static int die_usage(const char *fmt, const char *arg)
     return EXIT_TOOL;
 }
 
+/* The library could not do its work: say why on stderr; exit status 3. */
+static int tool_error(const td_errinfo_t *err, int rc)
+{
+    fprintf(stderr, "tlsdoctor: %s\n", err->message[0] ? err->message : td_strerror(rc));
+    return EXIT_TOOL;
+}
+
 /* "2026-11-22", "2026-11-22T10:00", "2026-11-22 10:00:05" (UTC) or "30m" / "24h" / "7d" ago. */
 static int parse_since(const char *s, int64_t *out)
 {
@@ -207,8 +214,7 @@ static int run_logs(int argc, char **argv)
     memset(&err, 0, sizeof(err));
     int rc = td_logs_scan(&opt, files, n, json ? print_event : NULL, &write_failed, &s, &err);
     if (rc < 0) {
-        fprintf(stderr, "tlsdoctor: %s\n", err.message[0] ? err.message : td_strerror(rc));
-        return EXIT_TOOL;
+        return tool_error(&err, rc);
     }
     rc = json ? td_logs_summary_write_json(s, stdout)
               : td_logs_summary_write_text(s, stdout, use_color(no_color));
@@ -344,8 +350,7 @@ int main(int argc, char **argv)
     td_report_t *r = NULL;
     int rc = td_diagnose(&opt, &r, &err);
     if (rc < 0) {
-        fprintf(stderr, "tlsdoctor: %s\n", err.message[0] ? err.message : td_strerror(rc));
-        return EXIT_TOOL;
+        return tool_error(&err, rc);
     }
     rc = json ? td_report_write_json(r, stdout)
               : td_report_write_text(r, stdout, use_color(no_color));

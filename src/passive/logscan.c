@@ -338,6 +338,19 @@ static size_t count_lines(const char *p, const char *end)
     return n;
 }
 
+/* Parses every line of [p, end): for formats without anchors, or too many candidates. */
+static void parse_every_line(struct scan *sc, const char *p, const char *end)
+{
+    const char *q = p;
+    while (q < end) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        const char *le = nl != NULL ? nl : end;
+        sc->line++;
+        emit_line(sc, q, (size_t)(le - q), sc->line);
+        q = le + 1;
+    }
+}
+
 /* Scans [p, end): whole lines only (end is just after a newline, or the end of input). */
 static void scan_lines(struct scan *sc, const char *p, const char *end)
 {
@@ -346,14 +359,7 @@ static void scan_lines(struct scan *sc, const char *p, const char *end)
     (void)all_anchors;
     if (anchors == NULL) {
         /* No prefilter for this format: every line is parsed. */
-        const char *q = p;
-        while (q < end) {
-            const char *nl = memchr(q, '\n', (size_t)(end - q));
-            const char *le = nl != NULL ? nl : end;
-            sc->line++;
-            emit_line(sc, q, (size_t)(le - q), sc->line);
-            q = le + 1;
-        }
+        parse_every_line(sc, p, end);
         return;
     }
     size_t nc = 0;
@@ -393,14 +399,7 @@ static void scan_lines(struct scan *sc, const char *p, const char *end)
     }
     if (overflow) {
         /* Too many candidates to sort cheaply: parse every line of this chunk instead. */
-        const char *q = p;
-        while (q < end) {
-            const char *nl = memchr(q, '\n', (size_t)(end - q));
-            const char *le = nl != NULL ? nl : end;
-            sc->line++;
-            emit_line(sc, q, (size_t)(le - q), sc->line);
-            q = le + 1;
-        }
+        parse_every_line(sc, p, end);
         return;
     }
     qsort(sc->cands, nc, sizeof(sc->cands[0]), cmp_ptr);
