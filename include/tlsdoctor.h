@@ -211,6 +211,22 @@ TD_API TD_MUST_USE int td_logs_summary_write_json(const td_logs_summary_t *s, FI
 TD_API TD_MUST_USE int td_log_event_write_json(const td_log_event_t *ev, FILE *f);
 TD_API void td_logs_summary_free(td_logs_summary_t *s);
 
+/* ---- explain: what a pasted error means --------------------------------------------- */
+
+typedef struct td_explain td_explain_t;
+
+/** Explains any text: a Cloudflare code, a TLS alert (number or name), an OpenSSL error string
+ * or verify code, a curl exit code, a browser error, or a whole log line (nginx, Apache,
+ * HAProxy, F5, ALB, Cloudflare), with near misses matched fuzzily. input need not be
+ * NUL-terminated and may hold any bytes; only its first 4 KiB are examined. On success *out
+ * is owned by the caller (td_explain_free). Returns 0 or TD_E_NOMEM. */
+TD_API TD_MUST_USE int td_explain(const char *input, size_t len, td_explain_t **out);
+/** Number of knowledge-base entries matched (0: unknown; suggestions are in the output). */
+TD_API size_t td_explain_match_count(const td_explain_t *x);
+TD_API TD_MUST_USE int td_explain_write_text(const td_explain_t *x, FILE *f, int color);
+TD_API TD_MUST_USE int td_explain_write_json(const td_explain_t *x, FILE *f);
+TD_API void td_explain_free(td_explain_t *x);
+
 #ifdef __cplusplus
 }
 #endif

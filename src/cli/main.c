@@ -24,6 +24,8 @@ static const char usage_text[] =
         "Usage: tlsdoctor [OPTIONS] HOST[:PORT] | https://HOST[:PORT]/PATH\n"
         "       tlsdoctor lab [--no-color] [-v]\n"
         "       tlsdoctor logs FILE... [--format F] [--json] [--since TIME] [--top N]\n"
+        "       tlsdoctor explain [--json] TEXT...   (a code, an error, a whole log line; - reads "
+        "stdin)\n"
         "\n"
         "Finds why a TLS handshake fails: walks DNS, TCP, the protocol on the port, the TLS\n"
         "handshake, the certificate chain and HTTP, and names the root cause first.\n"
@@ -53,6 +55,10 @@ static const char usage_text[] =
         "     --top N             rows in the top lists (default 10)\n"
         "     --json              JSON lines: one per event, then a summary line\n"
         "   exit status: 0 no failure found, 1 failures found, 3 usage or read error\n"
+        "  explain TEXT...        what a Cloudflare 52x, a TLS alert, an OpenSSL error or verify\n"
+        "                         code, a curl exit code, a browser error or a log line means,\n"
+        "                         its likely causes and the command to run next\n"
+        "   exit status: 0 explained, 1 unknown (closest entries shown), 3 usage error\n"
         "\n"
         "Exit status:\n"
         "  0  healthy            1  warnings only\n"
@@ -227,6 +233,50 @@ static int run_logs(int argc, char **argv)
     return events > 0 ? EXIT_WARN : EXIT_HEALTHY;
 }
 
+static int run_explain(int argc, char **argv)
+{
+    int json = 0, no_color = 0;
+    static char text[1 << 20]; /* 1 MiB: more is cut (only 4 KiB are examined anyway) */
+    size_t len = 0;
+    int words = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--no-color") == 0) {
+            no_color = 1;
+        } else if (strcmp(argv[i], "-") == 0) {
+            len += fread(text + len, 1, sizeof(text) - 1 - len, stdin);
+            words++;
+        } else {
+            size_t n = strlen(argv[i]);
+            if (len > 0 && len < sizeof(text) - 1) {
+                text[len++] = ' ';
+            }
+            n = n < sizeof(text) - 1 - len ? n : sizeof(text) - 1 - len;
+            memcpy(text + len, argv[i], n);
+            len += n;
+            words++;
+        }
+    }
+    if (words == 0) {
+        return die_usage("%s", "explain: give the code, message or log line to explain");
+    }
+    td_explain_t *x = NULL;
+    if (td_explain(text, len, &x) < 0) {
+        fprintf(stderr, "tlsdoctor: out of memory\n");
+        return EXIT_TOOL;
+    }
+    int rc = json ? td_explain_write_json(x, stdout)
+                  : td_explain_write_text(x, stdout, use_color(no_color));
+    size_t known = td_explain_match_count(x);
+    td_explain_free(x);
+    if (rc < 0) {
+        fprintf(stderr, "tlsdoctor: cannot write the output\n");
+        return EXIT_TOOL;
+    }
+    return known > 0 ? EXIT_HEALTHY : EXIT_WARN;
+}
+
 static int run_lab(int argc, char **argv)
 {
     int no_color = 0, verbose = 0, all_ok = 0;
@@ -273,6 +323,9 @@ int main(int argc, char **argv)
     (void)signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && strcmp(argv[1], "lab") == 0) {
         return run_lab(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "explain") == 0) {
+        return run_explain(argc, argv);
     }
     if (argc >= 2 && strcmp(argv[1], "logs") == 0) {
         return run_logs(argc, argv);

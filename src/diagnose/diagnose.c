@@ -32,10 +32,10 @@ static void fill_placeholders(const td_obs_t *o, char *fix, size_t cap)
     td_fmt(port, sizeof(port), "%u", (unsigned)o->port);
     if (o->connect_to[0] != '\0' && a != NULL) {
         td_fmt(hostport, sizeof(hostport), strchr(a->addr, ':') ? "[%s]:%u" : "%s:%u", a->addr,
-                (unsigned)a->port);
+               (unsigned)a->port);
     } else {
         td_fmt(hostport, sizeof(hostport), strchr(o->host, ':') ? "[%s]:%u" : "%s:%u", o->host,
-                (unsigned)o->port);
+               (unsigned)o->port);
     }
     size_t w = 0;
     out[0] = '\0';

@@ -44,11 +44,11 @@ static const td_cause_t causes[] = {
       "tlsdoctor NAME --connect-to HOST:PORT" },
     /* [HTTPD-KERNEL AH02032][failure-kb §6 "421"] */
     { "client.sni_host_mismatch",
-            "A request's Host header named a virtual host with a different TLS setup than the "
-            "SNI name (Apache AH02032, 421 Misdirected Request).",
-            "HTTP/2 connection reuse across names sharing a certificate, or clients without SNI "
-            "landing on the default vhost (Apache 2.4.64+)",
-            "tlsdoctor NAME --connect-to HOST:PORT for each name; align the vhosts' SSL settings" },
+      "A request's Host header named a virtual host with a different TLS setup than the "
+      "SNI name (Apache AH02032, 421 Misdirected Request).",
+      "HTTP/2 connection reuse across names sharing a certificate, or clients without SNI "
+      "landing on the default vhost (Apache 2.4.64+)",
+      "tlsdoctor NAME --connect-to HOST:PORT for each name; align the vhosts' SSL settings" },
     /* [MITM-46][failure-kb §7.5] */
     { "client.cert_rejected",
       "Clients rejected the server's certificate (alert 42/46/48 "

@@ -177,7 +177,9 @@ int td_report_write_json(const td_report_t *r, FILE *f)
     if (doc == NULL) {
         return TD_E_NOMEM;
     }
-    int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
+    int rc = json_dumpf(doc, f,
+                        JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+                                JSON_REAL_PRECISION(6));
     json_decref(doc);
     if (rc != 0 || fputc('\n', f) == EOF) {
         return TD_E_IO;

@@ -67,5 +67,13 @@ if "$bin" --timeout 5 "127.0.0.1:$port" | grep -q $'\033\['; then
 else
     echo "ok   no_color_on_pipe"
 fi
+# explain: known input 0, unknown 1 with suggestions, any bytes on stdin never crash.
+check explain_cf 0 "Cloudflare 525" "$bin" explain 525
+check explain_log 0 "tlsdoctor 10.156.1.150:443" "$bin" explain "Jan 17 03:37:54 bigip warning tmm[1]: 01260013:4: SSL Handshake failed for TCP 10.160.23.133:50365 -> 10.156.1.150:443"
+check explain_unknown 1 "closest entries" "$bin" explain "qwertyuiop"
+check explain_json 0 '"known": true' "$bin" explain --json ERR_CERT_DATE_INVALID
+check explain_empty_args 3 "give the code" "$bin" explain
+out="$(head -c 1048576 /dev/urandom | timeout 30 "$bin" explain - 2>&1)"; rc=$?
+if [ "$rc" -le 1 ]; then echo "ok   explain_binary_1mb"; else echo "FAIL explain_binary_1mb: exit $rc"; echo "$out" | tail -3; fails=$((fails + 1)); fi
 echo "cli: $fails failed"
 [ "$fails" -eq 0 ]
