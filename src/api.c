@@ -59,6 +59,7 @@ int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err)
         return rc;
     }
     td__diagnose(r);
+    td__proxies(r);
     *out = r;
     return 0;
 }

@@ -15,12 +15,28 @@ typedef struct td_finding_store {
     char fix[600];
 } td_finding_store_t;
 
+#define TD_MAX_PROXIES 16
+
+/* What one proxy or CDN configuration in front of this origin would show. */
+typedef struct td_proxy_outcome {
+    const char *proxy; /* static: "Cloudflare", "AWS ALB", ... */
+    const char *mode;  /* static: "Full (strict)", "verify on, server_name on", ... */
+    char result[64];   /* "OK", "525", "502", "redirect loop", ... */
+    char why[200];
+} td_proxy_outcome_t;
+
 struct td_report {
     td_obs_t obs;
     td_finding_store_t f[TD_MAX_FINDINGS];
     size_t n;
     int has_root; /* f[0] is the root cause */
+    td_proxy_outcome_t proxies[TD_MAX_PROXIES];
+    size_t n_proxies;
+    char recommended[400];
 };
+
+/* Fills r->proxies and r->recommended from r->obs and r->f. */
+void td__proxies(td_report_t *r);
 
 /* Text a rule writes when it matches. Cause and fix start as the rule's defaults. */
 typedef struct td_rule_out {

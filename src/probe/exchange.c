@@ -115,6 +115,10 @@ void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, cons
         obs->first_byte_ms = first - sent_at;
     }
     td_sniff_classify(reply, obs->received, &obs->sniff);
+    if (obs->sniff.cls == TD_SNIFF_HTTP) {
+        int hrc = td_http_head_parse(reply, obs->received, &obs->head);
+        (void)hrc; /* a partial or odd head still leaves what was parsed */
+    }
     if (obs->sniff.cls == TD_SNIFF_TLS || obs->sniff.cls == TD_SNIFF_SSLV2) {
         td_server_flight_parse(reply, obs->received, st->scratch, sizeof(st->scratch),
                                &obs->flight);

@@ -177,6 +177,14 @@ int td_report_write_json(const td_report_t *r, FILE *f)
     if (doc == NULL) {
         return TD_E_NOMEM;
     }
+    json_t *px = json_array();
+    for (size_t i = 0; i < r->n_proxies; i++) {
+        const td_proxy_outcome_t *p = &r->proxies[i];
+        json_array_append_new(px, json_pack("{s:s, s:s, s:s, s:s}", "proxy", p->proxy, "mode",
+                                          p->mode, "result", p->result, "why", p->why));
+    }
+    json_object_set_new(doc, "proxies", px);
+    json_object_set_new(doc, "recommended", json_string(r->recommended));
     int rc = json_dumpf(doc, f,
                         JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
                                 JSON_REAL_PRECISION(6));

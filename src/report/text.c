@@ -96,6 +96,16 @@ int td_report_write_text(const td_report_t *r, FILE *f, int color)
             fprintf(f, "      fix: %s\n", x->fix);
         }
     }
+    if (r->n_proxies > 0) {
+        fprintf(f, "\n%sproxies and CDNs in front of this origin would show%s\n", bold, rs);
+        for (size_t i = 0; i < r->n_proxies; i++) {
+            const td_proxy_outcome_t *p = &r->proxies[i];
+            bool ok = strcmp(p->result, "OK") == 0;
+            fprintf(f, "  %-26s %-40s %s%-14s%s %s\n", p->proxy, p->mode,
+                    colour(ok ? TD_LS_OK : TD_LS_FAIL, color), p->result, rs, p->why);
+        }
+        fprintf(f, "  recommended: %s\n", r->recommended);
+    }
     fprintf(f, "\n%.0f ms in all%s\n", o->total_ms,
             o->deadline_hit ? " (the --timeout deadline cut the diagnosis short)" : "");
     return ferror(f) ? TD_E_IO : 0;

@@ -1,26 +1,33 @@
 #!/bin/bash
 # tests/integration/expect_root.sh SCENARIO EXPECTED_ID: runs the real tlsdoctor binary with
 # --json against one real-server lab scenario and asserts the root-cause finding id
-# ("none" = healthy). Extra checks: the exit code matches the verdict.
+# ("none" = healthy). Extra checks: the exit code matches the verdict; an optional third
+# argument "PROXY/MODE=RESULT;..." asserts what proxies in front would show.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-scen="$1"; expect="$2"; bin="${TLSDOCTOR:?set TLSDOCTOR to the binary}"; certs="${LAB_CERTS_DIR:?}"
+scen="$1"; expect="$2"; proxies="${3:-}"; bin="${TLSDOCTOR:?set TLSDOCTOR to the binary}"; certs="${LAB_CERTS_DIR:?}"
 "$here/../lab/lab.sh" run "$scen" "$certs" -- bash -c '
     set +e
     out="$("$0" "$LAB_HOST" --connect-to "127.0.0.1:$LAB_PORT" --ca-file "$LAB_CERTS/root.pem" \
           --json --timeout 20 --step-timeout 3)"
     rc=$?
     printf "%s\n" "$out" > "$LAB_RUNDIR/report.json"
-    python3 - "$1" "$rc" "$LAB_RUNDIR/report.json" <<PY
+    python3 - "$1" "$rc" "$LAB_RUNDIR/report.json" "$2" <<PY
 import json, sys
-expect, rc, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+expect, rc, path, proxies = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 doc = json.load(open(path))
 root = doc["root_cause"]["id"] if doc["root_cause"] else "none"
 ok = root == expect and doc["schema_version"] == 1 and rc == doc["exit_code"]
+got = {p["proxy"] + "/" + p["mode"]: p["result"] for p in doc["proxies"]}
+for want in filter(None, proxies.split(";")):
+    key, result = want.rsplit("=", 1)
+    if got.get(key) != result:
+        ok = False
+        print("proxy %s: %s, want %s" % (key, got.get(key), result))
 print("root cause: %s (expected %s), exit %d, verdict %s" % (root, expect, rc, doc["verdict"]))
 if not ok:
     print(json.dumps(doc["findings"], indent=1)[:3000])
     print(json.dumps(doc["layers"], indent=1))
 sys.exit(0 if ok else 1)
 PY
-' "$bin" "$expect"
+'  "$bin" "$expect" "$proxies"
