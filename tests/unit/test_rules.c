@@ -312,6 +312,60 @@ static void http_rules_and_ranking(void **state)
     assert_true(has("tcp.connect.partial"));
 }
 
+static const char *proxy(const char *name, const char *mode)
+{
+    td__diagnose(r);
+    td__proxies(r);
+    for (size_t i = 0; i < r->n_proxies; i++) {
+        if (strcmp(r->proxies[i].proxy, name) == 0 && strcmp(r->proxies[i].mode, mode) == 0) {
+            return r->proxies[i].result;
+        }
+    }
+    return "(missing)";
+}
+
+static void proxy_outcomes(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    assert_string_equal(proxy("Cloudflare", "Full (strict)"), "OK");
+    assert_string_equal(proxy("Cloudflare", "Flexible"), "not checked");
+    assert_non_null(strstr(r->recommended, "Full (strict)"));
+    o->cert.c[0].not_after = o->now - 10; /* expired */
+    assert_string_equal(proxy("Cloudflare", "Full"), "OK");
+    assert_string_equal(proxy("Cloudflare", "Full (strict)"), "526");
+    assert_string_equal(proxy("AWS ALB", "HTTPS target group"), "OK");
+    assert_string_equal(proxy("nginx proxy_pass https://", "verify on, server_name on"), "502");
+    /* A Cloudflare Origin CA certificate is untrusted publicly but fine for Full (strict). */
+    healthy(o);
+    o->cert.verify_code = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    strcpy(o->cert.c[1].issuer, "O=CloudFlare\\, Inc.,OU=CloudFlare Origin SSL Certificate Authority");
+    assert_string_equal(proxy("Cloudflare", "Full (strict)"), "OK");
+    /* Refused, and port 80 redirecting to HTTPS: Flexible loops. */
+    healthy(o);
+    o->tcp.chosen = -1;
+    o->tcp.a[0].result = TD_TCP_REFUSED;
+    o->port80.step = TD_STEP_DONE;
+    o->port80.connected = 1;
+    o->port80.sniff.cls = TD_SNIFF_HTTP;
+    o->port80.head.status = 301;
+    strcpy(o->port80.head.location, "https://a.test/");
+    assert_string_equal(proxy("Cloudflare", "Full"), "521");
+    assert_string_equal(proxy("Cloudflare", "Flexible"), "redirect loop");
+    assert_string_equal(proxy("Cloudflare", "Off"), "OK");
+    o->tcp.a[0].result = TD_TCP_TIMEOUT;
+    assert_string_equal(proxy("Cloudflare", "Full"), "522");
+    assert_string_equal(proxy("AWS ALB", "HTTPS target group"), "504");
+    /* SNI required: nginx's defaults send none. */
+    healthy(o);
+    o->nosni.step = TD_STEP_DONE;
+    o->nosni.alert_received = 112;
+    assert_string_equal(proxy("nginx proxy_pass https://", "verify off, server_name off (defaults)"),
+            "502");
+    assert_string_equal(proxy("Cloudflare", "Full (strict)"), "OK");
+}
+
 static void rule_table_is_sane(void **state)
 {
     (void)state;
@@ -338,6 +392,7 @@ int main(void)
         cmocka_unit_test(tls_warnings),
         cmocka_unit_test(cert_rules),
         cmocka_unit_test(http_rules_and_ranking),
+        cmocka_unit_test(proxy_outcomes),
         cmocka_unit_test(rule_table_is_sane),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
