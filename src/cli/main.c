@@ -40,6 +40,7 @@ static const char usage_text[] =
         "  --step-timeout SECONDS deadline for each network step (default 8)\n"
         "  --warn-days DAYS       warn when the certificate expires within DAYS (default 21)\n"
         "  --json                 print the JSON report (docs/json.md, schema_version 1)\n"
+        "  --now UNIXTIME         judge dates as if the local clock said UNIXTIME (testing)\n"
         "  --no-color             no colours (also when NO_COLOR is set or not a terminal)\n"
         "  -v, --verbose          print progress on standard error\n"
         "  -h, --help             this help\n"
@@ -299,7 +300,17 @@ static int run_lab(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    enum { O_SNI = 256, O_CONNECT_TO, O_CA_FILE, O_TIMEOUT, O_STEP, O_WARN, O_JSON, O_NOCOLOR };
+    enum {
+        O_SNI = 256,
+        O_CONNECT_TO,
+        O_CA_FILE,
+        O_TIMEOUT,
+        O_STEP,
+        O_WARN,
+        O_JSON,
+        O_NOCOLOR,
+        O_NOW
+    };
     static const struct option longopts[] = {
         { "sni", required_argument, NULL, O_SNI },
         { "connect-to", required_argument, NULL, O_CONNECT_TO },
@@ -309,6 +320,7 @@ int main(int argc, char **argv)
         { "warn-days", required_argument, NULL, O_WARN },
         { "json", no_argument, NULL, O_JSON },
         { "no-color", no_argument, NULL, O_NOCOLOR },
+        { "now", required_argument, NULL, O_NOW },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -369,6 +381,14 @@ int main(int argc, char **argv)
         case O_JSON:
             json = 1;
             break;
+        case O_NOW: {
+            unsigned long t = 0;
+            if (td_parse_uint(optarg, 32503680000ul, &t) < 0 || t == 0) {
+                return die_usage("invalid --now '%s' (Unix seconds)", optarg);
+            }
+            opt.now = (int64_t)t;
+            break;
+        }
         case O_NOCOLOR:
             no_color = 1;
             break;

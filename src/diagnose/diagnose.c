@@ -2,6 +2,8 @@
  * cause (the earliest failing layer's first finding) comes first. Never does I/O. */
 #include "diagnose.h"
 
+#include "../kb/fixes.h"
+
 #include <string.h>
 
 static int rank(const td_finding_store_t *f)
@@ -64,8 +66,59 @@ static void fill_placeholders(const td_obs_t *o, char *fix, size_t cap)
     td_strlcpy(fix, out, cap);
 }
 
+struct sw_sign {
+    const char *needle; /* in a Server header, case-insensitive prefix match */
+    const char *name;
+};
+
+/* Server header values of the servers we have fixes for. */
+static const struct sw_sign sw_signs[] = { { "nginx", "nginx" },       { "openresty", "nginx" },
+                                           { "tengine", "nginx" },     { "apache", "apache" },
+                                           { "lighttpd", "lighttpd" }, { "microsoft-iis", "iis" },
+                                           { "haproxy", "haproxy" } };
+
+static const char *sw_from_header(const char *v)
+{
+    for (size_t i = 0; i < TD_ARRAY_LEN(sw_signs); i++) {
+        size_t n = strlen(sw_signs[i].needle);
+        size_t k = 0;
+        while (k < n && v[k] != '\0' && (char)(v[k] | 0x20) == sw_signs[i].needle[k]) {
+            k++;
+        }
+        if (k == n) {
+            return sw_signs[i].name;
+        }
+    }
+    return NULL;
+}
+
+const char *td__server_software(const td_obs_t *o, char *evidence, size_t cap)
+{
+    const struct {
+        const td_http_head_t *h;
+        const char *where;
+    } heads[] = { { &o->http.head, "HTTPS response" },
+                  { &o->plain.head, "plain HTTP reply" },
+                  { &o->port80.head, "port 80 reply" } };
+    for (size_t i = 0; i < TD_ARRAY_LEN(heads); i++) {
+        const char *sw = sw_from_header(heads[i].h->server);
+        if (sw != NULL) {
+            td_fmt(evidence, cap, "Server: %s (%s)", heads[i].h->server, heads[i].where);
+            return sw;
+        }
+    }
+    /* Error pages for plain HTTP on the TLS port [NGX-SRC 497][log-formats §2 AH01996]. */
+    if (o->plain.sniff.plain_http_page) {
+        td_fmt(evidence, cap, "nginx's \"plain HTTP request was sent to HTTPS port\" page");
+        return "nginx";
+    }
+    return NULL;
+}
+
 void td__diagnose(td_report_t *r)
 {
+    r->server_software =
+            td__server_software(&r->obs, r->server_evidence, sizeof(r->server_evidence));
     size_t n = 0;
     const td_rule_t *rules = td__rules(&n);
     r->n = 0;
@@ -74,7 +127,8 @@ void td__diagnose(td_report_t *r)
         td_finding_store_t *f = &r->f[r->n];
         memset(f, 0, sizeof(*f));
         td_strlcpy(f->cause, rules[i].cause, sizeof(f->cause));
-        td_strlcpy(f->fix, rules[i].fix, sizeof(f->fix));
+        const char *specific = td_fix_for(rules[i].id, r->server_software);
+        td_strlcpy(f->fix, specific != NULL ? specific : rules[i].fix, sizeof(f->fix));
         td_rule_out_t out = { f->cause, sizeof(f->cause), f->evidence, sizeof(f->evidence),
                               f->fix,   sizeof(f->fix) };
         if (rules[i].fallback && layer_failed(r, rules[i].layer)) {

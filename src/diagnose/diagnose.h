@@ -29,11 +29,16 @@ struct td_report {
     td_obs_t obs;
     td_finding_store_t f[TD_MAX_FINDINGS];
     size_t n;
-    int has_root; /* f[0] is the root cause */
+    int has_root;                /* f[0] is the root cause */
+    const char *server_software; /* "nginx", "apache", ... or NULL: fixes are generic */
+    char server_evidence[160];
     td_proxy_outcome_t proxies[TD_MAX_PROXIES];
     size_t n_proxies;
     char recommended[400];
 };
+
+/* The server software, from HTTP Server headers and error pages; NULL when unknown. */
+const char *td__server_software(const td_obs_t *o, char *evidence, size_t cap);
 
 /* Fills r->proxies and r->recommended from r->obs and r->f. */
 void td__proxies(td_report_t *r);

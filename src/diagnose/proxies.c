@@ -29,7 +29,7 @@ static const td_finding_t *first_fail_in(const td_report_t *r, td_layer_t layer)
 /* The facts every proxy outcome is decided from. */
 typedef struct origin_state {
     const td_finding_t *dns, *tcp, *proto, *tls, *cert, *http;
-    bool cf_origin_ca;   /* issued by Cloudflare Origin CA: trusted by Cloudflare only */
+    bool cf_origin_ca; /* issued by Cloudflare Origin CA: trusted by Cloudflare only */
     bool sni_required, default_cert_wrong, tls13_only;
     bool p80_run, p80_ok, p80_refused, p80_timeout, p80_redirects_https;
     int p80_status;
@@ -67,7 +67,7 @@ static void state_of(const td_report_t *r, origin_state_t *s)
 }
 
 static void put(td_report_t *r, const char *proxy, const char *mode, const char *result,
-        const char *why)
+                const char *why)
 {
     if (r->n_proxies >= TD_MAX_PROXIES) {
         return;
@@ -82,8 +82,8 @@ static void put(td_report_t *r, const char *proxy, const char *mode, const char 
 /* The common path of a TLS-speaking proxy: TCP, then the handshake, then HTTP. Returns true
  * when it wrote a failure into result/why. */
 static bool tls_path(const origin_state_t *s, const char *refused, const char *timeout,
-        const char *tls_fail, const char *http_empty, const char *http_slow, char *res,
-        size_t rcap, char *why, size_t wcap)
+                     const char *tls_fail, const char *http_empty, const char *http_slow, char *res,
+                     size_t rcap, char *why, size_t wcap)
 {
     const td_finding_t *f = s->dns != NULL ? s->dns : s->tcp;
     if (f != NULL) {
@@ -114,7 +114,8 @@ static void cloudflare(td_report_t *r, const origin_state_t *s)
     for (int flexible = 0; flexible <= 1; flexible++) {
         const char *mode = flexible ? "Flexible" : "Off";
         if (!s->p80_run) {
-            put(r, "Cloudflare", mode, "not checked", "port 80 was not probed (target port is not 443)");
+            put(r, "Cloudflare", mode, "not checked",
+                "port 80 was not probed (target port is not 443)");
         } else if (s->p80_refused) {
             put(r, "Cloudflare", mode, "521", "port 80 refuses connections");
         } else if (s->p80_timeout) {
@@ -123,17 +124,17 @@ static void cloudflare(td_report_t *r, const origin_state_t *s)
             put(r, "Cloudflare", mode, "520", "port 80 does not answer in HTTP");
         } else if (s->p80_redirects_https && flexible) {
             put(r, "Cloudflare", mode, "redirect loop",
-                    "the origin redirects HTTP to HTTPS; Flexible fetches HTTP again: "
-                    "ERR_TOO_MANY_REDIRECTS");
+                "the origin redirects HTTP to HTTPS; Flexible fetches HTTP again: "
+                "ERR_TOO_MANY_REDIRECTS");
         } else {
             td_fmt(why, sizeof(why), "port 80 answers HTTP %d%s", s->p80_status,
-                    flexible ? "; visitor-to-edge only is encrypted" : "; no HTTPS for visitors");
+                   flexible ? "; visitor-to-edge only is encrypted" : "; no HTTPS for visitors");
             put(r, "Cloudflare", mode, "OK", why);
         }
     }
     /* Full: TLS without validation [CFFULL][CF525]. */
     if (tls_path(s, "521", "522", "525", "520", "524 (if slower than 100 s)", res, sizeof(res), why,
-                sizeof(why))) {
+                 sizeof(why))) {
         put(r, "Cloudflare", "Full", res, why);
     } else {
         put(r, "Cloudflare", "Full", "OK", "the handshake works; the certificate is not checked");
@@ -142,18 +143,18 @@ static void cloudflare(td_report_t *r, const origin_state_t *s)
     for (int ssl_only = 0; ssl_only <= 1; ssl_only++) {
         const char *mode = ssl_only ? "Strict (SSL-only origin pull)" : "Full (strict)";
         if (tls_path(s, "521", "522", "525", "520", "524 (if slower than 100 s)", res, sizeof(res),
-                    why, sizeof(why))) {
+                     why, sizeof(why))) {
             put(r, "Cloudflare", mode, res, why);
-        } else if (s->cert != NULL && !(s->cf_origin_ca &&
-                                               (strcmp(s->cert->id, "cert.chain.untrusted_root") == 0 ||
-                                                       strcmp(s->cert->id, "cert.chain.verify_failed") == 0))) {
+        } else if (s->cert != NULL &&
+                   !(s->cf_origin_ca && (strcmp(s->cert->id, "cert.chain.untrusted_root") == 0 ||
+                                         strcmp(s->cert->id, "cert.chain.verify_failed") == 0))) {
             td_fmt(why, sizeof(why), "certificate fails validation: %s", s->cert->id);
             put(r, "Cloudflare", mode, "526", why);
         } else {
             put(r, "Cloudflare", mode, "OK",
-                    s->cf_origin_ca ? "Cloudflare Origin CA certificate: trusted by Cloudflare "
-                                      "(not by browsers)"
-                                    : "handshake and certificate validate");
+                s->cf_origin_ca ? "Cloudflare Origin CA certificate: trusted by Cloudflare "
+                                  "(not by browsers)"
+                                : "handshake and certificate validate");
         }
     }
 }
@@ -167,14 +168,14 @@ static void aws_alb(td_report_t *r, const origin_state_t *s)
         put(r, "AWS ALB", "HTTPS target group", res, why);
     } else if (s->sni_required) {
         put(r, "AWS ALB", "HTTPS target group", "502 likely",
-                "the target refuses clients without SNI; ALB re-encryption is reported to send none");
+            "the target refuses clients without SNI; ALB re-encryption is reported to send none");
     } else if (s->tls13_only) {
         put(r, "AWS ALB", "HTTPS target group", "unhealthy",
-                "TLS 1.3-only target: ALB HTTPS health checks fail (503 when no target is healthy)");
+            "TLS 1.3-only target: ALB HTTPS health checks fail (503 when no target is healthy)");
     } else {
         put(r, "AWS ALB", "HTTPS target group", "OK",
-                s->cert != NULL ? "the certificate problem is ignored: ALB does not validate targets"
-                                : "handshake works; ALB does not validate target certificates");
+            s->cert != NULL ? "the certificate problem is ignored: ALB does not validate targets"
+                            : "handshake works; ALB does not validate target certificates");
     }
 }
 
@@ -188,20 +189,20 @@ static void nginx_proxy(td_report_t *r, const origin_state_t *s)
         return;
     }
     put(r, "nginx proxy_pass https://", "verify off, server_name off (defaults)",
-            s->sni_required ? "502" : "OK",
-            s->sni_required ? "no SNI sent; the origin refuses it (\"SSL alert number 112/40\")"
-                            : "no SNI and no verification: the handshake suffices");
+        s->sni_required ? "502" : "OK",
+        s->sni_required ? "no SNI sent; the origin refuses it (\"SSL alert number 112/40\")"
+                        : "no SNI and no verification: the handshake suffices");
     if (s->cert != NULL) {
         td_fmt(why, sizeof(why), "\"upstream SSL certificate verify error\": %s", s->cert->id);
         put(r, "nginx proxy_pass https://", "verify on, server_name on", "502", why);
     } else {
         put(r, "nginx proxy_pass https://", "verify on, server_name on", "OK",
-                "the certificate validates (with proxy_ssl_trusted_certificate set)");
+            "the certificate validates (with proxy_ssl_trusted_certificate set)");
     }
     if (s->sni_required || s->default_cert_wrong) {
         put(r, "nginx proxy_pass https://", "verify on, server_name off", "502",
-                s->sni_required ? "no SNI sent; the origin refuses it"
-                                : "no SNI: the default certificate does not match the name");
+            s->sni_required ? "no SNI sent; the origin refuses it"
+                            : "no SNI: the default certificate does not match the name");
     }
 }
 
@@ -216,37 +217,45 @@ static void haproxy(td_report_t *r, const origin_state_t *s)
         return;
     }
     put(r, "HAProxy server ... ssl", "verify none", s->sni_required ? "503" : "OK",
-            s->sni_required ? "no SNI unless \"sni req.hdr(host)\" is set; the origin refuses it"
-                            : "handshake works; nothing verified");
+        s->sni_required ? "no SNI unless \"sni req.hdr(host)\" is set; the origin refuses it"
+                        : "handshake works; nothing verified");
     if (s->cert != NULL) {
         td_fmt(why, sizeof(why), "\"SSL handshake failure\" (verify): %s", s->cert->id);
         put(r, "HAProxy server ... ssl", "verify required", "503", why);
     } else {
         put(r, "HAProxy server ... ssl", "verify required", "OK",
-                "validates with ca-file (add verifyhost or sni for the name)");
+            "validates with ca-file (add verifyhost or sni for the name)");
     }
 }
 
 static void recommend(td_report_t *r, const origin_state_t *s)
 {
     if (s->dns == NULL && s->tcp == NULL && s->proto == NULL && s->tls == NULL && s->cert == NULL) {
-        td_strlcpy(r->recommended, "Cloudflare Full (strict): the origin's TLS and certificate "
-                                   "validate; keep proxies verifying (proxy_ssl_verify on).",
-                sizeof(r->recommended));
+        td_strlcpy(r->recommended,
+                   "Cloudflare Full (strict): the origin's TLS and certificate "
+                   "validate; keep proxies verifying (proxy_ssl_verify on).",
+                   sizeof(r->recommended));
     } else if (s->dns == NULL && s->tcp == NULL && s->proto == NULL && s->tls == NULL) {
         td_fmt(r->recommended, sizeof(r->recommended),
-                "Full works today but does not check the certificate. To reach Full (strict), "
-                "fix %s (a Cloudflare Origin CA certificate also passes Full (strict)).",
-                s->cert->id);
+               "Full works today but does not check the certificate. To reach Full (strict), "
+               "fix %s (a Cloudflare Origin CA certificate also passes Full (strict)).",
+               s->cert->id);
     } else if (s->p80_ok) {
         td_fmt(r->recommended, sizeof(r->recommended),
-                "Only Flexible (plain HTTP to the origin) works. Enable TLS on the origin (fix %s) "
-                "to reach Full, then a valid certificate for Full (strict).",
-                (s->dns ? s->dns : s->tcp ? s->tcp : s->proto ? s->proto : s->tls)->id);
+               "Only Flexible (plain HTTP to the origin) works. Enable TLS on the origin (fix %s) "
+               "to reach Full, then a valid certificate for Full (strict).",
+               (s->dns     ? s->dns
+                : s->tcp   ? s->tcp
+                : s->proto ? s->proto
+                           : s->tls)
+                       ->id);
     } else {
-        td_fmt(r->recommended, sizeof(r->recommended),
-                "No mode works until %s is fixed.",
-                (s->dns ? s->dns : s->tcp ? s->tcp : s->proto ? s->proto : s->tls)->id);
+        td_fmt(r->recommended, sizeof(r->recommended), "No mode works until %s is fixed.",
+               (s->dns     ? s->dns
+                : s->tcp   ? s->tcp
+                : s->proto ? s->proto
+                           : s->tls)
+                       ->id);
     }
 }
 

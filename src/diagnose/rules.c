@@ -438,9 +438,62 @@ static bool have_cert(const td_obs_t *o)
     return o->cert.step == TD_STEP_DONE && o->cert.n > 0;
 }
 
+/* The leaf's validity at time t: -1 not yet valid, 0 valid, 1 expired. */
+static int validity_at(const td_obs_t *o, int64_t t)
+{
+    const td_cert_info_t *c = &o->cert.c[0];
+    return t < c->not_before ? -1 : t > c->not_after ? 1 : 0;
+}
+
+static bool clock_explains_dates(const td_obs_t *o)
+{
+    return o->cert.n > 0 && o->http.server_date != 0 && validity_at(o, o->now) != 0 &&
+           validity_at(o, o->http.server_date) == 0;
+}
+
+static bool cert_clock(const td_obs_t *o, td_rule_out_t *out)
+{
+    /* The dates fail by our clock but pass by the server's Date header: our clock is the
+     * cause [failure-kb §5 ERR_CERT_DATE_INVALID, §4.2 code 9]. */
+    if (!have_cert(o) || o->http.server_date == 0 || validity_at(o, o->now) == 0 ||
+        validity_at(o, o->http.server_date) != 0) {
+        return false;
+    }
+    char ours[40], theirs[40];
+    fmt_time(o->now, ours, sizeof(ours));
+    fmt_time(o->http.server_date, theirs, sizeof(theirs));
+    int64_t skew = o->now - o->http.server_date;
+    CAUSE("This machine's clock is %s by %lld days: by the server's clock the certificate is "
+          "valid.",
+          skew > 0 ? "ahead" : "behind", (long long)((skew > 0 ? skew : -skew) / 86400));
+    EV("local time %s, server Date header %s; the certificate is %s by local time and valid by "
+       "the server's",
+       ours, theirs, validity_at(o, o->now) > 0 ? "expired" : "not yet valid");
+    return true;
+}
+
+static bool http_date_skew(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->http.step != TD_STEP_DONE || o->http.server_date == 0) {
+        return false;
+    }
+    int64_t skew = o->now - o->http.server_date;
+    if (skew < 0) {
+        skew = -skew;
+    }
+    if (skew <= 300) {
+        return false;
+    }
+    char ours[40], theirs[40];
+    fmt_time(o->now, ours, sizeof(ours));
+    fmt_time(o->http.server_date, theirs, sizeof(theirs));
+    EV("local time %s, server Date header %s: %lld s apart", ours, theirs, (long long)skew);
+    return true;
+}
+
 static bool cert_expired(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!have_cert(o)) {
+    if (!have_cert(o) || clock_explains_dates(o)) {
         return false;
     }
     char t[40], n[40];
@@ -463,7 +516,7 @@ static bool cert_expired(const td_obs_t *o, td_rule_out_t *out)
 
 static bool cert_not_yet_valid(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!have_cert(o)) {
+    if (!have_cert(o) || clock_explains_dates(o)) {
         return false;
     }
     char t[40], n[40];
@@ -831,6 +884,12 @@ static const td_rule_t rules[] = {
       "Make the vhost for this name the default server (nginx: listen 443 ssl "
       "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;).",
       0 },
+    /* [CR-NEL ERR_CERT_DATE_INVALID: "or the client clock is wrong"] */
+    { "cert.clock.client_wrong", TD_LAYER_CERT, TD_SEV_FAIL, "client clock wrong", cert_clock,
+      "This machine's clock is wrong: by the server's clock the certificate is valid.",
+      "Fix the local clock (timedatectl set-ntp true; chronyc makestep), then run again. "
+      "Clients with the same clock problem see ERR_CERT_DATE_INVALID.",
+      0 },
     /* [OSSL-VTXT 10][CR-NEL ERR_CERT_DATE_INVALID] */
     { "cert.expired", TD_LAYER_CERT, TD_SEV_FAIL, "certificate expired", cert_expired,
       "The certificate has expired.",
@@ -919,6 +978,11 @@ static const td_rule_t rules[] = {
       "524 after its read timeout).",
       "Profile the slow request in the application; raise proxy timeouts only as a stop "
       "gap.",
+      0 },
+    { "http.date.skew", TD_LAYER_HTTP, TD_SEV_WARN, "clock skew", http_date_skew,
+      "This machine's clock and the server's Date header differ by more than 5 minutes.",
+      "Check NTP on both sides (timedatectl; chronyc tracking): certificate validity, "
+      "tokens and logs depend on the clocks.",
       0 },
     { "http.status.server_error", TD_LAYER_HTTP, TD_SEV_WARN, "HTTP 5xx", http_5xx,
       "The server answers with a 5xx status.",

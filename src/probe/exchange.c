@@ -70,6 +70,7 @@ void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, cons
     memset(obs, 0, sizeof(*obs));
     obs->step = TD_STEP_DONE;
     obs->first_byte_ms = -1;
+    td_sniff_classify(NULL, 0, &obs->sniff); /* "empty" until something arrives */
     if (st == NULL || reply == NULL) {
         obs->end = TD_END_ERROR;
         goto out;

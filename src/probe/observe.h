@@ -76,7 +76,7 @@ typedef struct td_obs_exchange {
     td_read_end_t end;
     td_sniff_t sniff;
     td_server_flight_t flight;
-    td_http_head_t head;          /* parsed when the reply is an HTTP response */
+    td_http_head_t head;  /* parsed when the reply is an HTTP response */
     double first_byte_ms; /* -1 when nothing came back */
     double ms;
 } td_obs_exchange_t;
@@ -161,6 +161,7 @@ typedef struct td_obs_http {
     char first[96]; /* escaped start of the reply */
     size_t received;
     double ttfb_ms;
+    int64_t server_date; /* the Date header in Unix seconds, 0 when absent or invalid */
     double ms;
 } td_obs_http_t;
 
@@ -178,13 +179,13 @@ typedef struct td_obs {
     int deadline_hit;
     td_obs_dns_t dns;
     td_obs_tcp_t tcp;
-    td_obs_exchange_t sniff; /* our ClientHello, first bytes back */
-    td_obs_exchange_t plain; /* a plain HTTP request to the same port */
+    td_obs_exchange_t sniff;  /* our ClientHello, first bytes back */
+    td_obs_exchange_t plain;  /* a plain HTTP request to the same port */
     td_obs_exchange_t port80; /* a plain HTTP request to port 80 (what CDN Flexible mode uses) */
-    td_obs_exchange_t tls12; /* a hello capped at TLS 1.2, run when the server chose 1.3 */
-    td_obs_tls_t tls;        /* OpenSSL handshake with modern defaults */
-    td_obs_tls_t legacy;     /* OpenSSL handshake allowing TLS 1.0+ at security level 0 */
-    td_obs_tls_t nosni;      /* OpenSSL handshake without SNI */
+    td_obs_exchange_t tls12;  /* a hello capped at TLS 1.2, run when the server chose 1.3 */
+    td_obs_tls_t tls;         /* OpenSSL handshake with modern defaults */
+    td_obs_tls_t legacy;      /* OpenSSL handshake allowing TLS 1.0+ at security level 0 */
+    td_obs_tls_t nosni;       /* OpenSSL handshake without SNI */
     td_obs_cert_t cert;
     td_obs_http_t http;
 } td_obs_t;

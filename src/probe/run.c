@@ -139,7 +139,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     /* What a CDN in Flexible mode would get: plain HTTP on port 80 of the same address. */
     if (opt->port == 443 && !out_of_time(obs, deadline)) {
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, 80, NULL, opt->host,
-                td__step_deadline(deadline, step < 3000 ? step : 3000), &obs->port80);
+                     td__step_deadline(deadline, step < 3000 ? step : 3000), &obs->port80);
     }
     if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {
         goto out;

@@ -46,12 +46,13 @@ static json_t *exchange_json(const td_obs_exchange_t *x)
     if (x->step != TD_STEP_DONE) {
         return json_null();
     }
-    json_t *j = json_pack("{s:b, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:f, s:f}", "connected",
-                          x->connected, "connect", td_tcp_result_name(x->connect_result), "sent",
-                          (json_int_t)x->sent, "received", (json_int_t)x->received, "ended",
-                          td_read_end_name(x->end), "class", td_sniff_class_name(x->sniff.cls),
-                          "protocol", x->sniff.proto, "first_bytes", x->sniff.printable,
-                          "first_byte_ms", x->first_byte_ms, "ms", x->ms);
+    json_t *j =
+            json_pack("{s:b, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:f, s:f}", "connected",
+                      x->connected, "connect", td_tcp_result_name(x->connect_result), "sent",
+                      (json_int_t)x->sent, "received", (json_int_t)x->received, "ended",
+                      td_read_end_name(x->end), "class", td_sniff_class_name(x->sniff.cls),
+                      "protocol", x->sniff.proto != NULL ? x->sniff.proto : "none", "first_bytes",
+                      x->sniff.printable, "first_byte_ms", x->first_byte_ms, "ms", x->ms);
     if (x->sniff.cls == TD_SNIFF_HTTP) {
         json_object_set_new(j, "http_status", json_integer(x->sniff.http_status));
         json_object_set_new(j, "plain_http_page", json_boolean(x->sniff.plain_http_page));
@@ -140,17 +141,17 @@ static json_t *observations_json(const td_obs_t *o)
     json_t *http = json_null();
     if (o->http.step == TD_STEP_DONE) {
         const td_http_head_t *h = &o->http.head;
-        http = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "result",
+        http = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:f}", "result",
                          td_http_result_name(o->http.result), "status", h->status, "reason",
                          h->reason, "server", h->server, "date", h->date, "location", h->location,
-                         "strict_transport_security", h->hsts, "ttfb_ms", o->http.ttfb_ms, "ms",
-                         o->http.ms);
+                         "strict_transport_security", h->hsts, "ttfb_ms", o->http.ttfb_ms,
+                         "server_date", (json_int_t)o->http.server_date, "ms", o->http.ms);
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dns", dns, "tcp", tcp,
-                     "sniff", exchange_json(&o->sniff), "plain_http", exchange_json(&o->plain),
-                     "hello_tls12", exchange_json(&o->tls12), "tls", tls_json(&o->tls),
-                     "tls_legacy", tls_json(&o->legacy), "tls_no_sni", tls_json(&o->nosni),
-                     "certificate", cert_json(&o->cert), "http", http);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dns", dns, "tcp",
+                     tcp, "sniff", exchange_json(&o->sniff), "plain_http", exchange_json(&o->plain),
+                     "port80", exchange_json(&o->port80), "hello_tls12", exchange_json(&o->tls12),
+                     "tls", tls_json(&o->tls), "tls_legacy", tls_json(&o->legacy), "tls_no_sni",
+                     tls_json(&o->nosni), "certificate", cert_json(&o->cert), "http", http);
 }
 
 int td_report_write_json(const td_report_t *r, FILE *f)
@@ -175,16 +176,21 @@ int td_report_write_json(const td_report_t *r, FILE *f)
             findings, "layers", layers_json(r), "observations", observations_json(o), "total_ms",
             o->total_ms, "deadline_hit", o->deadline_hit);
     if (doc == NULL) {
-        return TD_E_NOMEM;
+        return TD_E_INTERNAL; /* a field could not be encoded (or out of memory) */
     }
     json_t *px = json_array();
     for (size_t i = 0; i < r->n_proxies; i++) {
         const td_proxy_outcome_t *p = &r->proxies[i];
         json_array_append_new(px, json_pack("{s:s, s:s, s:s, s:s}", "proxy", p->proxy, "mode",
-                                          p->mode, "result", p->result, "why", p->why));
+                                            p->mode, "result", p->result, "why", p->why));
     }
     json_object_set_new(doc, "proxies", px);
     json_object_set_new(doc, "recommended", json_string(r->recommended));
+    json_object_set_new(doc, "server_software",
+                        r->server_software != NULL
+                                ? json_pack("{s:s, s:s}", "name", r->server_software, "evidence",
+                                            r->server_evidence)
+                                : json_null());
     int rc = json_dumpf(doc, f,
                         JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
                                 JSON_REAL_PRECISION(6));

@@ -64,7 +64,12 @@ int td_report_write_text(const td_report_t *r, FILE *f, int color)
     if (o->sni[0] != '\0' && strcmp(o->sni, o->host) != 0) {
         fprintf(f, " (SNI %s)", o->sni);
     }
-    fprintf(f, "\n\n");
+    fprintf(f, "\n");
+    if (r->server_software != NULL) {
+        fprintf(f, "server software: %s (%s); fixes below are for it\n", r->server_software,
+                r->server_evidence);
+    }
+    fprintf(f, "\n");
     if (r->has_root) {
         const td_finding_t *rc = &r->f[0].pub;
         td_layer_status_t s = sev_status(rc->severity);

@@ -3,6 +3,7 @@
 #include "http_codec.h"
 
 #include <string.h>
+#include <time.h>
 
 static void copy_value(char *dst, size_t cap, td_text_t *t, const td_bytes_t *line)
 {
@@ -99,5 +100,46 @@ int td_http_request_build(char *buf, size_t cap, const char *host, uint16_t port
                       "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
                       path, hostport);
     *out_len = n;
+    return 0;
+}
+
+int td_http_date_parse(const char *s, int64_t *out)
+{
+    static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    td_text_t t;
+    unsigned long d = 0, y = 0, h = 0, mi = 0, sec = 0;
+    int mon = -1;
+    td_text_init(&t, s, strlen(s));
+    /* "Www, " then "DD Mmm YYYY HH:MM:SS GMT" */
+    if (td_text_left(&t) < 29 || s[3] != ',' || s[4] != ' ') {
+        return TD_E_DECODE;
+    }
+    t.off = 5;
+    if (td_text_uint(&t, 2, &d) < 0 || !td_text_lit(&t, " ", false)) {
+        return TD_E_DECODE;
+    }
+    for (int i = 0; i < 12 && mon < 0; i++) {
+        if (td_text_lit(&t, months[i], false)) {
+            mon = i;
+        }
+    }
+    if (mon < 0 || !td_text_lit(&t, " ", false) || td_text_uint(&t, 4, &y) < 0 ||
+        !td_text_lit(&t, " ", false) || td_text_uint(&t, 2, &h) < 0 ||
+        !td_text_lit(&t, ":", false) || td_text_uint(&t, 2, &mi) < 0 ||
+        !td_text_lit(&t, ":", false) || td_text_uint(&t, 2, &sec) < 0 ||
+        !td_text_lit(&t, " GMT", false) || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
+        y < 1970) {
+        return TD_E_DECODE;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = (int)y - 1900;
+    tm.tm_mon = mon;
+    tm.tm_mday = (int)d;
+    tm.tm_hour = (int)h;
+    tm.tm_min = (int)mi;
+    tm.tm_sec = (int)sec;
+    *out = (int64_t)timegm(&tm);
     return 0;
 }

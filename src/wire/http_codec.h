@@ -23,6 +23,10 @@ typedef struct td_http_head {
  * TD_E_DECODE when the bytes are not an HTTP response, TD_E_LIMIT when a line is over 8 KiB. */
 TD_MUST_USE int td_http_head_parse(const uint8_t *buf, size_t len, td_http_head_t *out);
 
+/** Parses an HTTP date in the IMF-fixdate form of RFC 9110 §5.6.7 ("Sun, 06 Nov 1994
+ * 08:49:37 GMT") into Unix seconds. Returns 0 or TD_E_DECODE. */
+TD_MUST_USE int td_http_date_parse(const char *s, int64_t *out);
+
 /** Writes "GET path HTTP/1.1" with Host, User-Agent, Accept and Connection: close. Host
  * includes ":port" unless port is 443 (https) / 80 (plain). Returns 0 or TD_E_LIMIT. */
 TD_MUST_USE int td_http_request_build(char *buf, size_t cap, const char *host, uint16_t port,

@@ -8,8 +8,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 scen="$1"; expect="$2"; proxies="${3:-}"; bin="${TLSDOCTOR:?set TLSDOCTOR to the binary}"; certs="${LAB_CERTS_DIR:?}"
 "$here/../lab/lab.sh" run "$scen" "$certs" -- bash -c '
     set +e
+    extra=()
+    # TD_NOW_OFFSET_DAYS: judge dates as if the local clock were that many days off.
+    if [ -n "${TD_NOW_OFFSET_DAYS:-}" ]; then
+        extra+=(--now "$(( $(date +%s) + TD_NOW_OFFSET_DAYS * 86400 ))")
+    fi
     out="$("$0" "$LAB_HOST" --connect-to "127.0.0.1:$LAB_PORT" --ca-file "$LAB_CERTS/root.pem" \
-          --json --timeout 20 --step-timeout 3)"
+          --json --timeout 20 --step-timeout 3 "${extra[@]}")"
     rc=$?
     printf "%s\n" "$out" > "$LAB_RUNDIR/report.json"
     python3 - "$1" "$rc" "$LAB_RUNDIR/report.json" "$2" <<PY

@@ -148,7 +148,8 @@ static void apache(void **state)
     static const struct want w[] = { { 1, "client.cert_rejected" },
                                      { 4, "tls.handshake.failed" },
                                      { 5, "client.plain_http_to_tls_port" },
-                                     { 6, "client.closed_in_handshake" }, { 7, "client.sni_host_mismatch" } };
+                                     { 6, "client.closed_in_handshake" },
+                                     { 7, "client.sni_host_mismatch" } };
     expect_file("apache_error.log", w, 5, TD_LOG_AUTO);
 }
 

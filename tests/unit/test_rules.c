@@ -340,7 +340,8 @@ static void proxy_outcomes(void **state)
     /* A Cloudflare Origin CA certificate is untrusted publicly but fine for Full (strict). */
     healthy(o);
     o->cert.verify_code = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
-    strcpy(o->cert.c[1].issuer, "O=CloudFlare\\, Inc.,OU=CloudFlare Origin SSL Certificate Authority");
+    strcpy(o->cert.c[1].issuer,
+           "O=CloudFlare\\, Inc.,OU=CloudFlare Origin SSL Certificate Authority");
     assert_string_equal(proxy("Cloudflare", "Full (strict)"), "OK");
     /* Refused, and port 80 redirecting to HTTPS: Flexible loops. */
     healthy(o);
@@ -361,9 +362,74 @@ static void proxy_outcomes(void **state)
     healthy(o);
     o->nosni.step = TD_STEP_DONE;
     o->nosni.alert_received = 112;
-    assert_string_equal(proxy("nginx proxy_pass https://", "verify off, server_name off (defaults)"),
-            "502");
+    assert_string_equal(
+            proxy("nginx proxy_pass https://", "verify off, server_name off (defaults)"), "502");
     assert_string_equal(proxy("Cloudflare", "Full (strict)"), "OK");
+}
+
+static void clock_and_server_fixes(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->http.server_date = o->now;
+    o->now += 400 * 86400; /* our clock runs ahead: the leaf looks expired */
+    assert_string_equal(root_id(), "cert.clock.client_wrong");
+    assert_false(has("cert.expired"));
+    assert_true(has("http.date.skew"));
+    o->http.server_date = o->now; /* the server agrees: really expired */
+    assert_string_equal(root_id(), "cert.expired");
+    /* The fix follows the server software. */
+    healthy(o);
+    o->cert.n = 1;
+    o->cert.verify_code = X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+    strcpy(o->http.head.server, "Apache/2.4.57 (Debian)");
+    assert_string_equal(root_id(), "cert.chain.missing_intermediate");
+    assert_non_null(strstr(r->f[0].pub.fix, "SSLCertificateFile"));
+    assert_string_equal(r->server_software, "apache");
+    strcpy(o->http.head.server, "nginx/1.22.1");
+    assert_string_equal(root_id(), "cert.chain.missing_intermediate");
+    assert_non_null(strstr(r->f[0].pub.fix, "fullchain.pem"));
+    assert_non_null(strstr(r->f[0].pub.fix, "a.test")); /* placeholders filled */
+    strcpy(o->http.head.server, "");
+    o->plain.sniff.plain_http_page = 1;
+    assert_string_equal(root_id(), "cert.chain.missing_intermediate");
+    assert_string_equal(r->server_software, "nginx");
+    o->plain.sniff.plain_http_page = 0;
+    assert_string_equal(root_id(), "cert.chain.missing_intermediate");
+    assert_null(r->server_software);
+}
+
+/* Every report renders, whatever ran or failed (a NULL string makes jansson refuse a whole
+ * document: this caught an exchange that never connected). */
+static void reports_render(void **state)
+{
+    (void)state;
+    static char buf[1 << 16];
+    td_obs_t *o = &r->obs;
+    for (int k = 0; k < 4; k++) {
+        healthy(o);
+        if (k == 1) {
+            o->port80.step = TD_STEP_DONE; /* refused: never classified */
+            o->port80.connect_result = TD_TCP_REFUSED;
+        } else if (k == 2) {
+            o->tcp.chosen = -1;
+            o->tcp.a[0].result = TD_TCP_REFUSED;
+            o->sniff.step = TD_STEP_NOT_RUN;
+            o->tls.step = TD_STEP_NOT_RUN;
+        } else if (k == 3) {
+            memset(o, 0, sizeof(*o));
+        }
+        if (o->sniff.sniff.proto == NULL) {
+            o->sniff.sniff.proto = "none";
+        }
+        td__diagnose(r);
+        td__proxies(r);
+        FILE *f = fmemopen(buf, sizeof(buf), "w");
+        assert_int_equal(td_report_write_json(r, f), 0);
+        assert_int_equal(td_report_write_text(r, f, 1), 0);
+        fclose(f);
+    }
 }
 
 static void rule_table_is_sane(void **state)
@@ -393,6 +459,8 @@ int main(void)
         cmocka_unit_test(cert_rules),
         cmocka_unit_test(http_rules_and_ranking),
         cmocka_unit_test(proxy_outcomes),
+        cmocka_unit_test(clock_and_server_fixes),
+        cmocka_unit_test(reports_render),
         cmocka_unit_test(rule_table_is_sane),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

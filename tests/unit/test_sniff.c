@@ -90,6 +90,18 @@ static void http_head(void **state)
     }
 }
 
+static void http_date(void **state)
+{
+    (void)state;
+    int64_t t = 0;
+    assert_int_equal(td_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT", &t), 0);
+    assert_int_equal(t, 784111777); /* RFC 9110 §5.6.7's example */
+    assert_int_equal(td_http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT", &t), TD_E_DECODE);
+    assert_int_equal(td_http_date_parse("Sun, 06 Nov 1994 08:49:37 UTC", &t), TD_E_DECODE);
+    assert_int_equal(td_http_date_parse("Sun, 36 Nov 1994 08:49:37 GMT", &t), TD_E_DECODE);
+    assert_int_equal(td_http_date_parse("", &t), TD_E_DECODE);
+}
+
 static void http_request(void **state)
 {
     (void)state;
@@ -106,10 +118,9 @@ static void http_request(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(classify_table),
-        cmocka_unit_test(alert_and_status),
-        cmocka_unit_test(http_head),
-        cmocka_unit_test(http_request),
+        cmocka_unit_test(classify_table), cmocka_unit_test(alert_and_status),
+        cmocka_unit_test(http_head),      cmocka_unit_test(http_request),
+        cmocka_unit_test(http_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
