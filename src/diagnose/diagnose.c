@@ -9,7 +9,8 @@
 static int rank(const td_finding_store_t *f)
 {
     /* Failures before warnings; within a severity, by layer, then table order (stable). */
-    return (f->pub.severity == TD_SEV_FAIL ? 0 : 1) * 100 + (int)f->pub.layer;
+    return (f->pub.severity == TD_SEV_FAIL ? 0 : f->pub.severity == TD_SEV_WARN ? 1 : 2) * 100 +
+           (int)f->pub.layer;
 }
 
 static bool layer_failed(const td_report_t *r, td_layer_t layer)
@@ -159,5 +160,6 @@ void td__diagnose(td_report_t *r)
         r->f[i].pub.evidence = r->f[i].evidence;
         r->f[i].pub.fix = r->f[i].fix;
     }
-    r->has_root = r->n > 0;
+    /* Informational findings (severity ok) are never the root cause. */
+    r->has_root = r->n > 0 && r->f[0].pub.severity != TD_SEV_OK;
 }

@@ -707,12 +707,104 @@ static bool http_timeout(const td_obs_t *o, td_rule_out_t *out)
 
 static bool http_5xx(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (o->http.step != TD_STEP_DONE || o->http.result != TD_HTTP_OK || o->http.head.status < 500) {
-        return false;
+    if (o->http.step != TD_STEP_DONE || o->http.result != TD_HTTP_OK || o->http.head.status < 500 ||
+        o->http.head.status == 503) {
+        return false; /* 503 has its own rule */
     }
     CAUSE("The server answers GET %s with HTTP %d.", o->path, o->http.head.status);
     EV("status line: %d %s; Server: %s", o->http.head.status, o->http.head.reason,
        o->http.head.server[0] != '\0' ? o->http.head.server : "(none)");
+    return true;
+}
+
+static bool http_status_is(const td_obs_t *o, int status)
+{
+    return o->http.step == TD_STEP_DONE && o->http.result == TD_HTTP_OK &&
+           o->http.head.status == status;
+}
+
+static bool http_plain_page(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->http.step != TD_STEP_DONE || !o->http.plain_http_page) {
+        return false;
+    }
+    EV("GET %s over %s answered %d with nginx's \"The plain HTTP request was sent to HTTPS "
+       "port\" page: something behind the TLS terminator sent plain HTTP to an nginx TLS port",
+       o->path, o->tls.ok ? o->tls.version : o->legacy.version, o->http.head.status);
+    return true;
+}
+
+static bool http_421(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!http_status_is(o, 421)) {
+        return false;
+    }
+    EV("GET %s with SNI \"%s\" and Host \"%s\": 421 %s (Server: %s)", o->path,
+       o->sni[0] ? o->sni : "(none)", o->host, o->http.head.reason,
+       o->http.head.server[0] ? o->http.head.server : "-");
+    return true;
+}
+
+static bool http_503(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!http_status_is(o, 503)) {
+        return false;
+    }
+    if (o->http.head.retry_after[0] != '\0') {
+        CAUSE("The server answers 503 Service Unavailable with Retry-After: %s.",
+              o->http.head.retry_after);
+        EV("503 %s, Retry-After: %s", o->http.head.reason, o->http.head.retry_after);
+    } else {
+        CAUSE("The server answers 503 Service Unavailable without Retry-After: crawlers and "
+              "clients cannot tell maintenance from failure.");
+        EV("503 %s, no Retry-After header", o->http.head.reason);
+    }
+    return true;
+}
+
+/* RFC 6797 §6.1: Strict-Transport-Security: max-age=N[; includeSubDomains][; preload]. */
+static long hsts_max_age(const char *v)
+{
+    const char *m = strstr(v, "max-age=");
+    if (m == NULL) {
+        return -1;
+    }
+    m += 8;
+    if (*m == '"') {
+        m++;
+    }
+    long age = 0;
+    int digits = 0;
+    while (*m >= '0' && *m <= '9' && digits < 11) {
+        age = age * 10 + (*m - '0');
+        m++;
+        digits++;
+    }
+    return digits > 0 ? age : -1;
+}
+
+static bool http_hsts(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->http.step != TD_STEP_DONE || o->http.result != TD_HTTP_OK ||
+        o->http.head.status >= 500) {
+        return false;
+    }
+    const char *v = o->http.head.hsts;
+    if (v[0] == '\0') {
+        CAUSE("No Strict-Transport-Security header: browsers may still try plain HTTP first.");
+        EV("GET %s: %d, no Strict-Transport-Security header", o->path, o->http.head.status);
+        return true;
+    }
+    long age = hsts_max_age(v);
+    bool subs = strstr(v, "includeSubDomains") != NULL || strstr(v, "includesubdomains") != NULL;
+    bool preload = strstr(v, "preload") != NULL;
+    if (age >= 31536000 && subs && preload) {
+        return false; /* meets the preload list's requirements */
+    }
+    CAUSE("HSTS is set (max-age %ld s%s%s) but does not meet the preload requirements "
+          "(max-age >= 31536000, includeSubDomains, preload).",
+          age, subs ? ", includeSubDomains" : "", preload ? ", preload" : "");
+    EV("Strict-Transport-Security: %s", v);
     return true;
 }
 
@@ -978,6 +1070,36 @@ static const td_rule_t rules[] = {
       "524 after its read timeout).",
       "Profile the slow request in the application; raise proxy timeouts only as a stop "
       "gap.",
+      0 },
+    /* [NGX-SRC 497][failure-kb §2.1 ASTROLIFT] */
+    { "http.response.plain_http_page", TD_LAYER_HTTP, TD_SEV_FAIL,
+      "plain HTTP sent to a TLS port behind the proxy", http_plain_page,
+      "The TLS terminator forwards requests in plain HTTP to a port where nginx expects "
+      "TLS, so every request gets \"400 The plain HTTP request was sent to HTTPS port\".",
+      "Make the hop behind the terminator speak TLS (proxy_pass https://...; ALB: an "
+      "HTTPS target group) or point it at nginx's plain-HTTP port; verify with: curl -sv "
+      "https://HOST:PORT/.",
+      0 },
+    /* [failure-kb §2.5 AH02032, §6 421] */
+    { "http.status.misdirected", TD_LAYER_HTTP, TD_SEV_WARN, "421 Misdirected Request", http_421,
+      "The server answers 421 Misdirected Request: the Host does not match the TLS setup "
+      "chosen by SNI.",
+      "Give the virtual hosts that share an address compatible TLS settings, or make "
+      "clients send SNI equal to the Host (Apache 2.4.64+: a request without SNI gets "
+      "421 on name-based vhosts).",
+      0 },
+    { "http.status.unavailable", TD_LAYER_HTTP, TD_SEV_WARN, "503 Service Unavailable", http_503,
+      "The server answers 503.",
+      "During planned maintenance send 503 with Retry-After (e.g. Retry-After: 3600) so "
+      "search engines retry instead of dropping pages; otherwise check the application "
+      "and the proxy's upstream health.",
+      0 },
+    /* RFC 6797; preload requirements of hstspreload.org. */
+    { "http.hsts.incomplete", TD_LAYER_HTTP, TD_SEV_OK, "HSTS missing or short", http_hsts,
+      "HSTS is missing or weaker than the preload requirements.",
+      "Add Strict-Transport-Security: max-age=31536000; includeSubDomains; preload once "
+      "every subdomain serves HTTPS (nginx: add_header Strict-Transport-Security \"...\" "
+      "always;).",
       0 },
     { "http.date.skew", TD_LAYER_HTTP, TD_SEV_WARN, "clock skew", http_date_skew,
       "This machine's clock and the server's Date header differ by more than 5 minutes.",

@@ -162,6 +162,7 @@ typedef struct td_obs_http {
     size_t received;
     double ttfb_ms;
     int64_t server_date; /* the Date header in Unix seconds, 0 when absent or invalid */
+    int plain_http_page; /* the body is nginx's "plain HTTP request was sent to HTTPS port" */
     double ms;
 } td_obs_http_t;
 

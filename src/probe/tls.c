@@ -333,6 +333,11 @@ void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, cons
             obs->result = TD_HTTP_OK;
         }
     }
+    {
+        td_sniff_t sn;
+        td_sniff_classify(buf, got, &sn);
+        obs->plain_http_page = sn.plain_http_page;
+    }
     if (obs->head.date[0] != '\0' && td_http_date_parse(obs->head.date, &obs->server_date) < 0) {
         obs->server_date = 0;
     }

@@ -167,8 +167,8 @@ int td_report_write_json(const td_report_t *r, FILE *f)
             "s:f, s:b}",
             "schema_version", TD_SCHEMA_VERSION, "tool", "name", "tlsdoctor", "version", TD_VERSION,
             "target", "host", o->host, "port", o->port, "path", o->path, "sni", o->sni,
-            "connect_to", o->connect_to, "verdict", r->n == 0 ? "healthy" : td_severity_name(worst),
-            "exit_code",
+            "connect_to", o->connect_to, "verdict",
+            worst == TD_SEV_OK ? "healthy" : td_severity_name(worst), "exit_code",
             worst == TD_SEV_FAIL   ? 2
             : worst == TD_SEV_WARN ? 1
                                    : 0,

@@ -92,11 +92,12 @@ int td_report_write_text(const td_report_t *r, FILE *f, int color)
                 td_layer_name((td_layer_t)l), t, color ? C_DIM : "", line, rs);
     }
     if (r->n > 1 || (r->n == 1 && !r->has_root)) {
-        fprintf(f, "\n%sother findings%s\n", bold, rs);
+        fprintf(f, "\n%sother findings%s (i = for information)\n", bold, rs);
         for (size_t i = r->has_root ? 1 : 0; i < r->n; i++) {
             const td_finding_t *x = &r->f[i].pub;
             td_layer_status_t s = sev_status(x->severity);
-            fprintf(f, "  %s%s %s%s  %s\n", colour(s, color), mark(s), x->id, rs, x->cause);
+            fprintf(f, "  %s%s %s%s  %s\n", colour(s, color),
+                    x->severity == TD_SEV_OK ? "i" : mark(s), x->id, rs, x->cause);
             fprintf(f, "      evidence: %s\n", x->evidence);
             fprintf(f, "      fix: %s\n", x->fix);
         }

@@ -33,6 +33,7 @@ int td_http_head_parse(const uint8_t *buf, size_t len, td_http_head_t *out)
         { "location:", offsetof(td_http_head_t, location), sizeof(out->location) },
         { "strict-transport-security:", offsetof(td_http_head_t, hsts), sizeof(out->hsts) },
         { "content-type:", offsetof(td_http_head_t, content_type), sizeof(out->content_type) },
+        { "retry-after:", offsetof(td_http_head_t, retry_after), sizeof(out->retry_after) },
     };
 
     memset(out, 0, sizeof(*out));

@@ -15,6 +15,7 @@ typedef struct td_http_head {
     char location[256];
     char hsts[160];
     char content_type[96];
+    char retry_after[48];
     int headers;         /* header lines read */
     int malformed_lines; /* header lines without a colon */
 } td_http_head_t;

@@ -14,7 +14,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostname_mismatch
 untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
 reset_after_hello client_cert_required drip random
-nginx_logging haproxy_logging"
+nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -200,6 +200,28 @@ $(ngx_server "$port" sni.lab.test "$c/good.full.pem" "$c/good.key" "")"
     default_cert)
         nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/default.full.pem" "$c/default.key" "" " default_server")
 $(ngx_server "$port" dc.lab.test "$c/good.full.pem" "$c/good.key" "")"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    proxy_plain_to_tls)
+        # nginx terminates TLS and proxies in plain HTTP to its own second TLS port.
+        local back; back="$(free_port)"
+        nginx_conf "$d" "$port" "    server {
+        listen 127.0.0.1:$port ssl;
+        server_name proxy.lab.test;
+        ssl_certificate $c/good.full.pem;
+        ssl_certificate_key $c/good.key;
+        location / { proxy_pass http://127.0.0.1:$back; }
+    }
+$(ngx_server "$back" backend.lab.test "$c/good.full.pem" "$c/good.key" "")"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    unavailable_503)
+        nginx_conf "$d" "$port" "    server {
+        listen 127.0.0.1:$port ssl;
+        server_name maint.lab.test;
+        ssl_certificate $c/good.full.pem;
+        ssl_certificate_key $c/good.key;
+        add_header Strict-Transport-Security \"max-age=63072000; includeSubDomains; preload\" always;
+        location / { return 503; }
+    }"
         nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
     nginx_logging)
         nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "ssl_reject_handshake on; ssl_protocols TLSv1.3;" " default_server")

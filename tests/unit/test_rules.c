@@ -77,6 +77,7 @@ static void healthy(td_obs_t *o)
     o->http.result = TD_HTTP_OK;
     o->http.head.status = 200;
     o->http.alert = -1;
+    strcpy(o->http.head.hsts, "max-age=63072000; includeSubDomains; preload");
 }
 
 static const char *root_id(void)
@@ -302,7 +303,7 @@ static void http_rules_and_ranking(void **state)
     o->http.result = TD_HTTP_TIMEOUT;
     assert_string_equal(root_id(), "http.response.timeout");
     healthy(o);
-    o->http.head.status = 503;
+    o->http.head.status = 502;
     assert_string_equal(root_id(), "http.status.server_error");
     /* A later-layer failure outranks an earlier-layer warning. */
     o->tcp.n = 2;
@@ -402,6 +403,38 @@ static void clock_and_server_fixes(void **state)
 
 /* Every report renders, whatever ran or failed (a NULL string makes jansson refuse a whole
  * document: this caught an exchange that never connected). */
+static void http_layer(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    strcpy(o->http.head.hsts, "max-age=63072000; includeSubDomains; preload");
+    assert_string_equal(root_id(), "none");
+    assert_int_equal(r->n, 0);
+    o->http.head.hsts[0] = '\0';
+    assert_string_equal(root_id(), "none"); /* informational only */
+    assert_true(has("http.hsts.incomplete"));
+    assert_int_equal(td_report_worst(r), TD_SEV_OK);
+    strcpy(o->http.head.hsts, "max-age=300");
+    assert_string_equal(root_id(), "none");
+    assert_non_null(strstr(r->f[0].pub.cause, "max-age 300"));
+    healthy(o);
+    strcpy(o->http.head.hsts, "max-age=63072000; includeSubDomains; preload");
+    o->http.head.status = 421;
+    assert_string_equal(root_id(), "http.status.misdirected");
+    o->http.head.status = 503;
+    assert_string_equal(root_id(), "http.status.unavailable");
+    assert_non_null(strstr(r->f[0].pub.cause, "without Retry-After"));
+    strcpy(o->http.head.retry_after, "120");
+    assert_string_equal(root_id(), "http.status.unavailable");
+    assert_non_null(strstr(r->f[0].pub.cause, "Retry-After: 120"));
+    healthy(o);
+    strcpy(o->http.head.hsts, "max-age=63072000; includeSubDomains; preload");
+    o->http.head.status = 400;
+    o->http.plain_http_page = 1;
+    assert_string_equal(root_id(), "http.response.plain_http_page");
+}
+
 static void reports_render(void **state)
 {
     (void)state;
@@ -460,6 +493,7 @@ int main(void)
         cmocka_unit_test(http_rules_and_ranking),
         cmocka_unit_test(proxy_outcomes),
         cmocka_unit_test(clock_and_server_fixes),
+        cmocka_unit_test(http_layer),
         cmocka_unit_test(reports_render),
         cmocka_unit_test(rule_table_is_sane),
     };
