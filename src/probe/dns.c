@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 
 struct dns_ctx {
@@ -62,20 +63,25 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     ares_freeaddrinfo(res);
 }
 
+static pthread_once_t ares_once = PTHREAD_ONCE_INIT;
+static int ares_ready = -1;
+
+static void ares_init_once(void)
+{
+    ares_ready = ares_library_init(ARES_LIB_INIT_ALL);
+}
+
 int td__dns_resolve(const char *host, double deadline_ms, td_obs_dns_t *obs)
 {
-    static int lib_ready = 0;
     ares_channel ch;
     struct ares_options ao;
     struct dns_ctx ctx = { obs, 0 };
     double t0 = td_now_ms();
 
     obs->step = TD_STEP_DONE;
-    if (!lib_ready) {
-        if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
-            return TD_E_INTERNAL;
-        }
-        lib_ready = 1;
+    (void)pthread_once(&ares_once, ares_init_once);
+    if (ares_ready != ARES_SUCCESS) {
+        return TD_E_INTERNAL;
     }
     memset(&ao, 0, sizeof(ao));
     ao.timeout = 2000; /* per try, ms */

@@ -188,7 +188,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     conn = legacy_conn = NULL;
 
     /* The same server without SNI: SNI-required servers and default certificates. */
-    if (sni != NULL && use != NULL && !out_of_time(obs, deadline)) {
+    if (sni != NULL && (obs->tls.ok || obs->legacy.ok) && !out_of_time(obs, deadline)) {
         td__tls_handshake(addr, connect_port, NULL, opt->host,
                           obs->tls.ok ? TD_TLS_MODERN : TD_TLS_LEGACY,
                           td__step_deadline(deadline, step), &obs->nosni, &nosni_conn);

@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 
 struct td_tls_conn {
@@ -19,6 +20,12 @@ struct td_tls_conn {
 };
 
 static int obs_index = -1;
+static pthread_once_t obs_index_once = PTHREAD_ONCE_INIT;
+
+static void obs_index_init(void)
+{
+    obs_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
 
 static td_obs_tls_t *obs_of(const SSL *ssl)
 {
@@ -140,9 +147,7 @@ void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const c
     if (sni != NULL) {
         td_strlcpy(obs->sni, sni, sizeof(obs->sni));
     }
-    if (obs_index < 0) {
-        obs_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-    }
+    (void)pthread_once(&obs_index_once, obs_index_init); /* diagnoses may run in threads */
     c = td_calloc(1, sizeof(*c));
     if (c == NULL) {
         td_strlcpy(obs->ossl_text, "out of memory", sizeof(obs->ossl_text));
