@@ -9,12 +9,12 @@
 #            optionally Hyperscan (libhyperscan-dev, x86-64)
 #   fuzz:    clang with libFuzzer (clang, libclang-rt-14-dev)
 #   lab:     nginx, haproxy, openssl, gnutls-bin (gnutls-serv), python3,
-#            iproute2, procps, curl
+#            iproute2 and nftables (network-namespace tests), procps, curl
 set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
-LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 procps curl ca-certificates time"
+LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time"
 # Hyperscan exists for x86-64 only; elsewhere `logs` falls back to memmem.
 if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"

@@ -180,8 +180,33 @@ static bool proto_sslv2(const td_obs_t *o, td_rule_out_t *out)
     return true;
 }
 
+/* The first exchange stalled, the one with MSS 536 got the server's flight. */
+static bool mtu_confirmed(const td_obs_t *o)
+{
+    const td_obs_exchange_t *x = &o->small_mss;
+    return x->step == TD_STEP_DONE && x->connected && x->flight.has_server_hello &&
+           x->received > o->sniff.received;
+}
+
+static bool proto_mtu(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!sniffed(o) || !mtu_confirmed(o)) {
+        return false;
+    }
+    EV("with our default MSS the ClientHello (%zu bytes) got %zu bytes back in %.0f ms, then "
+       "nothing until the deadline; with MSS 536 the server's first flight arrived (%zu bytes, "
+       "ServerHello %s): full-size segments from the server are lost on the path and the ICMP "
+       "\"fragmentation needed\" does not reach it",
+       o->sniff.sent, o->sniff.received, o->sniff.ms, o->small_mss.received,
+       td_version_name(o->small_mss.flight.version));
+    return true;
+}
+
 static bool proto_silent(const td_obs_t *o, td_rule_out_t *out)
 {
+    if (mtu_confirmed(o)) {
+        return false;
+    }
     if (!sniffed(o) || o->sniff.received != 0 || o->sniff.end != TD_END_TIMEOUT) {
         return false;
     }
@@ -225,6 +250,9 @@ static bool proto_unknown(const td_obs_t *o, td_rule_out_t *out)
 
 static bool proto_tls_stalled(const td_obs_t *o, td_rule_out_t *out)
 {
+    if (mtu_confirmed(o)) {
+        return false;
+    }
     if (!sniffed(o) || o->sniff.sniff.cls != TD_SNIFF_TLS || !o->sniff.flight.need_more ||
         o->sniff.end != TD_END_TIMEOUT || o->sniff.flight.has_server_hello) {
         return false;
@@ -868,6 +896,16 @@ static const td_rule_t rules[] = {
     { "proto.sslv2", TD_LAYER_PROTO, TD_SEV_FAIL, "SSLv2 server", proto_sslv2,
       "The server answers with SSL 2.0, which no current client supports.",
       "Replace or reconfigure the TLS stack to offer TLS 1.2 and TLS 1.3.", 0 },
+    /* [failure-kb §6 PMTU black hole][PMTU-HB][PMTU-GROK] */
+    { "proto.mtu_blackhole", TD_LAYER_PROTO, TD_SEV_FAIL, "MTU / PMTUD black hole", proto_mtu,
+      "Large packets from the server never arrive: a link on the path has a smaller MTU "
+      "and the ICMP \"fragmentation needed\" messages that would tell the server are "
+      "filtered, so the handshake stalls at the certificate flight.",
+      "Allow ICMP type 3 code 4 (IPv6: type 2 \"packet too big\") through the firewalls on "
+      "the path, or clamp the TCP MSS on the router or tunnel (iptables -t mangle -A "
+      "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu), or lower the "
+      "server's interface MTU. Verify with: tlsdoctor HOST:PORT from the same network.",
+      0 },
     { "proto.silent", TD_LAYER_PROTO, TD_SEV_FAIL, "silent after connect", proto_silent,
       "The port accepts TCP connections but never answers the ClientHello.",
       "Check that the process behind the port speaks TLS and is not hung or overloaded; "

@@ -60,6 +60,12 @@ static bool plain_enough(const uint8_t *buf, size_t len, double *deadline, void 
 void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
                   const char *host_header, double deadline_ms, td_obs_exchange_t *obs)
 {
+    td__exchange_mss(kind, addr, port, sni, host_header, deadline_ms, 0, obs);
+}
+
+void td__exchange_mss(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
+                      const char *host_header, double deadline_ms, int mss, td_obs_exchange_t *obs)
+{
     uint8_t out[2048];
     size_t out_len = 0;
     int fd = -1, err = 0;
@@ -95,7 +101,7 @@ void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, cons
             goto out;
         }
     }
-    obs->connect_result = td__connect(addr, port, deadline_ms, &fd, &err);
+    obs->connect_result = td__connect_mss(addr, port, deadline_ms, mss, &fd, &err);
     if (obs->connect_result != TD_TCP_OK) {
         obs->end = TD_END_ERROR;
         goto out;

@@ -43,6 +43,12 @@ static int poll_ms(double deadline_ms)
 
 td_tcp_result_t td__connect(const char *addr, uint16_t port, double deadline_ms, int *fd, int *err)
 {
+    return td__connect_mss(addr, port, deadline_ms, 0, fd, err);
+}
+
+td_tcp_result_t td__connect_mss(const char *addr, uint16_t port, double deadline_ms, int mss,
+                                int *fd, int *err)
+{
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
     *fd = -1;
@@ -58,6 +64,10 @@ td_tcp_result_t td__connect(const char *addr, uint16_t port, double deadline_ms,
     }
     int one = 1;
     (void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (mss > 0) {
+        /* Before connect(): the SYN then advertises this MSS (tcp(7) TCP_MAXSEG). */
+        (void)setsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss));
+    }
     if (connect(s, (struct sockaddr *)&ss, sslen) < 0 && errno != EINPROGRESS) {
         *err = errno;
         close(s);

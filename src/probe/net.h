@@ -14,6 +14,11 @@ TD_MUST_USE int td__addr_parse(const char *addr, uint16_t port, struct sockaddr_
  * connected socket owned by the caller. */
 td_tcp_result_t td__connect(const char *addr, uint16_t port, double deadline_ms, int *fd, int *err);
 
+/* The same, clamping our advertised TCP MSS to mss bytes (0: the kernel's choice), so that the
+ * peer sends small segments: the way to tell an MTU black hole from a silent server. */
+td_tcp_result_t td__connect_mss(const char *addr, uint16_t port, double deadline_ms, int mss,
+                                int *fd, int *err);
+
 /* Sends all of buf before the deadline. Returns 0 or TD_E_IO / TD_E_TIMEOUT. */
 TD_MUST_USE int td__send_all(int fd, const void *buf, size_t len, double deadline_ms);
 

@@ -180,13 +180,14 @@ typedef struct td_obs {
     int deadline_hit;
     td_obs_dns_t dns;
     td_obs_tcp_t tcp;
-    td_obs_exchange_t sniff;  /* our ClientHello, first bytes back */
-    td_obs_exchange_t plain;  /* a plain HTTP request to the same port */
-    td_obs_exchange_t port80; /* a plain HTTP request to port 80 (what CDN Flexible mode uses) */
-    td_obs_exchange_t tls12;  /* a hello capped at TLS 1.2, run when the server chose 1.3 */
-    td_obs_tls_t tls;         /* OpenSSL handshake with modern defaults */
-    td_obs_tls_t legacy;      /* OpenSSL handshake allowing TLS 1.0+ at security level 0 */
-    td_obs_tls_t nosni;       /* OpenSSL handshake without SNI */
+    td_obs_exchange_t sniff;     /* our ClientHello, first bytes back */
+    td_obs_exchange_t plain;     /* a plain HTTP request to the same port */
+    td_obs_exchange_t port80;    /* a plain HTTP request to port 80 (what CDN Flexible mode uses) */
+    td_obs_exchange_t tls12;     /* a hello capped at TLS 1.2, run when the server chose 1.3 */
+    td_obs_exchange_t small_mss; /* the ClientHello again with MSS 536, when the first stalled */
+    td_obs_tls_t tls;            /* OpenSSL handshake with modern defaults */
+    td_obs_tls_t legacy;         /* OpenSSL handshake allowing TLS 1.0+ at security level 0 */
+    td_obs_tls_t nosni;          /* OpenSSL handshake without SNI */
     td_obs_cert_t cert;
     td_obs_http_t http;
 } td_obs_t;

@@ -141,6 +141,18 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, 80, NULL, opt->host,
                      td__step_deadline(deadline, step < 3000 ? step : 3000), &obs->port80);
     }
+    /* Nothing (or a partial flight) before the deadline: again with small segments. If the
+     * server's flight then arrives, full-size packets are lost on the way back: an MTU black
+     * hole [failure-kb §6, §7.1]. */
+    if (obs->sniff.end == TD_END_TIMEOUT && !obs->sniff.flight.has_server_hello &&
+        (obs->sniff.received == 0 || obs->sniff.sniff.cls == TD_SNIFF_TLS) &&
+        !out_of_time(obs, deadline)) {
+        td__exchange_mss(TD_XCHG_HELLO, addr, connect_port, sni, opt->host,
+                         td__step_deadline(deadline, step), 536, &obs->small_mss);
+        td_fmt(detail, sizeof(detail), "again with MSS 536: %s, %zu bytes",
+               td_read_end_name(obs->small_mss.end), obs->small_mss.received);
+        progress(opt, "proto", detail);
+    }
     if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {
         goto out;
     }

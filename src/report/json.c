@@ -147,10 +147,11 @@ static json_t *observations_json(const td_obs_t *o)
                          "strict_transport_security", h->hsts, "ttfb_ms", o->http.ttfb_ms,
                          "server_date", (json_int_t)o->http.server_date, "ms", o->http.ms);
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dns", dns, "tcp",
-                     tcp, "sniff", exchange_json(&o->sniff), "plain_http", exchange_json(&o->plain),
-                     "port80", exchange_json(&o->port80), "hello_tls12", exchange_json(&o->tls12),
-                     "tls", tls_json(&o->tls), "tls_legacy", tls_json(&o->legacy), "tls_no_sni",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dns", dns,
+                     "tcp", tcp, "sniff", exchange_json(&o->sniff), "plain_http",
+                     exchange_json(&o->plain), "port80", exchange_json(&o->port80), "hello_tls12",
+                     exchange_json(&o->tls12), "small_mss", exchange_json(&o->small_mss), "tls",
+                     tls_json(&o->tls), "tls_legacy", tls_json(&o->legacy), "tls_no_sni",
                      tls_json(&o->nosni), "certificate", cert_json(&o->cert), "http", http);
 }
 

@@ -170,6 +170,22 @@ static void proto(void **state)
     o->sniff.end = TD_END_TIMEOUT;
     o->tls.step = TD_STEP_NOT_RUN;
     assert_string_equal(root_id(), "proto.tls_stalled");
+    /* Silent with the default MSS, the flight arrives with MSS 536: an MTU black hole. */
+    healthy(o);
+    o->sniff.received = 0;
+    o->sniff.sniff.cls = TD_SNIFF_EMPTY;
+    o->sniff.end = TD_END_TIMEOUT;
+    o->sniff.flight.has_server_hello = 0;
+    o->tls.step = TD_STEP_NOT_RUN;
+    o->cert.step = TD_STEP_NOT_RUN;
+    o->http.step = TD_STEP_NOT_RUN;
+    assert_string_equal(root_id(), "proto.silent");
+    o->small_mss.step = TD_STEP_DONE;
+    o->small_mss.connected = 1;
+    o->small_mss.received = 2076;
+    o->small_mss.flight.has_server_hello = 1;
+    assert_string_equal(root_id(), "proto.mtu_blackhole");
+    assert_false(has("proto.silent"));
     healthy(o);
     o->sniff.flight.decode_error = 1;
     o->sniff.flight.error_field = "record.length";
