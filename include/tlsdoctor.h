@@ -82,19 +82,24 @@ typedef struct td_errinfo {
 /** Options of one diagnosis. Zero means default for every field; td_options_init() fills the
  * defaults. Fields are only ever appended. Strings are borrowed for the duration of the call. */
 typedef struct td_options {
-    const char *host;       /* name or IP literal to diagnose; required */
-    uint16_t port;          /* TCP port; default 443 */
-    const char *path;       /* HTTP path for the GET; default "/" */
-    const char *sni;        /* SNI to send; default: host (none when host is an IP literal) */
-    const char *connect_to; /* "ADDR[:PORT]": connect there, keep host for SNI/Host/name checks */
-    const char *ca_file;    /* PEM bundle of trust anchors; default: the system store */
-    const char *ca_pem;     /* PEM trust anchors in memory (used by the lab); default none */
-    double timeout_s;       /* deadline for the whole diagnosis in seconds; default 30 */
-    double step_timeout_s;  /* deadline for each network step in seconds; default 8 */
-    int warn_days;          /* warn when the leaf expires within this many days; default 21;
-                             negative: never warn */
-    int verbose;            /* 0 quiet, 1 progress lines on stderr; default 0 */
-    int64_t now;            /* the time used for validity checks, Unix seconds; default: clock */
+    const char *host;         /* name or IP literal to diagnose; required */
+    uint16_t port;            /* TCP port; default 443 */
+    const char *path;         /* HTTP path for the GET; default "/" */
+    const char *sni;          /* SNI to send; default: host (none when host is an IP literal) */
+    const char *connect_to;   /* "ADDR[:PORT]": connect there, keep host for SNI/Host/name checks */
+    const char *ca_file;      /* PEM bundle of trust anchors; default: the system store */
+    const char *ca_pem;       /* PEM trust anchors in memory (used by the lab); default none */
+    double timeout_s;         /* deadline for the whole diagnosis in seconds; default 30 */
+    double step_timeout_s;    /* deadline for each network step in seconds; default 8 */
+    int warn_days;            /* warn when the leaf expires within this many days; default 21;
+                               negative: never warn */
+    int verbose;              /* 0 quiet, 1 progress lines on stderr; default 0 */
+    int64_t now;              /* the time used for validity checks, Unix seconds; default: clock */
+    const char *expect_addrs; /* "ADDR[,ADDR...]": the addresses HOST must resolve to; default
+                                 none (not checked) */
+    const char *expect_cname; /* a name the CNAME chain of HOST must contain; default none */
+    const char *resolve;      /* "ADDR[,ADDR...]": use these addresses for HOST instead of DNS
+                                 (curl's --resolve); default none */
 } td_options_t;
 
 /** Fills *opt with defaults (all fields zero, then defaults applied lazily). */

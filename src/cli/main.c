@@ -35,6 +35,9 @@ static const char usage_text[] =
         "  --connect-to ADDR[:PORT]\n"
         "                         connect to ADDR but keep HOST for SNI, Host header and\n"
         "                         certificate name checks (test an origin behind a CDN)\n"
+        "  --resolve ADDR[,ADDR]  use these addresses for HOST instead of DNS (like curl's)\n"
+        "  --expect-addr ADDR     HOST must resolve to ADDR (repeat for several)\n"
+        "  --expect-cname NAME    HOST's CNAME chain must contain NAME (e.g. the LB's name)\n"
         "  --ca-file FILE         trust the PEM certificates in FILE instead of the system store\n"
         "  --timeout SECONDS      deadline for the whole diagnosis (default 30)\n"
         "  --step-timeout SECONDS deadline for each network step (default 8)\n"
@@ -309,7 +312,10 @@ int main(int argc, char **argv)
         O_WARN,
         O_JSON,
         O_NOCOLOR,
-        O_NOW
+        O_NOW,
+        O_EXPECT_ADDR,
+        O_EXPECT_CNAME,
+        O_RESOLVE
     };
     static const struct option longopts[] = {
         { "sni", required_argument, NULL, O_SNI },
@@ -321,6 +327,9 @@ int main(int argc, char **argv)
         { "json", no_argument, NULL, O_JSON },
         { "no-color", no_argument, NULL, O_NOCOLOR },
         { "now", required_argument, NULL, O_NOW },
+        { "expect-addr", required_argument, NULL, O_EXPECT_ADDR },
+        { "expect-cname", required_argument, NULL, O_EXPECT_CNAME },
+        { "resolve", required_argument, NULL, O_RESOLVE },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -330,6 +339,7 @@ int main(int argc, char **argv)
     td_target_t target;
     td_errinfo_t err;
     int json = 0, no_color = 0, c;
+    static char expect_addrs[600];
 
     /* OpenSSL writes to sockets with write(): a peer that closed must not kill us. */
     (void)signal(SIGPIPE, SIG_IGN);
@@ -380,6 +390,20 @@ int main(int argc, char **argv)
         }
         case O_JSON:
             json = 1;
+            break;
+        case O_EXPECT_ADDR:
+            /* Repeatable: collected into one comma-separated list. */
+            if (expect_addrs[0] != '\0') {
+                td_fmt_append(expect_addrs, sizeof(expect_addrs), ",");
+            }
+            td_fmt_append(expect_addrs, sizeof(expect_addrs), "%s", optarg);
+            opt.expect_addrs = expect_addrs;
+            break;
+        case O_EXPECT_CNAME:
+            opt.expect_cname = optarg;
+            break;
+        case O_RESOLVE:
+            opt.resolve = optarg;
             break;
         case O_NOW: {
             unsigned long t = 0;

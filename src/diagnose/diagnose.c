@@ -9,7 +9,10 @@
 static int rank(const td_finding_store_t *f)
 {
     /* Failures before warnings; within a severity, by layer, then table order (stable). */
-    return (f->pub.severity == TD_SEV_FAIL ? 0 : f->pub.severity == TD_SEV_WARN ? 1 : 2) * 100 +
+    return (f->pub.severity == TD_SEV_FAIL   ? 0
+            : f->pub.severity == TD_SEV_WARN ? 1
+                                             : 2) *
+                   100 +
            (int)f->pub.layer;
 }
 

@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define EV(...)     td_fmt(out->evidence, out->evidence_cap, __VA_ARGS__)
@@ -55,6 +56,54 @@ static bool dns_failed(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     EV("resolver error for %s: %s", o->host, o->dns.error);
+    return true;
+}
+
+static bool dns_unexpected_addr(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->dns.n_expect == 0 || !o->dns.ok) {
+        return false;
+    }
+    int unexpected = 0;
+    out->evidence[0] = '\0';
+    for (int i = 0; i < o->dns.n_addrs; i++) {
+        bool found = false;
+        for (int j = 0; j < o->dns.n_expect; j++) {
+            found |= strcmp(o->dns.addrs[i], o->dns.expect_addrs[j]) == 0;
+        }
+        if (!found) {
+            EV_ADD("%s%s", unexpected++ ? ", " : "", o->dns.addrs[i]);
+        }
+    }
+    if (unexpected == 0) {
+        return false;
+    }
+    EV_ADD(" not in the expected set (");
+    for (int j = 0; j < o->dns.n_expect; j++) {
+        EV_ADD("%s%s", j ? ", " : "", o->dns.expect_addrs[j]);
+    }
+    EV_ADD(")%s", o->dns.step == TD_STEP_SKIPPED ? " [addresses given, not resolved]" : "");
+    return true;
+}
+
+static bool dns_unexpected_cname(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->dns.expect_cname[0] == '\0' || o->dns.step != TD_STEP_DONE || !o->dns.ok) {
+        return false;
+    }
+    for (int i = 0; i < o->dns.n_cnames; i++) {
+        if (strcasecmp(o->dns.cnames[i], o->dns.expect_cname) == 0) {
+            return false;
+        }
+    }
+    EV("CNAME chain of %s: ", o->host);
+    if (o->dns.n_cnames == 0) {
+        EV_ADD("none (A/AAAA records directly)");
+    }
+    for (int i = 0; i < o->dns.n_cnames; i++) {
+        EV_ADD("%s%s", i ? " -> " : "", o->dns.cnames[i]);
+    }
+    EV_ADD("; expected %s", o->dns.expect_cname);
     return true;
 }
 
@@ -418,6 +467,35 @@ static bool tls_failed(const td_obs_t *o, td_rule_out_t *out)
     }
     handshake_evidence(&o->tls, out);
     return true;
+}
+
+static bool tls_backends_differ(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->n_peers == 0 || !o->tls.ok || o->tcp.chosen < 0) {
+        return false;
+    }
+    int differ = 0;
+    out->evidence[0] = '\0';
+    for (int i = 0; i < o->n_peers; i++) {
+        const td_obs_peer_t *p = &o->peers[i];
+        if (p->ok && strcmp(p->leaf_sha256, o->tls.leaf_sha256) == 0 &&
+            strcmp(p->version, o->tls.version) == 0) {
+            continue;
+        }
+        if (differ++ == 0) {
+            EV_ADD("%s: %s, certificate %s (sha256 %.16s...)", o->tcp.a[o->tcp.chosen].addr,
+                   o->tls.version, o->tls.leaf_subject, o->tls.leaf_sha256);
+        }
+        if (p->ok) {
+            EV_ADD("; %s: %s, certificate %s (sha256 %.16s...)%s", p->addr, p->version,
+                   p->leaf_subject, p->leaf_sha256,
+                   p->leaf_matches_host ? "" : ", not valid for the name");
+        } else {
+            EV_ADD("; %s: handshake failed (%s)", p->addr,
+                   p->alert >= 0 ? td_alert_name(p->alert) : p->error);
+        }
+    }
+    return differ > 0;
 }
 
 static bool tls_tls13_only(const td_obs_t *o, td_rule_out_t *out)
@@ -851,6 +929,21 @@ static const td_rule_t rules[] = {
     { "dns.resolve.failed", TD_LAYER_DNS, TD_SEV_FAIL, "DNS failure", dns_failed,
       "The name could not be resolved to any address.",
       "Check the zone's records and the resolver; verify with: dig HOST A; dig HOST AAAA.", 1 },
+    /* [CF523][failure-kb §1.1 "stale origin IP in DNS"] */
+    { "dns.record.unexpected_addr", TD_LAYER_DNS, TD_SEV_FAIL, "DNS points elsewhere",
+      dns_unexpected_addr,
+      "The name resolves to an address that is not the expected one (an instance instead "
+      "of its load balancer, an old server, a stale record).",
+      "Fix the A/AAAA (or CNAME) record at the DNS provider, then wait for its TTL; verify "
+      "with: dig +short HOST.",
+      0 },
+    { "dns.record.unexpected_cname", TD_LAYER_DNS, TD_SEV_FAIL, "CNAME points elsewhere",
+      dns_unexpected_cname,
+      "The name's CNAME chain does not lead to the expected target (the CDN or load "
+      "balancer name).",
+      "Point the CNAME at the expected target (e.g. the load balancer's DNS name); verify "
+      "with: dig HOST CNAME.",
+      0 },
     /* [CF521]: refused (RST) is what Cloudflare shows as 521. */
     { "tcp.connect.refused", TD_LAYER_TCP, TD_SEV_FAIL, "connection refused", tcp_refused,
       "Nothing listens on the port: the connection was refused (TCP RST).",
@@ -992,6 +1085,12 @@ static const td_rule_t rules[] = {
       "Read the evidence's alert and OpenSSL reason with: tlsdoctor explain 'TEXT'; check "
       "the server's error log.",
       1 },
+    { "tls.backends.differ", TD_LAYER_TLS, TD_SEV_WARN, "addresses differ", tls_backends_differ,
+      "The name's addresses do not serve the same TLS: some clients reach a backend with "
+      "another certificate or version (one forgotten server, a node not updated).",
+      "Deploy the same certificate and TLS settings to every backend; check each with: "
+      "tlsdoctor HOST --connect-to ADDRESS.",
+      0 },
     /* [ALB-TLS13HC]: TLS 1.3-only targets fail ALB HTTPS health checks; older clients fail. */
     { "tls.version.tls13_only", TD_LAYER_TLS, TD_SEV_WARN, "TLS 1.3 only", tls_tls13_only,
       "The server refuses TLS 1.2: clients without TLS 1.3 (Java 8, Android < 10, "

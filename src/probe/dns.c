@@ -32,6 +32,14 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         }
         return;
     }
+    for (struct ares_addrinfo_cname *cn = res->cnames;
+         cn != NULL && ctx->obs->n_cnames < (int)TD_ARRAY_LEN(ctx->obs->cnames); cn = cn->next) {
+        /* alias -> name: record each target of the chain. */
+        if (cn->name != NULL) {
+            td_escape(ctx->obs->cnames[ctx->obs->n_cnames++], sizeof(ctx->obs->cnames[0]),
+                      (const uint8_t *)cn->name, strlen(cn->name));
+        }
+    }
     for (struct ares_addrinfo_node *n = res->nodes; n != NULL; n = n->ai_next) {
         char buf[64];
         const void *src = NULL;

@@ -38,8 +38,25 @@ typedef struct td_obs_dns {
     int n_addrs;
     char addrs[TD_MAX_ADDRS][64];
     int families[TD_MAX_ADDRS];
+    int n_cnames;
+    char cnames[4][256]; /* the CNAME chain, first alias first */
+    int n_expect;
+    char expect_addrs[8][64]; /* from --expect-addr */
+    char expect_cname[256];   /* from --expect-cname */
     double ms;
 } td_obs_dns_t;
+
+/* The handshake with every other address of the name, to catch one different backend. */
+typedef struct td_obs_peer {
+    char addr[64];
+    int ok;
+    int alert; /* -1 none */
+    char version[16];
+    char leaf_sha256[72];
+    char leaf_subject[256];
+    int leaf_matches_host;
+    char error[128];
+} td_obs_peer_t;
 
 typedef enum td_tcp_result {
     TD_TCP_OK = 0,
@@ -190,6 +207,8 @@ typedef struct td_obs {
     td_obs_tls_t nosni;          /* OpenSSL handshake without SNI */
     td_obs_cert_t cert;
     td_obs_http_t http;
+    int n_peers;
+    td_obs_peer_t peers[TD_MAX_ADDRS];
 } td_obs_t;
 
 /** Runs every probe in layer order under opt's deadlines and fills obs. Never judges.

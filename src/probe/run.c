@@ -19,6 +19,25 @@ static int is_ip_literal(const char *s)
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+/* Splits "a,b,c" into at most 8 entries of 64 bytes. */
+static void split_list(const char *s, char (*out)[64], int *n)
+{
+    *n = 0;
+    while (*s != '\0' && *n < 8) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        if (len > 0 && len < 64) {
+            memcpy(out[*n], s, len);
+            out[*n][len] = '\0';
+            (*n)++;
+        }
+        if (comma == NULL) {
+            break;
+        }
+        s = comma + 1;
+    }
+}
+
 static void progress(const td_options_t *opt, const char *step, const char *detail)
 {
     if (opt->verbose > 0) {
@@ -82,8 +101,26 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
                sizeof(obs->cert.store));
     obs->cert.warn_days = opt->warn_days;
 
+    /* What the name must resolve to, when the user said so. */
+    if (opt->expect_addrs != NULL) {
+        split_list(opt->expect_addrs, obs->dns.expect_addrs, &obs->dns.n_expect);
+    }
+    if (opt->expect_cname != NULL) {
+        td_strlcpy(obs->dns.expect_cname, opt->expect_cname, sizeof(obs->dns.expect_cname));
+    }
+
     /* DNS */
-    if (is_ip_literal(connect_host)) {
+    if (opt->resolve != NULL && opt->connect_to == NULL) {
+        obs->dns.step = TD_STEP_SKIPPED;
+        obs->dns.skip_reason = "--resolve addresses";
+        split_list(opt->resolve, obs->dns.addrs, &obs->dns.n_addrs);
+        obs->dns.ok = obs->dns.n_addrs > 0;
+        if (!obs->dns.ok) {
+            td_errinfo_set(err, TD_E_USAGE, "--resolve needs ADDR[,ADDR...]");
+            rc = TD_E_USAGE;
+            goto out;
+        }
+    } else if (is_ip_literal(connect_host)) {
         obs->dns.step = TD_STEP_SKIPPED;
         obs->dns.skip_reason = opt->connect_to != NULL ? "--connect-to address" : "IP literal";
         obs->dns.ok = 1;
@@ -194,6 +231,28 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
                obs->http.head.status);
         progress(opt, "http", detail);
     }
+    /* The other addresses of the name: the same handshake, to catch one backend that differs. */
+    for (int i = 0; i < obs->tcp.n && obs->n_peers < TD_MAX_ADDRS; i++) {
+        if (i == obs->tcp.chosen || obs->tcp.a[i].result != TD_TCP_OK ||
+            out_of_time(obs, deadline)) {
+            continue;
+        }
+        td_obs_tls_t t;
+        td_tls_conn_t *pc = NULL;
+        td_obs_peer_t *p = &obs->peers[obs->n_peers++];
+        td__tls_handshake(obs->tcp.a[i].addr, connect_port, sni, opt->host, TD_TLS_MODERN,
+                          td__step_deadline(deadline, step), &t, &pc);
+        td__tls_conn_free(pc);
+        td_strlcpy(p->addr, obs->tcp.a[i].addr, sizeof(p->addr));
+        p->ok = t.ok;
+        p->alert = t.alert_received;
+        td_strlcpy(p->version, t.version, sizeof(p->version));
+        td_strlcpy(p->leaf_sha256, t.leaf_sha256, sizeof(p->leaf_sha256));
+        td_strlcpy(p->leaf_subject, t.leaf_subject, sizeof(p->leaf_subject));
+        p->leaf_matches_host = t.leaf_matches_host;
+        td_strlcpy(p->error, t.ossl_text, sizeof(p->error));
+    }
+
     /* Single-threaded servers serve one connection at a time: hang up first. */
     td__tls_conn_free(conn);
     td__tls_conn_free(legacy_conn);

@@ -29,6 +29,8 @@ check bad_connect_to 3 "invalid --connect-to" "$bin" --connect-to '[::1' example
 # A name that cannot resolve: a DNS-layer root cause (NXDOMAIN, or a resolver timeout where no
 # resolver is reachable), exit 2, within the deadline.
 check unknown_host 2 '"id": "dns.resolve.' "$bin" --json --timeout 10 no-such-host.invalid
+# DNS path check through the real resolver path (/etc/hosts): localhost is not 127.0.0.2.
+check expect_addr 2 '"id": "dns.record.unexpected_addr"' "$bin" --json --timeout 5 --expect-addr 127.0.0.2 localhost:1
 # JSON is valid and carries the schema version even for a refused port.
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 check refused_json 2 '"schema_version": 1' "$bin" --json --timeout 5 "127.0.0.1:$port"

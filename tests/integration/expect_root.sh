@@ -13,7 +13,13 @@ scen="$1"; expect="$2"; proxies="${3:-}"; bin="${TLSDOCTOR:?set TLSDOCTOR to the
     if [ -n "${TD_NOW_OFFSET_DAYS:-}" ]; then
         extra+=(--now "$(( $(date +%s) + TD_NOW_OFFSET_DAYS * 86400 ))")
     fi
-    out="$("$0" "$LAB_HOST" --connect-to "127.0.0.1:$LAB_PORT" --ca-file "$LAB_CERTS/root.pem" \
+    # TD_RESOLVE: reach the name through these addresses (several backends) instead.
+    if [ -n "${TD_RESOLVE:-}" ]; then
+        target=("$LAB_HOST:$LAB_PORT" --resolve "$TD_RESOLVE")
+    else
+        target=("$LAB_HOST" --connect-to "127.0.0.1:$LAB_PORT")
+    fi
+    out="$("$0" "${target[@]}" --ca-file "$LAB_CERTS/root.pem" \
           --json --timeout 20 --step-timeout 3 "${extra[@]}")"
     rc=$?
     printf "%s\n" "$out" > "$LAB_RUNDIR/report.json"

@@ -14,7 +14,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostname_mismatch
 untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
 reset_after_hello client_cert_required drip random
-nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503"
+nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -213,6 +213,21 @@ $(ngx_server "$port" dc.lab.test "$c/good.full.pem" "$c/good.key" "")"
     }
 $(ngx_server "$back" backend.lab.test "$c/good.full.pem" "$c/good.key" "")"
         nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    two_backends)
+        # One name, two addresses: 127.0.0.1 serves the good certificate, 127.0.0.2 an expired one.
+        nginx_conf "$d" "$port" "    server {
+        listen 127.0.0.1:$port ssl;
+        ssl_certificate $c/good.full.pem;
+        ssl_certificate_key $c/good.key;
+        location / { return 200 \"ok\\n\"; }
+    }
+    server {
+        listen 127.0.0.2:$port ssl;
+        ssl_certificate $c/expired.full.pem;
+        ssl_certificate_key $c/expired.key;
+        location / { return 200 \"ok\\n\"; }
+    }"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
     unavailable_503)
         nginx_conf "$d" "$port" "    server {
         listen 127.0.0.1:$port ssl;
@@ -263,7 +278,7 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
 
 host_for() {
     case "$1" in
-    healthy) echo good.lab.test ;;
+    healthy|two_backends) echo good.lab.test ;;
     sni_required) echo sni.lab.test ;;
     default_cert) echo dc.lab.test ;;
     *) echo "${1//_/-}.lab.test" ;;

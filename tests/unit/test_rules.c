@@ -134,6 +134,40 @@ static void layers(void **state)
     assert_int_equal(r->f[0].pub.severity, TD_SEV_WARN);
 }
 
+static void dns_path(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    strcpy(o->dns.expect_addrs[0], "192.0.2.1");
+    o->dns.n_expect = 1;
+    assert_string_equal(root_id(), "none");
+    strcpy(o->dns.expect_addrs[0], "198.51.100.9");
+    assert_string_equal(root_id(), "dns.record.unexpected_addr");
+    assert_non_null(strstr(r->f[0].pub.evidence, "192.0.2.1 not in the expected set"));
+    healthy(o);
+    strcpy(o->dns.expect_cname, "my-alb-123.elb.amazonaws.com");
+    strcpy(o->dns.cnames[0], "my-alb-123.elb.amazonaws.com");
+    o->dns.n_cnames = 1;
+    assert_string_equal(root_id(), "none");
+    strcpy(o->dns.cnames[0], "i-0abc.compute.internal");
+    assert_string_equal(root_id(), "dns.record.unexpected_cname");
+    /* Two backends: the second with another certificate. */
+    healthy(o);
+    strcpy(o->tls.leaf_sha256, "aaaa");
+    o->n_peers = 1;
+    o->peers[0].ok = 1;
+    strcpy(o->peers[0].version, "TLSv1.3");
+    strcpy(o->peers[0].leaf_sha256, "aaaa");
+    assert_string_equal(root_id(), "none");
+    strcpy(o->peers[0].leaf_sha256, "bbbb");
+    assert_string_equal(root_id(), "tls.backends.differ");
+    o->peers[0].ok = 0;
+    o->peers[0].alert = 40;
+    assert_string_equal(root_id(), "tls.backends.differ");
+    assert_non_null(strstr(r->f[0].pub.evidence, "handshake_failure"));
+}
+
 static void proto(void **state)
 {
     (void)state;
@@ -502,6 +536,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(healthy_has_no_finding),
         cmocka_unit_test(layers),
+        cmocka_unit_test(dns_path),
         cmocka_unit_test(proto),
         cmocka_unit_test(tls_rules),
         cmocka_unit_test(tls_warnings),
