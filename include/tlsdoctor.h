@@ -216,6 +216,23 @@ TD_API TD_MUST_USE int td_logs_summary_write_json(const td_logs_summary_t *s, FI
 TD_API TD_MUST_USE int td_log_event_write_json(const td_log_event_t *ev, FILE *f);
 TD_API void td_logs_summary_free(td_logs_summary_t *s);
 
+/* ---- compare: one name through several paths ------------------------------------------ */
+
+typedef struct td_compare td_compare_t;
+
+/** Diagnoses opt->host through each of vias (2 to 4: "ADDR[:PORT]" as --connect-to, or "dns"
+ * for normal resolution) and compares certificate, protocol and HTTP. On success *out is owned
+ * by the caller (td_compare_free). Returns 0, TD_E_USAGE, or what td_diagnose() returns. */
+TD_API TD_MUST_USE int td_compare(const td_options_t *opt, const char *const *vias, size_t n,
+                                  td_compare_t **out, td_errinfo_t *err);
+/** Number of fields that differ between the paths. */
+TD_API size_t td_compare_differences(const td_compare_t *x);
+/** The TLS-interception product seen on some path (by certificate issuer), or NULL. */
+TD_API const char *td_compare_interception(const td_compare_t *x);
+TD_API TD_MUST_USE int td_compare_write_text(const td_compare_t *x, FILE *f, int color);
+TD_API TD_MUST_USE int td_compare_write_json(const td_compare_t *x, FILE *f);
+TD_API void td_compare_free(td_compare_t *x);
+
 /* ---- explain: what a pasted error means --------------------------------------------- */
 
 typedef struct td_explain td_explain_t;

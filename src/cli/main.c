@@ -59,6 +59,11 @@ static const char usage_text[] =
         "     --top N             rows in the top lists (default 10)\n"
         "     --json              JSON lines: one per event, then a summary line\n"
         "   exit status: 0 no failure found, 1 failures found, 3 usage or read error\n"
+        "  compare HOST --via A --via B\n"
+        "                         diagnose HOST through each path (ADDR[:PORT] or dns: e.g. the\n"
+        "                         CDN and the origin) and list differences in certificate,\n"
+        "                         protocol and HTTP; names TLS-interception products\n"
+        "   exit status: 0 same, 1 differences, 2 interception seen, 3 usage error\n"
         "  explain TEXT...        what a Cloudflare 52x, a TLS alert, an OpenSSL error or verify\n"
         "                         code, a curl exit code, a browser error or a log line means,\n"
         "                         its likely causes and the command to run next\n"
@@ -281,6 +286,77 @@ static int run_explain(int argc, char **argv)
     return known > 0 ? EXIT_HEALTHY : EXIT_WARN;
 }
 
+static int run_compare(int argc, char **argv)
+{
+    td_options_t opt;
+    td_target_t target;
+    td_errinfo_t err;
+    const char *vias[4];
+    size_t n = 0;
+    int json = 0, no_color = 0;
+    const char *host_arg = NULL;
+    td_options_init(&opt);
+    memset(&err, 0, sizeof(err));
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = strcmp(a, "--via") == 0 || strcmp(a, "--ca-file") == 0 ||
+                         strcmp(a, "--timeout") == 0 || strcmp(a, "--sni") == 0;
+        if (has_value && i + 1 >= argc) {
+            return die_usage("option '%s' needs a value", a);
+        }
+        if (strcmp(a, "--via") == 0) {
+            if (n == 4) {
+                return die_usage("%s", "compare: at most 4 --via paths");
+            }
+            vias[n++] = argv[++i];
+        } else if (strcmp(a, "--ca-file") == 0) {
+            opt.ca_file = argv[++i];
+        } else if (strcmp(a, "--sni") == 0) {
+            opt.sni = argv[++i];
+        } else if (strcmp(a, "--timeout") == 0) {
+            if (parse_seconds(argv[++i], &opt.timeout_s) < 0) {
+                return die_usage("invalid --timeout '%s' (seconds, > 0)", argv[i]);
+            }
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--no-color") == 0) {
+            no_color = 1;
+        } else if (a[0] == '-') {
+            return die_usage("compare: unknown option '%s'", a);
+        } else if (host_arg == NULL) {
+            host_arg = a;
+        } else {
+            return die_usage("compare: unexpected argument '%s'", a);
+        }
+    }
+    if (host_arg == NULL || n < 2) {
+        return die_usage("%s", "compare: usage: tlsdoctor compare HOST[:PORT] --via ADDR[:PORT] "
+                               "--via ADDR[:PORT] (or --via dns)");
+    }
+    if (td_target_parse(host_arg, &target, &err) < 0) {
+        return die_usage("%s", err.message);
+    }
+    opt.host = target.host;
+    opt.port = target.port;
+    opt.path = target.path;
+    td_compare_t *x = NULL;
+    int rc = td_compare(&opt, vias, n, &x, &err);
+    if (rc < 0) {
+        return tool_error(&err, rc);
+    }
+    rc = json ? td_compare_write_json(x, stdout)
+              : td_compare_write_text(x, stdout, use_color(no_color));
+    int code = td_compare_interception(x) != NULL ? EXIT_FAIL
+               : td_compare_differences(x) > 0    ? EXIT_WARN
+                                                  : EXIT_HEALTHY;
+    td_compare_free(x);
+    if (rc < 0) {
+        fprintf(stderr, "tlsdoctor: cannot write the output\n");
+        return EXIT_TOOL;
+    }
+    return code;
+}
+
 static int run_lab(int argc, char **argv)
 {
     int no_color = 0, verbose = 0, all_ok = 0;
@@ -345,6 +421,9 @@ int main(int argc, char **argv)
     (void)signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && strcmp(argv[1], "lab") == 0) {
         return run_lab(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "compare") == 0) {
+        return run_compare(argc, argv);
     }
     if (argc >= 2 && strcmp(argv[1], "explain") == 0) {
         return run_explain(argc, argv);

@@ -639,6 +639,25 @@ static bool cert_not_yet_valid(const td_obs_t *o, td_rule_out_t *out)
     return false;
 }
 
+static bool cert_intercepted(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!have_cert(o) || o->cert.verify_code == 0) {
+        return false; /* trusted: the product's CA is installed, which is the admin's choice */
+    }
+    for (int i = 0; i < o->cert.n; i++) {
+        const char *p = td_interception_product(o->cert.c[i].issuer);
+        if (p != NULL) {
+            CAUSE("The connection is intercepted by %s: its CA, not the site's, issued the "
+                  "certificate, and this machine does not trust it.",
+                  p);
+            EV("certificate #%d %s issued by %s; OpenSSL verify code %d: %s", i,
+               o->cert.c[i].subject, o->cert.c[i].issuer, o->cert.verify_code, o->cert.verify_text);
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool cert_self_signed(const td_obs_t *o, td_rule_out_t *out)
 {
     if (!have_cert(o) || !o->cert.c[0].self_signed || o->cert.verify_code == 0) {
@@ -658,6 +677,11 @@ static bool untrusted_code(int code)
 
 static bool cert_missing_intermediate(const td_obs_t *o, td_rule_out_t *out)
 {
+    for (int i = 0; i < o->cert.n; i++) {
+        if (td_interception_product(o->cert.c[i].issuer) != NULL) {
+            return false; /* explained by cert.chain.intercepted */
+        }
+    }
     if (!have_cert(o) || !untrusted_code(o->cert.verify_code) || o->cert.c[0].self_signed) {
         return false;
     }
@@ -1133,6 +1157,13 @@ static const td_rule_t rules[] = {
       "Check this machine's clock first (timedatectl; chronyc tracking); if it is right, "
       "the certificate was issued with a future start date: reissue it or wait, and "
       "check the server's clock.",
+      0 },
+    /* [MITM-46][failure-kb §7.5] */
+    { "cert.chain.intercepted", TD_LAYER_CERT, TD_SEV_FAIL, "TLS interception", cert_intercepted,
+      "A TLS-inspecting product issued the certificate.",
+      "If the inspection is intended, install the product's root CA on this machine (and exempt "
+      "pinned or mutual-TLS services from inspection); otherwise find the proxy or antivirus on "
+      "the path. Compare paths with: tlsdoctor compare HOST --via dns --via ORIGIN_IP.",
       0 },
     /* [OSSL-VTXT 18][CR-NEL ERR_CERT_AUTHORITY_INVALID] */
     { "cert.self_signed", TD_LAYER_CERT, TD_SEV_FAIL, "self-signed certificate", cert_self_signed,

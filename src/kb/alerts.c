@@ -2,6 +2,8 @@
  * Data only; never decides anything. */
 #include "kb.h"
 
+#include <string.h>
+
 /* RFC 8446 §6 / RFC 5246 §7.2 AlertDescription registry. */
 static const struct {
     int code;
@@ -49,4 +51,40 @@ const char *td_alert_name(int desc)
         }
     }
     return "unknown";
+}
+
+/* Default CA names of TLS-inspecting products (proxies, firewalls, antivirus, debugging
+ * proxies), matched as substrings of the issuer or subject. */
+static const struct {
+    const char *needle;
+    const char *product;
+} interceptors[] = {
+    { "Zscaler", "Zscaler" },
+    { "Fortinet", "Fortinet FortiGate" },
+    { "FortiGate", "Fortinet FortiGate" },
+    { "Palo Alto", "Palo Alto Networks" },
+    { "Netskope", "Netskope" },
+    { "Blue Coat", "Symantec/Blue Coat ProxySG" },
+    { "Sophos", "Sophos" },
+    { "Kaspersky", "Kaspersky" },
+    { "ESET SSL Filter", "ESET" },
+    { "Avast", "Avast" },
+    { "AVG Web", "AVG" },
+    { "Bitdefender", "Bitdefender" },
+    { "Cisco Umbrella", "Cisco Umbrella" },
+    { "Check Point", "Check Point" },
+    { "mitmproxy", "mitmproxy" },
+    { "Charles Proxy", "Charles Proxy" },
+    { "DO_NOT_TRUST_FiddlerRoot", "Fiddler" },
+    { "PortSwigger", "Burp Suite" },
+};
+
+const char *td_interception_product(const char *name)
+{
+    for (size_t i = 0; i < TD_ARRAY_LEN(interceptors); i++) {
+        if (strstr(name, interceptors[i].needle) != NULL) {
+            return interceptors[i].product;
+        }
+    }
+    return NULL;
 }

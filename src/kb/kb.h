@@ -8,4 +8,7 @@
 /* Static IANA name of a TLS alert description ("handshake_failure"), "unknown" otherwise. */
 const char *td_alert_name(int desc);
 
+/* The TLS-inspecting product whose default CA name appears in a certificate name, or NULL. */
+const char *td_interception_product(const char *name);
+
 #endif

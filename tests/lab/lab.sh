@@ -14,7 +14,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostname_mismatch
 untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
 reset_after_hello client_cert_required drip random
-nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends"
+nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -24,7 +24,7 @@ gen_certs() ( # a subshell: the cd below must not move the caller
     local d="$1"
     need openssl
     mkdir -p "$d"
-    [ -f "$d/.done" ] && return 0
+    [ -f "$d/.done-v2" ] && return 0  # bump the version when the PKI changes
     cd "$d"
     rm -rf newcerts index.txt* serial* ./*.pem ./*.key ./*.csr
     mkdir -p newcerts
@@ -96,7 +96,16 @@ CNF
     leaf default int "DNS:default.other.test" "" ""
     leaf client int "DNS:client.lab.test" "" ""
     leaf other int "DNS:*.lab.test" "" ""
+    # A certificate as a TLS-inspecting proxy would mint it: issued by a CA named like Zscaler's.
+    # shellcheck disable=SC2086
+    openssl req -x509 $ec -keyout zscaler_root.key -out zscaler_root.pem -days 3650 \
+        -subj "/O=Zscaler Inc./CN=Zscaler Root CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
     export LAB_SAN="DNS:*.lab.test"
+    # shellcheck disable=SC2086
+    openssl req $ec -keyout zs.key -out zs.csr -subj "/CN=good.lab.test" 2>/dev/null
+    openssl x509 -req -in zs.csr -CA zscaler_root.pem -CAkey zscaler_root.key -CAcreateserial \
+        -days 30 -out zs.pem -extfile <(printf 'subjectAltName=DNS:*.lab.test\nbasicConstraints=CA:FALSE\n') 2>/dev/null
     openssl ca -batch -config ca.cnf -cert other_int.pem -keyfile other_int.key -in other.csr \
         -out other.pem -days 90 -extensions v3_leaf -notext 2>/dev/null
     cat other.pem other_int.pem > other.full.pem
@@ -107,7 +116,7 @@ CNF
         cat "$n.pem" "$n.key" > "$n.haproxy.pem"
     done
     cat self.pem self.key > self.haproxy.pem
-    touch .done
+    touch .done-v2
 )
 
 free_port() {
@@ -228,6 +237,22 @@ $(ngx_server "$back" backend.lab.test "$c/good.full.pem" "$c/good.key" "")"
         location / { return 200 \"ok\\n\"; }
     }"
         nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    intercepted)
+        # 127.0.0.1: the real server; 127.0.0.2: the same name as seen through a TLS-inspecting
+        # proxy (a leaf minted by "Zscaler Root CA").
+        nginx_conf "$d" "$port" "    server {
+        listen 127.0.0.1:$port ssl;
+        ssl_certificate $c/good.full.pem;
+        ssl_certificate_key $c/good.key;
+        location / { return 200 \"ok\\n\"; }
+    }
+    server {
+        listen 127.0.0.2:$port ssl;
+        ssl_certificate $c/zs.pem;
+        ssl_certificate_key $c/zs.key;
+        location / { return 200 \"ok\\n\"; }
+    }"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
     unavailable_503)
         nginx_conf "$d" "$port" "    server {
         listen 127.0.0.1:$port ssl;
@@ -278,7 +303,7 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
 
 host_for() {
     case "$1" in
-    healthy|two_backends) echo good.lab.test ;;
+    healthy|two_backends|intercepted) echo good.lab.test ;;
     sni_required) echo sni.lab.test ;;
     default_cert) echo dc.lab.test ;;
     *) echo "${1//_/-}.lab.test" ;;

@@ -323,6 +323,15 @@ static void cert_rules(void **state)
     assert_false(has("cert.chain.missing_intermediate"));
     o->cert.verify_code = X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
     assert_string_equal(root_id(), "cert.chain.untrusted_root");
+    /* A leaf minted by an inspecting proxy's CA. */
+    healthy(o);
+    o->cert.n = 1;
+    o->cert.verify_code = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    strcpy(o->cert.c[0].issuer, "CN=Zscaler Root CA,O=Zscaler Inc.");
+    assert_string_equal(root_id(), "cert.chain.intercepted");
+    assert_false(has("cert.chain.missing_intermediate"));
+    o->cert.verify_code = 0; /* the product's CA is installed: nothing to report */
+    assert_string_equal(root_id(), "none");
     healthy(o);
     o->cert.verify_code = X509_V_ERR_CERT_REVOKED;
     assert_string_equal(root_id(), "cert.chain.verify_failed");
