@@ -892,6 +892,61 @@ static bool http_503(const td_obs_t *o, td_rule_out_t *out)
     return true;
 }
 
+static void chain_evidence(const td_obs_t *o, td_rule_out_t *out)
+{
+    for (int i = 0; i < o->redirects.n; i++) {
+        EV_ADD("%s%s -> %d", i ? "; " : "", o->redirects.hop[i].url, o->redirects.hop[i].status);
+    }
+}
+
+static bool http_redirect_loop(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!o->redirects.loop) {
+        return false;
+    }
+    out->evidence[0] = '\0';
+    chain_evidence(o, out);
+    bool mixed = false;
+    for (int i = 0; i < o->redirects.n; i++) {
+        mixed |= strncmp(o->redirects.hop[i].url, "http://", 7) == 0;
+    }
+    if (mixed) {
+        EV_ADD(" (http <-> https: the application does not see that the client used HTTPS)");
+    }
+    return true;
+}
+
+static bool http_redirect_to_http(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->redirects.loop) {
+        return false;
+    }
+    for (int i = 0; i + 1 < o->redirects.n; i++) {
+        if (strncmp(o->redirects.hop[i].url, "https://", 8) == 0 &&
+            strncmp(o->redirects.hop[i + 1].url, "http://", 7) == 0) {
+            EV("%s redirects to %s", o->redirects.hop[i].url, o->redirects.hop[i + 1].url);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool http_slow(const td_obs_t *o, td_rule_out_t *out)
+{
+    /* Proxy read timeouts [CF524][CFLIM][ALB-TS][NGX-SRC]: Cloudflare 100 s, ALB idle 60 s,
+     * nginx proxy_read_timeout 60 s. Warn well before them. */
+    if (o->http.step != TD_STEP_DONE || o->http.result != TD_HTTP_OK || o->http.ttfb_ms < 3000) {
+        return false;
+    }
+    double s = o->http.ttfb_ms / 1000.0;
+    CAUSE("The first byte of the response took %.1f s: %.0f%% of nginx's default "
+          "proxy_read_timeout and of an AWS ALB's idle timeout (60 s), %.0f%% of Cloudflare's "
+          "100 s before it shows 524.",
+          s, 100.0 * s / 60.0, s);
+    EV("GET %s: time to first byte %.0f ms", o->path, o->http.ttfb_ms);
+    return true;
+}
+
 /* RFC 6797 §6.1: Strict-Transport-Security: max-age=N[; includeSubDomains][; preload]. */
 static long hsts_max_age(const char *v)
 {
@@ -1247,6 +1302,29 @@ static const td_rule_t rules[] = {
       "Make the hop behind the terminator speak TLS (proxy_pass https://...; ALB: an "
       "HTTPS target group) or point it at nginx's plain-HTTP port; verify with: curl -sv "
       "https://HOST:PORT/.",
+      0 },
+    /* [CFREDIR][failure-kb §1.4 ERR_TOO_MANY_REDIRECTS] */
+    { "http.redirect.loop", TD_LAYER_HTTP, TD_SEV_FAIL, "redirect loop", http_redirect_loop,
+      "The redirects come back to a URL already visited: browsers stop with "
+      "ERR_TOO_MANY_REDIRECTS.",
+      "Behind a TLS terminator (CDN in Flexible mode, load balancer, nginx) the application sees "
+      "plain HTTP and redirects to HTTPS again: make it trust X-Forwarded-Proto (nginx: "
+      "proxy_set_header X-Forwarded-Proto $scheme; Django SECURE_PROXY_SSL_HEADER; Rails "
+      "config.assume_ssl), or terminate TLS at the origin too (Cloudflare Full (strict)). Verify "
+      "with: curl -sIL --max-redirs 6 https://HOST:PORT/.",
+      0 },
+    { "http.redirect.to_http", TD_LAYER_HTTP, TD_SEV_WARN, "HTTPS redirects to HTTP",
+      http_redirect_to_http,
+      "An HTTPS URL redirects to plain HTTP: a downgrade, and a loop behind Cloudflare Full or "
+      "with HSTS.",
+      "Redirect to https:// URLs only (check the application's base URL / nginx return and "
+      "rewrite rules).",
+      0 },
+    /* [CF524][ALB-TS] */
+    { "http.response.slow", TD_LAYER_HTTP, TD_SEV_WARN, "slow first byte", http_slow,
+      "The response is slow to start.",
+      "Profile the request in the application; keep responses well under the proxies' read "
+      "timeouts (nginx proxy_read_timeout, ALB idle timeout, Cloudflare 100 s).",
       0 },
     /* [failure-kb §2.5 AH02032, §6 421] */
     { "http.status.misdirected", TD_LAYER_HTTP, TD_SEV_WARN, "421 Misdirected Request", http_421,

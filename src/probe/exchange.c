@@ -66,6 +66,13 @@ void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, cons
 void td__exchange_mss(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
                       const char *host_header, double deadline_ms, int mss, td_obs_exchange_t *obs)
 {
+    td__exchange_path(kind, addr, port, sni, host_header, "/", deadline_ms, mss, obs);
+}
+
+void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
+                       const char *host_header, const char *path, double deadline_ms, int mss,
+                       td_obs_exchange_t *obs)
+{
     uint8_t out[2048];
     size_t out_len = 0;
     int fd = -1, err = 0;
@@ -82,7 +89,7 @@ void td__exchange_mss(td_exchange_kind_t kind, const char *addr, uint16_t port, 
         goto out;
     }
     if (kind == TD_XCHG_PLAIN_HTTP) {
-        if (td_http_request_build((char *)out, sizeof(out), host_header, port, 0, "/", &out_len) <
+        if (td_http_request_build((char *)out, sizeof(out), host_header, port, 0, path, &out_len) <
             0) {
             obs->end = TD_END_ERROR;
             goto out;

@@ -16,6 +16,11 @@ typedef enum td_exchange_kind {
 void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
                   const char *host_header, double deadline_ms, td_obs_exchange_t *obs);
 
+/* A plain-HTTP GET of path (the other kinds ignore path). */
+void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
+                       const char *host_header, const char *path, double deadline_ms, int mss,
+                       td_obs_exchange_t *obs);
+
 /* The same with our TCP MSS clamped to mss bytes. */
 void td__exchange_mss(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
                       const char *host_header, double deadline_ms, int mss, td_obs_exchange_t *obs);

@@ -183,6 +183,20 @@ typedef struct td_obs_http {
     double ms;
 } td_obs_http_t;
 
+#define TD_MAX_HOPS 6
+
+/* Redirects followed on the same host, the first GET being hop 0. */
+typedef struct td_obs_redirects {
+    int n;
+    struct {
+        char url[300];
+        int status; /* 0: no HTTP answer */
+        char location[256];
+    } hop[TD_MAX_HOPS];
+    int loop;      /* a URL came back */
+    int left_host; /* the chain went to another host (not followed) */
+} td_obs_redirects_t;
+
 /** Everything one diagnosis observed. Plain data, no pointers to free. */
 typedef struct td_obs {
     char host[256];
@@ -209,6 +223,7 @@ typedef struct td_obs {
     td_obs_http_t http;
     int n_peers;
     td_obs_peer_t peers[TD_MAX_ADDRS];
+    td_obs_redirects_t redirects;
 } td_obs_t;
 
 /** Runs every probe in layer order under opt's deadlines and fills obs. Never judges.

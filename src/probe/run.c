@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static int is_ip_literal(const char *s)
@@ -35,6 +36,91 @@ static void split_list(const char *s, char (*out)[64], int *n)
             break;
         }
         s = comma + 1;
+    }
+}
+
+static bool out_of_time(td_obs_t *obs, double deadline);
+
+/* Follows 3xx answers on the same host (same address we connected to), up to TD_MAX_HOPS,
+ * stopping when a URL repeats. Records hops only; diagnose/ judges loops and downgrades. */
+static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char *addr,
+                             uint16_t connect_port, const char *sni, double deadline, double step)
+{
+    td_obs_redirects_t *rd = &obs->redirects;
+    int status = obs->http.result == TD_HTTP_OK ? obs->http.head.status : 0;
+    char location[256];
+    td_strlcpy(location, obs->http.head.location, sizeof(location));
+    td_fmt(rd->hop[0].url, sizeof(rd->hop[0].url), "https://%s:%u%s", opt->host,
+           (unsigned)opt->port, opt->path);
+    rd->hop[0].status = status;
+    td_strlcpy(rd->hop[0].location, location, sizeof(rd->hop[0].location));
+    rd->n = 1;
+    int scheme_https = 1;
+    uint16_t cur_port = opt->port;
+    while (status >= 300 && status < 400 && location[0] != '\0' && rd->n < TD_MAX_HOPS &&
+           !out_of_time(obs, deadline)) {
+        td_target_t t;
+        if (location[0] == '/') {
+            td_strlcpy(t.host, opt->host, sizeof(t.host));
+            t.port = cur_port;
+            td_strlcpy(t.path, location, sizeof(t.path));
+            t.scheme_http = !scheme_https;
+        } else if (td_target_parse(location, &t, NULL) < 0) {
+            break;
+        }
+        if (strcasecmp(t.host, opt->host) != 0) {
+            rd->left_host = 1;
+            break;
+        }
+        if (t.port == 0) {
+            t.port = t.scheme_http ? 80 : 443;
+        }
+        /* The same port as the target means the address we already use (--connect-to). */
+        uint16_t port = t.port == opt->port ? connect_port : t.port;
+        td_obs_redirects_t *h = rd;
+        char url[300];
+        td_fmt(url, sizeof(url), "%s://%s:%u%s", t.scheme_http ? "http" : "https", t.host,
+               (unsigned)t.port, t.path);
+        for (int i = 0; i < h->n; i++) {
+            if (strcmp(h->hop[i].url, url) == 0) {
+                h->loop = 1;
+            }
+        }
+        td_strlcpy(h->hop[h->n].url, url, sizeof(h->hop[0].url));
+        status = 0;
+        location[0] = '\0';
+        if (t.scheme_http) {
+            td_obs_exchange_t x;
+            td__exchange_path(TD_XCHG_PLAIN_HTTP, addr, port, NULL, opt->host, t.path,
+                              td__step_deadline(deadline, step), 0, &x);
+            if (x.sniff.cls == TD_SNIFF_HTTP) {
+                status = x.head.status;
+                td_strlcpy(location, x.head.location, sizeof(location));
+            }
+        } else {
+            td_obs_tls_t tl;
+            td_obs_http_t hh;
+            td_tls_conn_t *c = NULL;
+            td__tls_handshake(addr, port, sni, opt->host, TD_TLS_MODERN,
+                              td__step_deadline(deadline, step), &tl, &c);
+            if (tl.ok && c != NULL) {
+                td__tls_http_get(c, opt->host, t.port, t.path, td__step_deadline(deadline, step),
+                                 &hh);
+                if (hh.result == TD_HTTP_OK) {
+                    status = hh.head.status;
+                    td_strlcpy(location, hh.head.location, sizeof(location));
+                }
+            }
+            td__tls_conn_free(c);
+        }
+        h->hop[h->n].status = status;
+        td_strlcpy(h->hop[h->n].location, location, sizeof(h->hop[0].location));
+        h->n++;
+        scheme_https = !t.scheme_http;
+        cur_port = t.port;
+        if (h->loop) {
+            break;
+        }
     }
 }
 
@@ -231,6 +317,10 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
                obs->http.head.status);
         progress(opt, "http", detail);
     }
+    if (obs->http.step == TD_STEP_DONE) {
+        follow_redirects(opt, obs, addr, connect_port, sni, deadline, step);
+    }
+
     /* The other addresses of the name: the same handshake, to catch one backend that differs. */
     for (int i = 0; i < obs->tcp.n && obs->n_peers < TD_MAX_ADDRS; i++) {
         if (i == obs->tcp.chosen || obs->tcp.a[i].result != TD_TCP_OK ||

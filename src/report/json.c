@@ -135,6 +135,12 @@ static json_t *observations_json(const td_obs_t *o)
         json_array_append_new(cn, json_string(o->dns.cnames[i]));
     }
     json_object_set_new(dns, "cnames", cn);
+    json_t *hops = json_array();
+    for (int i = 0; i < o->redirects.n; i++) {
+        json_array_append_new(hops, json_pack("{s:s, s:i, s:s}", "url", o->redirects.hop[i].url,
+                                              "status", o->redirects.hop[i].status, "location",
+                                              o->redirects.hop[i].location));
+    }
     json_t *peers = json_array();
     for (int i = 0; i < o->n_peers; i++) {
         const td_obs_peer_t *p = &o->peers[i];
@@ -160,13 +166,13 @@ static json_t *observations_json(const td_obs_t *o)
                          "strict_transport_security", h->hsts, "ttfb_ms", o->http.ttfb_ms,
                          "server_date", (json_int_t)o->http.server_date, "ms", o->http.ms);
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dns",
-                     dns, "other_addresses", peers, "tcp", tcp, "sniff", exchange_json(&o->sniff),
-                     "plain_http", exchange_json(&o->plain), "port80", exchange_json(&o->port80),
-                     "hello_tls12", exchange_json(&o->tls12), "small_mss",
-                     exchange_json(&o->small_mss), "tls", tls_json(&o->tls), "tls_legacy",
-                     tls_json(&o->legacy), "tls_no_sni", tls_json(&o->nosni), "certificate",
-                     cert_json(&o->cert), "http", http);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "dns", dns, "other_addresses", peers, "redirects", hops, "tcp", tcp, "sniff",
+                     exchange_json(&o->sniff), "plain_http", exchange_json(&o->plain), "port80",
+                     exchange_json(&o->port80), "hello_tls12", exchange_json(&o->tls12),
+                     "small_mss", exchange_json(&o->small_mss), "tls", tls_json(&o->tls),
+                     "tls_legacy", tls_json(&o->legacy), "tls_no_sni", tls_json(&o->nosni),
+                     "certificate", cert_json(&o->cert), "http", http);
 }
 
 int td_report_write_json(const td_report_t *r, FILE *f)

@@ -14,7 +14,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostname_mismatch
 untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
 reset_after_hello client_cert_required drip random
-nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted"
+nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted redirect_loop"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -237,6 +237,20 @@ $(ngx_server "$back" backend.lab.test "$c/good.full.pem" "$c/good.key" "")"
         location / { return 200 \"ok\\n\"; }
     }"
         nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    redirect_loop)
+        # The classic CDN-Flexible loop: HTTPS redirects to HTTP, HTTP redirects to HTTPS.
+        local plain; plain="$(free_port)"
+        nginx_conf "$d" "$port" "    server {
+        listen 127.0.0.1:$port ssl;
+        ssl_certificate $c/good.full.pem;
+        ssl_certificate_key $c/good.key;
+        location / { return 301 http://\$host:$plain\$request_uri; }
+    }
+    server {
+        listen 127.0.0.1:$plain;
+        location / { return 301 https://\$host:$port\$request_uri; }
+    }"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
     intercepted)
         # 127.0.0.1: the real server; 127.0.0.2: the same name as seen through a TLS-inspecting
         # proxy (a leaf minted by "Zscaler Root CA").
@@ -303,7 +317,7 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
 
 host_for() {
     case "$1" in
-    healthy|two_backends|intercepted) echo good.lab.test ;;
+    healthy|two_backends|intercepted|redirect_loop) echo good.lab.test ;;
     sni_required) echo sni.lab.test ;;
     default_cert) echo dc.lab.test ;;
     *) echo "${1//_/-}.lab.test" ;;

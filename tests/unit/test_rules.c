@@ -494,6 +494,31 @@ static void http_layer(void **state)
     assert_string_equal(root_id(), "http.response.plain_http_page");
 }
 
+static void redirects_and_speed(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->redirects.n = 2;
+    strcpy(o->redirects.hop[0].url, "https://a.test:443/");
+    o->redirects.hop[0].status = 301;
+    strcpy(o->redirects.hop[1].url, "https://a.test:443/home");
+    o->redirects.hop[1].status = 200;
+    assert_string_equal(root_id(), "none");
+    strcpy(o->redirects.hop[1].url, "http://a.test:80/home");
+    assert_string_equal(root_id(), "http.redirect.to_http");
+    o->redirects.n = 3;
+    strcpy(o->redirects.hop[2].url, "https://a.test:443/");
+    o->redirects.loop = 1;
+    assert_string_equal(root_id(), "http.redirect.loop");
+    assert_false(has("http.redirect.to_http"));
+    assert_non_null(strstr(r->f[0].pub.evidence, "http <-> https"));
+    healthy(o);
+    o->http.ttfb_ms = 4500;
+    assert_string_equal(root_id(), "http.response.slow");
+    assert_non_null(strstr(r->f[0].pub.cause, "4.5 s"));
+}
+
 static void reports_render(void **state)
 {
     (void)state;
@@ -554,6 +579,7 @@ int main(void)
         cmocka_unit_test(proxy_outcomes),
         cmocka_unit_test(clock_and_server_fixes),
         cmocka_unit_test(http_layer),
+        cmocka_unit_test(redirects_and_speed),
         cmocka_unit_test(reports_render),
         cmocka_unit_test(rule_table_is_sane),
     };
