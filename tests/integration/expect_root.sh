@@ -20,7 +20,7 @@ scen="$1"; expect="$2"; proxies="${3:-}"; bin="${TLSDOCTOR:?set TLSDOCTOR to the
         target=("$LAB_HOST" --connect-to "127.0.0.1:$LAB_PORT")
     fi
     out="$("$0" "${target[@]}" --ca-file "$LAB_CERTS/root.pem" \
-          --json --timeout 20 --step-timeout 3 "${extra[@]}")"
+          --json --timeout 30 --step-timeout "${TD_STEP:-3}" "${extra[@]}")"
     rc=$?
     printf "%s\n" "$out" > "$LAB_RUNDIR/report.json"
     python3 - "$1" "$rc" "$LAB_RUNDIR/report.json" "$2" <<PY
@@ -30,6 +30,12 @@ doc = json.load(open(path))
 root = doc["root_cause"]["id"] if doc["root_cause"] else "none"
 ok = root == expect and doc["schema_version"] == 1 and rc == doc["exit_code"]
 got = {p["proxy"] + "/" + p["mode"]: p["result"] for p in doc["proxies"]}
+import os
+ids = [f["id"] for f in doc["findings"]]
+for want in filter(None, os.environ.get("TD_EXPECT_FINDINGS", "").split(",")):
+    if want not in ids:
+        ok = False
+        print("finding %s missing (got %s)" % (want, ids))
 for want in filter(None, proxies.split(";")):
     key, result = want.rsplit("=", 1)
     if got.get(key) != result:

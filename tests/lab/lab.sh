@@ -14,7 +14,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostname_mismatch
 untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
 reset_after_hello client_cert_required drip random
-nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted redirect_loop"
+nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted redirect_loop misdirected_421 redirect_to_http slow_tls"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -237,6 +237,30 @@ $(ngx_server "$back" backend.lab.test "$c/good.full.pem" "$c/good.key" "")"
         location / { return 200 \"ok\\n\"; }
     }"
         nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    misdirected_421)
+        nginx_conf "$d" "$port" "    server {
+        listen 127.0.0.1:$port ssl;
+        ssl_certificate $c/good.full.pem;
+        ssl_certificate_key $c/good.key;
+        location / { return 421; }
+    }"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    redirect_to_http)
+        local plain; plain="$(free_port)"
+        nginx_conf "$d" "$port" "    server {
+        listen 127.0.0.1:$port ssl;
+        ssl_certificate $c/good.full.pem;
+        ssl_certificate_key $c/good.key;
+        add_header Strict-Transport-Security \"max-age=63072000; includeSubDomains; preload\" always;
+        location / { return 302 http://\$host:$plain/; }
+    }
+    server {
+        listen 127.0.0.1:$plain;
+        location / { return 200 \"plain\\n\"; }
+    }"
+        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+    slow_tls)
+        python3 "$HERE/rawserver.py" slow_tls "$port" "$c/good.full.pem" "$c/good.key" >"$d/server.log" 2>&1 & ;;
     redirect_loop)
         # The classic CDN-Flexible loop: HTTPS redirects to HTTP, HTTP redirects to HTTPS.
         local plain; plain="$(free_port)"
@@ -317,7 +341,8 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
 
 host_for() {
     case "$1" in
-    healthy|two_backends|intercepted|redirect_loop) echo good.lab.test ;;
+    healthy|two_backends|intercepted|redirect_loop|misdirected_421|redirect_to_http|slow_tls)
+        echo good.lab.test ;;
     sni_required) echo sni.lab.test ;;
     default_cert) echo dc.lab.test ;;
     *) echo "${1//_/-}.lab.test" ;;

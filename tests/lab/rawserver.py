@@ -5,6 +5,7 @@
   rawserver.py reset_after_hello PORT   accept, read the ClientHello, reset (RST) the connection
   rawserver.py drip PORT                answer with the start of a TLS record, one byte a second
   rawserver.py random PORT              answer with 512 random bytes that are not TLS
+  rawserver.py slow_tls PORT CERT KEY   a TLS server whose HTTP answer starts after 3.5 s
 Bounded: exits by itself after 120 s.
 """
 import socket
@@ -16,6 +17,11 @@ import time
 
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
+    tls = None
+    if mode == "slow_tls":
+        import ssl
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(sys.argv[3], sys.argv[4])
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", port))
@@ -26,6 +32,21 @@ def main():
     def handle(conn):
         conn.settimeout(5.0)
         try:
+            if mode == "slow_tls":
+                try:
+                    s = tls.wrap_socket(conn, server_side=True)
+                except OSError:
+                    return
+                s.settimeout(5.0)
+                try:
+                    if s.recv(4096):
+                        time.sleep(3.5)
+                        s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+                                  b"Connection: close\r\n\r\nok\n")
+                except OSError:
+                    pass
+                s.close()
+                return
             if mode == "silent":
                 deadline = time.time() + 60
                 while time.time() < deadline:
