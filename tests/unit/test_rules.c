@@ -127,6 +127,8 @@ static void layers(void **state)
     assert_string_equal(root_id(), "tcp.connect.timeout");
     o->tcp.a[0].result = TD_TCP_UNREACHABLE;
     assert_string_equal(root_id(), "tcp.connect.unreachable");
+    o->tcp.a[0].result = TD_TCP_ERROR;
+    assert_string_equal(root_id(), "tcp.connect.failed");
     healthy(o);
     o->tcp.n = 2;
     o->tcp.a[1].result = TD_TCP_REFUSED;
