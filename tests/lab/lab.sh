@@ -159,10 +159,10 @@ $servers
 CONF
 }
 
-ngx_server() { # PORT NAME CERT KEY EXTRA
+ngx_server() { # PORT NAME CERT KEY EXTRA [LISTEN-SUFFIX] [ADDRESS]
     cat <<SRV
     server {
-        listen 127.0.0.1:$1 ssl${6:-};
+        listen ${7:-127.0.0.1}:$1 ssl${6:-};
         server_name $2;
         ssl_certificate $3;
         ssl_certificate_key $4;
@@ -224,18 +224,8 @@ $(ngx_server "$back" backend.lab.test "$c/good.full.pem" "$c/good.key" "")"
         nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
     two_backends)
         # One name, two addresses: 127.0.0.1 serves the good certificate, 127.0.0.2 an expired one.
-        nginx_conf "$d" "$port" "    server {
-        listen 127.0.0.1:$port ssl;
-        ssl_certificate $c/good.full.pem;
-        ssl_certificate_key $c/good.key;
-        location / { return 200 \"ok\\n\"; }
-    }
-    server {
-        listen 127.0.0.2:$port ssl;
-        ssl_certificate $c/expired.full.pem;
-        ssl_certificate_key $c/expired.key;
-        location / { return 200 \"ok\\n\"; }
-    }"
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "")
+$(ngx_server "$port" _ "$c/expired.full.pem" "$c/expired.key" "" "" 127.0.0.2)"
         nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
     misdirected_421)
         nginx_conf "$d" "$port" "    server {
@@ -278,18 +268,8 @@ $(ngx_server "$back" backend.lab.test "$c/good.full.pem" "$c/good.key" "")"
     intercepted)
         # 127.0.0.1: the real server; 127.0.0.2: the same name as seen through a TLS-inspecting
         # proxy (a leaf minted by "Zscaler Root CA").
-        nginx_conf "$d" "$port" "    server {
-        listen 127.0.0.1:$port ssl;
-        ssl_certificate $c/good.full.pem;
-        ssl_certificate_key $c/good.key;
-        location / { return 200 \"ok\\n\"; }
-    }
-    server {
-        listen 127.0.0.2:$port ssl;
-        ssl_certificate $c/zs.pem;
-        ssl_certificate_key $c/zs.key;
-        location / { return 200 \"ok\\n\"; }
-    }"
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "")
+$(ngx_server "$port" _ "$c/zs.pem" "$c/zs.key" "" "" 127.0.0.2)"
         nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
     unavailable_503)
         nginx_conf "$d" "$port" "    server {
