@@ -16,10 +16,14 @@ static int rank(const td_finding_store_t *f)
            (int)f->pub.layer;
 }
 
-static bool layer_failed(const td_report_t *r, td_layer_t layer)
+/* An earlier finding matches unless: an exact id, or a prefix when it ends in '.'. */
+static bool explained(const td_report_t *r, const char *unless)
 {
+    size_t n = strlen(unless);
+    bool prefix = n > 0 && unless[n - 1] == '.';
     for (size_t i = 0; i < r->n; i++) {
-        if (r->f[i].pub.layer == layer && r->f[i].pub.severity == TD_SEV_FAIL) {
+        if (prefix ? strncmp(r->f[i].pub.id, unless, n) == 0
+                   : strcmp(r->f[i].pub.id, unless) == 0) {
             return true;
         }
     }
@@ -135,7 +139,7 @@ void td__diagnose(td_report_t *r)
         td_strlcpy(f->fix, specific != NULL ? specific : rules[i].fix, sizeof(f->fix));
         td_rule_out_t out = { f->cause, sizeof(f->cause), f->evidence, sizeof(f->evidence),
                               f->fix,   sizeof(f->fix) };
-        if (rules[i].fallback && layer_failed(r, rules[i].layer)) {
+        if (rules[i].unless != NULL && explained(r, rules[i].unless)) {
             continue;
         }
         if (!rules[i].match(&r->obs, &out)) {

@@ -61,7 +61,9 @@ typedef struct td_rule {
     bool (*match)(const td_obs_t *o, td_rule_out_t *out);
     const char *cause; /* default one-sentence cause */
     const char *fix;   /* default fix */
-    int fallback;      /* 1: only when no other failure of the same layer matched */
+    /* Skip this rule when an earlier finding explains it: an id, or an id prefix ending in
+     * '.' (e.g. "tls." for a catch-all that only speaks when no other TLS failure did). */
+    const char *unless;
 } td_rule_t;
 
 /* The rule table, in priority order within each layer. */

@@ -98,21 +98,10 @@ static void openssl_hex(td_explain_t *x, const char *s, size_t n)
     const char *p = s, *end = s + n;
     while (p < end) {
         const char *e = ifind(p, (size_t)(end - p), "error:");
-        if (e == NULL || end - e < 14) {
+        if (e == NULL) {
             return;
         }
-        unsigned long v = 0;
-        int ok = 1;
-        for (int i = 6; i < 14; i++) {
-            char c = up(e[i]);
-            int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-            if (d < 0) {
-                ok = 0;
-                break;
-            }
-            v = v << 4 | (unsigned long)d;
-        }
-        int reason = ok ? td_ossl_reason_from_hex(v) : -1;
+        int reason = td_ossl_reason_at(e, (size_t)(end - e));
         if (reason >= 1000 && reason < 1256) {
             add(x, by_number(TD_KB_ALERT, reason - 1000), "code");
         } else if (reason >= 0) {

@@ -253,9 +253,6 @@ static bool proto_mtu(const td_obs_t *o, td_rule_out_t *out)
 
 static bool proto_silent(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (mtu_confirmed(o)) {
-        return false;
-    }
     if (!sniffed(o) || o->sniff.received != 0 || o->sniff.end != TD_END_TIMEOUT) {
         return false;
     }
@@ -299,9 +296,6 @@ static bool proto_unknown(const td_obs_t *o, td_rule_out_t *out)
 
 static bool proto_tls_stalled(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (mtu_confirmed(o)) {
-        return false;
-    }
     if (!sniffed(o) || o->sniff.sniff.cls != TD_SNIFF_TLS || !o->sniff.flight.need_more ||
         o->sniff.end != TD_END_TIMEOUT || o->sniff.flight.has_server_hello) {
         return false;
@@ -551,12 +545,6 @@ static int validity_at(const td_obs_t *o, int64_t t)
     return t < c->not_before ? -1 : t > c->not_after ? 1 : 0;
 }
 
-static bool clock_explains_dates(const td_obs_t *o)
-{
-    return o->cert.n > 0 && o->http.server_date != 0 && validity_at(o, o->now) != 0 &&
-           validity_at(o, o->http.server_date) == 0;
-}
-
 static bool cert_clock(const td_obs_t *o, td_rule_out_t *out)
 {
     /* The dates fail by our clock but pass by the server's Date header: our clock is the
@@ -599,7 +587,7 @@ static bool http_date_skew(const td_obs_t *o, td_rule_out_t *out)
 
 static bool cert_expired(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!have_cert(o) || clock_explains_dates(o)) {
+    if (!have_cert(o)) {
         return false;
     }
     char t[40], n[40];
@@ -622,7 +610,7 @@ static bool cert_expired(const td_obs_t *o, td_rule_out_t *out)
 
 static bool cert_not_yet_valid(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!have_cert(o) || clock_explains_dates(o)) {
+    if (!have_cert(o)) {
         return false;
     }
     char t[40], n[40];
@@ -677,11 +665,6 @@ static bool untrusted_code(int code)
 
 static bool cert_missing_intermediate(const td_obs_t *o, td_rule_out_t *out)
 {
-    for (int i = 0; i < o->cert.n; i++) {
-        if (td_interception_product(o->cert.c[i].issuer) != NULL) {
-            return false; /* explained by cert.chain.intercepted */
-        }
-    }
     if (!have_cert(o) || !untrusted_code(o->cert.verify_code) || o->cert.c[0].self_signed) {
         return false;
     }
@@ -999,15 +982,16 @@ static const td_rule_t rules[] = {
       "The host name does not exist in DNS (NXDOMAIN).",
       "Check the spelling, then create the A/AAAA (or CNAME) record at the DNS provider; "
       "verify with: dig +short A HOST; dig +short AAAA HOST.",
-      0 },
+      NULL },
     { "dns.resolve.timeout", TD_LAYER_DNS, TD_SEV_FAIL, "DNS timeout", dns_timeout,
       "No DNS server answered for the name in time.",
       "Check /etc/resolv.conf and that UDP/TCP port 53 to the resolver is open; verify "
       "with: dig HOST.",
-      0 },
+      NULL },
     { "dns.resolve.failed", TD_LAYER_DNS, TD_SEV_FAIL, "DNS failure", dns_failed,
       "The name could not be resolved to any address.",
-      "Check the zone's records and the resolver; verify with: dig HOST A; dig HOST AAAA.", 1 },
+      "Check the zone's records and the resolver; verify with: dig HOST A; dig HOST AAAA.",
+      "dns.resolve." },
     /* [CF523][failure-kb §1.1 "stale origin IP in DNS"] */
     { "dns.record.unexpected_addr", TD_LAYER_DNS, TD_SEV_FAIL, "DNS points elsewhere",
       dns_unexpected_addr,
@@ -1015,21 +999,21 @@ static const td_rule_t rules[] = {
       "of its load balancer, an old server, a stale record).",
       "Fix the A/AAAA (or CNAME) record at the DNS provider, then wait for its TTL; verify "
       "with: dig +short HOST.",
-      0 },
+      NULL },
     { "dns.record.unexpected_cname", TD_LAYER_DNS, TD_SEV_FAIL, "CNAME points elsewhere",
       dns_unexpected_cname,
       "The name's CNAME chain does not lead to the expected target (the CDN or load "
       "balancer name).",
       "Point the CNAME at the expected target (e.g. the load balancer's DNS name); verify "
       "with: dig HOST CNAME.",
-      0 },
+      NULL },
     /* [CF521]: refused (RST) is what Cloudflare shows as 521. */
     { "tcp.connect.refused", TD_LAYER_TCP, TD_SEV_FAIL, "connection refused", tcp_refused,
       "Nothing listens on the port: the connection was refused (TCP RST).",
       "Start the server or make it listen on this port (nginx: listen 443 ssl;), and check "
       "that a firewall REJECT rule is not in the way; verify with: ss -ltnp | grep :PORT "
       "on the server.",
-      0 },
+      NULL },
     /* [CF522]: silence to SYN is a 522 on Cloudflare. */
     { "tcp.connect.timeout", TD_LAYER_TCP, TD_SEV_FAIL, "connection timed out (filtered)",
       tcp_timeout,
@@ -1037,21 +1021,21 @@ static const td_rule_t rules[] = {
       "host is down.",
       "Allow the port in the host firewall / cloud security group / network ACL for the "
       "clients' addresses; verify with: nc -vz -w 5 HOST PORT.",
-      0 },
+      NULL },
     /* [CF523] */
     { "tcp.connect.unreachable", TD_LAYER_TCP, TD_SEV_FAIL, "network unreachable", tcp_unreachable,
       "There is no route to the address.",
       "Check the address in DNS and the routing between client and server; verify with: "
       "ip route get ADDRESS; traceroute -T -p PORT ADDRESS.",
-      0 },
+      NULL },
     { "tcp.connect.failed", TD_LAYER_TCP, TD_SEV_FAIL, "connection failed", tcp_failed,
       "The TCP connection failed.", "Check the address and port; verify with: nc -vz HOST PORT.",
-      1 },
+      "tcp.connect." },
     { "tcp.connect.partial", TD_LAYER_TCP, TD_SEV_WARN, "some addresses fail", tcp_partial,
       "Some of the host's addresses do not accept connections, so some clients fail.",
       "Remove dead addresses from DNS or fix the listener on them (for AAAA records, make "
       "the server listen on IPv6: nginx listen [::]:443 ssl;).",
-      0 },
+      NULL },
     /* [NGX-SRC][OSSL-6805]: plain HTTP on the TLS port; "wrong version number". */
     { "proto.plain_http", TD_LAYER_PROTO, TD_SEV_FAIL, "plain HTTP on the TLS port",
       proto_plain_http, "The port answers in plain HTTP, not TLS.",
@@ -1059,15 +1043,15 @@ static const td_rule_t rules[] = {
       "ssl_certificate_key; Apache: SSLEngine on in the :443 vhost; HAProxy: bind :443 ssl "
       "crt FILE), or point clients at the TLS port; a CDN in Flexible mode expects port "
       "80 instead. Verify with: openssl s_client -connect HOST:PORT -servername HOST.",
-      0 },
+      NULL },
     { "proto.banner", TD_LAYER_PROTO, TD_SEV_FAIL, "another protocol on the port", proto_banner,
       "The port is served by another protocol, not TLS.",
       "Use the right port for HTTPS, or move the other service; for protocols with "
       "STARTTLS use: openssl s_client -starttls PROTO -connect HOST:PORT.",
-      0 },
+      NULL },
     { "proto.sslv2", TD_LAYER_PROTO, TD_SEV_FAIL, "SSLv2 server", proto_sslv2,
       "The server answers with SSL 2.0, which no current client supports.",
-      "Replace or reconfigure the TLS stack to offer TLS 1.2 and TLS 1.3.", 0 },
+      "Replace or reconfigure the TLS stack to offer TLS 1.2 and TLS 1.3.", NULL },
     /* [failure-kb §6 PMTU black hole][PMTU-HB][PMTU-GROK] */
     { "proto.mtu_blackhole", TD_LAYER_PROTO, TD_SEV_FAIL, "MTU / PMTUD black hole", proto_mtu,
       "Large packets from the server never arrive: a link on the path has a smaller MTU "
@@ -1077,49 +1061,49 @@ static const td_rule_t rules[] = {
       "the path, or clamp the TCP MSS on the router or tunnel (iptables -t mangle -A "
       "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu), or lower the "
       "server's interface MTU. Verify with: tlsdoctor HOST:PORT from the same network.",
-      0 },
+      NULL },
     { "proto.silent", TD_LAYER_PROTO, TD_SEV_FAIL, "silent after connect", proto_silent,
       "The port accepts TCP connections but never answers the ClientHello.",
       "Check that the process behind the port speaks TLS and is not hung or overloaded; "
       "a proxy or load balancer in TCP mode may have no healthy backend; if small "
       "requests work but the handshake stalls, suspect an MTU black hole. Verify with: "
       "openssl s_client -connect HOST:PORT -servername HOST -msg.",
-      0 },
+      "proto.mtu_blackhole" },
     /* [failure-kb §7.2]: RST right after the ClientHello. */
     { "proto.reset", TD_LAYER_PROTO, TD_SEV_FAIL, "reset after ClientHello", proto_reset,
       "The connection is reset right after the ClientHello, without a TLS alert.",
       "Check the server's error log for the handshake; an SNI-routing proxy or firewall "
       "may drop names it does not know, or the server may not read a ClientHello split "
       "over packets. Verify with: openssl s_client -connect HOST:PORT -servername HOST.",
-      0 },
+      NULL },
     { "proto.closed", TD_LAYER_PROTO, TD_SEV_FAIL, "closed after ClientHello", proto_closed,
       "The connection is closed right after the ClientHello, without a TLS alert.",
       "Check the server's error log: a TLS listener without a certificate, a proxy with "
       "no backend, or a filter on the SNI name closes like this.",
-      0 },
+      NULL },
     { "proto.unknown", TD_LAYER_PROTO, TD_SEV_FAIL, "unknown reply", proto_unknown,
       "The port answers with bytes that are neither TLS nor a known protocol.",
       "Check which program listens on the port (ss -ltnp on the server) and its "
       "configuration.",
-      0 },
+      NULL },
     { "proto.tls_stalled", TD_LAYER_PROTO, TD_SEV_FAIL, "TLS reply stalled", proto_tls_stalled,
       "The server started its TLS reply but the rest never arrived.",
       "Check for an overloaded server or a path MTU problem (large certificate flight "
       "dropped, ICMP \"fragmentation needed\" filtered): allow ICMP type 3 code 4 or clamp "
       "the TCP MSS.",
-      0 },
+      "proto.mtu_blackhole" },
     { "proto.tls_malformed", TD_LAYER_PROTO, TD_SEV_FAIL, "malformed TLS reply",
       proto_tls_malformed, "The server's TLS reply is malformed.",
       "Update the TLS library or the middlebox in front of the server; capture the "
       "exchange with tcpdump -w and inspect it.",
-      0 },
+      NULL },
     /* [OSSL-SEC][NGX-CHANGES][CR-NEL]: TLS 1.0/1.1 refused by current clients. */
     { "tls.version.legacy_only", TD_LAYER_TLS, TD_SEV_FAIL, "only legacy TLS versions",
       tls_legacy_only, "The server only speaks TLS 1.0/1.1.",
       "Enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol "
       "-all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver TLSv1.2), upgrading an old OpenSSL if "
       "needed. Verify with: openssl s_client -connect HOST:PORT -tls1_2.",
-      0 },
+      NULL },
     /* [CONSCRYPT-777]: TLS 1.3 client-certificate rejection after the handshake. */
     { "tls.client_cert.required", TD_LAYER_TLS, TD_SEV_FAIL, "client certificate required",
       tls_client_cert, "The server requires a client certificate (mutual TLS).",
@@ -1127,18 +1111,18 @@ static const td_rule_t rules[] = {
       "FILE --key FILE); if the service should be public, turn client verification off "
       "or make it optional (nginx: ssl_verify_client off|optional; Apache: SSLVerifyClient "
       "none; HAProxy: verify none).",
-      0 },
+      NULL },
     /* [failure-kb §3 alert 112][NGX-SRC ssl_reject_handshake] */
     { "tls.sni.unrecognized_name", TD_LAYER_TLS, TD_SEV_FAIL, "SNI name not served",
       tls_unrecognized_name, "The server does not serve the name sent as SNI.",
       "Add a server block / vhost for this name with its certificate (nginx: server_name "
       "NAME; in a listen 443 ssl server), or check that DNS points at the right server.",
-      0 },
+      NULL },
     /* [failure-kb §3 alert 70] */
     { "tls.version.no_common", TD_LAYER_TLS, TD_SEV_FAIL, "no common TLS version",
       tls_no_common_version,
       "The server refused every TLS version we offer (alert 70 protocol_version).",
-      "Enable TLS 1.2 and TLS 1.3 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3;).", 0 },
+      "Enable TLS 1.2 and TLS 1.3 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3;).", NULL },
     /* [CF525][failure-kb §3 alert 40]: no cipher suite in common. */
     { "tls.cipher.no_common", TD_LAYER_TLS, TD_SEV_FAIL, "no common cipher suite",
       tls_no_common_cipher,
@@ -1148,35 +1132,35 @@ static const td_rule_t rules[] = {
       "intermediate profile) and ECDHE groups (ssl_ecdh_curve X25519:prime256v1;); check "
       "the certificate's key type matches the suites. Verify with: openssl s_client "
       "-connect HOST:PORT -servername HOST.",
-      0 },
+      NULL },
     { "tls.handshake.closed", TD_LAYER_TLS, TD_SEV_FAIL, "closed during handshake", tls_closed,
       "The server closed the connection during the handshake without an alert.",
       "Check the server's error log at the time of the test (nginx logs handshake "
       "failures at info level); a missing certificate or key on the listener is common.",
-      0 },
+      NULL },
     { "tls.handshake.timeout", TD_LAYER_TLS, TD_SEV_FAIL, "handshake timed out", tls_timeout,
       "The TLS handshake did not finish in time.",
       "Check server load and the path MTU (large certificate flights lost when ICMP is "
       "filtered); verify with: openssl s_client -connect HOST:PORT -servername HOST.",
-      0 },
+      NULL },
     { "tls.handshake.failed", TD_LAYER_TLS, TD_SEV_FAIL, "handshake failed", tls_failed,
       "The TLS handshake failed.",
       "Read the evidence's alert and OpenSSL reason with: tlsdoctor explain 'TEXT'; check "
       "the server's error log.",
-      1 },
+      "tls." },
     { "tls.backends.differ", TD_LAYER_TLS, TD_SEV_WARN, "addresses differ", tls_backends_differ,
       "The name's addresses do not serve the same TLS: some clients reach a backend with "
       "another certificate or version (one forgotten server, a node not updated).",
       "Deploy the same certificate and TLS settings to every backend; check each with: "
       "tlsdoctor HOST --connect-to ADDRESS.",
-      0 },
+      NULL },
     /* [ALB-TLS13HC]: TLS 1.3-only targets fail ALB HTTPS health checks; older clients fail. */
     { "tls.version.tls13_only", TD_LAYER_TLS, TD_SEV_WARN, "TLS 1.3 only", tls_tls13_only,
       "The server refuses TLS 1.2: clients without TLS 1.3 (Java 8, Android < 10, "
       "Windows < 11 schannel, AWS ALB HTTPS health checks) cannot connect.",
       "Unless every client is known to speak TLS 1.3, also enable TLS 1.2 (nginx: "
       "ssl_protocols TLSv1.2 TLSv1.3;).",
-      0 },
+      NULL },
     /* [failure-kb §6 "No SNI → default cert"][NGX-SRC proxy_ssl_server_name] */
     { "tls.sni.required", TD_LAYER_TLS, TD_SEV_WARN, "SNI required", tls_sni_required,
       "The server refuses clients that send no SNI; proxies that omit SNI by default "
@@ -1184,27 +1168,27 @@ static const td_rule_t rules[] = {
       "If such clients matter, give the default server a certificate instead of rejecting "
       "(nginx: remove ssl_reject_handshake on from the default server), or make the proxy "
       "send SNI (nginx: proxy_ssl_server_name on;).",
-      0 },
+      NULL },
     { "tls.sni.default_cert_mismatch", TD_LAYER_TLS, TD_SEV_WARN, "wrong default certificate",
       tls_sni_default_cert,
       "Without SNI the server presents a certificate for other names, so clients and "
       "proxies that send no SNI fail name validation (Cloudflare Full strict: 526).",
       "Make the vhost for this name the default server (nginx: listen 443 ssl "
       "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;).",
-      0 },
+      NULL },
     /* [CR-NEL ERR_CERT_DATE_INVALID: "or the client clock is wrong"] */
     { "cert.clock.client_wrong", TD_LAYER_CERT, TD_SEV_FAIL, "client clock wrong", cert_clock,
       "This machine's clock is wrong: by the server's clock the certificate is valid.",
       "Fix the local clock (timedatectl set-ntp true; chronyc makestep), then run again. "
       "Clients with the same clock problem see ERR_CERT_DATE_INVALID.",
-      0 },
+      NULL },
     /* [OSSL-VTXT 10][CR-NEL ERR_CERT_DATE_INVALID] */
     { "cert.expired", TD_LAYER_CERT, TD_SEV_FAIL, "certificate expired", cert_expired,
       "The certificate has expired.",
       "Renew the certificate (certbot renew, or your CA's portal), install the new "
       "full-chain file and reload (nginx -s reload). Verify with: echo | openssl s_client "
       "-connect HOST:PORT -servername HOST 2>/dev/null | openssl x509 -noout -dates.",
-      0 },
+      "cert.clock.client_wrong" },
     { "cert.not_yet_valid", TD_LAYER_CERT, TD_SEV_FAIL, "certificate not yet valid",
       cert_not_yet_valid,
       "The certificate is not valid yet: its notBefore is in the future (or this "
@@ -1212,21 +1196,21 @@ static const td_rule_t rules[] = {
       "Check this machine's clock first (timedatectl; chronyc tracking); if it is right, "
       "the certificate was issued with a future start date: reissue it or wait, and "
       "check the server's clock.",
-      0 },
+      "cert.clock.client_wrong" },
     /* [MITM-46][failure-kb §7.5] */
     { "cert.chain.intercepted", TD_LAYER_CERT, TD_SEV_FAIL, "TLS interception", cert_intercepted,
       "A TLS-inspecting product issued the certificate.",
       "If the inspection is intended, install the product's root CA on this machine (and exempt "
       "pinned or mutual-TLS services from inspection); otherwise find the proxy or antivirus on "
       "the path. Compare paths with: tlsdoctor compare HOST --via dns --via ORIGIN_IP.",
-      0 },
+      NULL },
     /* [OSSL-VTXT 18][CR-NEL ERR_CERT_AUTHORITY_INVALID] */
     { "cert.self_signed", TD_LAYER_CERT, TD_SEV_FAIL, "self-signed certificate", cert_self_signed,
       "The certificate is self-signed: no client trusts it unless told to.",
       "Install a certificate from a public CA (e.g. certbot --nginx -d HOST) or, behind "
       "Cloudflare, a Cloudflare Origin CA certificate; for private services, distribute "
       "the certificate to clients and test with --ca-file.",
-      0 },
+      NULL },
     /* [OSSL-VTXT 20/21][failure-kb §6 "Missing intermediate"] */
     { "cert.chain.missing_intermediate", TD_LAYER_CERT, TD_SEV_FAIL,
       "missing intermediate certificate", cert_missing_intermediate,
@@ -1237,7 +1221,7 @@ static const td_rule_t rules[] = {
       "then intermediates), Apache 2.4.8+ SSLCertificateFile with the full chain (older: "
       "SSLCertificateChainFile), HAProxy crt with leaf+intermediates+key in one PEM. "
       "Verify with: openssl s_client -connect HOST:PORT -servername HOST -showcerts.",
-      0 },
+      "cert.chain.intercepted" },
     /* [OSSL-VTXT 19/20][MITM-46] */
     { "cert.chain.untrusted_root", TD_LAYER_CERT, TD_SEV_FAIL, "untrusted root CA",
       cert_untrusted_root,
@@ -1246,54 +1230,54 @@ static const td_rule_t rules[] = {
       "Use a certificate from a publicly trusted CA, or add the private root to the "
       "clients' trust store (and test with --ca-file ROOT.pem); if the issuer is a "
       "security product, the connection is being intercepted.",
-      0 },
+      NULL },
     /* [OSSL-VTXT 62][GOOG-SAN] */
     { "cert.hostname.mismatch", TD_LAYER_CERT, TD_SEV_FAIL, "host name mismatch", cert_hostname,
       "The certificate does not cover the host name.",
       "Issue a certificate whose subjectAltName lists the name (certbot -d NAME), or fix "
       "the server block that answers for it (nginx server_name / ssl_certificate; Apache "
       "ServerName in the :443 vhost); browsers ignore the CN, only SANs count.",
-      0 },
+      NULL },
     { "cert.chain.verify_failed", TD_LAYER_CERT, TD_SEV_FAIL, "chain verification failed",
       cert_verify_other, "The certificate chain does not verify.",
       "Look up the OpenSSL verify code in the evidence (tlsdoctor explain CODE) and fix "
       "the chain accordingly.",
-      1 },
+      "cert." },
     /* [OSSL-VTXT 66] */
     { "cert.key.weak", TD_LAYER_CERT, TD_SEV_FAIL, "weak key", cert_weak_key,
       "A certificate key is too small for current clients.",
       "Reissue with an RSA 2048+ or ECDSA P-256 key: openssl req -newkey rsa:2048 ... or "
       "certbot --key-type ecdsa.",
-      0 },
+      NULL },
     { "cert.signature.sha1", TD_LAYER_CERT, TD_SEV_FAIL, "SHA-1 signature", cert_sha1,
       "A certificate in the chain is signed with SHA-1, which browsers and OpenSSL 3 "
       "reject.",
-      "Reissue the certificate (and use a current intermediate) signed with SHA-256.", 0 },
+      "Reissue the certificate (and use a current intermediate) signed with SHA-256.", NULL },
     { "cert.expiring_soon", TD_LAYER_CERT, TD_SEV_WARN, "certificate expires soon", cert_expiring,
       "The certificate expires soon.",
       "Renew now and check that automatic renewal works (certbot renew --dry-run; "
       "systemctl list-timers | grep certbot).",
-      0 },
+      NULL },
     /* [CF520] */
     { "http.response.empty", TD_LAYER_HTTP, TD_SEV_FAIL, "empty HTTP reply", http_empty,
       "The server completed the TLS handshake but closed without an HTTP response (a "
       "CDN shows 520).",
       "Check the application behind the TLS terminator (crashes, upstream errors) and its "
       "error log; verify with: curl -v https://HOST:PORT/.",
-      0 },
+      NULL },
     { "http.response.non_http", TD_LAYER_HTTP, TD_SEV_FAIL, "non-HTTP reply", http_non_http,
       "The server answered over TLS with something that is not an HTTP/1.x response (a "
       "CDN shows 520).",
       "Check what runs behind the TLS port; if it only speaks HTTP/2, make it accept "
       "HTTP/1.1 too.",
-      0 },
+      NULL },
     /* [CF524] */
     { "http.response.timeout", TD_LAYER_HTTP, TD_SEV_FAIL, "no HTTP response in time", http_timeout,
       "The TLS session works but no HTTP response came before the deadline (a CDN shows "
       "524 after its read timeout).",
       "Profile the slow request in the application; raise proxy timeouts only as a stop "
       "gap.",
-      0 },
+      NULL },
     /* [NGX-SRC 497][failure-kb §2.1 ASTROLIFT] */
     { "http.response.plain_http_page", TD_LAYER_HTTP, TD_SEV_FAIL,
       "plain HTTP sent to a TLS port behind the proxy", http_plain_page,
@@ -1302,7 +1286,7 @@ static const td_rule_t rules[] = {
       "Make the hop behind the terminator speak TLS (proxy_pass https://...; ALB: an "
       "HTTPS target group) or point it at nginx's plain-HTTP port; verify with: curl -sv "
       "https://HOST:PORT/.",
-      0 },
+      NULL },
     /* [CFREDIR][failure-kb §1.4 ERR_TOO_MANY_REDIRECTS] */
     { "http.redirect.loop", TD_LAYER_HTTP, TD_SEV_FAIL, "redirect loop", http_redirect_loop,
       "The redirects come back to a URL already visited: browsers stop with "
@@ -1312,20 +1296,20 @@ static const td_rule_t rules[] = {
       "proxy_set_header X-Forwarded-Proto $scheme; Django SECURE_PROXY_SSL_HEADER; Rails "
       "config.assume_ssl), or terminate TLS at the origin too (Cloudflare Full (strict)). Verify "
       "with: curl -sIL --max-redirs 6 https://HOST:PORT/.",
-      0 },
+      NULL },
     { "http.redirect.to_http", TD_LAYER_HTTP, TD_SEV_WARN, "HTTPS redirects to HTTP",
       http_redirect_to_http,
       "An HTTPS URL redirects to plain HTTP: a downgrade, and a loop behind Cloudflare Full or "
       "with HSTS.",
       "Redirect to https:// URLs only (check the application's base URL / nginx return and "
       "rewrite rules).",
-      0 },
+      NULL },
     /* [CF524][ALB-TS] */
     { "http.response.slow", TD_LAYER_HTTP, TD_SEV_WARN, "slow first byte", http_slow,
       "The response is slow to start.",
       "Profile the request in the application; keep responses well under the proxies' read "
       "timeouts (nginx proxy_read_timeout, ALB idle timeout, Cloudflare 100 s).",
-      0 },
+      NULL },
     /* [failure-kb §2.5 AH02032, §6 421] */
     { "http.status.misdirected", TD_LAYER_HTTP, TD_SEV_WARN, "421 Misdirected Request", http_421,
       "The server answers 421 Misdirected Request: the Host does not match the TLS setup "
@@ -1333,28 +1317,28 @@ static const td_rule_t rules[] = {
       "Give the virtual hosts that share an address compatible TLS settings, or make "
       "clients send SNI equal to the Host (Apache 2.4.64+: a request without SNI gets "
       "421 on name-based vhosts).",
-      0 },
+      NULL },
     { "http.status.unavailable", TD_LAYER_HTTP, TD_SEV_WARN, "503 Service Unavailable", http_503,
       "The server answers 503.",
       "During planned maintenance send 503 with Retry-After (e.g. Retry-After: 3600) so "
       "search engines retry instead of dropping pages; otherwise check the application "
       "and the proxy's upstream health.",
-      0 },
+      NULL },
     /* RFC 6797; preload requirements of hstspreload.org. */
     { "http.hsts.incomplete", TD_LAYER_HTTP, TD_SEV_OK, "HSTS missing or short", http_hsts,
       "HSTS is missing or weaker than the preload requirements.",
       "Add Strict-Transport-Security: max-age=31536000; includeSubDomains; preload once "
       "every subdomain serves HTTPS (nginx: add_header Strict-Transport-Security \"...\" "
       "always;).",
-      0 },
+      NULL },
     { "http.date.skew", TD_LAYER_HTTP, TD_SEV_WARN, "clock skew", http_date_skew,
       "This machine's clock and the server's Date header differ by more than 5 minutes.",
       "Check NTP on both sides (timedatectl; chronyc tracking): certificate validity, "
       "tokens and logs depend on the clocks.",
-      0 },
+      NULL },
     { "http.status.server_error", TD_LAYER_HTTP, TD_SEV_WARN, "HTTP 5xx", http_5xx,
       "The server answers with a 5xx status.",
-      "Check the application's and the proxy's error logs for this request.", 0 },
+      "Check the application's and the proxy's error logs for this request.", NULL },
 };
 
 const td_rule_t *td__rules(size_t *n)

@@ -186,8 +186,23 @@ const char *td_cause_of_ossl_reason(int reason)
     }
 }
 
-int td_ossl_reason_from_hex(unsigned long v)
+int td_ossl_reason_at(const char *e, size_t left)
 {
+    unsigned long v = 0;
+    if (left < 14) {
+        return -1;
+    }
+    for (int i = 6; i < 14; i++) {
+        char c = e[i];
+        int d = (c >= '0' && c <= '9')   ? c - '0'
+                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                         : -1;
+        if (d < 0) {
+            return -1;
+        }
+        v = v << 4 | (unsigned long)d;
+    }
     /* OpenSSL 3: library in bits 23..30 (ERR_LIB_SSL = 20 -> 0x0A000000), reason in the low
      * 23 bits. OpenSSL 1.1.1: library in the top byte (0x14), reason in the low 12 bits. */
     if ((v >> 23) == 20) {

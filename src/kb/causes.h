@@ -26,8 +26,9 @@ const char *td_cause_of_alert(int alert);
 /* Cause from message text (case-insensitive substring table), for logs without codes. */
 const char *td_cause_of_text(const char *p, size_t len);
 
-/* Decodes "error:XXXXXXXX" (OpenSSL 3 or 1.1.1 packing) into the SSL reason number; -1 when
- * the library is not SSL or the text is not an error code. */
-int td_ossl_reason_from_hex(unsigned long packed);
+/* Decodes the OpenSSL error code at e, which points at "error:XXXXXXXX" (OpenSSL 3 or 1.1.1
+ * packing, left bytes from e on), into the SSL reason number; -1 when the 8 hex digits are not
+ * there or the library is not SSL. */
+int td_ossl_reason_at(const char *e, size_t left);
 
 #endif

@@ -186,22 +186,8 @@ static void cause_from_message(const char *p, size_t n, td_log_event_t *ev)
         }
     }
     const char *e = find(p, n, "error:");
-    if (e != NULL && (size_t)(p + n - e) >= 14) {
-        unsigned long v = 0;
-        int ok = 1;
-        for (int i = 6; i < 14; i++) {
-            char c = e[i];
-            int d = (c >= '0' && c <= '9')   ? c - '0'
-                    : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                    : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                                             : -1;
-            if (d < 0) {
-                ok = 0;
-                break;
-            }
-            v = v << 4 | (unsigned long)d;
-        }
-        int reason = ok ? td_ossl_reason_from_hex(v) : -1;
+    if (e != NULL) {
+        int reason = td_ossl_reason_at(e, (size_t)(p + n - e));
         const char *id = reason >= 0 ? td_cause_of_ossl_reason(reason) : NULL;
         if (id != NULL) {
             ev->cause = id;

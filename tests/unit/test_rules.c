@@ -561,8 +561,18 @@ static void rule_table_is_sane(void **state)
         assert_non_null(strchr(t[i].id, '.'));
         assert_true(strlen(t[i].fix) > 20);
         assert_true(i == 0 || t[i].layer >= t[i - 1].layer); /* table is in layer order */
+        bool earlier = t[i].unless == NULL;
         for (size_t j = 0; j < i; j++) {
             assert_string_not_equal(t[i].id, t[j].id);
+            /* "unless" can only name rules that run before this one. */
+            if (t[i].unless != NULL) {
+                size_t n = strlen(t[i].unless);
+                earlier |= t[i].unless[n - 1] == '.' ? strncmp(t[j].id, t[i].unless, n) == 0
+                                                     : strcmp(t[j].id, t[i].unless) == 0;
+            }
+        }
+        if (!earlier) {
+            fail_msg("%s: unless \"%s\" names no earlier rule", t[i].id, t[i].unless);
         }
     }
 }
