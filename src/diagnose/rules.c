@@ -16,15 +16,6 @@
 #define EV_ADD(...) td_fmt_append(out->evidence, out->evidence_cap, __VA_ARGS__)
 #define CAUSE(...)  td_fmt(out->cause, out->cause_cap, __VA_ARGS__)
 
-static void fmt_time(int64_t t, char *buf, size_t cap)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, cap, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
-        td_strlcpy(buf, "?", cap);
-    }
-}
-
 static const td_obs_tcp_attempt_t *first_attempt(const td_obs_t *o)
 {
     return o->tcp.n > 0 ? &o->tcp.a[0] : NULL;
@@ -554,8 +545,8 @@ static bool cert_clock(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     char ours[40], theirs[40];
-    fmt_time(o->now, ours, sizeof(ours));
-    fmt_time(o->http.server_date, theirs, sizeof(theirs));
+    td_fmt_utc(ours, sizeof(ours), "%Y-%m-%d %H:%M:%S UTC", o->now);
+    td_fmt_utc(theirs, sizeof(theirs), "%Y-%m-%d %H:%M:%S UTC", o->http.server_date);
     int64_t skew = o->now - o->http.server_date;
     CAUSE("This machine's clock is %s by %lld days: by the server's clock the certificate is "
           "valid.",
@@ -579,8 +570,8 @@ static bool http_date_skew(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     char ours[40], theirs[40];
-    fmt_time(o->now, ours, sizeof(ours));
-    fmt_time(o->http.server_date, theirs, sizeof(theirs));
+    td_fmt_utc(ours, sizeof(ours), "%Y-%m-%d %H:%M:%S UTC", o->now);
+    td_fmt_utc(theirs, sizeof(theirs), "%Y-%m-%d %H:%M:%S UTC", o->http.server_date);
     EV("local time %s, server Date header %s: %lld s apart", ours, theirs, (long long)skew);
     return true;
 }
@@ -591,11 +582,11 @@ static bool cert_expired(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     char t[40], n[40];
-    fmt_time(o->now, n, sizeof(n));
+    td_fmt_utc(n, sizeof(n), "%Y-%m-%d %H:%M:%S UTC", o->now);
     for (int i = 0; i < o->cert.n; i++) {
         const td_cert_info_t *c = &o->cert.c[i];
         if (c->not_after < o->now) {
-            fmt_time(c->not_after, t, sizeof(t));
+            td_fmt_utc(t, sizeof(t), "%Y-%m-%d %H:%M:%S UTC", c->not_after);
             int64_t days = (o->now - c->not_after) / 86400;
             CAUSE("The %s certificate expired on %s (%lld day%s ago).",
                   i == 0 ? "server" : "intermediate", t, (long long)days, days == 1 ? "" : "s");
@@ -614,11 +605,11 @@ static bool cert_not_yet_valid(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     char t[40], n[40];
-    fmt_time(o->now, n, sizeof(n));
+    td_fmt_utc(n, sizeof(n), "%Y-%m-%d %H:%M:%S UTC", o->now);
     for (int i = 0; i < o->cert.n; i++) {
         const td_cert_info_t *c = &o->cert.c[i];
         if (c->not_before > o->now) {
-            fmt_time(c->not_before, t, sizeof(t));
+            td_fmt_utc(t, sizeof(t), "%Y-%m-%d %H:%M:%S UTC", c->not_before);
             EV("certificate #%d %s: notBefore %s, now %s (OpenSSL verify code 9)", i, c->subject, t,
                n);
             return true;
@@ -773,7 +764,7 @@ static bool cert_expiring(const td_obs_t *o, td_rule_out_t *out)
         return false;
     }
     char t[40];
-    fmt_time(c->not_after, t, sizeof(t));
+    td_fmt_utc(t, sizeof(t), "%Y-%m-%d %H:%M:%S UTC", c->not_after);
     CAUSE("The certificate expires in %lld day%s (%s).", (long long)(left / 86400),
           left / 86400 == 1 ? "" : "s", t);
     EV("leaf %s notAfter %s; warning threshold %d days", c->subject, t, o->cert.warn_days);

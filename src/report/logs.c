@@ -142,15 +142,6 @@ static size_t interpret(const td_logs_summary_t *s, interp_t *out, size_t max)
     return k;
 }
 
-static void hour_text(int64_t hour, char *buf, size_t cap)
-{
-    time_t t = (time_t)(hour * 3600);
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, cap, "%Y-%m-%d %H:00Z", &tm) == 0) {
-        td_strlcpy(buf, "?", cap);
-    }
-}
-
 static int by_hour(const void *a, const void *b)
 {
     const td_logs_hour_t *x = a, *y = b;
@@ -239,7 +230,7 @@ int td_logs_summary_write_text(const td_logs_summary_t *s, FILE *f, int color)
         fprintf(f, "\n%sper hour%s\n", b, rs);
         for (size_t i = nh > 48 ? nh - 48 : 0; i < nh; i++) {
             char h[32];
-            hour_text(hours[i].hour, h, sizeof(h));
+            td_fmt_utc(h, sizeof(h), "%Y-%m-%d %H:00Z", (hours[i].hour) * 3600);
             fprintf(f, "  %s  %10llu\n", h, (unsigned long long)hours[i].count);
         }
         if (nh > 48) {

@@ -42,15 +42,6 @@ static td_layer_status_t worst_in_layer(const td_report_t *r, td_layer_t layer)
     return s;
 }
 
-static void date_of(int64_t t, char *buf, size_t cap)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, cap, "%Y-%m-%d", &tm) == 0) {
-        td_strlcpy(buf, "?", cap);
-    }
-}
-
 static td_layer_status_t summary_tls(const td_obs_t *o, char *buf, size_t cap, double *ms)
 {
     const td_obs_tls_t *t = o->tls.ok || !o->legacy.ok ? &o->tls : &o->legacy;
@@ -157,7 +148,7 @@ td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char
             return worst == TD_LS_OK ? TD_LS_NOT_RUN : worst;
         } else {
             char d[16];
-            date_of(o->cert.c[0].not_after, d, sizeof(d));
+            td_fmt_utc(d, sizeof(d), "%Y-%m-%d", o->cert.c[0].not_after);
             td_fmt(buf, cap, "%s, %d cert%s sent, %s %d, expires %s, %s", o->cert.c[0].subject,
                    o->cert.n, o->cert.n == 1 ? "" : "s", o->cert.c[0].key_type,
                    o->cert.c[0].key_bits, d,

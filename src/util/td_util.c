@@ -50,6 +50,23 @@ size_t td_fmt_append(char *dst, size_t cap, const char *fmt, ...)
     return n;
 }
 
+void td_fmt_utc(char *dst, size_t cap, const char *fmt, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (cap == 0) {
+        return;
+    }
+    /* fmt is checked at every call site by the format(strftime) attribute in td_util.h. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    size_t n = gmtime_r(&tt, &tm) != NULL ? strftime(dst, cap, fmt, &tm) : 0;
+#pragma GCC diagnostic pop
+    if (n == 0) {
+        td_strlcpy(dst, "?", cap);
+    }
+}
+
 void td_strlcpy(char *dst, const char *src, size_t cap)
 {
     if (cap == 0) {

@@ -65,6 +65,9 @@ double td_now_ms(void);
 size_t td_fmt(char *dst, size_t cap, const char *fmt, ...) TD_PRINTF(3, 4);
 /* Appends to a NUL-terminated buffer, truncating. */
 size_t td_fmt_append(char *dst, size_t cap, const char *fmt, ...) TD_PRINTF(3, 4);
+/* Formats Unix time t in UTC with strftime's fmt; "?" when it cannot. */
+void td_fmt_utc(char *dst, size_t cap, const char *fmt, int64_t t)
+        __attribute__((format(strftime, 3, 0)));
 /* Copies a string, truncating, always terminated. */
 void td_strlcpy(char *dst, const char *src, size_t cap);
 
