@@ -1,6 +1,7 @@
 /* logline.c: parsers for the failure lines of nginx, Apache httpd, HAProxy, F5 BIG-IP, AWS ALB
  * and Cloudflare logs. Shapes from ../shared/log-formats.md (sources cited there). A line that
  * is not a failure is not an error: it yields no event. Never reads past the line. */
+#define _GNU_SOURCE /* memmem */
 #include "tlsdoctor.h"
 
 #include "logline.h"
@@ -10,8 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const month_names[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
 void td_logline_state_init(td_logline_state_t *st, int f5_year)
 {
@@ -23,21 +22,7 @@ void td_logline_state_init(td_logline_state_t *st, int f5_year)
 
 static const char *find(const char *p, size_t n, const char *needle)
 {
-    size_t m = strlen(needle);
-    if (m == 0 || m > n) {
-        return NULL;
-    }
-    const char *end = p + n - m;
-    for (const char *q = p; q <= end; q++) {
-        q = memchr(q, needle[0], (size_t)(end - q) + 1);
-        if (q == NULL) {
-            return NULL;
-        }
-        if (memcmp(q, needle, m) == 0) {
-            return q;
-        }
-    }
-    return NULL;
+    return memmem(p, n, needle, strlen(needle));
 }
 
 /* Copies the text after key up to any byte of stop (or the end), escaped. */
@@ -57,19 +42,6 @@ static bool copy_after(const char *p, size_t n, const char *key, const char *sto
     }
     td_escape(dst, cap, (const uint8_t *)v, (size_t)(e - v));
     return true;
-}
-
-static int month_index(const char *p, size_t n)
-{
-    if (n < 3) {
-        return -1;
-    }
-    for (int i = 0; i < 12; i++) {
-        if (memcmp(p, month_names[i], 3) == 0) {
-            return i;
-        }
-    }
-    return -1;
 }
 
 static int64_t mk_utc(int y, int mon, int d, int h, int mi, int s)
@@ -120,11 +92,10 @@ static int64_t parse_dmy(const char *p, size_t n)
     if (!digits(&t, 2, &d) || !td_text_lit(&t, "/", false)) {
         return 0;
     }
-    int mon = month_index(p + t.off, n - t.off);
-    if (mon < 0) {
+    int mon = -1;
+    if (td_text_month(&t, &mon) < 0) {
         return 0;
     }
-    t.off += 3;
     if (!td_text_lit(&t, "/", false) || !digits(&t, 4, &y) || !td_text_lit(&t, ":", false) ||
         !digits(&t, 2, &h) || !td_text_lit(&t, ":", false) || !digits(&t, 2, &mi) ||
         !td_text_lit(&t, ":", false) || !digits(&t, 2, &s)) {
@@ -145,11 +116,10 @@ static int64_t parse_syslogish(const char *p, size_t n, int year)
         }
         t.off = 4;
     }
-    int mon = month_index(p + t.off, n - t.off);
-    if (mon < 0) {
+    int mon = -1;
+    if (td_text_month(&t, &mon) < 0) {
         return 0;
     }
-    t.off += 3;
     td_text_skip_ws(&t);
     if (td_text_uint(&t, 2, &d) < 0 || !td_text_lit(&t, " ", false) || !digits(&t, 2, &h) ||
         !td_text_lit(&t, ":", false) || !digits(&t, 2, &mi) || !td_text_lit(&t, ":", false) ||

@@ -106,8 +106,6 @@ int td_http_request_build(char *buf, size_t cap, const char *host, uint16_t port
 
 int td_http_date_parse(const char *s, int64_t *out)
 {
-    static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
     td_text_t t;
     unsigned long d = 0, y = 0, h = 0, mi = 0, sec = 0;
     int mon = -1;
@@ -120,12 +118,7 @@ int td_http_date_parse(const char *s, int64_t *out)
     if (td_text_uint(&t, 2, &d) < 0 || !td_text_lit(&t, " ", false)) {
         return TD_E_DECODE;
     }
-    for (int i = 0; i < 12 && mon < 0; i++) {
-        if (td_text_lit(&t, months[i], false)) {
-            mon = i;
-        }
-    }
-    if (mon < 0 || !td_text_lit(&t, " ", false) || td_text_uint(&t, 4, &y) < 0 ||
+    if (td_text_month(&t, &mon) < 0 || !td_text_lit(&t, " ", false) || td_text_uint(&t, 4, &y) < 0 ||
         !td_text_lit(&t, " ", false) || td_text_uint(&t, 2, &h) < 0 ||
         !td_text_lit(&t, ":", false) || td_text_uint(&t, 2, &mi) < 0 ||
         !td_text_lit(&t, ":", false) || td_text_uint(&t, 2, &sec) < 0 ||

@@ -295,3 +295,16 @@ void td_text_skip_ws(td_text_t *t)
         t->off++;
     }
 }
+
+int td_text_month(td_text_t *t, int *mon)
+{
+    static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    for (int i = 0; i < 12; i++) {
+        if (td_text_lit(t, months[i], false)) {
+            *mon = i;
+            return 0;
+        }
+    }
+    return TD_E_DECODE;
+}

@@ -74,5 +74,7 @@ TD_MUST_USE int td_text_until(td_text_t *t, const char *stop, size_t max, td_byt
  * TD_E_DECODE when no complete line is present, TD_E_LIMIT when longer than max. */
 TD_MUST_USE int td_text_line(td_text_t *t, size_t max, td_bytes_t *line);
 void td_text_skip_ws(td_text_t *t);
+/* Reads an English month abbreviation ("Jan".."Dec", as in HTTP dates and logs) into 0..11. */
+TD_MUST_USE int td_text_month(td_text_t *t, int *mon);
 
 #endif
