@@ -2,6 +2,8 @@
  * run with time checks off, so trust and dates are separate facts. Never judges. */
 #include "cert.h"
 
+#include "net.h"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -179,11 +181,7 @@ void td__cert_examine(STACK_OF(X509) * chain, X509_STORE *store, const char *nam
     }
     X509 *leaf = sk_X509_value(chain, 0);
     td_strlcpy(obs->name_checked, name, sizeof(obs->name_checked));
-    obs->name_is_ip = X509_check_ip_asc(leaf, name, 0) >= 0 && strchr(name, '.') != NULL &&
-                      strspn(name, "0123456789.") == strlen(name);
-    if (strchr(name, ':') != NULL) {
-        obs->name_is_ip = 1;
-    }
+    obs->name_is_ip = td__is_ip_literal(name);
     obs->name_match = obs->name_is_ip ? X509_check_ip_asc(leaf, name, 0) == 1
                                       : X509_check_host(leaf, name, 0, 0, NULL) == 1;
 

@@ -12,6 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+bool td__is_ip_literal(const char *s)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
 int td__addr_parse(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *sslen)
 {
     memset(ss, 0, sizeof(*ss));

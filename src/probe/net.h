@@ -6,6 +6,9 @@
 
 #include <sys/socket.h>
 
+/* True when s is an IPv4 or IPv6 address literal. */
+bool td__is_ip_literal(const char *s);
+
 /* Parses a numeric address + port into ss. Returns 0 or TD_E_DECODE. */
 TD_MUST_USE int td__addr_parse(const char *addr, uint16_t port, struct sockaddr_storage *ss,
                                socklen_t *sslen);

@@ -14,11 +14,6 @@
 #include <strings.h>
 #include <time.h>
 
-static int is_ip_literal(const char *s)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
 
 /* Splits "a,b,c" into at most 8 entries of 64 bytes. */
 static void split_list(const char *s, char (*out)[64], int *n)
@@ -158,7 +153,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     td_strlcpy(obs->host, opt->host, sizeof(obs->host));
     td_strlcpy(obs->path, opt->path, sizeof(obs->path));
     obs->port = opt->port;
-    obs->host_is_ip = is_ip_literal(opt->host);
+    obs->host_is_ip = td__is_ip_literal(opt->host);
     obs->now = opt->now != 0 ? opt->now : (int64_t)time(NULL);
     if (opt->sni != NULL) {
         td_strlcpy(obs->sni, opt->sni, sizeof(obs->sni));
@@ -206,7 +201,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
             rc = TD_E_USAGE;
             goto out;
         }
-    } else if (is_ip_literal(connect_host)) {
+    } else if (td__is_ip_literal(connect_host)) {
         obs->dns.step = TD_STEP_SKIPPED;
         obs->dns.skip_reason = opt->connect_to != NULL ? "--connect-to address" : "IP literal";
         obs->dns.ok = 1;
