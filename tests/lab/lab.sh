@@ -119,6 +119,8 @@ CNF
     touch .done-v2
 )
 
+HSTS='add_header Strict-Transport-Security "max-age=63072000; includeSubDomains; preload" always;'
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -159,7 +161,9 @@ $servers
 CONF
 }
 
-ngx_server() { # PORT NAME CERT KEY EXTRA [LISTEN-SUFFIX] [ADDRESS]
+ngx_server() { # PORT NAME CERT KEY EXTRA [LISTEN-SUFFIX] [ADDRESS] [LOCATION-BODY]
+    local loc="${8:-}"
+    [ -n "$loc" ] || loc='return 200 "ok\n";'
     cat <<SRV
     server {
         listen ${7:-127.0.0.1}:$1 ssl${6:-};
@@ -167,9 +171,17 @@ ngx_server() { # PORT NAME CERT KEY EXTRA [LISTEN-SUFFIX] [ADDRESS]
         ssl_certificate $3;
         ssl_certificate_key $4;
         $5
-        location / { return 200 "ok\n"; }
+        location / { $loc }
     }
 SRV
+}
+
+ngx_plain() { # PORT LOCATION-BODY: a plain-HTTP server block
+    printf '    server {\n        listen 127.0.0.1:%s;\n        location / { %s }\n    }\n' "$1" "$2"
+}
+
+run_nginx() { # RUNDIR: nginx in the foreground, one process; call with & (the PID is nginx's)
+    exec nginx -p "$1" -c "$1/nginx.conf" -e "$1/error.log" >"$1/server.log" 2>&1
 }
 
 haproxy_conf() { # DIR PORT PEM
@@ -192,99 +204,67 @@ start_server() { # SCENARIO CERTDIR RUNDIR PORT -> prints PID (or "none")
     case "$s" in
     healthy)
         nginx_conf "$d" "$port" "$(ngx_server "$port" good.lab.test "$c/good.full.pem" "$c/good.key" "")"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     expired)
         nginx_conf "$d" "$port" "$(ngx_server "$port" expired.lab.test "$c/expired.full.pem" "$c/expired.key" "")"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     missing_intermediate)
         nginx_conf "$d" "$port" "$(ngx_server "$port" mi.lab.test "$c/good.pem" "$c/good.key" "")"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     tls13_only)
         nginx_conf "$d" "$port" "$(ngx_server "$port" t13.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protocols TLSv1.3;")"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     sni_required)
         nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "ssl_reject_handshake on;" " default_server")
 $(ngx_server "$port" sni.lab.test "$c/good.full.pem" "$c/good.key" "")"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     default_cert)
         nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/default.full.pem" "$c/default.key" "" " default_server")
 $(ngx_server "$port" dc.lab.test "$c/good.full.pem" "$c/good.key" "")"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     proxy_plain_to_tls)
         # nginx terminates TLS and proxies in plain HTTP to its own second TLS port.
         local back; back="$(free_port)"
-        nginx_conf "$d" "$port" "    server {
-        listen 127.0.0.1:$port ssl;
-        server_name proxy.lab.test;
-        ssl_certificate $c/good.full.pem;
-        ssl_certificate_key $c/good.key;
-        location / { proxy_pass http://127.0.0.1:$back; }
-    }
+        nginx_conf "$d" "$port" "$(ngx_server "$port" proxy.lab.test "$c/good.full.pem" "$c/good.key" "" "" "" \
+            "proxy_pass http://127.0.0.1:$back;")
 $(ngx_server "$back" backend.lab.test "$c/good.full.pem" "$c/good.key" "")"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     two_backends)
         # One name, two addresses: 127.0.0.1 serves the good certificate, 127.0.0.2 an expired one.
         nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "")
 $(ngx_server "$port" _ "$c/expired.full.pem" "$c/expired.key" "" "" 127.0.0.2)"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     misdirected_421)
-        nginx_conf "$d" "$port" "    server {
-        listen 127.0.0.1:$port ssl;
-        ssl_certificate $c/good.full.pem;
-        ssl_certificate_key $c/good.key;
-        location / { return 421; }
-    }"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "" "" "" "return 421;")"
+        run_nginx "$d" & ;;
     redirect_to_http)
         local plain; plain="$(free_port)"
-        nginx_conf "$d" "$port" "    server {
-        listen 127.0.0.1:$port ssl;
-        ssl_certificate $c/good.full.pem;
-        ssl_certificate_key $c/good.key;
-        add_header Strict-Transport-Security \"max-age=63072000; includeSubDomains; preload\" always;
-        location / { return 302 http://\$host:$plain/; }
-    }
-    server {
-        listen 127.0.0.1:$plain;
-        location / { return 200 \"plain\\n\"; }
-    }"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "$HSTS" "" "" \
+            'return 302 http://$host:'"$plain"'/;')
+$(ngx_plain "$plain" 'return 200 "plain\n";')"
+        run_nginx "$d" & ;;
     slow_tls)
         python3 "$HERE/rawserver.py" slow_tls "$port" "$c/good.full.pem" "$c/good.key" >"$d/server.log" 2>&1 & ;;
     redirect_loop)
         # The classic CDN-Flexible loop: HTTPS redirects to HTTP, HTTP redirects to HTTPS.
         local plain; plain="$(free_port)"
-        nginx_conf "$d" "$port" "    server {
-        listen 127.0.0.1:$port ssl;
-        ssl_certificate $c/good.full.pem;
-        ssl_certificate_key $c/good.key;
-        location / { return 301 http://\$host:$plain\$request_uri; }
-    }
-    server {
-        listen 127.0.0.1:$plain;
-        location / { return 301 https://\$host:$port\$request_uri; }
-    }"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "" "" "" \
+            'return 301 http://$host:'"$plain"'$request_uri;')
+$(ngx_plain "$plain" 'return 301 https://$host:'"$port"'$request_uri;')"
+        run_nginx "$d" & ;;
     intercepted)
         # 127.0.0.1: the real server; 127.0.0.2: the same name as seen through a TLS-inspecting
         # proxy (a leaf minted by "Zscaler Root CA").
         nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "")
 $(ngx_server "$port" _ "$c/zs.pem" "$c/zs.key" "" "" 127.0.0.2)"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     unavailable_503)
-        nginx_conf "$d" "$port" "    server {
-        listen 127.0.0.1:$port ssl;
-        server_name maint.lab.test;
-        ssl_certificate $c/good.full.pem;
-        ssl_certificate_key $c/good.key;
-        add_header Strict-Transport-Security \"max-age=63072000; includeSubDomains; preload\" always;
-        location / { return 503; }
-    }"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        nginx_conf "$d" "$port" "$(ngx_server "$port" maint.lab.test "$c/good.full.pem" "$c/good.key" "$HSTS" "" "" "return 503;")"
+        run_nginx "$d" & ;;
     nginx_logging)
         nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "ssl_reject_handshake on; ssl_protocols TLSv1.3;" " default_server")
 $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protocols TLSv1.3;")"
-        nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 & ;;
+        run_nginx "$d" & ;;
     haproxy_logging)
         haproxy_conf "$d" "$port" "$c/good.haproxy.pem"
         sed -i 's/^global$/global\n    log stdout format raw local0 info/; s/^defaults$/defaults\n    log global\n    option httplog/' "$d/haproxy.cfg"
