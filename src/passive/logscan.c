@@ -76,18 +76,17 @@ static void client_ip(const char *client, char *dst, size_t cap)
     }
 }
 
-static void record(td_logs_summary_t *s, const td_log_event_t *in, td_log_event_cb cb, void *user)
+/* ev is the caller's own copy: its cause is rewritten in place to the catalogue's pointer (one
+ * per id), so the tables can compare pointers. */
+static void record(td_logs_summary_t *s, td_log_event_t *ev, td_log_event_cb cb, void *user)
 {
-    /* One pointer per cause id (the catalogue's), so tables can compare pointers. */
-    td_log_event_t copy = *in;
-    const td_log_event_t *ev = &copy;
     /* A small cache in front of the catalogue's string compares: parsers use few ids. */
-    size_t slot = ((uintptr_t)in->cause >> 3) % TD_ARRAY_LEN(s->cause_cache_in);
-    if (s->cause_cache_in[slot] != in->cause) {
-        s->cause_cache_in[slot] = in->cause;
-        s->cause_cache_out[slot] = td_cause_get(in->cause)->id;
+    size_t slot = ((uintptr_t)ev->cause >> 3) % TD_ARRAY_LEN(s->cause_cache_in);
+    if (s->cause_cache_in[slot] != ev->cause) {
+        s->cause_cache_in[slot] = ev->cause;
+        s->cause_cache_out[slot] = td_cause_get(ev->cause)->id;
     }
-    copy.cause = s->cause_cache_out[slot];
+    ev->cause = s->cause_cache_out[slot];
     if (s->since != 0 && ev->time != 0 && ev->time < s->since) {
         s->before_since++;
         return;

@@ -14,7 +14,6 @@
 #include <strings.h>
 #include <time.h>
 
-
 /* Splits "a,b,c" into at most 8 entries of 64 bytes. */
 static void split_list(const char *s, char (*out)[64], int *n)
 {

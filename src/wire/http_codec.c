@@ -118,12 +118,12 @@ int td_http_date_parse(const char *s, int64_t *out)
     if (td_text_uint(&t, 2, &d) < 0 || !td_text_lit(&t, " ", false)) {
         return TD_E_DECODE;
     }
-    if (td_text_month(&t, &mon) < 0 || !td_text_lit(&t, " ", false) || td_text_uint(&t, 4, &y) < 0 ||
-        !td_text_lit(&t, " ", false) || td_text_uint(&t, 2, &h) < 0 ||
-        !td_text_lit(&t, ":", false) || td_text_uint(&t, 2, &mi) < 0 ||
-        !td_text_lit(&t, ":", false) || td_text_uint(&t, 2, &sec) < 0 ||
-        !td_text_lit(&t, " GMT", false) || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
-        y < 1970) {
+    if (td_text_month(&t, &mon) < 0 || !td_text_lit(&t, " ", false) ||
+        td_text_uint(&t, 4, &y) < 0 || !td_text_lit(&t, " ", false) ||
+        td_text_uint(&t, 2, &h) < 0 || !td_text_lit(&t, ":", false) ||
+        td_text_uint(&t, 2, &mi) < 0 || !td_text_lit(&t, ":", false) ||
+        td_text_uint(&t, 2, &sec) < 0 || !td_text_lit(&t, " GMT", false) || d < 1 || d > 31 ||
+        h > 23 || mi > 59 || sec > 60 || y < 1970) {
         return TD_E_DECODE;
     }
     struct tm tm;

@@ -300,6 +300,8 @@ static void bad_input(void **state)
 
     struct collected c;
     td_logs_summary_t *s = scan(bin, TD_LOG_AUTO, &c);
+    assert_int_equal(c.n, 0); /* garbage yields no event */
+    assert_true(td_logs_summary_events(s) == 0);
     td_logs_summary_free(s);
     s = scan(longl, TD_LOG_AUTO, &c);
     assert_int_equal(c.n, 1);
