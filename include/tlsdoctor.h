@@ -100,6 +100,8 @@ typedef struct td_options {
     const char *expect_cname; /* a name the CNAME chain of HOST must contain; default none */
     const char *resolve;      /* "ADDR[,ADDR...]": use these addresses for HOST instead of DNS
                                  (curl's --resolve); default none */
+    const char *dns_servers;  /* "ADDR[:PORT][,ADDR[:PORT]...]": ask these DNS servers instead of
+                                 the system's (curl's --dns-servers); default none */
 } td_options_t;
 
 /** Fills *opt with defaults (all fields zero, then defaults applied lazily). */

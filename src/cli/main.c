@@ -38,6 +38,8 @@ static const char usage_text[] =
         "  --resolve ADDR[,ADDR]  use these addresses for HOST instead of DNS (like curl's)\n"
         "  --expect-addr ADDR     HOST must resolve to ADDR (repeat for several)\n"
         "  --expect-cname NAME    HOST's CNAME chain must contain NAME (e.g. the LB's name)\n"
+        "  --dns-servers ADDR[:PORT][,...]\n"
+        "                         ask these DNS servers instead of the system's (like curl's)\n"
         "  --ca-file FILE         trust the PEM certificates in FILE instead of the system store\n"
         "  --timeout SECONDS      deadline for the whole diagnosis (default 30)\n"
         "  --step-timeout SECONDS deadline for each network step (default 8)\n"
@@ -391,7 +393,8 @@ int main(int argc, char **argv)
         O_NOW,
         O_EXPECT_ADDR,
         O_EXPECT_CNAME,
-        O_RESOLVE
+        O_RESOLVE,
+        O_DNS_SERVERS
     };
     static const struct option longopts[] = {
         { "sni", required_argument, NULL, O_SNI },
@@ -406,6 +409,7 @@ int main(int argc, char **argv)
         { "expect-addr", required_argument, NULL, O_EXPECT_ADDR },
         { "expect-cname", required_argument, NULL, O_EXPECT_CNAME },
         { "resolve", required_argument, NULL, O_RESOLVE },
+        { "dns-servers", required_argument, NULL, O_DNS_SERVERS },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -483,6 +487,9 @@ int main(int argc, char **argv)
             break;
         case O_RESOLVE:
             opt.resolve = optarg;
+            break;
+        case O_DNS_SERVERS:
+            opt.dns_servers = optarg;
             break;
         case O_NOW: {
             unsigned long t = 0;

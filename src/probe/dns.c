@@ -79,7 +79,8 @@ static void ares_init_once(void)
     ares_ready = ares_library_init(ARES_LIB_INIT_ALL);
 }
 
-int td__dns_resolve(const char *host, double deadline_ms, td_obs_dns_t *obs)
+int td__dns_resolve(const char *host, const char *servers, double deadline_ms,
+                    td_obs_dns_t *obs)
 {
     ares_channel ch;
     struct ares_options ao;
@@ -96,6 +97,14 @@ int td__dns_resolve(const char *host, double deadline_ms, td_obs_dns_t *obs)
     ao.tries = 2;
     if (ares_init_options(&ch, &ao, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS) {
         return TD_E_NOMEM;
+    }
+    if (servers != NULL) {
+        /* "ADDR[:PORT],..." as curl's --dns-servers; IPv6 with a port as [ADDR]:PORT. */
+        if (ares_set_servers_ports_csv(ch, servers) != ARES_SUCCESS) {
+            ares_destroy(ch);
+            return TD_E_USAGE;
+        }
+        td_strlcpy(obs->servers, servers, sizeof(obs->servers));
     }
     struct ares_addrinfo_hints hints;
     memset(&hints, 0, sizeof(hints));

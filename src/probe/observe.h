@@ -43,6 +43,7 @@ typedef struct td_obs_dns {
     int n_expect;
     char expect_addrs[8][64]; /* from --expect-addr */
     char expect_cname[256];   /* from --expect-cname */
+    char servers[128];        /* from --dns-servers; "" = the system's resolvers */
     double ms;
 } td_obs_dns_t;
 

@@ -208,7 +208,15 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         td_strlcpy(obs->dns.addrs[0], connect_host, sizeof(obs->dns.addrs[0]));
     } else {
         progress(opt, "dns", connect_host);
-        TD_TRY_OUT(td__dns_resolve(connect_host, td__step_deadline(deadline, step), &obs->dns));
+        rc = td__dns_resolve(connect_host, opt->dns_servers, td__step_deadline(deadline, step),
+                             &obs->dns);
+        if (rc == TD_E_USAGE) {
+            td_errinfo_set(err, TD_E_USAGE,
+                           "--dns-servers needs ADDR[:PORT][,ADDR[:PORT]...] (IPv6: [ADDR]:PORT)");
+        }
+        if (rc < 0) {
+            goto out;
+        }
         if (!obs->dns.ok) {
             goto out;
         }
