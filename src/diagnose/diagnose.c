@@ -3,6 +3,7 @@
 #include "diagnose.h"
 
 #include "../kb/fixes.h"
+#include "../kb/kb.h"
 
 #include <string.h>
 
@@ -115,10 +116,31 @@ const char *td__server_software(const td_obs_t *o, char *evidence, size_t cap)
             return sw;
         }
     }
-    /* Error pages for plain HTTP on the TLS port [NGX-SRC 497][log-formats §2 AH01996]. */
-    if (o->plain.sniff.plain_http_page) {
-        td_fmt(evidence, cap, "nginx's \"plain HTTP request was sent to HTTPS port\" page");
-        return "nginx";
+    /* The servers' own built-in pages, which they send with or without a Server header
+     * (wire/sniff.c lists the phrases and their sources). */
+    const struct {
+        const char *sw;
+        const char *sign;
+        const char *where;
+    } pages[] = { { o->http.page_software, o->http.page_sign, "HTTPS response" },
+                  { o->plain.sniff.page_software, o->plain.sniff.page_sign,
+                    "reply to plain HTTP on the TLS port" },
+                  { o->port80.sniff.page_software, o->port80.sniff.page_sign, "port 80 reply" } };
+    for (size_t i = 0; i < TD_ARRAY_LEN(pages); i++) {
+        if (pages[i].sw != NULL) {
+            td_fmt(evidence, cap, "built-in page \"%s\" (%s)", pages[i].sign, pages[i].where);
+            return pages[i].sw;
+        }
+    }
+    /* A proxy's generated placeholder certificate (kb/certsigns.c). */
+    if (o->cert.step == TD_STEP_DONE && o->cert.n > 0) {
+        const td_placeholder_cert_t *p =
+                td_placeholder_cert(o->cert.c[0].subject, o->cert.c[0].sans);
+        if (p != NULL) {
+            td_fmt(evidence, cap, "%s's placeholder certificate (%s)", p->product,
+                   o->cert.c[0].subject);
+            return p->software;
+        }
     }
     return NULL;
 }

@@ -4,6 +4,8 @@
  * [ISTIO-31421], nginx [NGX-SRC proxy_ssl_*], HAProxy [HAP-CHK] (../shared/failure-kb.md). */
 #include "diagnose.h"
 
+#include "../kb/kb.h"
+
 #include <string.h>
 
 static bool has(const td_report_t *r, const char *id)
@@ -29,6 +31,7 @@ static const td_finding_t *first_fail_in(const td_report_t *r, td_layer_t layer)
 /* The facts every proxy outcome is decided from. */
 typedef struct origin_state {
     const td_finding_t *dns, *tcp, *proto, *tls, *cert, *http;
+    const td_finding_t *cf_cert; /* the first certificate failure Cloudflare's edge sees */
     bool cf_origin_ca; /* issued by Cloudflare Origin CA: trusted by Cloudflare only */
     bool sni_required, default_cert_wrong, tls13_only;
     bool p80_run, p80_ok, p80_refused, p80_timeout, p80_redirects_https;
@@ -50,8 +53,23 @@ static void state_of(const td_report_t *r, origin_state_t *s)
     s->tls13_only = has(r, "tls.version.tls13_only");
     for (int i = 0; i < o->cert.n; i++) {
         /* [OCA-NAMES]: the Origin CA's name is in OU. */
-        if (strstr(o->cert.c[i].issuer, "CloudFlare Origin SSL") != NULL) {
+        if (td_is_cloudflare_origin_ca(o->cert.c[i].issuer)) {
             s->cf_origin_ca = true;
+        }
+    }
+    /* Cloudflare's edge trusts its Origin CA: the trust findings do not apply to it; an
+     * expired certificate or a wrong name still does [OCA-NAMES][CF526]. */
+    static const char *const trust_only[] = { "cert.origin_ca_direct", "cert.chain.untrusted_root",
+                                              "cert.chain.verify_failed",
+                                              "cert.chain.missing_intermediate" };
+    for (size_t i = 0; i < r->n && s->cf_cert == NULL; i++) {
+        const td_finding_t *f = &r->f[i].pub;
+        bool skip = false;
+        for (size_t k = 0; s->cf_origin_ca && k < TD_ARRAY_LEN(trust_only); k++) {
+            skip = skip || strcmp(f->id, trust_only[k]) == 0;
+        }
+        if (f->layer == TD_LAYER_CERT && f->severity == TD_SEV_FAIL && !skip) {
+            s->cf_cert = f;
         }
     }
     const td_obs_exchange_t *p = &o->port80;
@@ -145,10 +163,8 @@ static void cloudflare(td_report_t *r, const origin_state_t *s)
         if (tls_path(s, "521", "522", "525", "520", "524 (if slower than 100 s)", res, sizeof(res),
                      why, sizeof(why))) {
             put(r, "Cloudflare", mode, res, why);
-        } else if (s->cert != NULL &&
-                   !(s->cf_origin_ca && (strcmp(s->cert->id, "cert.chain.untrusted_root") == 0 ||
-                                         strcmp(s->cert->id, "cert.chain.verify_failed") == 0))) {
-            td_fmt(why, sizeof(why), "certificate fails validation: %s", s->cert->id);
+        } else if (s->cf_cert != NULL) {
+            td_fmt(why, sizeof(why), "certificate fails validation: %s", s->cf_cert->id);
             put(r, "Cloudflare", mode, "526", why);
         } else {
             put(r, "Cloudflare", mode, "OK",
@@ -234,6 +250,12 @@ static void recommend(td_report_t *r, const origin_state_t *s)
         td_strlcpy(r->recommended,
                    "Cloudflare Full (strict): the origin's TLS and certificate "
                    "validate; keep proxies verifying (proxy_ssl_verify on).",
+                   sizeof(r->recommended));
+    } else if (s->dns == NULL && s->tcp == NULL && s->proto == NULL && s->tls == NULL &&
+               s->cf_cert == NULL) {
+        td_strlcpy(r->recommended,
+                   "Cloudflare Full (strict), with the record proxied: Cloudflare trusts the "
+                   "origin's Origin CA certificate; clients that bypass Cloudflare do not.",
                    sizeof(r->recommended));
     } else if (s->dns == NULL && s->tcp == NULL && s->proto == NULL && s->tls == NULL) {
         td_fmt(r->recommended, sizeof(r->recommended),

@@ -637,6 +637,35 @@ static bool cert_intercepted(const td_obs_t *o, td_rule_out_t *out)
     return false;
 }
 
+static bool cert_placeholder(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!have_cert(o)) {
+        return false;
+    }
+    const td_placeholder_cert_t *p = td_placeholder_cert(o->cert.c[0].subject, o->cert.c[0].sans);
+    if (p == NULL) {
+        return false;
+    }
+    CAUSE("The server answered with %s's built-in placeholder certificate: nothing is configured "
+          "for this name, so the proxy fell back to its default.",
+          p->product);
+    EV("leaf subject %s, names %s; OpenSSL verify code %d: %s", o->cert.c[0].subject,
+       o->cert.c[0].sans, o->cert.verify_code, o->cert.verify_text);
+    td_strlcpy(out->fix, p->fix, out->fix_cap);
+    return true;
+}
+
+static bool cert_origin_ca(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!have_cert(o) || o->cert.verify_code == 0 ||
+        !td_is_cloudflare_origin_ca(o->cert.c[0].issuer)) {
+        return false;
+    }
+    EV("leaf %s issued by %s; OpenSSL verify code %d: %s", o->cert.c[0].subject,
+       o->cert.c[0].issuer, o->cert.verify_code, o->cert.verify_text);
+    return true;
+}
+
 static bool cert_self_signed(const td_obs_t *o, td_rule_out_t *out)
 {
     if (!have_cert(o) || !o->cert.c[0].self_signed || o->cert.verify_code == 0) {
@@ -1195,13 +1224,27 @@ static const td_rule_t rules[] = {
       "pinned or mutual-TLS services from inspection); otherwise find the proxy or antivirus on "
       "the path. Compare paths with: tlsdoctor compare HOST --via dns --via ORIGIN_IP.",
       NULL },
+    /* kb/certsigns.c: ingress-nginx's and Traefik's generated default certificates. */
+    { "cert.default_placeholder", TD_LAYER_CERT, TD_SEV_FAIL, "proxy's placeholder certificate",
+      cert_placeholder, "The server answered with a proxy's built-in placeholder certificate.",
+      "Configure a certificate for HOST on the proxy in front.", NULL },
+    /* kb/certsigns.c: Cloudflare Origin CA, trusted by Cloudflare's edge only. */
+    { "cert.origin_ca_direct", TD_LAYER_CERT, TD_SEV_FAIL, "Cloudflare Origin CA reached directly",
+      cert_origin_ca,
+      "The server presents a Cloudflare Origin CA certificate. Only Cloudflare's edge trusts "
+      "it: clients that reach this server directly (a DNS-only record, a test with "
+      "--connect-to the origin) reject it, while Cloudflare in Full (strict) accepts it.",
+      "Serve HOST through Cloudflare (a proxied record, SSL mode Full (strict)); if clients must "
+      "reach the origin directly, install a publicly trusted certificate there instead "
+      "(e.g. certbot). Check the record: dig HOST (Cloudflare addresses mean proxied).",
+      NULL },
     /* [OSSL-VTXT 18][CR-NEL ERR_CERT_AUTHORITY_INVALID] */
     { "cert.self_signed", TD_LAYER_CERT, TD_SEV_FAIL, "self-signed certificate", cert_self_signed,
       "The certificate is self-signed: no client trusts it unless told to.",
       "Install a certificate from a public CA (e.g. certbot --nginx -d HOST) or, behind "
       "Cloudflare, a Cloudflare Origin CA certificate; for private services, distribute "
       "the certificate to clients and test with --ca-file.",
-      NULL },
+      "cert.default_placeholder" },
     /* [OSSL-VTXT 20/21][failure-kb §6 "Missing intermediate"] */
     { "cert.chain.missing_intermediate", TD_LAYER_CERT, TD_SEV_FAIL,
       "missing intermediate certificate", cert_missing_intermediate,

@@ -125,6 +125,16 @@ static const struct fix_row rows[] = {
     { "tls.client_cert.required", "haproxy",
       "HAProxy: verify optional on the bind line (instead of verify required), and check "
       "ssl_c_verify in ACLs where needed." VERIFY_DIAG },
+    /* HAProxy sends its own 503 when no server of the backend is usable (configuration
+     * manual, "5.2 Server and default-server options", and its default error pages). */
+    { "http.status.unavailable", "haproxy",
+      "HAProxy answered 503 itself: no server of the backend is up. Check the servers' state "
+      "(echo 'show servers state' | socat stdio UNIX-CONNECT:/run/haproxy/admin.sock, or the "
+      "stats page), the health check (option httpchk) and that the application listens; for "
+      "planned maintenance use http-request return status 503 hdr Retry-After 3600." VERIFY_DIAG },
+    { "http.status.unavailable", "nginx",
+      "nginx: for planned maintenance, return 503 with add_header Retry-After 3600 always; "
+      "an unreachable upstream shows as 502/504 in error.log (grep upstream)." VERIFY_DIAG },
 };
 
 const char *td_fix_for(const char *id, const char *server)

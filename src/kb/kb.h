@@ -11,4 +11,19 @@ const char *td_alert_name(int desc);
 /* The TLS-inspecting product whose default CA name appears in a certificate name, or NULL. */
 const char *td_interception_product(const char *name);
 
+/* A software's built-in placeholder certificate, served when nothing is configured for the
+ * name asked for. */
+typedef struct td_placeholder_cert {
+    const char *needle;   /* in the subject */
+    const char *product;  /* for people: "ingress-nginx (Kubernetes)" */
+    const char *software; /* for fixes: "nginx", "traefik" */
+    const char *fix;      /* HOST is replaced by the host name */
+} td_placeholder_cert_t;
+
+/* The placeholder whose subject or SANs these are, or NULL. */
+const td_placeholder_cert_t *td_placeholder_cert(const char *subject, const char *sans);
+
+/* True when the issuer is Cloudflare's Origin CA (trusted by Cloudflare's edge only). */
+bool td_is_cloudflare_origin_ca(const char *issuer);
+
 #endif

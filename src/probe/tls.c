@@ -342,6 +342,8 @@ void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, cons
         td_sniff_t sn;
         td_sniff_classify(buf, got, &sn);
         obs->plain_http_page = sn.plain_http_page;
+        obs->page_software = sn.page_software;
+        obs->page_sign = sn.page_sign;
     }
     if (obs->head.date[0] != '\0' && td_http_date_parse(obs->head.date, &obs->server_date) < 0) {
         obs->server_date = 0;

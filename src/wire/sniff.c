@@ -18,6 +18,25 @@ static const struct banner banners[] = {
     { "RTSP/1.0 ", "rtsp" }, { "AMQP", "amqp" },
 };
 
+/* Phrases of the servers' own built-in pages (error pages, the answer to plain HTTP on a TLS
+ * port). Servers that hide their Server header still send these. Sources:
+ * nginx src/http/ngx_http_special_response.c (ngx_http_msg497 and the "<center>nginx</center>"
+ * error tail); Apache mod_ssl ssl_engine_kernel.c (AH01996, ../shared/log-formats.md) and
+ * server/core.c ap_psignature ("<address>Apache"); HAProxy src/http_htx.c default 503 / 504
+ * messages; IIS HTTP.sys's "Bad Request - Invalid Hostname" page. */
+static const struct page_sign {
+    const char *phrase;
+    const char *software;
+} page_signs[] = {
+    { "plain HTTP request was sent to HTTPS port", "nginx" },
+    { "<center>nginx", "nginx" },
+    { "speaking plain HTTP to an SSL-enabled server port", "apache" },
+    { "<address>Apache", "apache" },
+    { "No server is available to handle this request", "haproxy" },
+    { "The server didn't respond in time", "haproxy" },
+    { "Bad Request - Invalid Hostname", "iis" },
+};
+
 static bool has_prefix(const uint8_t *buf, size_t len, const char *lit)
 {
     td_text_t t;
@@ -37,6 +56,18 @@ static bool contains(const uint8_t *buf, size_t len, const char *needle)
         }
     }
     return false;
+}
+
+static void page_software(const uint8_t *buf, size_t len, td_sniff_t *out)
+{
+    out->plain_http_page = contains(buf, len, page_signs[0].phrase);
+    for (size_t i = 0; i < TD_ARRAY_LEN(page_signs); i++) {
+        if (contains(buf, len, page_signs[i].phrase)) {
+            out->page_software = page_signs[i].software;
+            out->page_sign = page_signs[i].phrase;
+            return;
+        }
+    }
 }
 
 static bool smtp_or_ftp(const uint8_t *buf, size_t len, td_sniff_t *out)
@@ -95,7 +126,7 @@ void td_sniff_classify(const uint8_t *buf, size_t len, td_sniff_t *out)
             td_text_lit(&t, " ", false) && td_text_uint(&t, 3, &status) == 0) {
             out->http_status = (int)status;
         }
-        out->plain_http_page = contains(buf, len, "plain HTTP request was sent to HTTPS port");
+        page_software(buf, len, out);
         return;
     }
     for (size_t i = 0; i < TD_ARRAY_LEN(banners); i++) {
@@ -116,7 +147,7 @@ void td_sniff_classify(const uint8_t *buf, size_t len, td_sniff_t *out)
         if (td_text_lit(&t, "<!DOCTYPE", true) || td_text_lit(&t, "<html", true)) {
             out->cls = TD_SNIFF_HTML;
             out->proto = "http";
-            out->plain_http_page = contains(buf, len, "plain HTTP request was sent to HTTPS port");
+            page_software(buf, len, out);
             return;
         }
     }

@@ -2,7 +2,9 @@
 # tests/integration/expect_root.sh SCENARIO EXPECTED_ID: runs the real tlsdoctor binary with
 # --json against one real-server lab scenario and asserts the root-cause finding id
 # ("none" = healthy). Extra checks: the exit code matches the verdict; an optional third
-# argument "PROXY/MODE=RESULT;..." asserts what proxies in front would show.
+# argument "PROXY/MODE=RESULT;..." asserts what proxies in front would show. Environment:
+# TD_EXPECT_FINDINGS=ID,... findings besides the root; TD_EXPECT_SOFTWARE=NAME the server
+# software detected.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 scen="$1"; expect="$2"; proxies="${3:-}"; bin="${TLSDOCTOR:?set TLSDOCTOR to the binary}"; certs="${LAB_CERTS_DIR:?}"
@@ -36,6 +38,14 @@ for want in filter(None, os.environ.get("TD_EXPECT_FINDINGS", "").split(",")):
     if want not in ids:
         ok = False
         print("finding %s missing (got %s)" % (want, ids))
+want_sw = os.environ.get("TD_EXPECT_SOFTWARE", "")
+if want_sw:
+    sw = doc["server_software"]
+    if sw is None or sw["name"] != want_sw:
+        ok = False
+        print("server software %s, want %s" % (sw, want_sw))
+    else:
+        print("server software: %s (%s)" % (sw["name"], sw["evidence"]))
 for want in filter(None, proxies.split(";")):
     key, result = want.rsplit("=", 1)
     if got.get(key) != result:

@@ -14,7 +14,8 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostname_mismatch
 untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
 reset_after_hello client_cert_required drip random
-nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted redirect_loop misdirected_421 redirect_to_http slow_tls"
+nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted redirect_loop misdirected_421 redirect_to_http slow_tls
+ingress_default origin_ca haproxy_no_backend"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -24,7 +25,7 @@ gen_certs() ( # a subshell: the cd below must not move the caller
     local d="$1"
     need openssl
     mkdir -p "$d"
-    [ -f "$d/.done-v2" ] && return 0  # bump the version when the PKI changes
+    [ -f "$d/.done-v3" ] && return 0  # bump the version when the PKI changes
     cd "$d"
     rm -rf newcerts index.txt* serial* ./*.pem ./*.key ./*.csr
     mkdir -p newcerts
@@ -116,7 +117,22 @@ CNF
         cat "$n.pem" "$n.key" > "$n.haproxy.pem"
     done
     cat self.pem self.key > self.haproxy.pem
-    touch .done-v2
+    # The placeholder certificate ingress-nginx serves when no Ingress has a TLS secret for the
+    # name (same subject and SAN as the controller's generated one).
+    # shellcheck disable=SC2086
+    openssl req -x509 $ec -keyout ingress_fake.key -out ingress_fake.pem -days 365 \
+        -subj "/O=Acme Co/CN=Kubernetes Ingress Controller Fake Certificate" \
+        -addext "subjectAltName=DNS:ingress.local" -addext "basicConstraints=CA:FALSE" 2>/dev/null
+    # A leaf from a CA named as Cloudflare's Origin CA (trusted only by Cloudflare's edge).
+    # shellcheck disable=SC2086
+    openssl req -x509 $ec -keyout cf_origin_root.key -out cf_origin_root.pem -days 3650 \
+        -subj "/C=US/O=CloudFlare, Inc./OU=CloudFlare Origin SSL Certificate Authority/L=San Francisco/ST=California" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    # shellcheck disable=SC2086
+    openssl req $ec -keyout cforigin.key -out cforigin.csr -subj "/O=CloudFlare, Inc./CN=CloudFlare Origin Certificate" 2>/dev/null
+    openssl x509 -req -in cforigin.csr -CA cf_origin_root.pem -CAkey cf_origin_root.key -CAcreateserial \
+        -days 90 -out cforigin.pem -extfile <(printf 'subjectAltName=DNS:*.lab.test\nbasicConstraints=CA:FALSE\n') 2>/dev/null
+    touch .done-v3
 )
 
 HSTS='add_header Strict-Transport-Security "max-age=63072000; includeSubDomains; preload" always;'
@@ -258,6 +274,21 @@ $(ngx_plain "$plain" 'return 301 https://$host:'"$port"'$request_uri;')"
         nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/good.full.pem" "$c/good.key" "")
 $(ngx_server "$port" _ "$c/zs.pem" "$c/zs.key" "" "" 127.0.0.2)"
         run_nginx "$d" & ;;
+    ingress_default)
+        # What a client sees from ingress-nginx with no TLS secret for the name: the fake
+        # certificate, from a server that sends no Server header (s_server -www).
+        openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/ingress_fake.pem" \
+            -key "$c/ingress_fake.key" >"$d/server.log" 2>&1 </dev/null & ;;
+    origin_ca)
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$c/cforigin.pem" "$c/cforigin.key" "")"
+        run_nginx "$d" & ;;
+    haproxy_no_backend)
+        # HAProxy (no Server header) whose only backend is down: its own 503 page.
+        cat "$c/good.pem" "$c/int.pem" "$c/good.key" > "$d/crt.pem"
+        haproxy_conf "$d" "$port" "$d/crt.pem"
+        sed -i '/http-request return/d' "$d/haproxy.cfg"
+        printf '    default_backend app\nbackend app\n    retries 0\n    server s1 127.0.0.1:%s\n' "$(free_port)" >> "$d/haproxy.cfg"
+        haproxy -f "$d/haproxy.cfg" -db >"$d/server.log" 2>&1 & ;;
     unavailable_503)
         nginx_conf "$d" "$port" "$(ngx_server "$port" maint.lab.test "$c/good.full.pem" "$c/good.key" "$HSTS" "" "" "return 503;")"
         run_nginx "$d" & ;;

@@ -455,11 +455,24 @@ static void clock_and_server_fixes(void **state)
     assert_non_null(strstr(r->f[0].pub.fix, "a.test")); /* placeholders filled */
     strcpy(o->http.head.server, "");
     o->plain.sniff.plain_http_page = 1;
+    o->plain.sniff.page_software = "nginx";
+    o->plain.sniff.page_sign = "plain HTTP request was sent to HTTPS port";
     assert_string_equal(root_id(), "cert.chain.missing_intermediate");
     assert_string_equal(r->server_software, "nginx");
     o->plain.sniff.plain_http_page = 0;
+    o->plain.sniff.page_software = NULL;
     assert_string_equal(root_id(), "cert.chain.missing_intermediate");
     assert_null(r->server_software);
+    /* A proxy's placeholder certificate names the proxy and becomes the root cause. */
+    strcpy(o->cert.c[0].subject, "CN=Kubernetes Ingress Controller Fake Certificate,O=Acme Co");
+    strcpy(o->cert.c[0].sans, "ingress.local");
+    assert_string_equal(root_id(), "cert.default_placeholder");
+    assert_string_equal(r->server_software, "nginx");
+    assert_non_null(strstr(r->f[0].pub.fix, "Ingress for a.test"));
+    strcpy(o->cert.c[0].subject, "CN=TRAEFIK DEFAULT CERT");
+    strcpy(o->cert.c[0].sans, "1f.2e.traefik.default");
+    assert_string_equal(root_id(), "cert.default_placeholder");
+    assert_string_equal(r->server_software, "traefik");
 }
 
 /* Every report renders, whatever ran or failed (a NULL string makes jansson refuse a whole

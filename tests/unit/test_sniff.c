@@ -64,6 +64,39 @@ static void alert_and_status(void **state)
     assert_true(s.plain_http_page);
 }
 
+/* The servers' built-in pages name the server even without a Server header. */
+static void page_software(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *reply;
+        const char *software;
+    } cases[] = {
+        /* mod_ssl's answer to plain HTTP on the TLS port (AH01996) */
+        { "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<p>Reason: You're speaking "
+          "plain HTTP to an SSL-enabled server port.<br />",
+          "apache" },
+        { "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/html\r\n\r\n<html><body><h1>503 "
+          "Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>",
+          "haproxy" },
+        { "HTTP/1.1 404 Not Found\r\n\r\n<html>\r\n<hr><center>nginx</center>\r\n</body>", "nginx" },
+        { "<html><center>The plain HTTP request was sent to HTTPS port</center>", "nginx" },
+        { "HTTP/1.1 400 Bad Request\r\n\r\n<h2>Bad Request - Invalid Hostname</h2>", "iis" },
+        { "HTTP/1.1 200 OK\r\nServer: x\r\n\r\nnginx is not named in a center tag here", NULL },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        td_sniff_t s;
+        td_sniff_classify((const uint8_t *)cases[i].reply, strlen(cases[i].reply), &s);
+        if (cases[i].software == NULL) {
+            assert_null(s.page_software);
+        } else {
+            assert_non_null(s.page_software);
+            assert_string_equal(s.page_software, cases[i].software);
+            assert_non_null(s.page_sign);
+        }
+    }
+}
+
 static void http_head(void **state)
 {
     (void)state;
@@ -120,7 +153,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(classify_table), cmocka_unit_test(alert_and_status),
         cmocka_unit_test(http_head),      cmocka_unit_test(http_request),
-        cmocka_unit_test(http_date),
+        cmocka_unit_test(http_date),      cmocka_unit_test(page_software),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
