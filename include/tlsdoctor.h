@@ -218,6 +218,37 @@ TD_API TD_MUST_USE int td_logs_summary_write_json(const td_logs_summary_t *s, FI
 TD_API TD_MUST_USE int td_log_event_write_json(const td_log_event_t *ev, FILE *f);
 TD_API void td_logs_summary_free(td_logs_summary_t *s);
 
+/* ---- pcap: what happened to each handshake in a capture -------------------------------- */
+
+typedef struct td_pcap_options {
+    const char *filter; /* a BPF filter applied by libpcap; default none */
+    uint16_t ports[16]; /* only connections with one of these ports; n_ports 0 = all */
+    int n_ports;
+    int top;      /* rows in top lists; default 10 */
+    int progress; /* 1: progress line on stderr for large files */
+} td_pcap_options_t;
+
+typedef struct td_pcap_summary td_pcap_summary_t;
+typedef struct td_pcap_conn td_pcap_conn_t;
+/** Called once per TCP connection when it ends (close, idle, eviction, end of input). A
+ * negative return stops the callbacks and makes td_pcap_scan fail with TD_E_IO. */
+typedef int (*td_pcap_conn_cb)(const td_pcap_conn_t *c, void *user);
+
+/** Reads pcap / pcapng files through libpcap and judges every TCP connection in them. Memory
+ * is bounded by the number of concurrent flows, whatever the file size. A file that cannot be
+ * opened (missing, wrong magic) is TD_E_IO naming it; an invalid filter TD_E_USAGE; a
+ * truncated file is read up to the damage and noted in the summary. */
+TD_API TD_MUST_USE int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files,
+                                    size_t n_files, td_pcap_conn_cb cb, void *user,
+                                    td_pcap_summary_t **out, td_errinfo_t *err);
+/** One connection as a JSON line (docs/json.md, "pcap"). */
+TD_API TD_MUST_USE int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f);
+TD_API TD_MUST_USE int td_pcap_summary_write_text(const td_pcap_summary_t *s, FILE *f, int color);
+TD_API TD_MUST_USE int td_pcap_summary_write_json(const td_pcap_summary_t *s, FILE *f);
+/** Connections with a finding. */
+TD_API uint64_t td_pcap_summary_failures(const td_pcap_summary_t *s);
+TD_API void td_pcap_summary_free(td_pcap_summary_t *s);
+
 /* ---- compare: one name through several paths ------------------------------------------ */
 
 typedef struct td_compare td_compare_t;

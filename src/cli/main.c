@@ -24,6 +24,7 @@ static const char usage_text[] =
         "Usage: tlsdoctor [OPTIONS] HOST[:PORT] | https://HOST[:PORT]/PATH\n"
         "       tlsdoctor lab [--no-color] [-v]\n"
         "       tlsdoctor logs FILE... [--format F] [--json] [--since TIME] [--top N]\n"
+        "       tlsdoctor pcap FILE... [--json] [--filter BPF] [--port N]... [--top N]\n"
         "       tlsdoctor explain [--json] TEXT...   (a code, an error, a whole log line; - reads "
         "stdin)\n"
         "\n"
@@ -54,6 +55,8 @@ static const char usage_text[] =
         "Commands:\n"
         "  lab                    start built-in broken servers on 127.0.0.1 and diagnose each\n"
         "  logs FILE...           read server / load-balancer logs (plain, gzip, - for stdin)\n"
+        "  pcap FILE...           what happened to each TLS handshake in pcap / pcapng captures\n"
+        "                         (--json: one line per connection, then the summary)\n"
         "                         and count failed handshakes by cause, client, server, hour:\n"
         "     --format F          auto (default), nginx, apache, haproxy, f5, alb, cloudflare\n"
         "     --since TIME        only events at or after TIME: 2026-11-22[T10:00[:00]] (UTC)\n"
@@ -173,6 +176,78 @@ static void print_event(const td_log_event_t *ev, void *user)
     if (td_log_event_write_json(ev, stdout) < 0) {
         *failed = 1;
     }
+}
+
+static int print_conn(const td_pcap_conn_t *c, void *user)
+{
+    (void)user;
+    return td_pcap_conn_write_json(c, stdout);
+}
+
+static int run_pcap(int argc, char **argv)
+{
+    td_pcap_options_t opt;
+    const char *files[256];
+    size_t n = 0;
+    int json = 0, no_color = 0;
+    memset(&opt, 0, sizeof(opt));
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--no-color") == 0) {
+            no_color = 1;
+        } else if (strcmp(a, "--filter") == 0 || strcmp(a, "--port") == 0 ||
+                   strcmp(a, "--top") == 0) {
+            if (i + 1 >= argc) {
+                return die_usage("option '%s' needs a value", a);
+            }
+            const char *v = argv[++i];
+            unsigned long t = 0;
+            if (strcmp(a, "--filter") == 0) {
+                opt.filter = v;
+            } else if (strcmp(a, "--port") == 0) {
+                if (td_parse_uint(v, 65535, &t) < 0 || t == 0) {
+                    return die_usage("invalid --port '%s' (1-65535)", v);
+                }
+                if (opt.n_ports >= (int)(sizeof(opt.ports) / sizeof(opt.ports[0]))) {
+                    return die_usage("too many --port options (at most 16): '%s'", v);
+                }
+                opt.ports[opt.n_ports++] = (uint16_t)t;
+            } else {
+                if (td_parse_uint(v, 1000, &t) < 0 || t == 0) {
+                    return die_usage("invalid --top '%s' (1-1000)", v);
+                }
+                opt.top = (int)t;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return die_usage("pcap: unknown option '%s'", a);
+        } else if (n < sizeof(files) / sizeof(files[0])) {
+            files[n++] = a;
+        } else {
+            return die_usage("too many files (at most 256): '%s'", a);
+        }
+    }
+    if (n == 0) {
+        return die_usage("%s", "pcap: no capture file given (pcap or pcapng; - for stdin)");
+    }
+    opt.progress = isatty(STDERR_FILENO);
+    td_pcap_summary_t *s = NULL;
+    td_errinfo_t err;
+    memset(&err, 0, sizeof(err));
+    int rc = td_pcap_scan(&opt, files, n, json ? print_conn : NULL, NULL, &s, &err);
+    if (rc < 0) {
+        return tool_error(&err, rc);
+    }
+    rc = json ? td_pcap_summary_write_json(s, stdout)
+              : td_pcap_summary_write_text(s, stdout, use_color(no_color));
+    uint64_t fails = td_pcap_summary_failures(s);
+    td_pcap_summary_free(s);
+    if (rc < 0) {
+        fprintf(stderr, "tlsdoctor: cannot write the output\n");
+        return EXIT_TOOL;
+    }
+    return fails > 0 ? EXIT_WARN : EXIT_HEALTHY;
 }
 
 static int run_logs(int argc, char **argv)
@@ -434,6 +509,9 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "logs") == 0) {
         return run_logs(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "pcap") == 0) {
+        return run_pcap(argc, argv);
     }
     td_options_init(&opt);
     memset(&err, 0, sizeof(err));

@@ -293,6 +293,9 @@ static void parse_server_hello(td_reader_t *r, td_server_flight_t *f)
             }
             seen[type / 32] |= bit;
         }
+        if (f->n_exts < (int)TD_ARRAY_LEN(f->exts)) {
+            f->exts[f->n_exts++] = type;
+        }
         if (type == TD_EXT_SUPPORTED_VERSIONS) {
             uint16_t v = 0;
             if (td_reader_u16(&body, &v) < 0 || td_reader_done(&body) < 0) {
@@ -314,6 +317,8 @@ static void parse_server_hello(td_reader_t *r, td_server_flight_t *f)
                 return;
             }
             td_escape(f->alpn, sizeof(f->alpn), name.base, name.len);
+            f->alpn_raw_len = name.len < sizeof(f->alpn_raw) ? name.len : sizeof(f->alpn_raw);
+            memcpy(f->alpn_raw, name.base, f->alpn_raw_len);
         }
     }
 }
@@ -332,6 +337,10 @@ static void parse_certificate(td_reader_t *r, td_server_flight_t *f)
         if (td_reader_vec(&list, 3, 1, 0xffffff, &one) < 0) {
             flight_error(f, &list, "Certificate.cert");
             return;
+        }
+        if (f->n_certs < (int)TD_ARRAY_LEN(f->certs) &&
+            td_reader_bytes(&one, td_reader_left(&one), &f->certs[f->n_certs]) == 0) {
+            f->n_certs++;
         }
         f->cert_count++;
     }
@@ -449,6 +458,12 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
                 f->alert_level = lvl;
                 f->alert_desc = desc;
             }
+        } else if (type == TD_CT_CHANGE_CIPHER_SPEC) {
+            /* TLS <= 1.2: what follows is encrypted (RFC 5246 §7.1); TLS 1.3 sends it only
+             * for middlebox compatibility (RFC 8446 §D.4) and then encrypts anyway. */
+            f->ccs = 1;
+        } else if (type == TD_CT_HANDSHAKE && f->ccs) {
+            f->encrypted = 1; /* the encrypted Finished */
         } else if (type == TD_CT_HANDSHAKE) {
             if (td_reader_left(&frag) > scratch_cap - hs_len) {
                 flight_error(f, &frag, "handshake.too_large");

@@ -119,6 +119,13 @@ typedef struct td_server_flight {
     int has_cert_request; /* CertificateRequest seen */
     int has_done;         /* ServerHelloDone seen */
     int encrypted;        /* application_data records followed (TLS 1.3) */
+    int ccs;              /* ChangeCipherSpec seen: later handshake records are encrypted */
+    int n_exts;           /* ServerHello extension types in wire order (JA4S) */
+    uint16_t exts[32];
+    uint8_t alpn_raw[32]; /* selected ALPN as sent (alpn_raw_len bytes) */
+    size_t alpn_raw_len;
+    td_bytes_t certs[4]; /* the first DER certificates (TLS <= 1.2); views into scratch */
+    int n_certs;
     int decode_error;     /* 1 when a field was malformed */
     size_t error_offset;
     const char *error_field; /* static */

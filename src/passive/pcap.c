@@ -1,0 +1,875 @@
+/* pcap.c: `tlsdoctor pcap`. libpcap reads the file (pcap or pcapng); every header from the
+ * link layer to TCP is decoded here through td_reader; the first bytes of each direction of
+ * each TCP connection are reassembled into a bounded window and handed to the TLS codecs.
+ * Memory depends on the number of concurrent flows (capped, oldest evicted first), never on
+ * the size of the file.
+ *
+ * Link types: Ethernet (+ 802.1Q / 802.1ad tags), Linux cooked v1 / v2, raw IP, BSD
+ * loopback (null / loop), IPv4 / IPv6 link types. IP fragments are counted and skipped. */
+#include "pcap.h"
+
+#include "../../include/tlsdoctor.h"
+#include "../wire/sniff.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WINDOW        (64u * 1024u) /* bytes kept per direction */
+#define MAX_FLOWS     (1u << 18)    /* concurrent flows before the oldest is evicted */
+#define BUF_BUDGET    (256u << 20)  /* bytes of stream buffers before the oldest is evicted */
+#define IDLE_SECONDS  120.0         /* a flow quiet this long (capture time) is finished */
+#define MAX_INTERVALS 16
+
+typedef struct addr_key {
+    uint8_t a[16], b[16]; /* client, server (IPv4 mapped into the first 4 bytes) */
+    uint16_t pa, pb;
+    uint8_t v6;
+} addr_key_t;
+
+typedef struct dir_state {
+    int have_base;
+    uint32_t base;  /* sequence number of the first payload byte */
+    uint8_t *buf;
+    size_t cap;     /* allocated */
+    uint32_t iv_lo[MAX_INTERVALS], iv_hi[MAX_INTERVALS]; /* filled byte ranges [lo, hi) */
+    int n_iv;
+} dir_state_t;
+
+typedef struct flow {
+    addr_key_t key;
+    struct flow *hnext;              /* hash chain */
+    struct flow *older, *newer;      /* LRU list by last packet time */
+    dir_state_t d[2];                /* 0 client->server, 1 server->client */
+    td_pcap_conn_t *conn;            /* facts so far */
+} flow_t;
+
+typedef struct scanner {
+    const td_pcap_options_t *opt;
+    td_pcap_summary_t *sum;
+    td_pcap_conn_cb cb;
+    void *user;
+    flow_t **buckets;
+    size_t nbuckets;
+    size_t nflows;
+    uint64_t buf_bytes;
+    flow_t *oldest, *newest;
+    double now;
+    uint8_t scratch[2][WINDOW + 1024];
+    int cb_failed;
+} scanner_t;
+
+/* ---- top lists ----------------------------------------------------------------------- */
+
+void td__pcap_top_add(td_pcap_top_t *t, const char *key)
+{
+    for (size_t i = 0; i < t->used; i++) {
+        if (strcmp(t->row[i].key, key) == 0) {
+            t->row[i].n++;
+            return;
+        }
+    }
+    if (t->used < TD_PCAP_TOP) {
+        td_strlcpy(t->row[t->used].key, key, sizeof(t->row[0].key));
+        t->row[t->used++].n = 1;
+    } else {
+        t->other++;
+    }
+}
+
+/* ---- flow table ---------------------------------------------------------------------- */
+
+static uint64_t key_hash(const addr_key_t *k)
+{
+    /* FNV-1a over both endpoints in a direction-free order. */
+    uint64_t h1 = 1469598103934665603ull, h2 = 1469598103934665603ull;
+    for (int i = 0; i < 16; i++) {
+        h1 = (h1 ^ k->a[i]) * 1099511628211ull;
+        h2 = (h2 ^ k->b[i]) * 1099511628211ull;
+    }
+    h1 = (h1 ^ k->pa) * 1099511628211ull;
+    h2 = (h2 ^ k->pb) * 1099511628211ull;
+    return (h1 ^ h2) * 0x9e3779b97f4a7c15ull;
+}
+
+/* 0: same direction, 1: reversed, -1: different flow. */
+static int key_match(const addr_key_t *f, const addr_key_t *k)
+{
+    if (f->v6 != k->v6) {
+        return -1;
+    }
+    if (f->pa == k->pa && f->pb == k->pb && memcmp(f->a, k->a, 16) == 0 &&
+        memcmp(f->b, k->b, 16) == 0) {
+        return 0;
+    }
+    if (f->pa == k->pb && f->pb == k->pa && memcmp(f->a, k->b, 16) == 0 &&
+        memcmp(f->b, k->a, 16) == 0) {
+        return 1;
+    }
+    return -1;
+}
+
+static void lru_unlink(scanner_t *s, flow_t *f)
+{
+    if (f->older != NULL) {
+        f->older->newer = f->newer;
+    } else {
+        s->oldest = f->newer;
+    }
+    if (f->newer != NULL) {
+        f->newer->older = f->older;
+    } else {
+        s->newest = f->older;
+    }
+    f->older = f->newer = NULL;
+}
+
+static void lru_push(scanner_t *s, flow_t *f)
+{
+    f->older = s->newest;
+    f->newer = NULL;
+    if (s->newest != NULL) {
+        s->newest->newer = f;
+    } else {
+        s->oldest = f;
+    }
+    s->newest = f;
+}
+
+static size_t contiguous(const dir_state_t *d)
+{
+    uint32_t end = 0;
+    bool grew = true;
+    while (grew) {
+        grew = false;
+        for (int i = 0; i < d->n_iv; i++) {
+            if (d->iv_lo[i] <= end && d->iv_hi[i] > end) {
+                end = d->iv_hi[i];
+                grew = true;
+            }
+        }
+    }
+    return end;
+}
+
+static uint32_t covered_end(const dir_state_t *d)
+{
+    uint32_t e = 0;
+    for (int i = 0; i < d->n_iv; i++) {
+        e = d->iv_hi[i] > e ? d->iv_hi[i] : e;
+    }
+    return e;
+}
+
+static void fmt_addr(const addr_key_t *k, int side, char *out, size_t cap)
+{
+    const uint8_t *a = side == 0 ? k->a : k->b;
+    if (inet_ntop(k->v6 ? AF_INET6 : AF_INET, a, out, (socklen_t)cap) == NULL) {
+        td_strlcpy(out, "?", cap);
+    }
+}
+
+static void hex_digest(const char *md, const char *in, char *out, size_t hexlen)
+{
+    uint8_t d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    static const char hx[] = "0123456789abcdef";
+    out[0] = '\0';
+    if (EVP_Digest(in, strlen(in), d, &n, EVP_get_digestbyname(md), NULL) != 1) {
+        return;
+    }
+    size_t w = 0;
+    for (unsigned int i = 0; i < n && w + 2 <= hexlen; i++) {
+        out[w++] = hx[d[i] >> 4];
+        out[w++] = hx[d[i] & 15];
+    }
+    out[w] = '\0';
+}
+
+static void ja4_hash(const char *in, char out[13])
+{
+    if (in[0] == '\0') {
+        memcpy(out, "000000000000", 13);
+        return;
+    }
+    char full[65];
+    hex_digest("SHA256", in, full, 12);
+    td_strlcpy(out, full, 13);
+}
+
+static int64_t asn1_time_unix(const ASN1_TIME *t)
+{
+    struct tm tm;
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
+        return 0;
+    }
+    return (int64_t)timegm(&tm);
+}
+
+static void name_text(const X509_NAME *n, char *out, size_t cap)
+{
+    out[0] = '\0';
+    BIO *b = BIO_new(BIO_s_mem());
+    if (b == NULL) {
+        return;
+    }
+    if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        char *p = NULL;
+        long len = BIO_get_mem_data(b, &p);
+        if (len > 0 && p != NULL) {
+            td_escape(out, cap, (const uint8_t *)p, (size_t)len);
+        }
+    }
+    BIO_free(b);
+}
+
+/* The certificates of a TLS <= 1.2 flight, decoded by OpenSSL from the DER views. */
+static void read_certs(td_pcap_conn_t *c)
+{
+    c->cert_name_ok = -1;
+    for (int i = 0; i < c->sh.n_certs && c->n_certs < (int)TD_ARRAY_LEN(c->certs); i++) {
+        const unsigned char *p = c->sh.certs[i].p;
+        X509 *x = d2i_X509(NULL, &p, (long)c->sh.certs[i].len);
+        if (x == NULL) {
+            break;
+        }
+        td_pcap_cert_t *pc = &c->certs[c->n_certs++];
+        name_text(X509_get_subject_name(x), pc->subject, sizeof(pc->subject));
+        name_text(X509_get_issuer_name(x), pc->issuer, sizeof(pc->issuer));
+        pc->not_before = asn1_time_unix(X509_get0_notBefore(x));
+        pc->not_after = asn1_time_unix(X509_get0_notAfter(x));
+        GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+        for (int k = 0; gens != NULL && k < sk_GENERAL_NAME_num(gens); k++) {
+            const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, k);
+            if (g->type == GEN_DNS) {
+                char one[128];
+                td_escape(one, sizeof(one), ASN1_STRING_get0_data(g->d.dNSName),
+                          (size_t)ASN1_STRING_length(g->d.dNSName));
+                td_fmt_append(pc->sans, sizeof(pc->sans), "%s%s", pc->sans[0] ? "," : "", one);
+            }
+        }
+        GENERAL_NAMES_free(gens);
+        if (i == 0 && c->ch.has_sni) {
+            c->cert_name_ok = X509_check_host(x, c->ch.sni, strlen(c->ch.sni), 0, NULL) == 1;
+        }
+        X509_free(x);
+    }
+}
+
+static void finish(scanner_t *s, flow_t *f)
+{
+    td_pcap_conn_t *c = f->conn;
+    td_pcap_summary_t *sum = s->sum;
+    size_t n0 = contiguous(&f->d[0]), n1 = contiguous(&f->d[1]);
+    c->gap_client = n0 < covered_end(&f->d[0]);
+    c->gap_server = n1 < covered_end(&f->d[1]);
+    td_client_flight_parse(f->d[0].buf, n0, s->scratch[0], sizeof(s->scratch[0]), &c->ch);
+    td_server_flight_parse(f->d[1].buf, n1, s->scratch[1], sizeof(s->scratch[1]), &c->sh);
+    /* TLS after a preamble (an HTTP CONNECT, a SOCKS exchange, a STARTTLS dialogue): found by
+     * content, and both directions parsed from their first handshake record. */
+    if (!c->ch.has_hello && n0 > 0) {
+        size_t co = td_tls_find_handshake(f->d[0].buf, n0, TD_HS_CLIENT_HELLO, 4096);
+        if (co > 0 && co < n0) {
+            td_client_flight_t ch;
+            td_reader_t r0;
+            td_bytes_t v0;
+            td_reader_init(&r0, f->d[0].buf, n0);
+            if (td_reader_skip(&r0, co) == 0 &&
+                td_reader_bytes(&r0, td_reader_left(&r0), &v0) == 0) {
+                td_client_flight_parse(v0.p, v0.len, s->scratch[0], sizeof(s->scratch[0]), &ch);
+                if (ch.has_hello) {
+                    c->ch = ch;
+                    c->preamble_client = co;
+                    size_t so = td_tls_find_handshake(f->d[1].buf, n1, TD_HS_SERVER_HELLO, 4096);
+                    td_reader_t r1;
+                    td_bytes_t v1;
+                    td_reader_init(&r1, f->d[1].buf, n1);
+                    if (so < n1 && td_reader_skip(&r1, so) == 0 &&
+                        td_reader_bytes(&r1, td_reader_left(&r1), &v1) == 0) {
+                        c->preamble_server = so;
+                        td_server_flight_parse(v1.p, v1.len, s->scratch[1],
+                                               sizeof(s->scratch[1]), &c->sh);
+                    }
+                }
+            }
+        }
+    }
+    if (n1 > 0 && c->preamble_client == 0) {
+        td_sniff_t sn;
+        td_sniff_classify(f->d[1].buf, n1, &sn);
+        c->server_tls = sn.cls == TD_SNIFF_TLS;
+        c->server_http = sn.cls == TD_SNIFF_HTTP;
+        c->server_http_status = sn.http_status;
+        c->server_page = sn.page_sign;
+        if (c->server_http) {
+            c->sh.non_tls = 0; /* judged as HTTP, not as a broken TLS reply */
+        }
+    }
+    if (c->ch.has_hello) {
+        char a[16], b[800], cc[900], hb[13], hc[13];
+        if (td_ja3_string(&c->ch, c->ja3, sizeof(c->ja3)) == 0) {
+            hex_digest("MD5", c->ja3, c->ja3_md5, 32);
+        }
+        if (td_ja4_parts(&c->ch, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
+            ja4_hash(b, hb);
+            ja4_hash(cc, hc);
+            td_fmt(c->ja4, sizeof(c->ja4), "%s_%s_%s", a, hb, hc);
+        }
+        if (c->sh.has_server_hello &&
+            td_ja4s_parts(&c->sh, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
+            ja4_hash(cc, hc);
+            td_fmt(c->ja4s, sizeof(c->ja4s), "%s_%s_%s", a, b, hc);
+        }
+    }
+    read_certs(c);
+    td__pcap_judge(c);
+    /* The views into the scratch buffers die with this call. */
+    memset(c->sh.certs, 0, sizeof(c->sh.certs));
+
+    sum->conns++;
+    if (c->ch.has_hello) {
+        sum->tls_conns++;
+    }
+    td__pcap_top_add(&sum->outcomes, c->outcome);
+    if (c->finding != NULL) {
+        char sni[64];
+        td__pcap_top_add(&sum->findings, c->finding);
+        td__pcap_top_add(&sum->fail_clients, c->client);
+        td_fmt(sni, sizeof(sni), "%s:%u", c->server, (unsigned)c->sport);
+        td__pcap_top_add(&sum->fail_servers, sni);
+        if (c->ch.sni[0] != '\0') {
+            td__pcap_top_add(&sum->fail_sni, c->ch.sni);
+        }
+    }
+    if (c->sh.has_server_hello && !c->sh.is_hrr) {
+        td__pcap_top_add(&sum->versions, td_version_name(c->sh.version));
+        td__pcap_top_add(&sum->ciphers, td_cipher_name(c->sh.cipher));
+    }
+    if (c->ja4[0] != '\0') {
+        td__pcap_top_add(&sum->ja4, c->ja4);
+    }
+    if (s->cb != NULL && !s->cb_failed && s->cb(c, s->user) < 0) {
+        s->cb_failed = 1;
+    }
+}
+
+static void flow_free(scanner_t *s, flow_t *f)
+{
+    for (int i = 0; i < 2; i++) {
+        s->buf_bytes -= f->d[i].cap;
+        td_free(f->d[i].buf);
+    }
+    td_free(f->conn);
+    td_free(f);
+}
+
+static void flow_remove(scanner_t *s, flow_t *f, int idle)
+{
+    f->conn->evicted_idle = idle;
+    finish(s, f);
+    size_t b = key_hash(&f->key) & (s->nbuckets - 1);
+    for (flow_t **pp = &s->buckets[b]; *pp != NULL; pp = &(*pp)->hnext) {
+        if (*pp == f) {
+            *pp = f->hnext;
+            break;
+        }
+    }
+    lru_unlink(s, f);
+    s->nflows--;
+    flow_free(s, f);
+}
+
+static flow_t *flow_get(scanner_t *s, const addr_key_t *k, int syn_only, int synack, int *dir)
+{
+    size_t b = key_hash(k) & (s->nbuckets - 1);
+    for (flow_t *f = s->buckets[b]; f != NULL; f = f->hnext) {
+        int m = key_match(&f->key, k);
+        if (m >= 0) {
+            *dir = m;
+            return f;
+        }
+    }
+    while (s->nflows >= MAX_FLOWS && s->oldest != NULL) {
+        s->sum->evicted_full++;
+        flow_remove(s, s->oldest, 1);
+    }
+    flow_t *f = td_calloc(1, sizeof(*f));
+    td_pcap_conn_t *c = td_calloc(1, sizeof(*c));
+    if (f == NULL || c == NULL) {
+        td_free(f);
+        td_free(c);
+        return NULL;
+    }
+    f->conn = c;
+    /* The client is the SYN sender; without a SYN, the first sender unless it sent SYN-ACK. */
+    int reversed = synack && !syn_only;
+    if (reversed) {
+        memcpy(f->key.a, k->b, 16);
+        memcpy(f->key.b, k->a, 16);
+        f->key.pa = k->pb;
+        f->key.pb = k->pa;
+        f->key.v6 = k->v6;
+    } else {
+        f->key = *k;
+    }
+    *dir = reversed;
+    fmt_addr(&f->key, 0, c->client, sizeof(c->client));
+    fmt_addr(&f->key, 1, c->server, sizeof(c->server));
+    c->cport = f->key.pa;
+    c->sport = f->key.pb;
+    c->ts_first = s->now;
+    f->hnext = s->buckets[b];
+    s->buckets[b] = f;
+    lru_push(s, f);
+    s->nflows++;
+    if (s->nflows > s->sum->peak_flows) {
+        s->sum->peak_flows = s->nflows;
+    }
+    return f;
+}
+
+/* Puts [seq, seq+len) of one direction into its window. Returns 1 when every byte was
+ * already there (a retransmission). */
+static int stream_add(scanner_t *s, dir_state_t *d, uint32_t seq, const uint8_t *p, size_t len,
+                      int *trunc)
+{
+    if (!d->have_base) {
+        d->have_base = 1;
+        d->base = seq;
+    }
+    uint32_t off = seq - d->base; /* modulo 2^32: wraps like TCP */
+    if (off >= WINDOW) {
+        *trunc = 1;
+        return 0;
+    }
+    uint32_t end = off + (uint32_t)len;
+    if (end > WINDOW) {
+        end = WINDOW;
+        *trunc = 1;
+    }
+    /* Retransmission: the range is inside one filled interval. */
+    for (int i = 0; i < d->n_iv; i++) {
+        if (d->iv_lo[i] <= off && end <= d->iv_hi[i]) {
+            return 1;
+        }
+    }
+    if (end > d->cap) {
+        size_t ncap = d->cap == 0 ? 4096 : d->cap;
+        while (ncap < end) {
+            ncap *= 2;
+        }
+        ncap = ncap > WINDOW ? WINDOW : ncap;
+        uint8_t *nb = td_malloc(ncap);
+        if (nb == NULL) {
+            *trunc = 1;
+            return 0;
+        }
+        if (d->buf != NULL) {
+            memcpy(nb, d->buf, d->cap);
+            td_free(d->buf);
+        }
+        s->buf_bytes += ncap - d->cap;
+        d->buf = nb;
+        d->cap = ncap;
+    }
+    memcpy(d->buf + off, p, end - off);
+    /* Merge into the interval list (first bytes win on overlap is moot: same bytes). */
+    uint32_t lo = off, hi = end;
+    for (int i = 0; i < d->n_iv;) {
+        if (d->iv_lo[i] <= hi && lo <= d->iv_hi[i]) {
+            lo = d->iv_lo[i] < lo ? d->iv_lo[i] : lo;
+            hi = d->iv_hi[i] > hi ? d->iv_hi[i] : hi;
+            d->iv_lo[i] = d->iv_lo[d->n_iv - 1];
+            d->iv_hi[i] = d->iv_hi[d->n_iv - 1];
+            d->n_iv--;
+        } else {
+            i++;
+        }
+    }
+    if (d->n_iv < MAX_INTERVALS) {
+        d->iv_lo[d->n_iv] = lo;
+        d->iv_hi[d->n_iv] = hi;
+        d->n_iv++;
+    } else {
+        *trunc = 1;
+    }
+    return 0;
+}
+
+/* ---- packet decoding ------------------------------------------------------------------ */
+
+typedef struct tcp_pkt {
+    addr_key_t k;
+    uint32_t seq;
+    uint8_t flags;
+    td_bytes_t payload;
+} tcp_pkt_t;
+
+enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
+
+/* IPv4 (RFC 791) / IPv6 (RFC 8200) down to TCP (RFC 9293). 0 ok, 1 not TCP / fragment. */
+static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
+{
+    uint8_t vihl = 0, proto = 0;
+    td_reader_t ipr = *r;
+    memset(&t->k, 0, sizeof(t->k));
+    if (td_reader_u8(&ipr, &vihl) < 0) {
+        s->sum->truncated_packets++;
+        return 1;
+    }
+    td_reader_t l4;
+    if ((vihl >> 4) == 4) {
+        uint16_t total = 0, frag = 0;
+        td_bytes_t src, dst;
+        size_t ihl = (size_t)(vihl & 15) * 4;
+        if (ihl < 20 || td_reader_skip(&ipr, 1) < 0 || td_reader_u16(&ipr, &total) < 0 ||
+            td_reader_skip(&ipr, 2) < 0 || td_reader_u16(&ipr, &frag) < 0 ||
+            td_reader_skip(&ipr, 1) < 0 || td_reader_u8(&ipr, &proto) < 0 ||
+            td_reader_skip(&ipr, 2) < 0 || td_reader_bytes(&ipr, 4, &src) < 0 ||
+            td_reader_bytes(&ipr, 4, &dst) < 0 || td_reader_skip(&ipr, ihl - 20) < 0) {
+            s->sum->truncated_packets++;
+            return 1;
+        }
+        if ((frag & 0x3fff) != 0) { /* MF set or an offset: a fragment */
+            s->sum->fragments++;
+            return 1;
+        }
+        memcpy(t->k.a, src.p, 4);
+        memcpy(t->k.b, dst.p, 4);
+        /* The IP total length bounds the payload (Ethernet pads short frames). */
+        size_t avail = td_reader_left(&ipr);
+        size_t want = total >= ihl ? (size_t)total - ihl : 0;
+        td_bytes_t rest;
+        if (td_reader_bytes(&ipr, want < avail ? want : avail, &rest) < 0) {
+            return 1;
+        }
+        td_reader_init(&l4, rest.p, rest.len);
+    } else if ((vihl >> 4) == 6) {
+        uint16_t plen = 0;
+        td_bytes_t src, dst;
+        if (td_reader_skip(&ipr, 3) < 0 || td_reader_u16(&ipr, &plen) < 0 ||
+            td_reader_u8(&ipr, &proto) < 0 || td_reader_skip(&ipr, 1) < 0 ||
+            td_reader_bytes(&ipr, 16, &src) < 0 || td_reader_bytes(&ipr, 16, &dst) < 0) {
+            s->sum->truncated_packets++;
+            return 1;
+        }
+        t->k.v6 = 1;
+        memcpy(t->k.a, src.p, 16);
+        memcpy(t->k.b, dst.p, 16);
+        size_t avail = td_reader_left(&ipr);
+        td_bytes_t rest;
+        if (td_reader_bytes(&ipr, plen < avail ? plen : avail, &rest) < 0) {
+            return 1;
+        }
+        td_reader_init(&l4, rest.p, rest.len);
+        /* Extension headers: hop-by-hop, routing, destination options; fragment skips. */
+        for (int hops = 0; hops < 8 && (proto == 0 || proto == 43 || proto == 60 || proto == 44);
+             hops++) {
+            uint8_t next = 0, hlen = 0;
+            if (proto == 44) {
+                s->sum->fragments++;
+                return 1;
+            }
+            if (td_reader_u8(&l4, &next) < 0 || td_reader_u8(&l4, &hlen) < 0 ||
+                td_reader_skip(&l4, (size_t)hlen * 8 + 6) < 0) {
+                s->sum->truncated_packets++;
+                return 1;
+            }
+            proto = next;
+        }
+    } else {
+        s->sum->non_ip++;
+        return 1;
+    }
+    if (proto != 6) {
+        s->sum->non_tcp++;
+        return 1;
+    }
+    uint8_t doff = 0, flags = 0;
+    if (td_reader_u16(&l4, &t->k.pa) < 0 || td_reader_u16(&l4, &t->k.pb) < 0 ||
+        td_reader_u32(&l4, &t->seq) < 0 || td_reader_skip(&l4, 4) < 0 ||
+        td_reader_u8(&l4, &doff) < 0 || td_reader_u8(&l4, &flags) < 0 ||
+        td_reader_skip(&l4, 6) < 0 || (doff >> 4) < 5 ||
+        td_reader_skip(&l4, (size_t)(doff >> 4) * 4 - 20) < 0) {
+        s->sum->truncated_packets++;
+        return 1;
+    }
+    t->flags = flags;
+    if (td_reader_bytes(&l4, td_reader_left(&l4), &t->payload) < 0) {
+        return 1;
+    }
+    return 0;
+}
+
+/* Link layer down to the IP header. 0 ok with r at the IP header, 1 skip. */
+static int decode_link(scanner_t *s, int dlt, td_reader_t *r)
+{
+    uint16_t et = 0;
+    switch (dlt) {
+    case DLT_EN10MB:
+        if (td_reader_skip(r, 12) < 0 || td_reader_u16(r, &et) < 0) {
+            s->sum->truncated_packets++;
+            return 1;
+        }
+        while (et == 0x8100 || et == 0x88a8) { /* 802.1Q / 802.1ad */
+            if (td_reader_skip(r, 2) < 0 || td_reader_u16(r, &et) < 0) {
+                s->sum->truncated_packets++;
+                return 1;
+            }
+        }
+        break;
+    case DLT_LINUX_SLL: /* 16 bytes, protocol last */
+        if (td_reader_skip(r, 14) < 0 || td_reader_u16(r, &et) < 0) {
+            s->sum->truncated_packets++;
+            return 1;
+        }
+        break;
+#ifdef DLT_LINUX_SLL2
+    case DLT_LINUX_SLL2: /* 20 bytes, protocol first */
+        if (td_reader_u16(r, &et) < 0 || td_reader_skip(r, 18) < 0) {
+            s->sum->truncated_packets++;
+            return 1;
+        }
+        break;
+#endif
+    case DLT_NULL:
+    case DLT_LOOP: {
+        /* A 4-byte address family (host order for NULL, network for LOOP): the IP
+         * version nibble that follows tells IPv4 from IPv6 on every platform. */
+        if (td_reader_skip(r, 4) < 0) {
+            s->sum->truncated_packets++;
+            return 1;
+        }
+        return 0;
+    }
+    case DLT_RAW:
+#ifdef DLT_IPV4
+    case DLT_IPV4:
+    case DLT_IPV6:
+#endif
+        return 0;
+    default:
+        s->sum->non_ip++;
+        return 1;
+    }
+    if (et != 0x0800 && et != 0x86dd) {
+        s->sum->non_ip++;
+        return 1;
+    }
+    return 0;
+}
+
+static bool port_wanted(const td_pcap_options_t *o, const addr_key_t *k)
+{
+    if (o->n_ports == 0) {
+        return true;
+    }
+    for (int i = 0; i < o->n_ports; i++) {
+        if (o->ports[i] == k->pa || o->ports[i] == k->pb) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+    td_reader_t r;
+    tcp_pkt_t t;
+    s->sum->packets++;
+    s->now = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+    td_reader_init(&r, data, h->caplen);
+    if (decode_link(s, dlt, &r) != 0 || decode_ip(s, &r, &t) != 0 || !port_wanted(s->opt, &t.k)) {
+        return;
+    }
+    int syn = (t.flags & TCP_SYN) != 0, ack = (t.flags & TCP_ACK) != 0;
+    int dir = 0;
+    flow_t *f = flow_get(s, &t.k, syn && !ack, syn && ack, &dir);
+    if (f == NULL) {
+        return;
+    }
+    td_pcap_conn_t *c = f->conn;
+    c->ts_last = s->now;
+    lru_unlink(s, f);
+    lru_push(s, f);
+    dir_state_t *d = &f->d[dir];
+    uint32_t seq = t.seq;
+    if (syn) {
+        if (dir == 0 && !ack) {
+            c->syn = 1;
+        } else if (dir == 1 && ack) {
+            c->synack = 1;
+        }
+        d->have_base = 1;
+        d->base = seq + 1;
+        seq++;
+    }
+    if (t.flags & TCP_RST) {
+        *(dir == 0 ? &c->rst_client : &c->rst_server) = 1;
+    }
+    if (t.flags & TCP_FIN) {
+        *(dir == 0 ? &c->fin_client : &c->fin_server) = 1;
+    }
+    if (t.payload.len > 0) {
+        int trunc = 0;
+        *(dir == 0 ? &c->bytes_client : &c->bytes_server) += t.payload.len;
+        if (stream_add(s, d, seq, t.payload.p, t.payload.len, &trunc)) {
+            if (dir == 0) {
+                c->retrans_client++;
+            } else {
+                c->retrans_server++;
+                c->retrans_server_large += t.payload.len >= 1000;
+            }
+        }
+        if (trunc) {
+            *(dir == 0 ? &c->trunc_client : &c->trunc_server) = 1;
+        }
+        if (s->buf_bytes > s->sum->peak_buffer_bytes) {
+            s->sum->peak_buffer_bytes = s->buf_bytes;
+        }
+    }
+    /* Done: RST, or FIN both ways. */
+    if ((t.flags & TCP_RST) || (c->fin_client && c->fin_server)) {
+        flow_remove(s, f, 0);
+    }
+    /* Idle flows and the buffer budget: evict from the old end. */
+    while (s->oldest != NULL &&
+           (s->now - s->oldest->conn->ts_last > IDLE_SECONDS || s->buf_bytes > BUF_BUDGET)) {
+        if (s->buf_bytes > BUF_BUDGET) {
+            s->sum->evicted_full++;
+        }
+        flow_remove(s, s->oldest, 1);
+    }
+}
+
+static const char *dlt_label(int dlt)
+{
+    const char *n = pcap_datalink_val_to_name(dlt);
+    return n != NULL ? n : "unknown";
+}
+
+static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_open_offline(path, ebuf);
+    if (p == NULL) {
+        td_errinfo_set(err, TD_E_IO, "%s: %s", path, ebuf);
+        return TD_E_IO;
+    }
+    int dlt = pcap_datalink(p);
+    if (strstr(s->sum->link_types, dlt_label(dlt)) == NULL) {
+        td_fmt_append(s->sum->link_types, sizeof(s->sum->link_types), "%s%s",
+                      s->sum->link_types[0] ? "," : "", dlt_label(dlt));
+    }
+    if (s->opt->filter != NULL) {
+        struct bpf_program prog;
+        if (pcap_compile(p, &prog, s->opt->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+            pcap_setfilter(p, &prog) < 0) {
+            td_errinfo_set(err, TD_E_USAGE, "--filter '%s': %s", s->opt->filter, pcap_geterr(p));
+            pcap_close(p);
+            return TD_E_USAGE;
+        }
+        pcap_freecode(&prog);
+    }
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc;
+    uint64_t n = 0;
+    double t0 = td_now_ms();
+    while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+        s->sum->bytes += h->caplen + 16;
+        on_packet(s, dlt, h, data);
+        if (s->opt->progress && (++n & 0xfffff) == 0) {
+            fprintf(stderr, "\r%s: %llu packets, %llu MB, %.0f s", path,
+                    (unsigned long long)s->sum->packets,
+                    (unsigned long long)(s->sum->bytes >> 20), (td_now_ms() - t0) / 1000.0);
+        }
+    }
+    if (s->opt->progress && n >= 0x100000) {
+        fprintf(stderr, "\n");
+    }
+    if (rc == PCAP_ERROR) {
+        /* A truncated file: what was read counts; the message is kept for the summary. */
+        s->sum->decode_errors++;
+        if (s->sum->first_error[0] == '\0') {
+            td_fmt(s->sum->first_error, sizeof(s->sum->first_error), "%s: %s", path,
+                   pcap_geterr(p));
+        }
+    }
+    pcap_close(p);
+    s->sum->files++;
+    return 0;
+}
+
+int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t n,
+                 td_pcap_conn_cb cb, void *user, td_pcap_summary_t **out, td_errinfo_t *err)
+{
+    static const td_pcap_options_t defaults = { 0 };
+    *out = NULL;
+    if (opt == NULL) {
+        opt = &defaults;
+    }
+    scanner_t *s = td_calloc(1, sizeof(*s));
+    td_pcap_summary_t *sum = td_calloc(1, sizeof(*sum));
+    if (s == NULL || sum == NULL) {
+        td_free(s);
+        td_free(sum);
+        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+        return TD_E_NOMEM;
+    }
+    s->opt = opt;
+    s->sum = sum;
+    s->cb = cb;
+    s->user = user;
+    sum->top = opt->top > 0 ? opt->top : 10;
+    s->nbuckets = MAX_FLOWS;
+    s->buckets = td_calloc(s->nbuckets, sizeof(*s->buckets));
+    if (s->buckets == NULL) {
+        td_free(s);
+        td_free(sum);
+        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+        return TD_E_NOMEM;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = scan_file(s, files[i], err);
+    }
+    while (s->oldest != NULL) {
+        flow_remove(s, s->oldest, 1);
+    }
+    td_free(s->buckets);
+    int cb_failed = s->cb_failed;
+    td_free(s);
+    if (rc < 0) {
+        td_free(sum);
+        return rc;
+    }
+    if (cb_failed) {
+        td_free(sum);
+        td_errinfo_set(err, TD_E_IO, "writing the connection lines failed");
+        return TD_E_IO;
+    }
+    *out = sum;
+    return 0;
+}
+
+void td_pcap_summary_free(td_pcap_summary_t *s)
+{
+    td_free(s);
+}
+
+uint64_t td_pcap_summary_failures(const td_pcap_summary_t *s)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < s->findings.used; i++) {
+        n += s->findings.row[i].n;
+    }
+    return n + s->findings.other;
+}
