@@ -6,15 +6,17 @@
 #   build:   a C11 compiler, cmake (>= 3.25), make, pkg-config,
 #            OpenSSL 3 headers (libssl-dev), c-ares (libc-ares-dev),
 #            jansson (libjansson-dev), cmocka (libcmocka-dev), zlib (zlib1g-dev),
+#            libpcap (libpcap-dev),
 #            optionally Hyperscan (libhyperscan-dev, x86-64)
 #   fuzz:    clang with libFuzzer (clang, libclang-rt-14-dev)
 #   lab:     nginx, haproxy, openssl, gnutls-bin (gnutls-serv), python3,
-#            iproute2 and nftables (network-namespace tests), procps, curl
+#            iproute2 and nftables (network-namespace tests), procps, curl,
+#            tcpdump and tshark (capture tests and the pcap benchmark)
 set -eu
 
-BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev"
+BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
-LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time"
+LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark"
 # Hyperscan exists for x86-64 only; elsewhere `logs` falls back to memmem.
 if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"

@@ -112,6 +112,7 @@ void td__pcap_judge(td_pcap_conn_t *c)
     if (!ch->has_hello) {
         if (ch->sslv2_hello) {
             set(c, "sslv2_hello", NULL);
+            EV("an SSLv2 CLIENT-HELLO that could not be read");
         } else if (c->bytes_client == 0) {
             set(c, c->synack ? "no_data" : "tcp_only", NULL);
         } else if (ch->need_more) {
@@ -130,7 +131,11 @@ void td__pcap_judge(td_pcap_conn_t *c)
         return;
     }
     if (no_server_bytes) {
-        if (c->rst_server) {
+        if (c->first_close == 1) {
+            set(c, "no_answer", "proto.silent");
+            EV("ClientHello%s, no reply; the client gave up after %.1f s",
+               c->retrans_client ? " (retransmitted)" : "", c->ts_last - c->ts_first);
+        } else if (c->rst_server) {
             set(c, "reset_after_hello", "proto.reset");
             EV("RST from the server right after the ClientHello");
         } else if (c->fin_server) {
@@ -156,6 +161,25 @@ void td__pcap_judge(td_pcap_conn_t *c)
         set(c, "alert", server_alert_finding(c));
         EV("server alert %u %s (level %u) in answer to the ClientHello", sh->alert_desc,
            td_alert_name(sh->alert_desc), sh->alert_level);
+        return;
+    }
+    /* The server chose a version below TLS 1.2 although the client offered 1.2 or later: a
+     * server that had 1.2 would have chosen it (RFC 8446 §4.1.3), so it has only legacy
+     * versions, whatever the client then did about it. */
+    uint16_t offered = ch->legacy_version;
+    for (int i = 0; i < ch->n_versions; i++) {
+        if (!td_is_grease(ch->versions[i]) && ch->versions[i] > offered) {
+            offered = ch->versions[i];
+        }
+    }
+    if (sh->has_server_hello && sh->version < TD_V_TLS12 && offered >= TD_V_TLS12) {
+        set(c, ch->has_alert || sh->has_alert ? "alert" : "legacy_version", "tls.version.legacy_only");
+        EV("client offered up to %s; the server chose %s", td_version_name(offered),
+           td_version_name(sh->version));
+        if (ch->has_alert) {
+            td_fmt_append(c->evidence, sizeof(c->evidence), "; client alert %u %s",
+                          ch->alert_desc, td_alert_name(ch->alert_desc));
+        }
         return;
     }
     if (ch->has_alert) {

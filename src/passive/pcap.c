@@ -305,7 +305,7 @@ static void finish(scanner_t *s, flow_t *f)
         td_sniff_t sn;
         td_sniff_classify(f->d[1].buf, n1, &sn);
         c->server_tls = sn.cls == TD_SNIFF_TLS;
-        c->server_http = sn.cls == TD_SNIFF_HTTP;
+        c->server_http = sn.cls == TD_SNIFF_HTTP || sn.cls == TD_SNIFF_HTML;
         c->server_http_status = sn.http_status;
         c->server_page = sn.page_sign;
         if (c->server_http) {
@@ -710,6 +710,9 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
         d->have_base = 1;
         d->base = seq + 1;
         seq++;
+    }
+    if ((t.flags & (TCP_RST | TCP_FIN)) && c->first_close == 0) {
+        c->first_close = dir == 0 ? 1 : 2;
     }
     if (t.flags & TCP_RST) {
         *(dir == 0 ? &c->rst_client : &c->rst_server) = 1;

@@ -21,6 +21,7 @@ typedef struct td_pcap_conn {
     uint16_t cport, sport;
     /* TCP */
     int syn, synack, fin_client, fin_server, rst_client, rst_server;
+    int first_close; /* who sent the first FIN or RST: 0 nobody, 1 client, 2 server */
     uint64_t bytes_client, bytes_server; /* payload bytes seen */
     int retrans_client, retrans_server;
     int retrans_server_large; /* retransmitted server segments of >= 1000 bytes */

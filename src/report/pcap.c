@@ -65,8 +65,9 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
     if (sh->has_server_hello) {
         json_object_set_new(
                 j, "server_hello",
-                json_pack("{s:s, s:s, s:s, s:b, s:s, s:s}", "version", td_version_name(sh->version),
-                          "cipher", td_cipher_name(sh->cipher), "group", td_group_name(sh->group),
+                json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:s}", "version",
+                          td_version_name(sh->version), "cipher", td_cipher_name(sh->cipher),
+                          "cipher_id", sh->cipher, "group", td_group_name(sh->group),
                           "hello_retry_request", sh->is_hrr, "alpn", sh->alpn, "ja4s", c->ja4s));
     } else {
         json_object_set_new(j, "server_hello", json_null());

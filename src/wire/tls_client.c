@@ -209,12 +209,52 @@ void td_client_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
         c->non_tls = 1;
         return;
     }
-    /* SSLv2-compatible CLIENT-HELLO: 2-byte header with the high bit, msg type 1. */
-    if ((buf[0] & 0x80) != 0 && len >= 3 && buf[2] == 0x01) {
-        c->sslv2_hello = 1;
-        return;
-    }
     td_reader_init(&r, buf, len);
+    /* SSLv2-compatible CLIENT-HELLO (RFC 5246 §E.2): 2-byte length with the high bit, then
+     * msg_type 1, version, cipher_spec_length, session_id_length, challenge_length, the
+     * 3-byte cipher specs, session id and challenge. TLS records may follow. */
+    if ((buf[0] & 0x80) != 0 && len >= 3 && buf[2] == 0x01) {
+        uint16_t hdr = 0, cs_len = 0, sid_len = 0, ch_len = 0;
+        uint8_t mt = 0;
+        td_reader_t body, specs;
+        c->sslv2_hello = 1;
+        if (td_reader_u16(&r, &hdr) < 0) {
+            c->need_more = 1;
+            return;
+        }
+        size_t blen = hdr & 0x7fff;
+        td_bytes_t bv;
+        if (td_reader_bytes(&r, blen, &bv) < 0) {
+            c->need_more = 1;
+            return;
+        }
+        td_reader_init(&body, bv.p, bv.len);
+        if (td_reader_u8(&body, &mt) < 0 || td_reader_u16(&body, &c->legacy_version) < 0 ||
+            td_reader_u16(&body, &cs_len) < 0 || td_reader_u16(&body, &sid_len) < 0 ||
+            td_reader_u16(&body, &ch_len) < 0 || cs_len % 3 != 0) {
+            ch_error(c, "SSLv2.CLIENT-HELLO");
+            return;
+        }
+        td_bytes_t sv;
+        if (td_reader_bytes(&body, cs_len, &sv) < 0) {
+            ch_error(c, "SSLv2.cipher_specs");
+            return;
+        }
+        td_reader_init(&specs, sv.p, sv.len);
+        while (td_reader_left(&specs) >= 3) {
+            uint8_t k = 0;
+            uint16_t v = 0;
+            if (td_reader_u8(&specs, &k) < 0 || td_reader_u16(&specs, &v) < 0) {
+                break;
+            }
+            if (k == 0 && c->n_ciphers < TD_CH_MAX) { /* a TLS suite in SSLv2 clothing */
+                c->ciphers[c->n_ciphers++] = v;
+            }
+        }
+        c->has_hello = 1;
+        c->records = 1;
+        c->record_version = 0x0002;
+    }
     while (td_reader_left(&r) > 0) {
         uint8_t type = 0;
         uint16_t ver = 0;

@@ -5,8 +5,10 @@
 
 For every TCP row of the TSV whose capture exists: the connection (client address and port,
 server address and port) must be found, with the same SNI, JA4 and (when published) JA4S.
+Also checks JA3 against salesforce/ja3's Zeek baselines next to the JA4 folder.
 Prints one line per capture and exits 1 on any mismatch, 77 when no capture is present."""
 import collections
+import glob
 import json
 import os
 import subprocess
@@ -58,6 +60,28 @@ for name, want in sorted(rows.items()):
                 print("  %s %s: got %s, want %s" % (name, key, got, exp))
     bad += miss
     print("%-32s %3d connections checked, %d mismatches" % (name, len(want), miss))
+# JA3: salesforce/ja3's traces against the ja3 column of their Zeek baselines.
+ja3root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(pdir))), "ja3", "testing")
+for trace in sorted(glob.glob(os.path.join(ja3root, "Traces", "*.pcap"))):
+    tag = os.path.basename(trace)[len("ssl-"):-len(".pcap")]
+    base = os.path.join(ja3root, "Baseline", "ja3-tests.%s_test1" % tag, "ssl.log")
+    if not os.path.exists(base):
+        continue
+    want = {}
+    for line in open(base):
+        if not line.startswith("#"):
+            f = line.rstrip("\n").split("\t")
+            want[(f[2], f[3])] = f[-1]
+    out = subprocess.run([binary, "pcap", trace, "--json"], capture_output=True, text=True)
+    got = {}
+    for line in out.stdout.splitlines():
+        d = json.loads(line)
+        if d.get("type") == "connection" and d["client_hello"]:
+            got[(d["client"], str(d["client_port"]))] = d["client_hello"]["ja3_md5"]
+    miss = sum(1 for k, v in want.items() if got.get(k) != v)
+    checked += len(want)
+    bad += miss
+    print("%-32s %3d JA3 checked, %d mismatches" % (os.path.basename(trace), len(want), miss))
 if checked == 0:
     print("no capture of the TSV found under %s" % pdir)
     sys.exit(77)
