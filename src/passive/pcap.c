@@ -386,15 +386,26 @@ static void flow_remove(scanner_t *s, flow_t *f, int idle)
     flow_free(s, f);
 }
 
-static flow_t *flow_get(scanner_t *s, const addr_key_t *k, int syn_only, int synack, int *dir)
+static flow_t *flow_get(scanner_t *s, const addr_key_t *k, int syn_only, int synack, int create,
+                        int *dir)
 {
     size_t b = key_hash(k) & (s->nbuckets - 1);
     for (flow_t *f = s->buckets[b]; f != NULL; f = f->hnext) {
         int m = key_match(&f->key, k);
         if (m >= 0) {
-            *dir = m;
-            return f;
+            if (!(syn_only && (f->conn->bytes_client > 0 || f->conn->fin_client ||
+                               f->conn->rst_client || f->conn->rst_server))) {
+                *dir = m;
+                return f;
+            }
+            /* A new SYN on a used 4-tuple: the port was reused; the old flow is done. */
+            flow_remove(s, f, 0);
+            break;
         }
+    }
+    /* Only a SYN or data starts a flow: the last ACK after both FINs does not. */
+    if (!create) {
+        return NULL;
     }
     while (s->nflows >= MAX_FLOWS && s->oldest != NULL) {
         s->sum->evicted_full++;
@@ -691,7 +702,7 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
     }
     int syn = (t.flags & TCP_SYN) != 0, ack = (t.flags & TCP_ACK) != 0;
     int dir = 0;
-    flow_t *f = flow_get(s, &t.k, syn && !ack, syn && ack, &dir);
+    flow_t *f = flow_get(s, &t.k, syn && !ack, syn && ack, syn || t.payload.len > 0, &dir);
     if (f == NULL) {
         return;
     }
