@@ -60,7 +60,7 @@ static bool cert_dates(td_pcap_conn_t *c)
         return false;
     }
     const td_pcap_cert_t *leaf = &c->certs[0];
-    int64_t t = (int64_t)c->ts_first;
+    int64_t t = (int64_t)c->t.ts_first;
     if (leaf->not_after != 0 && t > leaf->not_after) {
         set(c, c->outcome, "cert.expired");
         EV("leaf %s expired %lld s before the capture", leaf->subject,
@@ -87,10 +87,10 @@ void td__pcap_judge(td_pcap_conn_t *c)
     const td_server_flight_t *sh = &c->sh;
     c->evidence[0] = '\0';
     c->finding = NULL;
-    bool no_server_bytes = c->bytes_server == 0;
+    bool no_server_bytes = c->t.bytes_server == 0;
 
-    if (c->syn && !c->synack && c->bytes_client == 0 && c->bytes_server == 0) {
-        if (c->rst_server) {
+    if (c->t.syn && !c->t.synack && c->t.bytes_client == 0 && c->t.bytes_server == 0) {
+        if (c->t.rst_server) {
             set(c, "refused", "tcp.connect.refused");
             EV("SYN answered by RST");
         } else {
@@ -113,12 +113,12 @@ void td__pcap_judge(td_pcap_conn_t *c)
         if (ch->sslv2_hello) {
             set(c, "sslv2_hello", NULL);
             EV("an SSLv2 CLIENT-HELLO that could not be read");
-        } else if (c->bytes_client == 0) {
-            set(c, c->synack ? "no_data" : "tcp_only", NULL);
+        } else if (c->t.bytes_client == 0) {
+            set(c, c->t.synack ? "no_data" : "tcp_only", NULL);
         } else if (ch->need_more) {
             set(c, "client_hello_incomplete", NULL);
-            EV("ClientHello not complete in %llu bytes%s", (unsigned long long)c->bytes_client,
-               c->gap_client ? " (a gap in the client's stream)" : "");
+            EV("ClientHello not complete in %llu bytes%s", (unsigned long long)c->t.bytes_client,
+               c->t.gap_client ? " (a gap in the client's stream)" : "");
         } else {
             set(c, "other", NULL);
         }
@@ -131,20 +131,20 @@ void td__pcap_judge(td_pcap_conn_t *c)
         return;
     }
     if (no_server_bytes) {
-        if (c->first_close == 1) {
+        if (c->t.first_close == 1) {
             set(c, "no_answer", "proto.silent");
             EV("ClientHello%s, no reply; the client gave up after %.1f s",
-               c->retrans_client ? " (retransmitted)" : "", c->ts_last - c->ts_first);
-        } else if (c->rst_server) {
+               c->t.retrans_client ? " (retransmitted)" : "", c->t.ts_last - c->t.ts_first);
+        } else if (c->t.rst_server) {
             set(c, "reset_after_hello", "proto.reset");
             EV("RST from the server right after the ClientHello");
-        } else if (c->fin_server) {
+        } else if (c->t.fin_server) {
             set(c, "closed_after_hello", "proto.closed");
             EV("FIN from the server right after the ClientHello");
         } else {
             set(c, "no_answer", "proto.silent");
-            EV("ClientHello%s, no reply in %.1f s", c->retrans_client ? " (retransmitted)" : "",
-               c->ts_last - c->ts_first);
+            EV("ClientHello%s, no reply in %.1f s", c->t.retrans_client ? " (retransmitted)" : "",
+               c->t.ts_last - c->t.ts_first);
         }
         return;
     }
@@ -201,7 +201,7 @@ void td__pcap_judge(td_pcap_conn_t *c)
     /* TLS 1.3 encrypts the client's alert: one record of an alert's size (2 bytes + content
      * type + 16-byte tag = 19, RFC 8446 §5.2) and nothing more is a client that gave up. */
     if (sh->has_server_hello && sh->version == TD_V_TLS13 && ch->app_records == 1 &&
-        ch->first_app_len <= 19 + 4 && (c->fin_client || c->rst_client)) {
+        ch->first_app_len <= 19 + 4 && (c->t.fin_client || c->t.rst_client)) {
         set(c, "client_rejected", "cert.rejected_by_client");
         EV("TLS 1.3: the client answered the server's flight with one %zu-byte encrypted "
            "record (an alert's size) and closed",
@@ -216,20 +216,20 @@ void td__pcap_judge(td_pcap_conn_t *c)
         return;
     }
     if (sh->need_more || (sh->has_server_hello && !sh->encrypted && !sh->has_done)) {
-        if (c->retrans_server_large > 0) {
+        if (c->t.retrans_server_large > 0) {
             set(c, "stalled", "proto.mtu_blackhole");
             EV("server flight stalled after %llu bytes; %d large server segments retransmitted",
-               (unsigned long long)c->bytes_server, c->retrans_server_large);
-        } else if (c->rst_server || c->rst_client || c->fin_server || c->fin_client) {
+               (unsigned long long)c->t.bytes_server, c->t.retrans_server_large);
+        } else if (c->t.rst_server || c->t.rst_client || c->t.fin_server || c->t.fin_client) {
             set(c, "closed_during_handshake", "tls.handshake.closed");
-            EV("%s during the handshake, no alert", c->rst_server || c->rst_client ? "RST" : "FIN");
+            EV("%s during the handshake, no alert", c->t.rst_server || c->t.rst_client ? "RST" : "FIN");
         } else {
             set(c, "stalled", "proto.tls_stalled");
-            EV("server flight incomplete after %llu bytes", (unsigned long long)c->bytes_server);
+            EV("server flight incomplete after %llu bytes", (unsigned long long)c->t.bytes_server);
         }
         return;
     }
-    if (c->rst_server || c->fin_server || c->rst_client || c->fin_client) {
+    if (c->t.rst_server || c->t.fin_server || c->t.rst_client || c->t.fin_client) {
         set(c, "closed_during_handshake", "tls.handshake.closed");
         EV("the connection closed before both sides finished the handshake");
         (void)cert_dates(c);

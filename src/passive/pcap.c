@@ -48,7 +48,7 @@ typedef struct flow {
     struct flow *hnext;              /* hash chain */
     struct flow *older, *newer;      /* LRU list by last packet time */
     dir_state_t d[2];                /* 0 client->server, 1 server->client */
-    td_pcap_conn_t *conn;            /* facts so far */
+    td_pcap_facts_t t;               /* TCP facts so far */
 } flow_t;
 
 typedef struct scanner {
@@ -63,6 +63,7 @@ typedef struct scanner {
     flow_t *oldest, *newest;
     double now;
     uint8_t scratch[2][WINDOW + 1024];
+    td_pcap_conn_t work; /* the connection being finished (one at a time) */
     int cb_failed;
 } scanner_t;
 
@@ -265,11 +266,13 @@ static void read_certs(td_pcap_conn_t *c)
 
 static void finish(scanner_t *s, flow_t *f)
 {
-    td_pcap_conn_t *c = f->conn;
+    td_pcap_conn_t *c = &s->work;
+    memset(c, 0, sizeof(*c));
+    c->t = f->t;
     td_pcap_summary_t *sum = s->sum;
     size_t n0 = contiguous(&f->d[0]), n1 = contiguous(&f->d[1]);
-    c->gap_client = n0 < covered_end(&f->d[0]);
-    c->gap_server = n1 < covered_end(&f->d[1]);
+    c->t.gap_client = n0 < covered_end(&f->d[0]);
+    c->t.gap_server = n1 < covered_end(&f->d[1]);
     td_client_flight_parse(f->d[0].buf, n0, s->scratch[0], sizeof(s->scratch[0]), &c->ch);
     td_server_flight_parse(f->d[1].buf, n1, s->scratch[1], sizeof(s->scratch[1]), &c->sh);
     /* TLS after a preamble (an HTTP CONNECT, a SOCKS exchange, a STARTTLS dialogue): found by
@@ -341,8 +344,8 @@ static void finish(scanner_t *s, flow_t *f)
     if (c->finding != NULL) {
         char sni[64];
         td__pcap_top_add(&sum->findings, c->finding);
-        td__pcap_top_add(&sum->fail_clients, c->client);
-        td_fmt(sni, sizeof(sni), "%s:%u", c->server, (unsigned)c->sport);
+        td__pcap_top_add(&sum->fail_clients, c->t.client);
+        td_fmt(sni, sizeof(sni), "%s:%u", c->t.server, (unsigned)c->t.sport);
         td__pcap_top_add(&sum->fail_servers, sni);
         if (c->ch.sni[0] != '\0') {
             td__pcap_top_add(&sum->fail_sni, c->ch.sni);
@@ -366,13 +369,12 @@ static void flow_free(scanner_t *s, flow_t *f)
         s->buf_bytes -= f->d[i].cap;
         td_free(f->d[i].buf);
     }
-    td_free(f->conn);
     td_free(f);
 }
 
 static void flow_remove(scanner_t *s, flow_t *f, int idle)
 {
-    f->conn->evicted_idle = idle;
+    f->t.evicted_idle = idle;
     finish(s, f);
     size_t b = key_hash(&f->key) & (s->nbuckets - 1);
     for (flow_t **pp = &s->buckets[b]; *pp != NULL; pp = &(*pp)->hnext) {
@@ -393,8 +395,8 @@ static flow_t *flow_get(scanner_t *s, const addr_key_t *k, int syn_only, int syn
     for (flow_t *f = s->buckets[b]; f != NULL; f = f->hnext) {
         int m = key_match(&f->key, k);
         if (m >= 0) {
-            if (!(syn_only && (f->conn->bytes_client > 0 || f->conn->fin_client ||
-                               f->conn->rst_client || f->conn->rst_server))) {
+            if (!(syn_only && (f->t.bytes_client > 0 || f->t.fin_client || f->t.rst_client ||
+                               f->t.rst_server))) {
                 *dir = m;
                 return f;
             }
@@ -412,13 +414,10 @@ static flow_t *flow_get(scanner_t *s, const addr_key_t *k, int syn_only, int syn
         flow_remove(s, s->oldest, 1);
     }
     flow_t *f = td_calloc(1, sizeof(*f));
-    td_pcap_conn_t *c = td_calloc(1, sizeof(*c));
-    if (f == NULL || c == NULL) {
-        td_free(f);
-        td_free(c);
+    if (f == NULL) {
         return NULL;
     }
-    f->conn = c;
+    td_pcap_facts_t *c = &f->t;
     /* The client is the SYN sender; without a SYN, the first sender unless it sent SYN-ACK. */
     int reversed = synack && !syn_only;
     if (reversed) {
@@ -706,7 +705,7 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
     if (f == NULL) {
         return;
     }
-    td_pcap_conn_t *c = f->conn;
+    td_pcap_facts_t *c = &f->t;
     c->ts_last = s->now;
     lru_unlink(s, f);
     lru_push(s, f);
@@ -755,7 +754,7 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
     }
     /* Idle flows and the buffer budget: evict from the old end. */
     while (s->oldest != NULL &&
-           (s->now - s->oldest->conn->ts_last > IDLE_SECONDS || s->buf_bytes > BUF_BUDGET)) {
+           (s->now - s->oldest->t.ts_last > IDLE_SECONDS || s->buf_bytes > BUF_BUDGET)) {
         if (s->buf_bytes > BUF_BUDGET) {
             s->sum->evicted_full++;
         }

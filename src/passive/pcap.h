@@ -15,19 +15,24 @@ typedef struct td_pcap_cert {
     int64_t not_before, not_after;
 } td_pcap_cert_t;
 
-typedef struct td_pcap_conn {
+/* What the TCP layer showed: kept per flow while it is open (small, so that many concurrent
+ * flows fit). */
+typedef struct td_pcap_facts {
     double ts_first, ts_last; /* capture time, Unix seconds */
     char client[48], server[48];
     uint16_t cport, sport;
-    /* TCP */
     int syn, synack, fin_client, fin_server, rst_client, rst_server;
     int first_close; /* who sent the first FIN or RST: 0 nobody, 1 client, 2 server */
     uint64_t bytes_client, bytes_server; /* payload bytes seen */
     int retrans_client, retrans_server;
     int retrans_server_large; /* retransmitted server segments of >= 1000 bytes */
-    int gap_client, gap_server; /* a hole stopped reassembly */
+    int gap_client, gap_server;     /* a hole stopped reassembly */
     int trunc_client, trunc_server; /* over the per-direction window */
     int evicted_idle;               /* ended by idle eviction or end of capture */
+} td_pcap_facts_t;
+
+typedef struct td_pcap_conn {
+    td_pcap_facts_t t;
     size_t preamble_client, preamble_server; /* bytes before TLS (CONNECT, SOCKS, STARTTLS) */
     /* content */
     td_client_flight_t ch;

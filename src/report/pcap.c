@@ -34,22 +34,22 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
     const td_client_flight_t *ch = &c->ch;
     const td_server_flight_t *sh = &c->sh;
     json_t *j = json_pack("{s:s, s:f, s:f, s:s, s:i, s:s, s:i, s:s, s:o}", "type", "connection",
-                          "ts", c->ts_first, "duration", c->ts_last - c->ts_first, "client",
-                          c->client, "client_port", c->cport, "server", c->server, "server_port",
-                          c->sport, "outcome", c->outcome,
+                          "ts", c->t.ts_first, "duration", c->t.ts_last - c->t.ts_first, "client",
+                          c->t.client, "client_port", c->t.cport, "server", c->t.server, "server_port",
+                          c->t.sport, "outcome", c->outcome,
                           "finding", c->finding ? json_string(c->finding) : json_null());
     json_object_set_new(j, "evidence", json_string(c->evidence));
     json_object_set_new(j, "preamble_bytes", json_integer((json_int_t)c->preamble_client));
     json_object_set_new(j, "tcp",
                         json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:i, s:i, s:b, s:b}",
-                                  "syn", c->syn, "syn_ack", c->synack, "fin_client", c->fin_client,
-                                  "fin_server", c->fin_server, "rst_client", c->rst_client,
-                                  "rst_server", c->rst_server, "bytes_client",
-                                  (json_int_t)c->bytes_client, "bytes_server",
-                                  (json_int_t)c->bytes_server, "retrans_client",
-                                  c->retrans_client, "retrans_server", c->retrans_server,
-                                  "gap", c->gap_client || c->gap_server, "ended_idle",
-                                  c->evicted_idle));
+                                  "syn", c->t.syn, "syn_ack", c->t.synack, "fin_client", c->t.fin_client,
+                                  "fin_server", c->t.fin_server, "rst_client", c->t.rst_client,
+                                  "rst_server", c->t.rst_server, "bytes_client",
+                                  (json_int_t)c->t.bytes_client, "bytes_server",
+                                  (json_int_t)c->t.bytes_server, "retrans_client",
+                                  c->t.retrans_client, "retrans_server", c->t.retrans_server,
+                                  "gap", c->t.gap_client || c->t.gap_server, "ended_idle",
+                                  c->t.evicted_idle));
     if (ch->has_hello) {
         json_t *h = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s}", "sni", ch->sni,
                               "legacy_version", td_version_name(ch->legacy_version), "versions",
