@@ -259,12 +259,8 @@ void td_client_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
         uint8_t type = 0;
         uint16_t ver = 0;
         td_reader_t frag;
-        size_t save = r.off;
-        if (td_reader_u8(&r, &type) < 0 || td_reader_u16(&r, &ver) < 0) {
-            c->need_more = !c->has_hello;
-            break;
-        }
-        if (type < TD_CT_CHANGE_CIPHER_SPEC || type > TD_CT_APPLICATION_DATA || (ver >> 8) != 3) {
+        td_rec_t rec = td_tls_record_next(&r, 16384 + 2048, &type, &ver, &frag);
+        if (rec == TD_REC_BAD_HEADER) {
             if (c->records == 0) {
                 c->non_tls = 1;
             } else {
@@ -272,8 +268,7 @@ void td_client_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             }
             break;
         }
-        if (td_reader_vec(&r, 2, 0, 16384 + 2048, &frag) < 0) {
-            r.off = save;
+        if (rec != TD_REC_OK) {
             c->need_more = !c->has_hello;
             break;
         }

@@ -388,8 +388,35 @@ static void parse_handshake_messages(td_reader_t *hs, td_server_flight_t *f)
  * RFC 8446 §5.1:
  *   struct { ContentType type; ProtocolVersion legacy_record_version; uint16 length;
  *            opaque fragment[TLSPlaintext.length]; } TLSPlaintext;
- * length must not exceed 2^14 (+256 for ciphertext before TLS 1.3, RFC 5246 §6.2.3).
  */
+td_rec_t td_tls_record_next(td_reader_t *r, size_t max_len, uint8_t *type, uint16_t *ver,
+                            td_reader_t *frag)
+{
+    size_t save = r->off;
+    uint16_t rlen = 0;
+    if (td_reader_u8(r, type) < 0 || td_reader_u16(r, ver) < 0) {
+        r->off = save;
+        return TD_REC_SHORT;
+    }
+    if (*type < TD_CT_CHANGE_CIPHER_SPEC || *type > TD_CT_APPLICATION_DATA || (*ver >> 8) != 3) {
+        return TD_REC_BAD_HEADER;
+    }
+    size_t at_len = r->off;
+    if (td_reader_u16(r, &rlen) < 0) {
+        r->off = save;
+        return TD_REC_SHORT;
+    }
+    r->off = at_len;
+    if (rlen > max_len) {
+        return TD_REC_BAD_LENGTH;
+    }
+    if (td_reader_vec(r, 2, 0, max_len, frag) < 0) {
+        r->off = save;
+        return TD_REC_SHORT;
+    }
+    return TD_REC_OK;
+}
+
 void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, size_t scratch_cap,
                             td_server_flight_t *f)
 {
@@ -414,33 +441,14 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
         uint8_t type = 0;
         uint16_t ver = 0;
         td_reader_t frag;
-        size_t save = r.off;
-        if (td_reader_u8(&r, &type) < 0 || td_reader_u16(&r, &ver) < 0) {
-            r.off = save;
+        /* length must not exceed 2^14 (+256 for ciphertext before TLS 1.3, RFC 5246 §6.2.3) */
+        td_rec_t rec = td_tls_record_next(&r, 16384 + 256, &type, &ver, &frag);
+        if (rec == TD_REC_SHORT) {
             f->need_more = 1;
             break;
         }
-        if (type < TD_CT_CHANGE_CIPHER_SPEC || type > TD_CT_APPLICATION_DATA ||
-            (ver >> 8) != 0x03) {
-            flight_error(f, &r, "record.header");
-            break;
-        }
-        size_t before_len = r.off;
-        uint16_t rlen = 0;
-        if (td_reader_u16(&r, &rlen) < 0) {
-            r.off = save;
-            f->need_more = 1;
-            break;
-        }
-        if (rlen > 16384 + 256) {
-            r.off = before_len;
-            flight_error(f, &r, "record.length");
-            break;
-        }
-        r.off = before_len;
-        if (td_reader_vec(&r, 2, 0, 16384 + 256, &frag) < 0) {
-            r.off = save;
-            f->need_more = 1;
+        if (rec != TD_REC_OK) {
+            flight_error(f, &r, rec == TD_REC_BAD_HEADER ? "record.header" : "record.length");
             break;
         }
         if (f->records == 0) {

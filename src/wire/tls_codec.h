@@ -137,6 +137,19 @@ typedef struct td_server_flight {
 void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, size_t scratch_cap,
                             td_server_flight_t *out);
 
+/** How reading one record ended (td_tls_record_next). */
+typedef enum td_rec {
+    TD_REC_OK = 0,       /* *frag holds the fragment; r is past the record */
+    TD_REC_SHORT,        /* the record is not complete in the bytes; r is unchanged */
+    TD_REC_BAD_HEADER,   /* not a TLS content type or major version 3; r is after the header */
+    TD_REC_BAD_LENGTH,   /* the length is over max_len; r is at the length field */
+} td_rec_t;
+
+/** Reads one TLSPlaintext record (RFC 8446 §5.1): type, legacy_record_version, a length of at
+ * most max_len and the fragment. */
+td_rec_t td_tls_record_next(td_reader_t *r, size_t max_len, uint8_t *type, uint16_t *ver,
+                            td_reader_t *frag);
+
 /** Static names. */
 const char *td_version_name(uint16_t v);
 const char *td_cipher_name(uint16_t c);
