@@ -9,6 +9,7 @@
 #include "pcap.h"
 
 #include "../../include/tlsdoctor.h"
+#include "../util/td_x509.h"
 #include "../wire/sniff.h"
 
 #include <arpa/inet.h>
@@ -205,32 +206,6 @@ static void ja4_hash(const char *in, char out[13])
     td_strlcpy(out, full, 13);
 }
 
-static int64_t asn1_time_unix(const ASN1_TIME *t)
-{
-    struct tm tm;
-    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
-        return 0;
-    }
-    return (int64_t)timegm(&tm);
-}
-
-static void name_text(const X509_NAME *n, char *out, size_t cap)
-{
-    out[0] = '\0';
-    BIO *b = BIO_new(BIO_s_mem());
-    if (b == NULL) {
-        return;
-    }
-    if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        char *p = NULL;
-        long len = BIO_get_mem_data(b, &p);
-        if (len > 0 && p != NULL) {
-            td_escape(out, cap, (const uint8_t *)p, (size_t)len);
-        }
-    }
-    BIO_free(b);
-}
-
 /* The certificates of a TLS <= 1.2 flight, decoded by OpenSSL from the DER views. */
 static void read_certs(td_pcap_conn_t *c)
 {
@@ -242,21 +217,11 @@ static void read_certs(td_pcap_conn_t *c)
             break;
         }
         td_pcap_cert_t *pc = &c->certs[c->n_certs++];
-        name_text(X509_get_subject_name(x), pc->subject, sizeof(pc->subject));
-        name_text(X509_get_issuer_name(x), pc->issuer, sizeof(pc->issuer));
-        pc->not_before = asn1_time_unix(X509_get0_notBefore(x));
-        pc->not_after = asn1_time_unix(X509_get0_notAfter(x));
-        GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-        for (int k = 0; gens != NULL && k < sk_GENERAL_NAME_num(gens); k++) {
-            const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, k);
-            if (g->type == GEN_DNS) {
-                char one[128];
-                td_escape(one, sizeof(one), ASN1_STRING_get0_data(g->d.dNSName),
-                          (size_t)ASN1_STRING_length(g->d.dNSName));
-                td_fmt_append(pc->sans, sizeof(pc->sans), "%s%s", pc->sans[0] ? "," : "", one);
-            }
-        }
-        GENERAL_NAMES_free(gens);
+        td_x509_name_text(X509_get_subject_name(x), pc->subject, sizeof(pc->subject));
+        td_x509_name_text(X509_get_issuer_name(x), pc->issuer, sizeof(pc->issuer));
+        pc->not_before = td_asn1_time_unix(X509_get0_notBefore(x));
+        pc->not_after = td_asn1_time_unix(X509_get0_notAfter(x));
+        (void)td_x509_sans_text(x, pc->sans, sizeof(pc->sans));
         if (i == 0 && c->ch.has_sni) {
             c->cert_name_ok = X509_check_host(x, c->ch.sni, strlen(c->ch.sni), 0, NULL) == 1;
         }

@@ -2,6 +2,8 @@
  * run with time checks off, so trust and dates are separate facts. Never judges. */
 #include "cert.h"
 
+#include "../util/td_x509.h"
+
 #include "net.h"
 
 #include <openssl/err.h>
@@ -53,60 +55,6 @@ int td__trust_store_load(const char *ca_file, const char *ca_pem, X509_STORE **s
     return 0;
 }
 
-static int64_t asn1_to_unix(const ASN1_TIME *t)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
-        return 0;
-    }
-    return (int64_t)timegm(&tm);
-}
-
-static void name_line(X509_NAME *n, char *dst, size_t cap)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    dst[0] = '\0';
-    if (b == NULL) {
-        return;
-    }
-    if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        char *p = NULL;
-        long len = BIO_get_mem_data(b, &p);
-        if (len > 0 && p != NULL) {
-            td_escape(dst, cap, (const uint8_t *)p, (size_t)len);
-        }
-    }
-    BIO_free(b);
-}
-
-static void collect_sans(X509 *x, td_cert_info_t *out)
-{
-    GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-    for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
-        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        char one[260];
-        one[0] = '\0';
-        if (g->type == GEN_DNS) {
-            const ASN1_IA5STRING *s = g->d.dNSName;
-            td_escape(one, sizeof(one), ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s));
-        } else if (g->type == GEN_IPADD) {
-            const ASN1_OCTET_STRING *s = g->d.iPAddress;
-            const unsigned char *d = ASN1_STRING_get0_data(s);
-            if (ASN1_STRING_length(s) == 4) {
-                td_fmt(one, sizeof(one), "IP:%u.%u.%u.%u", d[0], d[1], d[2], d[3]);
-            } else {
-                td_strlcpy(one, "IP:(v6)", sizeof(one));
-            }
-        } else {
-            continue;
-        }
-        td_fmt_append(out->sans, sizeof(out->sans), "%s%s", out->n_sans > 0 ? "," : "", one);
-        out->n_sans++;
-    }
-    GENERAL_NAMES_free(gens);
-}
-
 static void collect_aia(X509 *x, td_cert_info_t *out)
 {
     AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
@@ -125,12 +73,12 @@ static void collect_aia(X509 *x, td_cert_info_t *out)
 void td__cert_info(X509 *x, td_cert_info_t *out)
 {
     memset(out, 0, sizeof(*out));
-    name_line(X509_get_subject_name(x), out->subject, sizeof(out->subject));
-    name_line(X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
-    collect_sans(x, out);
+    td_x509_name_text(X509_get_subject_name(x), out->subject, sizeof(out->subject));
+    td_x509_name_text(X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
+    out->n_sans = td_x509_sans_text(x, out->sans, sizeof(out->sans));
     collect_aia(x, out);
-    out->not_before = asn1_to_unix(X509_get0_notBefore(x));
-    out->not_after = asn1_to_unix(X509_get0_notAfter(x));
+    out->not_before = td_asn1_time_unix(X509_get0_notBefore(x));
+    out->not_after = td_asn1_time_unix(X509_get0_notAfter(x));
     EVP_PKEY *pk = X509_get0_pubkey(x);
     if (pk != NULL) {
         int id = EVP_PKEY_get_base_id(pk);
