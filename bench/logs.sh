@@ -37,16 +37,10 @@ PY
 fi
 bytes=$(stat -c %s "$log")
 cat "$log" > /dev/null
-run() { # NAME CMD...: prints "NAME seconds peakKB output", the best of $REPEAT runs
+. bench/lib.sh
+run() { # NAME CMD...: "NAME seconds peakKB output", the best of $REPEAT (5) runs
     local name="$1"; shift
-    local best="" out
-    for _ in $(seq 1 "${REPEAT:-5}"); do
-        out="$( { /usr/bin/time -f "%e %M" "$@" > "$work/$name.out"; } 2>&1 | tail -1)"
-        if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if float('${out% *}') < float('${best% *}') else 1)"; then
-            best="$out"
-        fi
-    done
-    echo "$name $best $(head -c 60 "$work/$name.out" | tr '\n' ' ')"
+    echo "$(bench_run "$name" "${REPEAT:-5}" "$@") $(head -c 60 "$work/$name.out" | tr '\n' ' ')"
 }
 results=()
 results+=("$(run cat_devnull sh -c "cat '$log' > /dev/null")")

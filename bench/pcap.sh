@@ -75,22 +75,12 @@ make_big "$size_mb" "$big"
 make_big 100 "$small"
 bytes=$(stat -c %s "$big")
 cat "$big" > /dev/null
-run() { # NAME REPEAT CMD...: prints "NAME seconds peakKB output"
-    local name="$1" rep="$2"; shift 2
-    local best="" out
-    for _ in $(seq 1 "$rep"); do
-        out="$( { /usr/bin/time -f "%e %M" "$@" > "$work/$name.out"; } 2>&1 | tail -1)"
-        if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if float('${out% *}') < float('${best% *}') else 1)"; then
-            best="$out"
-        fi
-    done
-    echo "$name $best"
-}
+. bench/lib.sh
 results=()
-results+=("$(run cat_devnull "${REPEAT:-3}" sh -c "cat '$big' > /dev/null")")
-results+=("$(run tlsdoctor "${REPEAT:-3}" "$bin" pcap --no-color "$big")")
-results+=("$(run tshark 1 tshark -n -r "$big" -Y 'tls.handshake.type == 1 || tls.handshake.type == 2 || tls.alert_message' -T fields -e tcp.stream -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite -e tls.alert_message.desc)")
-small_run="$(run tlsdoctor_100m 1 "$bin" pcap --no-color "$small")"
+results+=("$(bench_run cat_devnull "${REPEAT:-3}" sh -c "cat '$big' > /dev/null")")
+results+=("$(bench_run tlsdoctor "${REPEAT:-3}" "$bin" pcap --no-color "$big")")
+results+=("$(bench_run tshark 1 tshark -n -r "$big" -Y 'tls.handshake.type == 1 || tls.handshake.type == 2 || tls.alert_message' -T fields -e tcp.stream -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite -e tls.alert_message.desc)")
+small_run="$(bench_run tlsdoctor_100m 1 "$bin" pcap --no-color "$small")"
 printf '%-16s %9s %10s %10s\n' command seconds MB/s peak_MB
 tl=""
 for r in "${results[@]}" "$small_run"; do
