@@ -178,6 +178,33 @@ static void print_event(const td_log_event_t *ev, void *user)
     }
 }
 
+/* --top N of the scanning commands: 1..1000. Returns 0 or EXIT_TOOL (after the message). */
+static int parse_top(const char *v, int *top)
+{
+    unsigned long t = 0;
+    if (td_parse_uint(v, 1000, &t) < 0 || t == 0) {
+        return die_usage("invalid --top '%s' (1-1000)", v);
+    }
+    *top = (int)t;
+    return 0;
+}
+
+/* An operand of the file-reading commands: an unknown option, or one more file (at most
+ * 256). Returns 0 or EXIT_TOOL (after the message). */
+static int take_file(const char *cmd, const char *a, const char **files, size_t *n)
+{
+    if (a[0] == '-' && a[1] != '\0') {
+        fprintf(stderr, "tlsdoctor: %s: unknown option '%s'\n", cmd, a);
+        fprintf(stderr, "Try 'tlsdoctor --help' for more information.\n");
+        return EXIT_TOOL;
+    }
+    if (*n >= 256) {
+        return die_usage("too many files (at most 256): '%s'", a);
+    }
+    files[(*n)++] = a;
+    return 0;
+}
+
 static int print_conn(const td_pcap_conn_t *c, void *user)
 {
     (void)user;
@@ -214,18 +241,11 @@ static int run_pcap(int argc, char **argv)
                     return die_usage("too many --port options (at most 16): '%s'", v);
                 }
                 opt.ports[opt.n_ports++] = (uint16_t)t;
-            } else {
-                if (td_parse_uint(v, 1000, &t) < 0 || t == 0) {
-                    return die_usage("invalid --top '%s' (1-1000)", v);
-                }
-                opt.top = (int)t;
+            } else if (parse_top(v, &opt.top) != 0) {
+                return EXIT_TOOL;
             }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return die_usage("pcap: unknown option '%s'", a);
-        } else if (n < sizeof(files) / sizeof(files[0])) {
-            files[n++] = a;
-        } else {
-            return die_usage("too many files (at most 256): '%s'", a);
+        } else if (take_file("pcap", a, files, &n) != 0) {
+            return EXIT_TOOL;
         }
     }
     if (n == 0) {
@@ -282,19 +302,11 @@ static int run_logs(int argc, char **argv)
                     return die_usage(
                             "invalid --since '%s' (2026-11-22[T10:00[:00]] or 30m, 24h, 7d)", v);
                 }
-            } else {
-                unsigned long t = 0;
-                if (td_parse_uint(v, 1000, &t) < 0 || t == 0) {
-                    return die_usage("invalid --top '%s' (1-1000)", v);
-                }
-                opt.top = (int)t;
+            } else if (parse_top(v, &opt.top) != 0) {
+                return EXIT_TOOL;
             }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return die_usage("logs: unknown option '%s'", a);
-        } else if (n < sizeof(files) / sizeof(files[0])) {
-            files[n++] = a;
-        } else {
-            return die_usage("too many files (at most 256): '%s'", a);
+        } else if (take_file("logs", a, files, &n) != 0) {
+            return EXIT_TOOL;
         }
     }
     if (n == 0) {
