@@ -173,12 +173,13 @@ void td__pcap_judge(td_pcap_conn_t *c)
         }
     }
     if (sh->has_server_hello && sh->version < TD_V_TLS12 && offered >= TD_V_TLS12) {
-        set(c, ch->has_alert || sh->has_alert ? "alert" : "legacy_version", "tls.version.legacy_only");
+        set(c, ch->has_alert || sh->has_alert ? "alert" : "legacy_version",
+            "tls.version.legacy_only");
         EV("client offered up to %s; the server chose %s", td_version_name(offered),
            td_version_name(sh->version));
         if (ch->has_alert) {
-            td_fmt_append(c->evidence, sizeof(c->evidence), "; client alert %u %s",
-                          ch->alert_desc, td_alert_name(ch->alert_desc));
+            td_fmt_append(c->evidence, sizeof(c->evidence), "; client alert %u %s", ch->alert_desc,
+                          td_alert_name(ch->alert_desc));
         }
         return;
     }
@@ -222,7 +223,8 @@ void td__pcap_judge(td_pcap_conn_t *c)
                (unsigned long long)c->t.bytes_server, c->t.retrans_server_large);
         } else if (c->t.rst_server || c->t.rst_client || c->t.fin_server || c->t.fin_client) {
             set(c, "closed_during_handshake", "tls.handshake.closed");
-            EV("%s during the handshake, no alert", c->t.rst_server || c->t.rst_client ? "RST" : "FIN");
+            EV("%s during the handshake, no alert",
+               c->t.rst_server || c->t.rst_client ? "RST" : "FIN");
         } else {
             set(c, "stalled", "proto.tls_stalled");
             EV("server flight incomplete after %llu bytes", (unsigned long long)c->t.bytes_server);

@@ -32,7 +32,7 @@ static const td_finding_t *first_fail_in(const td_report_t *r, td_layer_t layer)
 typedef struct origin_state {
     const td_finding_t *dns, *tcp, *proto, *tls, *cert, *http;
     const td_finding_t *cf_cert; /* the first certificate failure Cloudflare's edge sees */
-    bool cf_origin_ca; /* issued by Cloudflare Origin CA: trusted by Cloudflare only */
+    bool cf_origin_ca;           /* issued by Cloudflare Origin CA: trusted by Cloudflare only */
     bool sni_required, default_cert_wrong, tls13_only;
     bool p80_run, p80_ok, p80_refused, p80_timeout, p80_redirects_https;
     int p80_status;

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-
 void td_logline_state_init(td_logline_state_t *st, int f5_year)
 {
     memset(st, 0, sizeof(*st));

@@ -13,15 +13,12 @@
 #include "../wire/sniff.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define WINDOW        (64u * 1024u) /* bytes kept per direction */
 #define MAX_FLOWS     (1u << 18)    /* concurrent flows before the oldest is evicted */
@@ -37,19 +34,19 @@ typedef struct addr_key {
 
 typedef struct dir_state {
     int have_base;
-    uint32_t base;  /* sequence number of the first payload byte */
+    uint32_t base; /* sequence number of the first payload byte */
     uint8_t *buf;
-    size_t cap;     /* allocated */
+    size_t cap;                                          /* allocated */
     uint32_t iv_lo[MAX_INTERVALS], iv_hi[MAX_INTERVALS]; /* filled byte ranges [lo, hi) */
     int n_iv;
 } dir_state_t;
 
 typedef struct flow {
     addr_key_t key;
-    struct flow *hnext;              /* hash chain */
-    struct flow *older, *newer;      /* LRU list by last packet time */
-    dir_state_t d[2];                /* 0 client->server, 1 server->client */
-    td_pcap_facts_t t;               /* TCP facts so far */
+    struct flow *hnext;         /* hash chain */
+    struct flow *older, *newer; /* LRU list by last packet time */
+    dir_state_t d[2];           /* 0 client->server, 1 server->client */
+    td_pcap_facts_t t;          /* TCP facts so far */
 } flow_t;
 
 typedef struct scanner {
@@ -262,8 +259,8 @@ static void finish(scanner_t *s, flow_t *f)
                     if (so < n1 && td_reader_skip(&r1, so) == 0 &&
                         td_reader_bytes(&r1, td_reader_left(&r1), &v1) == 0) {
                         c->preamble_server = so;
-                        td_server_flight_parse(v1.p, v1.len, s->scratch[1],
-                                               sizeof(s->scratch[1]), &c->sh);
+                        td_server_flight_parse(v1.p, v1.len, s->scratch[1], sizeof(s->scratch[1]),
+                                               &c->sh);
                     }
                 }
             }
@@ -276,9 +273,6 @@ static void finish(scanner_t *s, flow_t *f)
         c->server_http = sn.cls == TD_SNIFF_HTTP || sn.cls == TD_SNIFF_HTML;
         c->server_http_status = sn.http_status;
         c->server_page = sn.page_sign;
-        if (c->server_http) {
-            c->sh.non_tls = 0; /* judged as HTTP, not as a broken TLS reply */
-        }
     }
     if (c->ch.has_hello) {
         char a[16], b[800], cc[900], hb[13], hc[13];
@@ -766,8 +760,8 @@ static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
         on_packet(s, dlt, h, data);
         if (s->opt->progress && (++n & 0xfffff) == 0) {
             fprintf(stderr, "\r%s: %llu packets, %llu MB, %.0f s", path,
-                    (unsigned long long)s->sum->packets,
-                    (unsigned long long)(s->sum->bytes >> 20), (td_now_ms() - t0) / 1000.0);
+                    (unsigned long long)s->sum->packets, (unsigned long long)(s->sum->bytes >> 20),
+                    (td_now_ms() - t0) / 1000.0);
         }
     }
     if (s->opt->progress && n >= 0x100000) {

@@ -25,7 +25,7 @@ typedef struct td_pcap_facts {
     int first_close; /* who sent the first FIN or RST: 0 nobody, 1 client, 2 server */
     uint64_t bytes_client, bytes_server; /* payload bytes seen */
     int retrans_client, retrans_server;
-    int retrans_server_large; /* retransmitted server segments of >= 1000 bytes */
+    int retrans_server_large;       /* retransmitted server segments of >= 1000 bytes */
     int gap_client, gap_server;     /* a hole stopped reassembly */
     int trunc_client, trunc_server; /* over the per-direction window */
     int evicted_idle;               /* ended by idle eviction or end of capture */
@@ -40,7 +40,7 @@ typedef struct td_pcap_conn {
     const char *server_page; /* built-in page of a plain-HTTP reply (wire/sniff.c) */
     int server_http;         /* the server answered in HTTP */
     int server_http_status;
-    int server_tls;          /* the server's first bytes are TLS */
+    int server_tls; /* the server's first bytes are TLS */
     char ja3[512];
     char ja3_md5[33];
     char ja4[40];
@@ -70,8 +70,7 @@ struct td_pcap_summary {
     uint64_t bytes, packets, non_ip, non_tcp, fragments, truncated_packets, decode_errors;
     uint64_t conns, tls_conns, evicted_full, peak_flows, peak_buffer_bytes;
     int top;
-    td_pcap_top_t outcomes, findings, fail_clients, fail_servers, fail_sni, versions, ciphers,
-            ja4;
+    td_pcap_top_t outcomes, findings, fail_clients, fail_servers, fail_sni, versions, ciphers, ja4;
     char link_types[128];
     char first_error[256];
 };

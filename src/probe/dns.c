@@ -79,8 +79,7 @@ static void ares_init_once(void)
     ares_ready = ares_library_init(ARES_LIB_INIT_ALL);
 }
 
-int td__dns_resolve(const char *host, const char *servers, double deadline_ms,
-                    td_obs_dns_t *obs)
+int td__dns_resolve(const char *host, const char *servers, double deadline_ms, td_obs_dns_t *obs)
 {
     ares_channel ch;
     struct ares_options ao;

@@ -179,8 +179,8 @@ typedef struct td_obs_http {
     char first[96]; /* escaped start of the reply */
     size_t received;
     double ttfb_ms;
-    int64_t server_date; /* the Date header in Unix seconds, 0 when absent or invalid */
-    int plain_http_page; /* the body is nginx's "plain HTTP request was sent to HTTPS port" */
+    int64_t server_date;       /* the Date header in Unix seconds, 0 when absent or invalid */
+    int plain_http_page;       /* the body is nginx's "plain HTTP request was sent to HTTPS port" */
     const char *page_software; /* static: whose built-in page the reply is (sniff.c), or NULL */
     const char *page_sign;     /* static: the phrase that told */
     double ms;

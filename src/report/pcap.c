@@ -35,40 +35,39 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
     const td_server_flight_t *sh = &c->sh;
     json_t *j = json_pack("{s:s, s:f, s:f, s:s, s:i, s:s, s:i, s:s, s:o}", "type", "connection",
                           "ts", c->t.ts_first, "duration", c->t.ts_last - c->t.ts_first, "client",
-                          c->t.client, "client_port", c->t.cport, "server", c->t.server, "server_port",
-                          c->t.sport, "outcome", c->outcome,
-                          "finding", c->finding ? json_string(c->finding) : json_null());
+                          c->t.client, "client_port", c->t.cport, "server", c->t.server,
+                          "server_port", c->t.sport, "outcome", c->outcome, "finding",
+                          c->finding ? json_string(c->finding) : json_null());
     json_object_set_new(j, "evidence", json_string(c->evidence));
     json_object_set_new(j, "preamble_bytes", json_integer((json_int_t)c->preamble_client));
-    json_object_set_new(j, "tcp",
-                        json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:i, s:i, s:b, s:b}",
-                                  "syn", c->t.syn, "syn_ack", c->t.synack, "fin_client", c->t.fin_client,
-                                  "fin_server", c->t.fin_server, "rst_client", c->t.rst_client,
-                                  "rst_server", c->t.rst_server, "bytes_client",
-                                  (json_int_t)c->t.bytes_client, "bytes_server",
-                                  (json_int_t)c->t.bytes_server, "retrans_client",
-                                  c->t.retrans_client, "retrans_server", c->t.retrans_server,
-                                  "gap", c->t.gap_client || c->t.gap_server, "ended_idle",
-                                  c->t.evicted_idle));
+    json_object_set_new(
+            j, "tcp",
+            json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:i, s:i, s:b, s:b}", "syn",
+                      c->t.syn, "syn_ack", c->t.synack, "fin_client", c->t.fin_client, "fin_server",
+                      c->t.fin_server, "rst_client", c->t.rst_client, "rst_server", c->t.rst_server,
+                      "bytes_client", (json_int_t)c->t.bytes_client, "bytes_server",
+                      (json_int_t)c->t.bytes_server, "retrans_client", c->t.retrans_client,
+                      "retrans_server", c->t.retrans_server, "gap",
+                      c->t.gap_client || c->t.gap_server, "ended_idle", c->t.evicted_idle));
     if (ch->has_hello) {
         json_t *h = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s}", "sni", ch->sni,
                               "legacy_version", td_version_name(ch->legacy_version), "versions",
                               u16_array(ch->versions, ch->n_versions, 1), "ciphers",
                               u16_array(ch->ciphers, ch->n_ciphers, 1), "groups",
                               u16_array(ch->groups, ch->n_groups, 1), "extensions",
-                              u16_array(ch->exts, ch->n_exts, 1), "alpn", ch->alpn, "ja3",
-                              c->ja3, "ja3_md5", c->ja3_md5, "ja4", c->ja4);
+                              u16_array(ch->exts, ch->n_exts, 1), "alpn", ch->alpn, "ja3", c->ja3,
+                              "ja3_md5", c->ja3_md5, "ja4", c->ja4);
         json_object_set_new(j, "client_hello", h);
     } else {
         json_object_set_new(j, "client_hello", json_null());
     }
     if (sh->has_server_hello) {
-        json_object_set_new(
-                j, "server_hello",
-                json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:s}", "version",
-                          td_version_name(sh->version), "cipher", td_cipher_name(sh->cipher),
-                          "cipher_id", sh->cipher, "group", td_group_name(sh->group),
-                          "hello_retry_request", sh->is_hrr, "alpn", sh->alpn, "ja4s", c->ja4s));
+        json_object_set_new(j, "server_hello",
+                            json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:s}", "version",
+                                      td_version_name(sh->version), "cipher",
+                                      td_cipher_name(sh->cipher), "cipher_id", sh->cipher, "group",
+                                      td_group_name(sh->group), "hello_retry_request", sh->is_hrr,
+                                      "alpn", sh->alpn, "ja4s", c->ja4s));
     } else {
         json_object_set_new(j, "server_hello", json_null());
     }
@@ -84,11 +83,11 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
     json_object_set_new(j, "alerts", alerts);
     json_t *certs = json_array();
     for (int i = 0; i < c->n_certs; i++) {
-        json_array_append_new(certs, json_pack("{s:s, s:s, s:s, s:I, s:I}", "subject",
-                                               c->certs[i].subject, "issuer", c->certs[i].issuer,
-                                               "sans", c->certs[i].sans, "not_before",
-                                               (json_int_t)c->certs[i].not_before, "not_after",
-                                               (json_int_t)c->certs[i].not_after));
+        json_array_append_new(certs,
+                              json_pack("{s:s, s:s, s:s, s:I, s:I}", "subject", c->certs[i].subject,
+                                        "issuer", c->certs[i].issuer, "sans", c->certs[i].sans,
+                                        "not_before", (json_int_t)c->certs[i].not_before,
+                                        "not_after", (json_int_t)c->certs[i].not_after));
     }
     json_object_set_new(j, "certificates", certs);
     return dump_line(j, f);
@@ -113,8 +112,8 @@ static json_t *top_json(const td_pcap_top_t *t, int top)
     size_t n = sorted(t, rows, top);
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(a, json_pack("{s:s, s:I}", "key", rows[i].key, "count",
-                                           (json_int_t)rows[i].n));
+        json_array_append_new(
+                a, json_pack("{s:s, s:I}", "key", rows[i].key, "count", (json_int_t)rows[i].n));
     }
     return a;
 }
@@ -128,8 +127,7 @@ int td_pcap_summary_write_json(const td_pcap_summary_t *s, FILE *f)
             (json_int_t)s->conns, "tls_connections", (json_int_t)s->tls_conns, "failures",
             (json_int_t)td_pcap_summary_failures(s), "non_ip", (json_int_t)s->non_ip, "non_tcp",
             (json_int_t)s->non_tcp, "ip_fragments", (json_int_t)s->fragments, "peak_flows",
-            (json_int_t)s->peak_flows, "link_types", s->link_types, "read_error",
-            s->first_error);
+            (json_int_t)s->peak_flows, "link_types", s->link_types, "read_error", s->first_error);
     json_object_set_new(j, "evicted_flows", json_integer((json_int_t)s->evicted_full));
     json_object_set_new(j, "truncated_packets", json_integer((json_int_t)s->truncated_packets));
     json_object_set_new(j, "outcomes", top_json(&s->outcomes, TD_PCAP_TOP));
@@ -163,8 +161,9 @@ int td_pcap_summary_write_text(const td_pcap_summary_t *s, FILE *f, int color)
 {
     const char *b = color ? "\033[1m" : "", *r = color ? "\033[0m" : "";
     uint64_t fails = td_pcap_summary_failures(s);
-    fprintf(f, "%stlsdoctor pcap%s  %zu file(s), %llu packets, %llu TCP connections (%llu with a "
-               "ClientHello), %llu with a finding\n",
+    fprintf(f,
+            "%stlsdoctor pcap%s  %zu file(s), %llu packets, %llu TCP connections (%llu with a "
+            "ClientHello), %llu with a finding\n",
             b, r, s->files, (unsigned long long)s->packets, (unsigned long long)s->conns,
             (unsigned long long)s->tls_conns, (unsigned long long)fails);
     fprintf(f, "link: %s; skipped: %llu non-IP, %llu non-TCP, %llu IP fragments, %llu truncated\n",

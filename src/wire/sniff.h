@@ -17,14 +17,14 @@ typedef enum td_sniff_class {
 
 typedef struct td_sniff {
     td_sniff_class_t cls;
-    const char *proto;   /* static: "tls", "http", "ssh", "smtp", "ftp", ... */
-    int http_status;     /* for TD_SNIFF_HTTP */
-    int plain_http_page; /* body holds nginx's "plain HTTP request was sent to HTTPS port" */
-    int tls_alert;       /* -1 or the alert description when the first record is an alert */
+    const char *proto;         /* static: "tls", "http", "ssh", "smtp", "ftp", ... */
+    int http_status;           /* for TD_SNIFF_HTTP */
+    int plain_http_page;       /* body holds nginx's "plain HTTP request was sent to HTTPS port" */
+    int tls_alert;             /* -1 or the alert description when the first record is an alert */
     const char *page_software; /* static: the server whose built-in page this is ("nginx",
                                   "apache", "haproxy", "iis"), NULL when none is recognised */
     const char *page_sign;     /* static: the phrase that recognised it */
-    char printable[96];  /* escaped start of the reply */
+    char printable[96];        /* escaped start of the reply */
 } td_sniff_t;
 
 /** Classifies buf. Always succeeds. */

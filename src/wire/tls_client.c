@@ -184,9 +184,9 @@ static bool starts_with(const uint8_t *buf, size_t len, const char *lit)
 
 static bool http_request_line(const uint8_t *buf, size_t len)
 {
-    static const char *const methods[] = { "GET ",     "POST ",    "HEAD ",  "PUT ",
-                                           "DELETE ",  "OPTIONS ", "PATCH ", "CONNECT ",
-                                           "TRACE ",   "PRI * HTTP/2" };
+    static const char *const methods[] = { "GET ",    "POST ",       "HEAD ",  "PUT ",
+                                           "DELETE ", "OPTIONS ",    "PATCH ", "CONNECT ",
+                                           "TRACE ",  "PRI * HTTP/2" };
     for (size_t i = 0; i < TD_ARRAY_LEN(methods); i++) {
         if (starts_with(buf, len, methods[i])) {
             return true;
@@ -343,7 +343,9 @@ int td_ja3_string(const td_client_flight_t *c, char *out, size_t cap)
     const struct {
         const uint16_t *v;
         int n;
-    } lists[] = { { c->ciphers, c->n_ciphers }, { c->exts, c->n_exts }, { c->groups, c->n_groups } };
+    } lists[] = { { c->ciphers, c->n_ciphers },
+                  { c->exts, c->n_exts },
+                  { c->groups, c->n_groups } };
     for (size_t l = 0; l < TD_ARRAY_LEN(lists); l++) {
         int first = 1;
         for (int i = 0; i < lists[l].n; i++) {
@@ -416,8 +418,8 @@ static void sort_u16(uint16_t *v, int n)
     }
 }
 
-int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b, size_t bcap,
-                 char *cc, size_t ccap)
+int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b, size_t bcap, char *cc,
+                 size_t ccap)
 {
     uint16_t ciphers[TD_CH_MAX], exts[TD_CH_MAX];
     int nc = 0, ne = 0, ne_all = 0;
@@ -447,8 +449,8 @@ int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b, siz
     }
     char alpn[3];
     ja4_alpn(c->alpn_first, c->alpn_first_len, alpn);
-    td_fmt(a, acap, "t%s%c%02d%02d%s", ja4_version(ver), c->has_sni ? 'd' : 'i',
-           nc > 99 ? 99 : nc, ne_all > 99 ? 99 : ne_all, alpn);
+    td_fmt(a, acap, "t%s%c%02d%02d%s", ja4_version(ver), c->has_sni ? 'd' : 'i', nc > 99 ? 99 : nc,
+           ne_all > 99 ? 99 : ne_all, alpn);
     sort_u16(ciphers, nc);
     sort_u16(exts, ne);
     b[0] = '\0';
@@ -468,8 +470,8 @@ int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b, siz
     return strlen(b) + 1 < bcap && strlen(cc) + 1 < ccap ? 0 : TD_E_LIMIT;
 }
 
-int td_ja4s_parts(const td_server_flight_t *s, char *a, size_t acap, char *b, size_t bcap,
-                  char *cc, size_t ccap)
+int td_ja4s_parts(const td_server_flight_t *s, char *a, size_t acap, char *b, size_t bcap, char *cc,
+                  size_t ccap)
 {
     char alpn[3];
     ja4_alpn(s->alpn_raw, s->alpn_raw_len, alpn);

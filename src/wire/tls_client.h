@@ -9,13 +9,13 @@
 #define TD_CH_MAX 128
 
 typedef struct td_client_flight {
-    int records;       /* complete records read */
-    int need_more;     /* the ClientHello is incomplete in the bytes given */
-    int non_tls;       /* the first byte is not a TLS record */
-    int sslv2_hello;   /* an SSLv2-compatible CLIENT-HELLO (RFC 5246 §E.2) */
-    int http_request;  /* the bytes start with an HTTP/1.x request line or the h2 preface */
-    int has_hello;     /* a complete ClientHello was parsed */
-    int decode_error;  /* a field was malformed */
+    int records;      /* complete records read */
+    int need_more;    /* the ClientHello is incomplete in the bytes given */
+    int non_tls;      /* the first byte is not a TLS record */
+    int sslv2_hello;  /* an SSLv2-compatible CLIENT-HELLO (RFC 5246 §E.2) */
+    int http_request; /* the bytes start with an HTTP/1.x request line or the h2 preface */
+    int has_hello;    /* a complete ClientHello was parsed */
+    int decode_error; /* a field was malformed */
     const char *error_field;
     uint16_t record_version;
     uint16_t legacy_version;
@@ -31,16 +31,16 @@ typedef struct td_client_flight {
     int n_sigalgs;
     uint16_t versions[16]; /* supported_versions */
     int n_versions;
-    char sni[256];  /* escaped host_name, "" when absent */
+    char sni[256]; /* escaped host_name, "" when absent */
     int has_sni;
-    char alpn[128]; /* offered ALPN names, comma separated, escaped */
+    char alpn[128];         /* offered ALPN names, comma separated, escaped */
     uint8_t alpn_first[32]; /* the first ALPN name as sent (JA4) */
     size_t alpn_first_len;
-    int ccs;         /* ChangeCipherSpec seen after the hello */
-    int app_data;    /* application_data (or encrypted handshake after CCS) seen */
-    int app_records; /* how many such records */
+    int ccs;              /* ChangeCipherSpec seen after the hello */
+    int app_data;         /* application_data (or encrypted handshake after CCS) seen */
+    int app_records;      /* how many such records */
     size_t first_app_len; /* length of the first one (an encrypted alert is 19 bytes) */
-    int has_alert;   /* a plaintext alert from the client */
+    int has_alert;        /* a plaintext alert from the client */
     uint8_t alert_level, alert_desc;
 } td_client_flight_t;
 

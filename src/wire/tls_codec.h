@@ -126,7 +126,7 @@ typedef struct td_server_flight {
     size_t alpn_raw_len;
     td_bytes_t certs[4]; /* the first DER certificates (TLS <= 1.2); views into scratch */
     int n_certs;
-    int decode_error;     /* 1 when a field was malformed */
+    int decode_error; /* 1 when a field was malformed */
     size_t error_offset;
     const char *error_field; /* static */
 } td_server_flight_t;
@@ -139,10 +139,10 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
 
 /** How reading one record ended (td_tls_record_next). */
 typedef enum td_rec {
-    TD_REC_OK = 0,       /* *frag holds the fragment; r is past the record */
-    TD_REC_SHORT,        /* the record is not complete in the bytes; r is unchanged */
-    TD_REC_BAD_HEADER,   /* not a TLS content type or major version 3; r is after the header */
-    TD_REC_BAD_LENGTH,   /* the length is over max_len; r is at the length field */
+    TD_REC_OK = 0,     /* *frag holds the fragment; r is past the record */
+    TD_REC_SHORT,      /* the record is not complete in the bytes; r is unchanged */
+    TD_REC_BAD_HEADER, /* not a TLS content type or major version 3; r is after the header */
+    TD_REC_BAD_LENGTH, /* the length is over max_len; r is at the length field */
 } td_rec_t;
 
 /** Reads one TLSPlaintext record (RFC 8446 §5.1): type, legacy_record_version, a length of at

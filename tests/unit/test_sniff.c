@@ -77,9 +77,11 @@ static void page_software(void **state)
           "plain HTTP to an SSL-enabled server port.<br />",
           "apache" },
         { "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/html\r\n\r\n<html><body><h1>503 "
-          "Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>",
+          "Service Unavailable</h1>\nNo server is available to handle this "
+          "request.\n</body></html>",
           "haproxy" },
-        { "HTTP/1.1 404 Not Found\r\n\r\n<html>\r\n<hr><center>nginx</center>\r\n</body>", "nginx" },
+        { "HTTP/1.1 404 Not Found\r\n\r\n<html>\r\n<hr><center>nginx</center>\r\n</body>",
+          "nginx" },
         { "<html><center>The plain HTTP request was sent to HTTPS port</center>", "nginx" },
         { "HTTP/1.1 400 Bad Request\r\n\r\n<h2>Bad Request - Invalid Hostname</h2>", "iis" },
         { "HTTP/1.1 200 OK\r\nServer: x\r\n\r\nnginx is not named in a center tag here", NULL },
