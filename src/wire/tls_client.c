@@ -69,14 +69,15 @@ static int ext_alpn(td_reader_t *b, td_client_flight_t *c)
     if (td_reader_vec(b, 2, 0, 0xffff, &list) < 0) {
         return TD_E_DECODE;
     }
-    while (td_reader_left(&list) > 0) {
+    for (bool first = true; td_reader_left(&list) > 0; first = false) {
         td_bytes_t v;
         char one[64];
         if (td_reader_vec(&list, 1, 0, 255, &name) < 0 ||
             td_reader_bytes(&name, td_reader_left(&name), &v) < 0) {
             return TD_E_DECODE;
         }
-        if (c->alpn[0] == '\0' && c->alpn_first_len == 0) {
+        /* JA4 takes the first value, even an empty one (then "00"). */
+        if (first) {
             c->alpn_first_len = v.len < sizeof(c->alpn_first) ? v.len : sizeof(c->alpn_first);
             if (v.len > 0) {
                 memcpy(c->alpn_first, v.p, c->alpn_first_len);
