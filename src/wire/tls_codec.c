@@ -31,6 +31,7 @@ static const uint8_t p384_g[97] = {
     0xCE, 0x1D, 0x7E, 0x81, 0x9D, 0x7A, 0x43, 0x1D, 0x7C, 0x90, 0xEA, 0x0E, 0x5F
 };
 
+/* RFC 8446 §4.2.8: KeyShareClientHello { KeyShareEntry client_shares<0..2^16-1>; } */
 static int write_key_share(td_writer_t *w, const td_hello_params_t *p)
 {
     size_t rnd_at = 0;
@@ -49,6 +50,16 @@ static int write_key_share(td_writer_t *w, const td_hello_params_t *p)
             TD_TRY(td_writer_bytes(w, p256_g, sizeof(p256_g)));
         } else if (g == TD_GROUP_SECP384R1) {
             TD_TRY(td_writer_bytes(w, p384_g, sizeof(p384_g)));
+        } else if (g == TD_GROUP_X25519MLKEM768) {
+            /* draft-ietf-tls-ecdhe-mlkem §3: the ML-KEM-768 encapsulation key (1184 bytes)
+             * then the X25519 share (32). An all-zero key is a valid encoding (FIPS 203 §7.2
+             * modulus check: every coefficient 0 < q), so a server that supports the group
+             * can answer; its shared secret protects nothing, which a probe does not need. */
+            TD_ENSURE(p->share_random != NULL && p->share_random_len >= 32, TD_E_USAGE);
+            for (size_t k = 0; k < 1184; k++) {
+                TD_TRY(td_writer_u8(w, 0));
+            }
+            TD_TRY(td_writer_bytes(w, p->share_random, 32));
         } else {
             return TD_E_USAGE;
         }
@@ -58,12 +69,22 @@ static int write_key_share(td_writer_t *w, const td_hello_params_t *p)
     return td_writer_close(w);
 }
 
+/* RFC 8701 §2: GREASE values are 0x?A?A with both bytes equal. We use a fixed one per list so
+ * that a hello is reproducible. */
+#define GREASE_CIPHER  0x0a0a
+#define GREASE_EXT     0x1a1a
+#define GREASE_GROUP   0x2a2a
+#define GREASE_VERSION 0x3a3a
+
 static int write_u16_list_ext(td_writer_t *w, uint16_t type, int inner_width, const uint16_t *v,
-                              size_t n)
+                              size_t n, uint16_t grease)
 {
     TD_TRY(td_writer_u16(w, type));
     TD_TRY(td_writer_open(w, 2));
     TD_TRY(td_writer_open(w, inner_width));
+    if (grease != 0) {
+        TD_TRY(td_writer_u16(w, grease));
+    }
     for (size_t i = 0; i < n; i++) {
         TD_TRY(td_writer_u16(w, v[i]));
     }
@@ -101,6 +122,9 @@ int td_client_hello_build(const td_hello_params_t *p, uint8_t *buf, size_t cap, 
     TD_TRY(td_writer_bytes(&w, p->session_id, p->session_id_len));
     TD_TRY(td_writer_close(&w));
     TD_TRY(td_writer_open(&w, 2));
+    if (p->grease) {
+        TD_TRY(td_writer_u16(&w, GREASE_CIPHER));
+    }
     for (size_t i = 0; i < p->n_ciphers; i++) {
         TD_TRY(td_writer_u16(&w, p->ciphers[i]));
     }
@@ -109,6 +133,10 @@ int td_client_hello_build(const td_hello_params_t *p, uint8_t *buf, size_t cap, 
     TD_TRY(td_writer_u8(&w, 0));
 
     TD_TRY(td_writer_open(&w, 2)); /* extensions */
+    if (p->grease) {
+        TD_TRY(td_writer_u16(&w, GREASE_EXT)); /* RFC 8701 §3.1: an empty GREASE extension */
+        TD_TRY(td_writer_u16(&w, 0));
+    }
     if (p->sni != NULL && p->sni[0] != '\0') {
         /* RFC 6066 §3: ServerNameList with one host_name entry. */
         size_t n = strlen(p->sni);
@@ -129,10 +157,12 @@ int td_client_hello_build(const td_hello_params_t *p, uint8_t *buf, size_t cap, 
         TD_TRY(td_writer_bytes(&w, epf, sizeof(epf)));
     }
     if (p->n_groups > 0) {
-        TD_TRY(write_u16_list_ext(&w, TD_EXT_SUPPORTED_GROUPS, 2, p->groups, p->n_groups));
+        TD_TRY(write_u16_list_ext(&w, TD_EXT_SUPPORTED_GROUPS, 2, p->groups, p->n_groups,
+                                      p->grease ? GREASE_GROUP : 0));
     }
     if (p->n_sigalgs > 0) {
-        TD_TRY(write_u16_list_ext(&w, TD_EXT_SIGNATURE_ALGORITHMS, 2, p->sigalgs, p->n_sigalgs));
+        TD_TRY(write_u16_list_ext(&w, TD_EXT_SIGNATURE_ALGORITHMS, 2, p->sigalgs, p->n_sigalgs,
+                                      0));
     }
     if (p->n_alpn > 0) {
         /* RFC 7301 §3.1: ProtocolNameList. */
@@ -150,9 +180,10 @@ int td_client_hello_build(const td_hello_params_t *p, uint8_t *buf, size_t cap, 
         TD_TRY(td_writer_close(&w));
     }
     if (p->n_versions > 0) {
-        TD_TRY(write_u16_list_ext(&w, TD_EXT_SUPPORTED_VERSIONS, 1, p->versions, p->n_versions));
+        TD_TRY(write_u16_list_ext(&w, TD_EXT_SUPPORTED_VERSIONS, 1, p->versions, p->n_versions,
+                                      p->grease ? GREASE_VERSION : 0));
     }
-    if (p->n_share_groups > 0) {
+    if (p->n_share_groups > 0 || p->empty_key_share) {
         TD_TRY(write_key_share(&w, p));
     }
     if (p->renegotiation_info) {
@@ -346,6 +377,44 @@ static void parse_certificate(td_reader_t *r, td_server_flight_t *f)
     }
 }
 
+/*
+ * ServerKeyExchange, read only as far as the parameters that tell the group:
+ *   RFC 8422 §5.4: ServerECDHParams { ECParameters { ECCurveType curve_type; (3 = named_curve)
+ *                  NamedCurve namedcurve; } curve_params; ECPoint public; }
+ *   RFC 5246 §7.4.3: ServerDHParams { opaque dh_p<1..2^16-1>; opaque dh_g<1..2^16-1>;
+ *                  opaque dh_Ys<1..2^16-1>; }
+ * Which of the two it is follows from the chosen suite.
+ */
+static void parse_server_key_exchange(td_reader_t *r, td_server_flight_t *f)
+{
+    const td_cipher_info_t *cs = td_cipher_info(f->cipher);
+    f->has_ske = 1;
+    if (cs == NULL) {
+        return;
+    }
+    if (cs->flags & TD_CS_ECDHE) {
+        uint8_t curve_type = 0;
+        if (td_reader_u8(r, &curve_type) < 0) {
+            flight_error(f, r, "ServerKeyExchange.curve_type");
+            return;
+        }
+        if (curve_type == 3 && td_reader_u16(r, &f->ske_group) < 0) {
+            flight_error(f, r, "ServerKeyExchange.namedcurve");
+        }
+    } else if (cs->flags & TD_CS_DHE) {
+        td_reader_t prime;
+        if (td_reader_vec(r, 2, 1, 0xffff, &prime) < 0) {
+            flight_error(f, r, "ServerKeyExchange.dh_p");
+            return;
+        }
+        size_t i = 0;
+        while (i < prime.len && prime.base[i] == 0) {
+            i++; /* leading zero bytes do not count */
+        }
+        f->dh_bits = (int)((prime.len - i) * 8);
+    }
+}
+
 static void parse_handshake_messages(td_reader_t *hs, td_server_flight_t *f)
 {
     while (td_reader_left(hs) > 0) {
@@ -367,7 +436,7 @@ static void parse_handshake_messages(td_reader_t *hs, td_server_flight_t *f)
             }
             break;
         case TD_HS_SERVER_KEY_EXCHANGE:
-            f->has_ske = 1;
+            parse_server_key_exchange(&body, f);
             break;
         case TD_HS_CERTIFICATE_REQUEST:
             f->has_cert_request = 1;
@@ -515,38 +584,64 @@ struct code_name {
     const char *name;
 };
 
-/* IANA TLS Cipher Suites registry names for the suites we offer. */
-static const struct code_name cipher_names[] = {
-    { 0x1301, "TLS_AES_128_GCM_SHA256" },
-    { 0x1302, "TLS_AES_256_GCM_SHA384" },
-    { 0x1303, "TLS_CHACHA20_POLY1305_SHA256" },
-    { 0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
-    { 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
-    { 0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
-    { 0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
-    { 0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
-    { 0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
-    { 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" },
-    { 0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" },
-    { 0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" },
-    { 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" },
-    { 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
-    { 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" },
-    { 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA" },
-    { 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA" },
-    { 0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" },
-    { 0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384" },
-    { 0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA" },
-    { 0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA" },
-    { 0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA" }
+static const td_cipher_info_t cipher_table[] = {
+#include "cipher_table.inc"
 };
 
-static const struct code_name group_names[] = { { TD_GROUP_SECP256R1, "secp256r1" },
-                                                { TD_GROUP_SECP384R1, "secp384r1" },
-                                                { 25, "secp521r1" },
-                                                { TD_GROUP_X25519, "x25519" },
-                                                { 30, "x448" },
-                                                { TD_GROUP_X25519MLKEM768, "X25519MLKEM768" } };
+const td_cipher_info_t *td_cipher_table(size_t *n)
+{
+    *n = TD_ARRAY_LEN(cipher_table);
+    return cipher_table;
+}
+
+const td_cipher_info_t *td_cipher_info(uint16_t code)
+{
+    size_t lo = 0, hi = TD_ARRAY_LEN(cipher_table);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cipher_table[mid].code == code) {
+            return &cipher_table[mid];
+        }
+        if (cipher_table[mid].code < code) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+bool td_cipher_is_modern(uint16_t code)
+{
+    const td_cipher_info_t *c = td_cipher_info(code);
+    if (c == NULL || (c->flags & (TD_CS_NOCERT | TD_CS_ANON | TD_CS_DRAFT))) {
+        return false;
+    }
+    if (c->flags & TD_CS_TLS13) {
+        return true;
+    }
+    return (c->flags & TD_CS_AEAD) && (c->flags & (TD_CS_ECDHE | TD_CS_DHE));
+}
+
+bool td_cipher_is_weak(uint16_t code)
+{
+    const td_cipher_info_t *c = td_cipher_info(code);
+    return c != NULL &&
+           (c->flags & (TD_CS_NULL | TD_CS_ANON | TD_CS_EXPORT | TD_CS_RC4 | TD_CS_DES)) != 0;
+}
+
+/* IANA TLS Supported Groups registry. */
+static const struct code_name group_names[] = {
+    { TD_GROUP_SECP256R1, "secp256r1" }, { TD_GROUP_SECP384R1, "secp384r1" },
+    { 25, "secp521r1" },                 { TD_GROUP_X25519, "x25519" },
+    { 30, "x448" },                      { 26, "brainpoolP256r1" },
+    { 27, "brainpoolP384r1" },           { 28, "brainpoolP512r1" },
+    { 256, "ffdhe2048" },                { 257, "ffdhe3072" },
+    { 258, "ffdhe4096" },                { 259, "ffdhe6144" },
+    { 260, "ffdhe8192" },                { 0x11eb, "SecP256r1MLKEM768" },
+    { TD_GROUP_X25519MLKEM768, "X25519MLKEM768" }, { 0x11ed, "SecP384r1MLKEM1024" },
+    { 0x6399, "X25519Kyber768Draft00" },
+};
 
 static const char *lookup(const struct code_name *t, size_t n, uint16_t code)
 {
@@ -560,7 +655,8 @@ static const char *lookup(const struct code_name *t, size_t n, uint16_t code)
 
 const char *td_cipher_name(uint16_t c)
 {
-    return lookup(cipher_names, TD_ARRAY_LEN(cipher_names), c);
+    const td_cipher_info_t *ci = td_cipher_info(c);
+    return ci != NULL ? ci->iana : "unknown";
 }
 
 const char *td_group_name(uint16_t g)

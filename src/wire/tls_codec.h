@@ -82,6 +82,11 @@ typedef struct td_hello_params {
     int ec_point_formats;   /* 1 to send ec_point_formats [uncompressed] */
     int renegotiation_info; /* 1 to send an empty renegotiation_info */
     size_t pad_to;          /* RFC 7685 padding to make the handshake this long; 0 none */
+    int grease;             /* 1: RFC 8701 GREASE values first in suites, extensions, groups,
+                               versions (and an empty GREASE key share is NOT sent) */
+    int empty_key_share;    /* 1: a key_share with no entries when n_share_groups is 0, which asks
+                               a TLS 1.3 server to name its group in a HelloRetryRequest
+                               (RFC 8446 §4.2.8) */
 } td_hello_params_t;
 
 /** Builds a complete TLS record holding one ClientHello into buf. Returns 0 and *out_len, or
@@ -116,6 +121,8 @@ typedef struct td_server_flight {
     int cert_count;
     uint32_t cert_bytes;  /* size of the Certificate message body */
     int has_ske;          /* ServerKeyExchange seen */
+    uint16_t ske_group;   /* ECDHE named curve from ServerKeyExchange (RFC 8422 §5.4), 0 none */
+    int dh_bits;          /* DHE prime size from ServerKeyExchange (RFC 5246 §7.4.3), 0 none */
     int has_cert_request; /* CertificateRequest seen */
     int has_done;         /* ServerHelloDone seen */
     int encrypted;        /* application_data records followed (TLS 1.3) */
@@ -149,6 +156,42 @@ typedef enum td_rec {
  * most max_len and the fragment. */
 td_rec_t td_tls_record_next(td_reader_t *r, size_t max_len, uint8_t *type, uint16_t *ver,
                             td_reader_t *frag);
+
+/* Cipher suite properties (cipher_table.inc, from the IANA registry). */
+enum {
+    TD_CS_TLS13 = 1 << 0,   /* a TLS 1.3 suite (RFC 8446 §B.4): only in TLS 1.3 */
+    TD_CS_TLS12 = 1 << 1,   /* defined for TLS 1.2 only (AEAD or SHA-2 MAC) */
+    TD_CS_ECDHE = 1 << 2,   /* ephemeral elliptic-curve Diffie-Hellman key exchange */
+    TD_CS_DHE = 1 << 3,     /* ephemeral finite-field Diffie-Hellman key exchange */
+    TD_CS_AEAD = 1 << 4,    /* GCM, CCM or ChaCha20-Poly1305 */
+    TD_CS_ANON = 1 << 5,    /* no server authentication */
+    TD_CS_NULL = 1 << 6,    /* no encryption */
+    TD_CS_RC4 = 1 << 7,     /* RC4, prohibited by RFC 7465 */
+    TD_CS_DES = 1 << 8,     /* DES, 3DES, IDEA or RC2: 64-bit blocks (Sweet32) or weaker */
+    TD_CS_EXPORT = 1 << 9,  /* export-grade (40/56-bit) */
+    TD_CS_ECDSA = 1 << 10,  /* needs an ECDSA certificate */
+    TD_CS_NOCERT = 1 << 11, /* PSK, SRP or Kerberos: no certificate-based server */
+    TD_CS_DRAFT = 1 << 12,  /* a pre-standard code point (e.g. ChaCha20 draft) */
+};
+
+typedef struct td_cipher_info {
+    uint16_t code;
+    const char *iana;    /* IANA registry name */
+    const char *openssl; /* OpenSSL's name, "" when OpenSSL has none */
+    unsigned flags;      /* TD_CS_* */
+} td_cipher_info_t;
+
+/** The registry entry of a suite, or NULL when unknown. */
+const td_cipher_info_t *td_cipher_info(uint16_t code);
+
+/** The whole table, sorted by code. */
+const td_cipher_info_t *td_cipher_table(size_t *n);
+
+/** True for a suite with forward secrecy and AEAD: what current clients prefer (RFC 9325 §4.2). */
+bool td_cipher_is_modern(uint16_t code);
+
+/** True for a suite that current clients no longer offer: NULL, anonymous, export, RC4, DES/3DES. */
+bool td_cipher_is_weak(uint16_t code);
 
 /** Static names. */
 const char *td_version_name(uint16_t v);
