@@ -102,6 +102,9 @@ typedef struct td_options {
                                  (curl's --resolve); default none */
     const char *dns_servers;  /* "ADDR[:PORT][,ADDR[:PORT]...]": ask these DNS servers instead of
                                  the system's (curl's --dns-servers); default none */
+    int matrix;               /* 1: also run the handshake matrix (versions, suites, groups, ALPN,
+                                 SNI, tolerance, client profiles); default 0 */
+    int matrix_parallel;      /* connections the matrix keeps open at once; default 4, max 16 */
 } td_options_t;
 
 /** Fills *opt with defaults (all fields zero, then defaults applied lazily). */

@@ -5,7 +5,8 @@ Input: testssl.sh's etc/client-simulation.txt (Debian package testssl.sh, /etc/t
 entries hold ClientHello bytes captured from each client (most from Qualys SSL Labs' client list,
 https://api.ssllabs.com/api/v3/getClients, the rest captured with Wireshark by testssl.sh's
 authors). We keep facts only: versions, cipher suites in wire order, groups, key shares,
-signature algorithms, ALPN and whether SNI is sent. Run: scripts/gen-client-profiles.py >
+signature algorithms, ALPN and whether SNI is sent. The file is included twice: once for the
+arrays, once with TD_PROFILE_ROWS defined for the table rows. Run: scripts/gen-client-profiles.py >
 src/kb/client_profiles.inc
 """
 import re
@@ -13,18 +14,18 @@ import struct
 import sys
 
 SRC = "/etc/testssl/client-simulation.txt"
-# (testssl name, our id, our display name)
+# (testssl name, our id, our display name, in wide use today)
 PICK = [
-    ("Chrome 101 (Win 10)", "chrome", "Chrome 101 (Windows 10)"),
-    ("Firefox 100 (Win 10)", "firefox", "Firefox 100 (Windows 10)"),
-    ("Safari 15.4 (macOS 12.3.1)", "safari", "Safari 15.4 (macOS 12.3)"),
-    ("OpenSSL 3.0.3 (git)", "curl_openssl3", "curl / OpenSSL 3.0 defaults"),
-    ("Java 8u161", "java8", "Java 8u161"),
-    ("Java 17.0.3 (OpenJDK)", "java17", "Java 17.0.3 (OpenJDK)"),
-    ("Android 4.4.2", "android44", "Android 4.4.2"),
-    ("Android 7.0 (native)", "android7", "Android 7.0"),
-    ("IE 11 Win 7", "ie11_win7", "IE 11 / Windows 7"),
-    ("OpenSSL 1.0.2e", "openssl102", "OpenSSL 1.0.2e"),
+    ("Chrome 101 (Win 10)", "chrome", "Chrome 101 (Windows 10)", 1),
+    ("Firefox 100 (Win 10)", "firefox", "Firefox 100 (Windows 10)", 1),
+    ("Safari 15.4 (macOS 12.3.1)", "safari", "Safari 15.4 (macOS 12.3)", 1),
+    ("OpenSSL 3.0.3 (git)", "curl_openssl3", "curl / OpenSSL 3.0 defaults", 1),
+    ("Java 17.0.3 (OpenJDK)", "java17", "Java 17.0.3 (OpenJDK)", 1),
+    ("Java 8u161", "java8", "Java 8u161", 0),
+    ("Android 7.0 (native)", "android7", "Android 7.0", 0),
+    ("Android 4.4.2", "android44", "Android 4.4.2", 0),
+    ("IE 11 Win 7", "ie11_win7", "IE 11 / Windows 7", 0),
+    ("OpenSSL 1.0.2e", "openssl102", "OpenSSL 1.0.2e", 0),
 ]
 
 
@@ -114,7 +115,8 @@ def main():
     print(" * (Debian testssl.sh 3.0, /etc/testssl/), captured from each client by Qualys SSL Labs")
     print(" * (api.ssllabs.com/api/v3/getClients) or by testssl.sh's authors with Wireshark. */")
     rows = []
-    for tname, ident, disp in PICK:
+    print("#ifndef TD_PROFILE_ROWS")
+    for tname, ident, disp, cur in PICK:
         e = by_name[tname]
         h = parse_hello(e["handshakebytes"])
         sni = e.get("sni", "") != ""
@@ -131,14 +133,15 @@ def main():
         def ref(prefix, key):
             return ("%s_%s, TD_ARRAY_LEN(%s_%s)" % (prefix, ident, prefix, ident)) if h[key] else "NULL, 0"
         rows.append('    { "%s", "%s", "testssl.sh client-simulation.txt: %s", 0x%04x, 0x%04x, %d,\n'
-                    '      0x%04x, 0x%04x, %s, %s, %s, %s, %s, %s, %d, %d },' % (
+                    '      0x%04x, 0x%04x, %s, %s, %s, %s, %s, %s, %d, %d, %d },' % (
                         ident, disp, tname, lo, hi, 1 if sni else 0, h["rec"], h["legacy"],
                         ref("c", "ciphers"), ref("g", "groups"), ref("k", "shares"),
                         ref("s", "sigalgs"), ref("v", "versions"),
                         ("a_%s, TD_ARRAY_LEN(a_%s)" % (ident, ident)) if h["alpn"] else "NULL, 0",
-                        1 if h["epf"] else 0, 1 if h["ri"] else 0))
-    print("#define TD_GENERATED_PROFILES \\")
-    print(" \\\n".join(rows))
+                        1 if h["epf"] else 0, 1 if h["ri"] else 0, cur))
+    print("#else")
+    print("\n".join(rows))
+    print("#endif")
 
 
 if __name__ == "__main__":

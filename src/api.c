@@ -27,6 +27,11 @@ static void apply_defaults(td_options_t *o)
     if (o->step_timeout_s > o->timeout_s) {
         o->step_timeout_s = o->timeout_s;
     }
+    if (o->matrix_parallel <= 0) {
+        o->matrix_parallel = 4;
+    } else if (o->matrix_parallel > 16) {
+        o->matrix_parallel = 16;
+    }
     if (o->warn_days == 0) {
         o->warn_days = 21;
     } else if (o->warn_days < 0) {
@@ -60,6 +65,7 @@ int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err)
     }
     td__diagnose(r);
     td__proxies(r);
+    r->n_clients = td__client_verdicts(&r->obs, r->clients, TD_MX_MAX_CLIENTS);
     *out = r;
     return 0;
 }

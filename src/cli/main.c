@@ -22,6 +22,7 @@ enum {
 
 static const char usage_text[] =
         "Usage: tlsdoctor [OPTIONS] HOST[:PORT] | https://HOST[:PORT]/PATH\n"
+        "       tlsdoctor matrix [OPTIONS] HOST[:PORT]   (the same with --matrix)\n"
         "       tlsdoctor lab [--no-color] [-v]\n"
         "       tlsdoctor logs FILE... [--format F] [--json] [--since TIME] [--top N]\n"
         "       tlsdoctor pcap FILE... [--json] [--filter BPF] [--port N]... [--top N]\n"
@@ -45,13 +46,21 @@ static const char usage_text[] =
         "  --timeout SECONDS      deadline for the whole diagnosis (default 30)\n"
         "  --step-timeout SECONDS deadline for each network step (default 8)\n"
         "  --warn-days DAYS       warn when the certificate expires within DAYS (default 21)\n"
+        "  --matrix               also ask which versions, cipher suites, groups, ALPN and\n"
+        "                         SNI answers the server accepts (own ClientHellos, suites by\n"
+        "                         elimination), whether large or TLS 1.3-style hellos fail,\n"
+        "                         and which real clients (browsers, curl, Java, Android, IE,\n"
+        "                         Cloudflare, AWS ALB) can connect\n"
+        "  --parallel N           connections the matrix keeps open at once (default 4, 1-16)\n"
         "  --json                 print the JSON report (docs/json.md, schema_version 1)\n"
         "  --now UNIXTIME         judge dates as if the local clock said UNIXTIME (testing)\n"
         "  --no-color             no colours (also when NO_COLOR is set or not a terminal)\n"
         "  -v, --verbose          print progress on standard error\n"
         "  -h, --help             this help\n"
         "  -V, --version          print the version\n"
-        "\n"
+        "\n";
+
+static const char usage_commands[] =
         "Commands:\n"
         "  lab                    start built-in broken servers on 127.0.0.1 and diagnose each\n"
         "  logs FILE...           read server / load-balancer logs (plain, gzip, - for stdin)\n"
@@ -481,7 +490,9 @@ int main(int argc, char **argv)
         O_EXPECT_ADDR,
         O_EXPECT_CNAME,
         O_RESOLVE,
-        O_DNS_SERVERS
+        O_DNS_SERVERS,
+        O_MATRIX,
+        O_PARALLEL
     };
     static const struct option longopts[] = {
         { "sni", required_argument, NULL, O_SNI },
@@ -497,6 +508,8 @@ int main(int argc, char **argv)
         { "expect-cname", required_argument, NULL, O_EXPECT_CNAME },
         { "resolve", required_argument, NULL, O_RESOLVE },
         { "dns-servers", required_argument, NULL, O_DNS_SERVERS },
+        { "matrix", no_argument, NULL, O_MATRIX },
+        { "parallel", required_argument, NULL, O_PARALLEL },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -527,12 +540,30 @@ int main(int argc, char **argv)
     }
     td_options_init(&opt);
     memset(&err, 0, sizeof(err));
+    if (argc >= 2 && strcmp(argv[1], "matrix") == 0) {
+        opt.matrix = 1; /* "tlsdoctor matrix ARGS" is "tlsdoctor --matrix ARGS" */
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    }
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":vhV", longopts, NULL)) != -1) {
         switch (c) {
         case O_SNI:
             opt.sni = optarg;
             break;
+        case O_MATRIX:
+            opt.matrix = 1;
+            break;
+        case O_PARALLEL: {
+            char *end = NULL;
+            long n = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || n < 1 || n > 16) {
+                return die_usage("invalid --parallel '%s' (1-16)", optarg);
+            }
+            opt.matrix_parallel = (int)n;
+            break;
+        }
         case O_CONNECT_TO:
             opt.connect_to = optarg;
             break;
@@ -597,6 +628,7 @@ int main(int argc, char **argv)
             break;
         case 'h':
             fputs(usage_text, stdout);
+            fputs(usage_commands, stdout);
             return EXIT_HEALTHY;
         case 'V':
             printf("tlsdoctor %s\n", TD_VERSION);

@@ -25,6 +25,18 @@ typedef struct td_proxy_outcome {
     char why[200];
 } td_proxy_outcome_t;
 
+/* Whether one real client (kb/clients.c) can connect, from the matrix and its own hello. */
+typedef struct td_client_verdict {
+    const char *id, *name, *source; /* static, from the profile */
+    int current;                    /* a client in wide use today */
+    int ok;                         /* connects */
+    int predicted_ok;               /* what the matrix alone said */
+    int confirmed;                  /* its hello was sent and the server's answer is used */
+    int mismatch;                   /* the answer differed from the prediction */
+    uint16_t version, cipher, group;
+    char why[300]; /* why it fails, or a caveat when it connects */
+} td_client_verdict_t;
+
 struct td_report {
     td_obs_t obs;
     td_finding_store_t f[TD_MAX_FINDINGS];
@@ -35,6 +47,8 @@ struct td_report {
     td_proxy_outcome_t proxies[TD_MAX_PROXIES];
     size_t n_proxies;
     char recommended[400];
+    td_client_verdict_t clients[TD_MX_MAX_CLIENTS];
+    int n_clients;
 };
 
 /* The server software, from HTTP Server headers and error pages; NULL when unknown. */
@@ -68,6 +82,19 @@ typedef struct td_rule {
 
 /* The rule table, in priority order within each layer. */
 const td_rule_t *td__rules(size_t *n);
+
+/* Fills out with one verdict per client profile when the matrix ran; returns how many. */
+int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap);
+
+/* Matrix rules (clients.c). */
+bool td__mx_obsolete_versions(const td_obs_t *o, td_rule_out_t *out);
+bool td__mx_no_modern_cipher(const td_obs_t *o, td_rule_out_t *out);
+bool td__mx_weak_ciphers(const td_obs_t *o, td_rule_out_t *out);
+bool td__mx_version_intolerant(const td_obs_t *o, td_rule_out_t *out);
+bool td__mx_large_intolerant(const td_obs_t *o, td_rule_out_t *out);
+bool td__mx_no_hrr(const td_obs_t *o, td_rule_out_t *out);
+bool td__mx_current_clients_fail(const td_obs_t *o, td_rule_out_t *out);
+bool td__mx_legacy_clients_fail(const td_obs_t *o, td_rule_out_t *out);
 
 /* Runs every rule on r->obs and orders r->f: the root cause first, then by layer. */
 void td__diagnose(td_report_t *r);

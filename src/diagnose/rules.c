@@ -1196,6 +1196,69 @@ static const td_rule_t rules[] = {
       "Make the vhost for this name the default server (nginx: listen 443 ssl "
       "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;).",
       NULL },
+    /* ---- handshake matrix (--matrix; diagnose/clients.c) ---- */
+    /* [RFC 8446 §D.1][RFC 8701]: a server must answer a hello offering a version it does not
+     * know with the highest it does; failing instead is version intolerance. */
+    { "tls.hello.version_intolerant", TD_LAYER_TLS, TD_SEV_FAIL, "TLS 1.3-style hello refused",
+      td__mx_version_intolerant,
+      "The server (or a device in front of it) fails a ClientHello that offers TLS 1.3, "
+      "while an older-style hello works: every current browser and curl sends the new style.",
+      "Update the server or the load balancer / firewall / TLS-inspecting device in front of "
+      "it; until then clients can only connect by forcing TLS 1.2 (curl --tls-max 1.2).",
+      NULL },
+    /* [failure-kb: large hello / PQ key share]: middleboxes that read only the first segment. */
+    { "tls.hello.large_intolerant", TD_LAYER_TLS, TD_SEV_FAIL, "large ClientHello refused",
+      td__mx_large_intolerant, "A ClientHello larger than one packet fails.",
+      "Find the device that reads only the first TCP segment of the hello (WAF, IPS, "
+      "SNI-routing load balancer) and update it; as a stop-gap clients can turn off the "
+      "post-quantum key share (Chrome: chrome://flags/#enable-tls13-kyber; curl: --curves "
+      "x25519).",
+      NULL },
+    { "tls.group.no_hello_retry", TD_LAYER_TLS, TD_SEV_WARN, "no HelloRetryRequest",
+      td__mx_no_hrr,
+      "The server speaks TLS 1.3 but fails a client whose key share it does not pick instead "
+      "of asking for another one (HelloRetryRequest), so clients that lead with a group it "
+      "does not prefer fail.",
+      "Update the TLS library or the device in front of the server; check its supported "
+      "groups (nginx: ssl_ecdh_curve X25519:prime256v1:secp384r1;).",
+      NULL },
+    { "tls.cipher.no_common_modern", TD_LAYER_TLS, TD_SEV_WARN, "no modern cipher suite",
+      td__mx_no_modern_cipher,
+      "The server offers no forward-secret AEAD suite (and no TLS 1.3): browsers mark the "
+      "connection obsolete and strict clients and policies refuse it.",
+      "Enable TLS 1.3 and ECDHE with AES-GCM or ChaCha20 (nginx: ssl_protocols TLSv1.2 "
+      "TLSv1.3; ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+      "ECDHE-RSA-CHACHA20-POLY1305;).",
+      NULL },
+    { "tls.clients.current_fail", TD_LAYER_TLS, TD_SEV_FAIL, "current clients cannot connect",
+      td__mx_current_clients_fail, "Clients in wide use today cannot connect.",
+      "Offer what they need: TLS 1.2 and 1.3 with ECDHE-AES-GCM suites and x25519/P-256 "
+      "(Mozilla's 'intermediate' configuration), a certificate for the name without SNI if "
+      "a proxy in front sends none.",
+      NULL },
+    /* [RFC 8996]: TLS 1.0 and 1.1 deprecated; [RFC 7568]: SSLv3. */
+    { "tls.version.obsolete_enabled", TD_LAYER_TLS, TD_SEV_WARN, "obsolete TLS versions on",
+      td__mx_obsolete_versions,
+      "The server still accepts SSLv3, TLS 1.0 or TLS 1.1 (deprecated by RFC 8996 / RFC 7568) "
+      "next to TLS 1.2+.",
+      "Turn them off unless a known old client needs them (nginx: ssl_protocols TLSv1.2 "
+      "TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver TLSv1.2).",
+      NULL },
+    /* [RFC 7465] RC4; [RFC 9325 §4.1] NULL, anonymous, export, 64-bit block ciphers. */
+    { "tls.cipher.weak_enabled", TD_LAYER_TLS, TD_SEV_WARN, "weak cipher suites on",
+      td__mx_weak_ciphers,
+      "The server accepts suites that current guidance forbids: NULL, anonymous, export, RC4 "
+      "or DES/3DES.",
+      "Remove them (nginx/Apache/HAProxy cipher string: append :!aNULL:!eNULL:!EXPORT:!RC4:"
+      "!DES:!3DES:!MD5, or use Mozilla's 'intermediate' list).",
+      NULL },
+    { "tls.clients.legacy_fail", TD_LAYER_TLS, TD_SEV_OK, "legacy clients cannot connect",
+      td__mx_legacy_clients_fail,
+      "Some legacy clients cannot connect; usually intended, listed so that it is a choice.",
+      "Nothing to do unless one of them must be served; then add the version or suite it "
+      "lacks for that service only.",
+      NULL },
     /* [CR-NEL ERR_CERT_DATE_INVALID: "or the client clock is wrong"] */
     { "cert.clock.client_wrong", TD_LAYER_CERT, TD_SEV_FAIL, "client clock wrong", cert_clock,
       "This machine's clock is wrong: by the server's clock the certificate is valid.",

@@ -69,12 +69,12 @@ void td__exchange_mss(td_exchange_kind_t kind, const char *addr, uint16_t port, 
     td__exchange_path(kind, addr, port, sni, host_header, "/", deadline_ms, mss, obs);
 }
 
-void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
-                       const char *host_header, const char *path, double deadline_ms, int mss,
-                       td_obs_exchange_t *obs)
+/* Connects, sends out, reads the reply and classifies it. leaf (may be NULL) sees the first
+ * certificate of a TLS <= 1.2 reply while the buffers are alive. */
+static void exchange_core(const char *addr, uint16_t port, const uint8_t *out, size_t out_len,
+                          bool plain, double deadline_ms, int mss, td_obs_exchange_t *obs,
+                          td_leaf_fn leaf, void *user)
 {
-    uint8_t out[2048];
-    size_t out_len = 0;
     int fd = -1, err = 0;
     double t0 = td_now_ms();
     struct reply_state *st = td_calloc(1, sizeof(*st));
@@ -84,29 +84,9 @@ void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port,
     obs->step = TD_STEP_DONE;
     obs->first_byte_ms = -1;
     td_sniff_classify(NULL, 0, &obs->sniff); /* "empty" until something arrives */
-    if (st == NULL || reply == NULL) {
+    if (st == NULL || reply == NULL || out == NULL) {
         obs->end = TD_END_ERROR;
         goto out;
-    }
-    if (kind == TD_XCHG_PLAIN_HTTP) {
-        if (td_http_request_build((char *)out, sizeof(out), host_header, port, 0, path, &out_len) <
-            0) {
-            obs->end = TD_END_ERROR;
-            goto out;
-        }
-    } else {
-        uint8_t rnd[64];
-        td_hello_params_t hp;
-        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-            obs->end = TD_END_ERROR;
-            goto out;
-        }
-        td_hello_params_default(&hp, sni, kind == TD_XCHG_HELLO ? TD_V_TLS13 : TD_V_TLS12, rnd,
-                                rnd + 32);
-        if (td_client_hello_build(&hp, out, sizeof(out), &out_len) < 0) {
-            obs->end = TD_END_ERROR;
-            goto out;
-        }
     }
     obs->connect_result = td__connect_mss(addr, port, deadline_ms, mss, &fd, &err);
     if (obs->connect_result != TD_TCP_OK) {
@@ -122,9 +102,8 @@ void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port,
     }
     double sent_at = td_now_ms();
     double first = -1;
-    obs->end = td__read_until(fd, reply, REPLY_CAP, deadline_ms,
-                              kind == TD_XCHG_PLAIN_HTTP ? plain_enough : tls_enough, st,
-                              &obs->received, &first);
+    obs->end = td__read_until(fd, reply, REPLY_CAP, deadline_ms, plain ? plain_enough : tls_enough,
+                              st, &obs->received, &first);
     if (first >= 0) {
         obs->first_byte_ms = first - sent_at;
     }
@@ -136,10 +115,44 @@ void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port,
     if (obs->sniff.cls == TD_SNIFF_TLS || obs->sniff.cls == TD_SNIFF_SSLV2) {
         td_server_flight_parse(reply, obs->received, st->scratch, sizeof(st->scratch),
                                &obs->flight);
+        if (leaf != NULL && obs->flight.n_certs > 0) {
+            leaf(obs->flight.certs[0].p, obs->flight.certs[0].len, user);
+        }
+        /* The views point into scratch, which is freed below. */
+        memset(obs->flight.certs, 0, sizeof(obs->flight.certs));
     }
 out:
     td__close(fd);
     obs->ms = td_now_ms() - t0;
     td_free(reply);
     td_free(st);
+}
+
+void td__exchange_raw(const char *addr, uint16_t port, const uint8_t *hello, size_t len,
+                      double deadline_ms, td_obs_exchange_t *obs, td_leaf_fn leaf, void *user)
+{
+    exchange_core(addr, port, hello, len, false, deadline_ms, 0, obs, leaf, user);
+}
+
+void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
+                       const char *host_header, const char *path, double deadline_ms, int mss,
+                       td_obs_exchange_t *obs)
+{
+    uint8_t out[2048];
+    size_t out_len = 0;
+    int rc = 0;
+    if (kind == TD_XCHG_PLAIN_HTTP) {
+        rc = td_http_request_build((char *)out, sizeof(out), host_header, port, 0, path, &out_len);
+    } else {
+        uint8_t rnd[64];
+        td_hello_params_t hp;
+        rc = RAND_bytes(rnd, sizeof(rnd)) == 1 ? 0 : TD_E_TLSLIB;
+        if (rc == 0) {
+            td_hello_params_default(&hp, sni, kind == TD_XCHG_HELLO ? TD_V_TLS13 : TD_V_TLS12,
+                                    rnd, rnd + 32);
+            rc = td_client_hello_build(&hp, out, sizeof(out), &out_len);
+        }
+    }
+    exchange_core(addr, port, rc == 0 ? out : NULL, out_len, kind == TD_XCHG_PLAIN_HTTP,
+                  deadline_ms, mss, obs, NULL, NULL);
 }

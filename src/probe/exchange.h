@@ -25,4 +25,12 @@ void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port,
 void td__exchange_mss(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
                       const char *host_header, double deadline_ms, int mss, td_obs_exchange_t *obs);
 
+/* Called with the DER of the server's first certificate (TLS <= 1.2), valid for the call. */
+typedef void (*td_leaf_fn)(const uint8_t *der, size_t len, void *user);
+
+/* Sends prebuilt bytes (a ClientHello) and reads the TLS reply like TD_XCHG_HELLO. The
+ * certificate views in obs->flight are cleared: use leaf to look at the certificate. */
+void td__exchange_raw(const char *addr, uint16_t port, const uint8_t *hello, size_t len,
+                      double deadline_ms, td_obs_exchange_t *obs, td_leaf_fn leaf, void *user);
+
 #endif

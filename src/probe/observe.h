@@ -200,6 +200,101 @@ typedef struct td_obs_redirects {
     int left_host; /* the chain went to another host (not followed) */
 } td_obs_redirects_t;
 
+/* ---- The handshake matrix (matrix.c): what the server accepts, learned from our own
+ * ClientHellos without finishing a handshake. ---- */
+
+#define TD_MX_NVERSIONS  5 /* SSLv3, TLS 1.0, 1.1, 1.2, 1.3: index with td_mx_version_index() */
+#define TD_MX_MAX_SUITES 128
+#define TD_MX_MAX_GROUPS 16
+#define TD_MX_MAX_CLIENTS 16
+
+/* How one probe connection ended. */
+typedef enum td_mx_end {
+    TD_MX_NOT_RUN = 0,
+    TD_MX_HELLO,         /* a ServerHello (or HelloRetryRequest) came back */
+    TD_MX_ALERT,         /* an alert came back */
+    TD_MX_CLOSED,        /* the server closed without a word */
+    TD_MX_RESET,         /* the server reset the connection */
+    TD_MX_TIMEOUT,       /* nothing decisive before the deadline */
+    TD_MX_MALFORMED,     /* the reply did not parse (truncated, bad length, SSLv2, not TLS) */
+    TD_MX_CONNECT_FAILED /* no TCP connection */
+} td_mx_end_t;
+
+const char *td_mx_end_name(td_mx_end_t e);
+
+/* One probe's reply, in short. */
+typedef struct td_mx_reply {
+    td_mx_end_t end;
+    int alert; /* alert description, -1 none */
+    uint16_t version;
+    uint16_t cipher;
+    uint16_t group; /* TLS 1.3 key_share / HRR group, or TLS 1.2 ServerKeyExchange curve */
+    int hrr;
+    int dh_bits;
+    char alpn[32];
+    char malformed[48]; /* what did not parse: "sslv2", "record.length", "truncated", ... */
+    size_t sent;        /* bytes of our ClientHello */
+} td_mx_reply_t;
+
+typedef struct td_mx_version {
+    uint16_t version;
+    td_mx_reply_t first; /* the reply to the first offer (every suite we know) */
+    int n_suites;
+    uint16_t suites[TD_MX_MAX_SUITES]; /* accepted, in the order the server chose them */
+    int order;                         /* 1 the server's order, 0 the client's, -1 not known */
+    int truncated;                     /* elimination stopped early (deadline or limit) */
+} td_mx_version_t;
+
+/* A handshake with a given SNI, read as far as the certificate. */
+typedef struct td_mx_sni {
+    int ran;
+    const char *sent; /* static "host", "none" or "wrong" */
+    char name[256];   /* the name sent, "" none */
+    td_mx_reply_t r;
+    int via_openssl; /* 1 when the certificate came from an OpenSSL handshake (TLS 1.3 only) */
+    int has_cert;
+    char leaf_sha256[72];
+    char subject[256];
+    char sans[512];
+    int covers_host; /* the leaf is valid for the target host name */
+} td_mx_sni_t;
+
+/* A real client's ClientHello sent once (kb/clients.c), and what the server did with it. */
+typedef struct td_mx_client {
+    int sent;        /* 1 when the hello was sent */
+    int no_version;  /* not sent: no version in common with what the matrix found */
+    int no_suite;    /* not sent: no suite in common at any common version */
+    td_mx_reply_t r; /* the server's reply */
+} td_mx_client_t;
+
+typedef struct td_obs_matrix {
+    td_step_t step;
+    const char *skip_reason; /* static */
+    int connections;         /* connections the matrix opened */
+    int client_connections;  /* of those, confirming handshakes with real clients' hellos */
+    int parallel;            /* connections open at once, at most */
+    double ms;
+    td_mx_version_t v[TD_MX_NVERSIONS];
+    /* TLS 1.3 groups, found by offering no key share: the server names its group in a
+     * HelloRetryRequest; repeated without it. */
+    int n_groups13;
+    uint16_t groups13[TD_MX_MAX_GROUPS];
+    td_mx_reply_t hrr_probe;  /* the first empty-key_share hello */
+    td_mx_reply_t p256_share; /* a P-256 share while x25519 is offered too */
+    int n_groups12;           /* TLS 1.2 ECDHE curves from ServerKeyExchange */
+    uint16_t groups12[TD_MX_MAX_GROUPS];
+    td_mx_reply_t alpn_h2;     /* offered h2, http/1.1 */
+    td_mx_reply_t alpn_http11; /* offered http/1.1 */
+    td_mx_sni_t sni_host, sni_none, sni_wrong;
+    td_mx_reply_t large;  /* a hello larger than one packet (X25519MLKEM768 share) */
+    td_mx_reply_t modern; /* a TLS 1.3-style hello (supported_versions 1.3..1.0, GREASE) */
+    int n_clients;
+    td_mx_client_t clients[TD_MX_MAX_CLIENTS]; /* in kb client profile order */
+} td_obs_matrix_t;
+
+/** Index of a version in td_obs_matrix_t.v, -1 when not one of the five. */
+int td_mx_version_index(uint16_t v);
+
 /** Everything one diagnosis observed. Plain data, no pointers to free. */
 typedef struct td_obs {
     char host[256];
@@ -227,6 +322,7 @@ typedef struct td_obs {
     int n_peers;
     td_obs_peer_t peers[TD_MAX_ADDRS];
     td_obs_redirects_t redirects;
+    td_obs_matrix_t matrix; /* only with --matrix */
 } td_obs_t;
 
 /** Runs every probe in layer order under opt's deadlines and fills obs. Never judges.

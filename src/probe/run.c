@@ -5,6 +5,7 @@
 #include "cert.h"
 #include "dns.h"
 #include "exchange.h"
+#include "matrix.h"
 #include "net.h"
 #include "observe.h"
 #include "tls.h"
@@ -132,6 +133,26 @@ static bool out_of_time(td_obs_t *obs, double deadline)
         return true;
     }
     return false;
+}
+
+/* The handshake matrix, after the diagnosis (it reads what the first hellos saw). It gets the
+ * rest of the overall deadline; the matrix itself stops asking when that passes. */
+static void run_matrix(const td_options_t *opt, td_obs_t *obs, const char *addr, uint16_t port,
+                       const char *sni, double deadline, double step)
+{
+    char detail[96];
+    if (out_of_time(obs, deadline)) {
+        return;
+    }
+    progress(opt, "matrix", "versions, suites, groups, ALPN, SNI, client profiles");
+    td__matrix_run(addr, port, sni, opt->host, opt->matrix_parallel, deadline, step, obs,
+                   &obs->matrix);
+    if (td_now_ms() >= deadline) {
+        obs->deadline_hit = 1;
+    }
+    td_fmt(detail, sizeof(detail), "%d connections in %.0f ms", obs->matrix.connections,
+           obs->matrix.ms);
+    progress(opt, "matrix", detail);
 }
 
 int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
@@ -361,6 +382,16 @@ out:
     td__tls_conn_free(conn);
     td__tls_conn_free(legacy_conn);
     td__tls_conn_free(nosni_conn);
+    /* After the connections above are closed: a server that serves one at a time (openssl
+     * s_server) would otherwise not answer. */
+    if (opt->matrix && rc == 0 && obs->sniff.sniff.cls == TD_SNIFF_TLS) {
+        run_matrix(opt, obs, obs->tcp.a[obs->tcp.chosen].addr, connect_port,
+                   obs->sni[0] != '\0' ? obs->sni : NULL, deadline, step);
+    }
+    if (opt->matrix && obs->matrix.step == TD_STEP_NOT_RUN) {
+        obs->matrix.skip_reason = obs->deadline_hit ? "the deadline passed before it could run"
+                                                    : "no TLS answer on the port: nothing to ask";
+    }
     X509_STORE_free(store);
     obs->total_ms = td_now_ms() - t0;
     return rc;

@@ -213,6 +213,7 @@ int td_report_write_json(const td_report_t *r, FILE *f)
                                 ? json_pack("{s:s, s:s}", "name", r->server_software, "evidence",
                                             r->server_evidence)
                                 : json_null());
+    json_object_set_new(doc, "matrix", td__matrix_json(r));
     int rc = json_dumpf(doc, f,
                         JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
                                 JSON_REAL_PRECISION(6));

@@ -18,4 +18,9 @@ const char *td__layer_status_name(td_layer_status_t s);
 td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char *buf, size_t cap,
                                     double *ms);
 
+/* The handshake matrix and client table (matrix.c). */
+void td__matrix_write_text(const td_report_t *r, FILE *f, int color);
+struct json_t;
+struct json_t *td__matrix_json(const td_report_t *r);
+
 #endif

@@ -112,6 +112,7 @@ int td_report_write_text(const td_report_t *r, FILE *f, int color)
         }
         fprintf(f, "  recommended: %s\n", r->recommended);
     }
+    td__matrix_write_text(r, f, color);
     fprintf(f, "\n%.0f ms in all%s\n", o->total_ms,
             o->deadline_hit ? " (the --timeout deadline cut the diagnosis short)" : "");
     return ferror(f) ? TD_E_IO : 0;

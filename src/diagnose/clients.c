@@ -1,0 +1,363 @@
+/* clients.c: judges the handshake matrix: which real clients connect and with what, and the
+ * findings only the matrix can show (old versions on, weak or no modern suites, intolerance to
+ * large or TLS 1.3-style hellos, no HelloRetryRequest, clients that cannot connect). Pure:
+ * reads td_obs_matrix_t, never does I/O. */
+#include "diagnose.h"
+
+#include "../kb/clients.h"
+#include "../kb/kb.h"
+
+#include <string.h>
+
+#define EV(...)     td_fmt(out->evidence, out->evidence_cap, __VA_ARGS__)
+#define EV_ADD(...) td_fmt_append(out->evidence, out->evidence_cap, __VA_ARGS__)
+#define CAUSE(...)  td_fmt(out->cause, out->cause_cap, __VA_ARGS__)
+
+static bool ran(const td_obs_t *o)
+{
+    return o->matrix.step == TD_STEP_DONE;
+}
+
+static const td_mx_version_t *mv(const td_obs_matrix_t *m, uint16_t v)
+{
+    int i = td_mx_version_index(v);
+    return i >= 0 ? &m->v[i] : NULL;
+}
+
+static bool in(const uint16_t *list, size_t n, uint16_t code)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (list[i] == code) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The group a client and the server would agree on for version v and suite c: 0 when the suite
+ * needs none, 0xffff when the matrix did not measure groups for v, 1 when there is none. */
+static uint16_t common_group(const td_obs_matrix_t *m, const td_client_profile_t *p, uint16_t v,
+                             uint16_t cipher)
+{
+    const td_cipher_info_t *ci = td_cipher_info(cipher);
+    bool needs = v == TD_V_TLS13 || (ci != NULL && (ci->flags & TD_CS_ECDHE));
+    if (!needs) {
+        return 0;
+    }
+    const uint16_t *g = v == TD_V_TLS13 ? m->groups13 : m->groups12;
+    int n = v == TD_V_TLS13 ? m->n_groups13 : m->n_groups12;
+    if (n == 0 || (v != TD_V_TLS13 && v != TD_V_TLS12)) {
+        return 0xffff; /* not measured (TLS 1.2 curves are asked for TLS 1.2 only) */
+    }
+    for (int i = 0; i < n; i++) {
+        if (in(p->groups, p->n_groups, g[i])) {
+            return g[i];
+        }
+    }
+    return 1;
+}
+
+static void range_text(uint16_t lo, uint16_t hi, char *out, size_t cap)
+{
+    if (lo == hi) {
+        td_fmt(out, cap, "%s", td_version_name(lo));
+    } else {
+        td_fmt(out, cap, "%s-%s", td_version_name(lo), td_version_name(hi));
+    }
+}
+
+static void server_versions(const td_obs_matrix_t *m, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (int i = 0; i < TD_MX_NVERSIONS; i++) {
+        if (m->v[i].n_suites > 0) {
+            td_fmt_append(out, cap, "%s%s", out[0] ? ", " : "", td_version_name(m->v[i].version));
+        }
+    }
+    if (out[0] == '\0') {
+        td_fmt(out, cap, "none");
+    }
+}
+
+/* What the matrix alone says about one client. */
+static void predict(const td_obs_matrix_t *m, const td_client_profile_t *p, td_client_verdict_t *cv)
+{
+    char cr[40], sv[80];
+    const td_mx_version_t *use = NULL;
+    for (int i = TD_MX_NVERSIONS - 1; i >= 0; i--) {
+        const td_mx_version_t *x = &m->v[i];
+        if (x->n_suites > 0 && x->version >= p->min_version && x->version <= p->max_version) {
+            use = x;
+            break;
+        }
+    }
+    range_text(p->min_version, p->max_version, cr, sizeof(cr));
+    server_versions(m, sv, sizeof(sv));
+    if (use == NULL) {
+        td_fmt(cv->why, sizeof(cv->why), "no TLS version in common: the client speaks %s, the "
+               "server %s", cr, sv);
+        return;
+    }
+    bool no_group = false;
+    /* The server's order when it keeps one, else the client's. */
+    int n = use->order == 1 ? use->n_suites : (int)p->n_ciphers;
+    for (int k = 0; k < n; k++) {
+        uint16_t c = use->order == 1 ? use->suites[k] : p->ciphers[k];
+        bool both = use->order == 1 ? in(p->ciphers, p->n_ciphers, c)
+                                    : in(use->suites, (size_t)use->n_suites, c);
+        if (!both) {
+            continue;
+        }
+        uint16_t g = common_group(m, p, use->version, c);
+        if (g == 1) {
+            no_group = true;
+            continue;
+        }
+        cv->predicted_ok = 1;
+        cv->version = use->version;
+        cv->cipher = c;
+        cv->group = g == 0xffff ? 0 : g;
+        return;
+    }
+    if (no_group) {
+        td_fmt(cv->why, sizeof(cv->why), "no key-exchange group in common at %s",
+               td_version_name(use->version));
+    } else {
+        td_fmt(cv->why, sizeof(cv->why), "no cipher suite in common at %s (the highest version "
+               "both speak, which the server picks)", td_version_name(use->version));
+    }
+}
+
+static const char *reply_text(const td_mx_reply_t *r, char *buf, size_t cap)
+{
+    if (r->end == TD_MX_ALERT) {
+        td_fmt(buf, cap, "alert %d (%s)", r->alert, td_alert_name(r->alert));
+    } else if (r->end == TD_MX_MALFORMED) {
+        td_fmt(buf, cap, "a malformed reply (%s)", r->malformed);
+    } else {
+        td_fmt(buf, cap, "%s", td_mx_end_name(r->end));
+    }
+    return buf;
+}
+
+int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
+{
+    const td_obs_matrix_t *m = &o->matrix;
+    size_t n_profiles = 0;
+    const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
+    int n = 0;
+    if (!ran(o)) {
+        return 0;
+    }
+    for (int i = 0; i < m->n_clients && i < (int)n_profiles && n < cap; i++) {
+        const td_client_profile_t *p = &profiles[i];
+        const td_mx_client_t *mc = &m->clients[i];
+        td_client_verdict_t *cv = &out[n++];
+        char rt[80];
+        memset(cv, 0, sizeof(*cv));
+        cv->id = p->id;
+        cv->name = p->name;
+        cv->current = p->current;
+        cv->source = p->source;
+        predict(m, p, cv);
+        cv->ok = cv->predicted_ok;
+        if (mc->sent) {
+            const td_mx_reply_t *r = &mc->r;
+            cv->confirmed = 1;
+            cv->ok = r->end == TD_MX_HELLO;
+            if (cv->ok) {
+                cv->mismatch = !cv->predicted_ok || r->cipher != cv->cipher ||
+                               r->version != cv->version;
+                cv->version = r->version;
+                cv->cipher = r->cipher;
+                cv->group = r->group;
+                cv->why[0] = '\0';
+            } else {
+                cv->mismatch = cv->predicted_ok;
+                td_fmt(cv->why, sizeof(cv->why), "its ClientHello got %s",
+                       reply_text(r, rt, sizeof(rt)));
+            }
+        }
+        if (cv->ok && !p->sends_sni && m->sni_none.ran) {
+            const td_mx_sni_t *s = &m->sni_none;
+            if (s->r.end != TD_MX_HELLO) {
+                cv->ok = 0;
+                td_fmt(cv->why, sizeof(cv->why), "it sends no SNI, and a hello without SNI got "
+                       "%s", reply_text(&s->r, rt, sizeof(rt)));
+            } else if (s->has_cert && !s->covers_host) {
+                td_fmt(cv->why, sizeof(cv->why), "it sends no SNI and gets the default "
+                       "certificate (%s), not valid for %s; it connects only because it does "
+                       "not verify names", s->subject, o->host);
+            }
+        }
+    }
+    return n;
+}
+
+/* ---- findings ---- */
+
+static bool accepted(const td_obs_matrix_t *m, uint16_t v)
+{
+    const td_mx_version_t *x = mv(m, v);
+    return x != NULL && x->n_suites > 0;
+}
+
+bool td__mx_obsolete_versions(const td_obs_t *o, td_rule_out_t *out)
+{
+    const td_obs_matrix_t *m = &o->matrix;
+    if (!ran(o) || !(accepted(m, TD_V_TLS12) || accepted(m, TD_V_TLS13))) {
+        return false;
+    }
+    EV("accepted by the server:");
+    bool any = false;
+    for (uint16_t v = TD_V_SSL3; v <= TD_V_TLS11; v++) {
+        const td_mx_version_t *x = mv(m, v);
+        if (x->n_suites > 0) {
+            EV_ADD(" %s (%d suites, first %s)", td_version_name(v), x->n_suites,
+                   td_cipher_name(x->suites[0]));
+            any = true;
+        }
+    }
+    return any;
+}
+
+bool td__mx_no_modern_cipher(const td_obs_t *o, td_rule_out_t *out)
+{
+    const td_obs_matrix_t *m = &o->matrix;
+    int total = 0;
+    if (!ran(o) || accepted(m, TD_V_TLS13)) {
+        return false;
+    }
+    for (int i = 0; i < TD_MX_NVERSIONS; i++) {
+        for (int k = 0; k < m->v[i].n_suites; k++) {
+            if (td_cipher_is_modern(m->v[i].suites[k])) {
+                return false;
+            }
+            total++;
+        }
+    }
+    if (total == 0) {
+        return false;
+    }
+    const td_mx_version_t *best = NULL;
+    for (int i = 0; i < TD_MX_NVERSIONS; i++) {
+        best = m->v[i].n_suites > 0 ? &m->v[i] : best;
+    }
+    EV("no TLS 1.3 and no ECDHE/DHE with AEAD among %d accepted suites; at %s the server "
+       "offers:",
+       total, td_version_name(best->version));
+    for (int k = 0; k < best->n_suites && k < 6; k++) {
+        EV_ADD(" %s", td_cipher_name(best->suites[k]));
+    }
+    return true;
+}
+
+bool td__mx_weak_ciphers(const td_obs_t *o, td_rule_out_t *out)
+{
+    const td_obs_matrix_t *m = &o->matrix;
+    int n = 0;
+    if (!ran(o)) {
+        return false;
+    }
+    EV("accepted:");
+    for (int i = 0; i < TD_MX_NVERSIONS; i++) {
+        for (int k = 0; k < m->v[i].n_suites; k++) {
+            if (td_cipher_is_weak(m->v[i].suites[k])) {
+                if (n < 6) {
+                    EV_ADD(" %s %s;", td_version_name(m->v[i].version),
+                           td_cipher_name(m->v[i].suites[k]));
+                }
+                n++;
+            }
+        }
+    }
+    if (n > 6) {
+        EV_ADD(" and %d more", n - 6);
+    }
+    return n > 0;
+}
+
+static bool some_plain_hello_accepted(const td_obs_matrix_t *m)
+{
+    for (int i = 0; i < TD_MX_NVERSIONS - 1; i++) {
+        if (m->v[i].first.end == TD_MX_HELLO) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool td__mx_version_intolerant(const td_obs_t *o, td_rule_out_t *out)
+{
+    const td_obs_matrix_t *m = &o->matrix;
+    char rt[80];
+    if (!ran(o) || m->modern.end == TD_MX_HELLO || m->modern.end == TD_MX_NOT_RUN ||
+        !some_plain_hello_accepted(m)) {
+        return false;
+    }
+    EV("a TLS 1.2-style hello (no supported_versions) got a ServerHello; a TLS 1.3-style hello "
+       "(supported_versions TLS 1.3-1.0, key_share, GREASE, %zu bytes) got %s",
+       m->modern.sent, reply_text(&m->modern, rt, sizeof(rt)));
+    return true;
+}
+
+bool td__mx_large_intolerant(const td_obs_t *o, td_rule_out_t *out)
+{
+    const td_obs_matrix_t *m = &o->matrix;
+    char rt[80];
+    if (!ran(o) || m->large.end == TD_MX_HELLO || m->large.end == TD_MX_NOT_RUN ||
+        m->modern.end != TD_MX_HELLO) {
+        return false;
+    }
+    CAUSE("A ClientHello larger than one packet (%zu bytes, as browsers send with a "
+          "post-quantum key share) fails, while a smaller one works: the server or a device in "
+          "front of it reads only the first segment.",
+          m->large.sent);
+    EV("a %zu-byte hello got a ServerHello; a %zu-byte hello with an X25519MLKEM768 key share "
+       "got %s",
+       m->modern.sent, m->large.sent, reply_text(&m->large, rt, sizeof(rt)));
+    return true;
+}
+
+bool td__mx_no_hrr(const td_obs_t *o, td_rule_out_t *out)
+{
+    const td_obs_matrix_t *m = &o->matrix;
+    char rt[80];
+    if (!ran(o) || !accepted(m, TD_V_TLS13) || m->hrr_probe.end == TD_MX_HELLO ||
+        m->hrr_probe.end == TD_MX_NOT_RUN) {
+        return false;
+    }
+    EV("TLS 1.3 works with an x25519 key share; a hello with no key share (the server should "
+       "name a group in a HelloRetryRequest, RFC 8446 §4.1.4) got %s",
+       reply_text(&m->hrr_probe, rt, sizeof(rt)));
+    return true;
+}
+
+static bool clients_fail(const td_obs_t *o, td_rule_out_t *out, int current)
+{
+    td_client_verdict_t v[TD_MX_MAX_CLIENTS];
+    int n = td__client_verdicts(o, v, TD_MX_MAX_CLIENTS), bad = 0;
+    out->evidence[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (v[i].ok || v[i].current != current) {
+            continue;
+        }
+        EV_ADD("%s%s: %s", bad > 0 ? "; " : "", v[i].name, v[i].why);
+        bad++;
+    }
+    if (bad > 0 && current) {
+        CAUSE("%d client%s in wide use today cannot connect (see the client table).", bad,
+              bad == 1 ? "" : "s");
+    }
+    return bad > 0;
+}
+
+bool td__mx_current_clients_fail(const td_obs_t *o, td_rule_out_t *out)
+{
+    return clients_fail(o, out, 1);
+}
+
+bool td__mx_legacy_clients_fail(const td_obs_t *o, td_rule_out_t *out)
+{
+    return clients_fail(o, out, 0);
+}

@@ -1,0 +1,15 @@
+/* matrix.h: the handshake matrix probe (versions, suites, groups, ALPN, SNI, tolerance and
+ * real clients' hellos). Facts only. */
+#ifndef TD_MATRIX_H
+#define TD_MATRIX_H
+
+#include "observe.h"
+
+/* Probes addr:port with at most `parallel` connections open at once, each under step_ms and
+ * all under deadline_ms (absolute, td_now_ms() scale). sni is the right name (NULL for none),
+ * host what certificates are checked against. obs is the diagnosis so far. Always fills m. */
+void td__matrix_run(const char *addr, uint16_t port, const char *sni, const char *host,
+                    int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
+                    td_obs_matrix_t *m);
+
+#endif
