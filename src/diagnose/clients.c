@@ -178,6 +178,13 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
                        reply_text(r, rt, sizeof(rt)));
             }
         }
+        const char *floor_why = NULL;
+        uint16_t floor = td_kb_client_floor(p->id, &floor_why);
+        if (cv->ok && cv->version < floor) {
+            cv->ok = 0;
+            td_fmt(cv->why, sizeof(cv->why), "the server picks %s, which the client then "
+                   "refuses: %s", td_version_name(cv->version), floor_why);
+        }
         if (cv->ok && !p->sends_sni && m->sni_none.ran) {
             const td_mx_sni_t *s = &m->sni_none;
             if (s->r.end != TD_MX_HELLO) {
@@ -285,6 +292,13 @@ static bool some_plain_hello_accepted(const td_obs_matrix_t *m)
         }
     }
     return false;
+}
+
+bool td__mx_older_hello_works(const td_obs_t *o)
+{
+    const td_obs_matrix_t *m = &o->matrix;
+    return ran(o) && m->modern.end != TD_MX_HELLO && m->modern.end != TD_MX_NOT_RUN &&
+           some_plain_hello_accepted(m);
 }
 
 bool td__mx_version_intolerant(const td_obs_t *o, td_rule_out_t *out)

@@ -90,6 +90,8 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap);
 bool td__mx_obsolete_versions(const td_obs_t *o, td_rule_out_t *out);
 bool td__mx_no_modern_cipher(const td_obs_t *o, td_rule_out_t *out);
 bool td__mx_weak_ciphers(const td_obs_t *o, td_rule_out_t *out);
+/* The TLS 1.3-style hello fails where an older-style one works. */
+bool td__mx_older_hello_works(const td_obs_t *o);
 bool td__mx_version_intolerant(const td_obs_t *o, td_rule_out_t *out);
 bool td__mx_large_intolerant(const td_obs_t *o, td_rule_out_t *out);
 bool td__mx_no_hrr(const td_obs_t *o, td_rule_out_t *out);

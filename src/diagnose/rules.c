@@ -254,6 +254,9 @@ static bool proto_silent(const td_obs_t *o, td_rule_out_t *out)
 
 static bool proto_reset(const td_obs_t *o, td_rule_out_t *out)
 {
+    if (td__mx_older_hello_works(o)) {
+        return false; /* the matrix found the cause: tls.hello.version_intolerant */
+    }
     if (!sniffed(o) || o->sniff.received != 0 || o->sniff.end != TD_END_RESET) {
         return false;
     }
@@ -266,6 +269,9 @@ static bool proto_reset(const td_obs_t *o, td_rule_out_t *out)
 
 static bool proto_closed(const td_obs_t *o, td_rule_out_t *out)
 {
+    if (td__mx_older_hello_works(o)) {
+        return false; /* the matrix found the cause: tls.hello.version_intolerant */
+    }
     if (!sniffed(o) || o->sniff.received != 0 || o->sniff.end != TD_END_EOF) {
         return false;
     }
@@ -1117,6 +1123,23 @@ static const td_rule_t rules[] = {
       "Update the TLS library or the middlebox in front of the server; capture the "
       "exchange with tcpdump -w and inspect it.",
       NULL },
+    /* [RFC 8446 §D.1][RFC 8701]: a server must answer a hello offering a version it does not
+     * know with the highest it does; failing instead is version intolerance. */
+    { "tls.hello.version_intolerant", TD_LAYER_TLS, TD_SEV_FAIL, "TLS 1.3-style hello refused",
+      td__mx_version_intolerant,
+      "The server (or a device in front of it) fails a ClientHello that offers TLS 1.3, "
+      "while an older-style hello works: every current browser and curl sends the new style.",
+      "Update the server or the load balancer / firewall / TLS-inspecting device in front of "
+      "it; until then clients can only connect by forcing TLS 1.2 (curl --tls-max 1.2).",
+      NULL },
+    /* [failure-kb: large hello / PQ key share]: middleboxes that read only the first segment. */
+    { "tls.hello.large_intolerant", TD_LAYER_TLS, TD_SEV_FAIL, "large ClientHello refused",
+      td__mx_large_intolerant, "A ClientHello larger than one packet fails.",
+      "Find the device that reads only the first TCP segment of the hello (WAF, IPS, "
+      "SNI-routing load balancer) and update it; as a stop-gap clients can turn off the "
+      "post-quantum key share (Chrome: chrome://flags/#enable-tls13-kyber; curl: --curves "
+      "x25519).",
+      NULL },
     /* [OSSL-SEC][NGX-CHANGES][CR-NEL]: TLS 1.0/1.1 refused by current clients. */
     { "tls.version.legacy_only", TD_LAYER_TLS, TD_SEV_FAIL, "only legacy TLS versions",
       tls_legacy_only, "The server only speaks TLS 1.0/1.1.",
@@ -1197,23 +1220,6 @@ static const td_rule_t rules[] = {
       "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;).",
       NULL },
     /* ---- handshake matrix (--matrix; diagnose/clients.c) ---- */
-    /* [RFC 8446 §D.1][RFC 8701]: a server must answer a hello offering a version it does not
-     * know with the highest it does; failing instead is version intolerance. */
-    { "tls.hello.version_intolerant", TD_LAYER_TLS, TD_SEV_FAIL, "TLS 1.3-style hello refused",
-      td__mx_version_intolerant,
-      "The server (or a device in front of it) fails a ClientHello that offers TLS 1.3, "
-      "while an older-style hello works: every current browser and curl sends the new style.",
-      "Update the server or the load balancer / firewall / TLS-inspecting device in front of "
-      "it; until then clients can only connect by forcing TLS 1.2 (curl --tls-max 1.2).",
-      NULL },
-    /* [failure-kb: large hello / PQ key share]: middleboxes that read only the first segment. */
-    { "tls.hello.large_intolerant", TD_LAYER_TLS, TD_SEV_FAIL, "large ClientHello refused",
-      td__mx_large_intolerant, "A ClientHello larger than one packet fails.",
-      "Find the device that reads only the first TCP segment of the hello (WAF, IPS, "
-      "SNI-routing load balancer) and update it; as a stop-gap clients can turn off the "
-      "post-quantum key share (Chrome: chrome://flags/#enable-tls13-kyber; curl: --curves "
-      "x25519).",
-      NULL },
     { "tls.group.no_hello_retry", TD_LAYER_TLS, TD_SEV_WARN, "no HelloRetryRequest",
       td__mx_no_hrr,
       "The server speaks TLS 1.3 but fails a client whose key share it does not pick instead "

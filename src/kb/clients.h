@@ -28,6 +28,10 @@ typedef struct td_client_profile {
     int current; /* 1: a client in wide use today; 0: a legacy one */
 } td_client_profile_t;
 
+/* The lowest version a client completes although its hello offers lower ones (a policy check
+ * after the ServerHello), with the reason; 0 and NULL when none is known. */
+uint16_t td_kb_client_floor(const char *id, const char **why);
+
 /* The profiles, in report order. At most TD_MX_MAX_CLIENTS (observe.h). */
 const td_client_profile_t *td_kb_clients(size_t *n);
 

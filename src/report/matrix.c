@@ -73,7 +73,12 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
     for (int i = TD_MX_NVERSIONS - 1; i >= 0; i--) {
         const td_mx_version_t *v = &m->v[i];
         if (v->n_suites == 0) {
-            reply_short(&v->first, buf, sizeof(buf));
+            if (v->first.end == TD_MX_HELLO && v->first.version != v->version) {
+                td_fmt(buf, sizeof(buf), "the server answered with %s",
+                       td_version_name(v->first.version));
+            } else {
+                reply_short(&v->first, buf, sizeof(buf));
+            }
             fprintf(f, "  %-8s no   (%s)\n", td_version_name(v->version), buf);
             continue;
         }

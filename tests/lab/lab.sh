@@ -15,7 +15,8 @@ SCENARIOS="healthy expired not_yet_valid self_signed missing_intermediate hostna
 untrusted_root tls10_only tls13_only plain_http closed_port sni_required default_cert silent
 reset_after_hello client_cert_required drip random
 nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted redirect_loop misdirected_421 redirect_to_http slow_tls
-ingress_default origin_ca haproxy_no_backend"
+ingress_default origin_ca haproxy_no_backend
+modern_nginx many_ciphers v13_intolerant large_intolerant sslv2 truncated bigrec alert_mid"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -313,6 +314,19 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
     untrusted_root)
         openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/other.pem" -key "$c/other.key" \
             -cert_chain "$c/other_int.pem" >"$d/server.log" 2>&1 </dev/null & ;;
+    modern_nginx)
+        # Mozilla's "intermediate" configuration (ssl-config.mozilla.org, guidelines v5.7).
+        nginx_conf "$d" "$port" "$(ngx_server "$port" good.lab.test "$c/good.full.pem" "$c/good.key" \
+            "ssl_protocols TLSv1.2 TLSv1.3; ssl_ecdh_curve X25519:prime256v1:secp384r1; ssl_prefer_server_ciphers off; ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305;")"
+        run_nginx "$d" & ;;
+    many_ciphers)
+        openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/good.pem" -key "$c/good.key" \
+            -cert_chain "$c/int.pem" -cipher 'ALL:COMPLEMENTOFALL:@SECLEVEL=0' -serverpref \
+            >"$d/server.log" 2>&1 </dev/null & ;;
+    v13_intolerant|large_intolerant)
+        python3 "$HERE/rawserver.py" "$s" "$port" "$c/good.full.pem" "$c/good.key" >"$d/server.log" 2>&1 & ;;
+    sslv2|truncated|bigrec|alert_mid)
+        python3 "$HERE/rawserver.py" "$s" "$port" >"$d/server.log" 2>&1 & ;;
     tls10_only)
         openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/good.pem" -key "$c/good.key" \
             -cert_chain "$c/int.pem" -tls1 -cipher 'DEFAULT:@SECLEVEL=0' >"$d/server.log" 2>&1 </dev/null & ;;
@@ -332,7 +346,7 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
 
 host_for() {
     case "$1" in
-    healthy|two_backends|intercepted|redirect_loop|misdirected_421|redirect_to_http|slow_tls)
+    healthy|two_backends|intercepted|redirect_loop|misdirected_421|redirect_to_http|slow_tls|modern_nginx|many_ciphers|v13_intolerant|large_intolerant)
         echo good.lab.test ;;
     sni_required) echo sni.lab.test ;;
     default_cert) echo dc.lab.test ;;
