@@ -75,7 +75,7 @@ static void server_versions(const td_obs_matrix_t *m, char *out, size_t cap)
         }
     }
     if (out[0] == '\0') {
-        td_fmt(out, cap, "none");
+        td_fmt(out, cap, "no version at all");
     }
 }
 
@@ -174,8 +174,11 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
                 cv->why[0] = '\0';
             } else {
                 cv->mismatch = cv->predicted_ok;
-                td_fmt(cv->why, sizeof(cv->why), "its ClientHello got %s",
-                       reply_text(r, rt, sizeof(rt)));
+                td_fmt(cv->why, sizeof(cv->why), "its ClientHello got %s%s",
+                       reply_text(r, rt, sizeof(rt)),
+                       !p->sends_sni && m->sni_none.ran && m->sni_none.r.end != TD_MX_HELLO
+                               ? ": it sends no SNI, and the server refuses hellos without one"
+                               : "");
             }
         }
         const char *floor_why = NULL;

@@ -234,31 +234,41 @@ static bool accepted_as(const td_mx_reply_t *r, uint16_t v)
 }
 
 /* TLS <= 1.2 curves: offer the server's ECDHE suites and every curve; its ServerKeyExchange
- * names one; drop it and ask again. */
+ * names one; ask again with the curves not yet named first. The named ones stay at the end of
+ * the list: with an ECDSA certificate the client must also list the certificate's curve (RFC
+ * 8422 §5.1), so dropping it would end the search early. A server that imposes its own order
+ * names a known curve again, which ends the search: its list may then be longer. */
 static void tls12_groups(mx_t *x, const td_mx_version_t *mv)
 {
-    uint16_t ecdhe[TD_MX_MAX_SUITES], groups[TD_ARRAY_LEN(ec_groups)];
-    size_t n_ecdhe = 0, n_groups = TD_ARRAY_LEN(ec_groups);
+    uint16_t ecdhe[TD_MX_MAX_SUITES], left[TD_ARRAY_LEN(ec_groups)];
+    uint16_t offer[TD_ARRAY_LEN(ec_groups)];
+    size_t n_ecdhe = 0, n_left = TD_ARRAY_LEN(ec_groups);
+    td_obs_matrix_t *m = x->m;
     for (int i = 0; i < mv->n_suites; i++) {
         const td_cipher_info_t *c = td_cipher_info(mv->suites[i]);
         if (c != NULL && (c->flags & TD_CS_ECDHE)) {
             ecdhe[n_ecdhe++] = mv->suites[i];
         }
     }
-    memcpy(groups, ec_groups, sizeof(groups));
-    while (n_ecdhe > 0 && n_groups > 0 && x->m->n_groups12 < TD_MX_MAX_GROUPS) {
+    memcpy(left, ec_groups, sizeof(left));
+    while (n_ecdhe > 0 && n_left > 0 && m->n_groups12 < TD_MX_MAX_GROUPS) {
         rnd_t rnd;
         td_hello_params_t p;
         td_mx_reply_t r;
+        size_t n_offer = n_left;
+        memcpy(offer, left, n_left * sizeof(*left));
+        for (int i = 0; i < m->n_groups12; i++) {
+            offer[n_offer++] = m->groups12[i];
+        }
         rnd_fill(&rnd);
         version_params(x, mv->version, ecdhe, n_ecdhe, &rnd, &p);
-        p.groups = groups;
-        p.n_groups = n_groups;
+        p.groups = offer;
+        p.n_groups = n_offer;
         if (!probe(x, &p, &r, NULL, NULL) || r.end != TD_MX_HELLO || r.group == 0 ||
-            !remove_code(groups, &n_groups, r.group)) {
-            break;
+            !remove_code(left, &n_left, r.group)) {
+            break; /* refused, or a curve named before */
         }
-        x->m->groups12[x->m->n_groups12++] = r.group;
+        m->groups12[m->n_groups12++] = r.group;
     }
 }
 
