@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "wire/tls_client.h"
 #include "wire/tls_codec.h"
 
 static uint8_t scratch[17 * 1024];
@@ -208,10 +209,114 @@ static void not_tls(void **state)
     assert_int_equal(f.records, 0);
 }
 
+/* The matrix's hello options, read back with our ClientHello parser (wire/tls_client.c). */
+static void matrix_hello_options(void **state)
+{
+    (void)state;
+    static uint8_t buf[8192], sc[16384];
+    static td_client_flight_t ch;
+    uint8_t rnd[96] = { 3 };
+    size_t len = 0, n_table = 0;
+    const td_cipher_info_t *t = td_cipher_table(&n_table);
+    uint16_t all[400];
+    size_t n = 0;
+    for (size_t i = 0; i < n_table; i++) {
+        assert_true(i == 0 || t[i - 1].code < t[i].code); /* sorted, unique: binary search */
+        if (!(t[i].flags & TD_CS_TLS13)) {
+            all[n++] = t[i].code;
+        }
+    }
+    assert_true(n > 300);
+    td_hello_params_t p;
+    td_hello_params_default(&p, "example.com", TD_V_TLS13, rnd, rnd + 32);
+    p.ciphers = all;
+    p.n_ciphers = n;
+    p.grease = 1;
+    p.n_share_groups = 0;
+    p.empty_key_share = 1;
+    assert_int_equal(td_client_hello_build(&p, buf, sizeof(buf), &len), 0);
+    td_client_flight_parse(buf, len, sc, sizeof(sc), &ch);
+    assert_true(ch.has_hello);
+    assert_false(ch.decode_error);
+    assert_true(td_is_grease(ch.ciphers[0]));
+    assert_true(td_is_grease(ch.exts[0]));
+    assert_true(td_is_grease(ch.groups[0]));
+    assert_true(td_is_grease(ch.versions[0]));
+    assert_int_equal(ch.versions[1], TD_V_TLS13);
+    /* key_share with an empty client_shares vector: 00 33, length 2, vector length 0 */
+    assert_non_null(find(buf, len, "\x00\x33\x00\x02\x00\x00", 6));
+
+    /* X25519MLKEM768: 1184 + 32 bytes (0x04c0), padded to 1800 bytes of handshake. */
+    static const uint16_t shares[] = { TD_GROUP_X25519MLKEM768, TD_GROUP_X25519 };
+    td_hello_params_default(&p, "example.com", TD_V_TLS13, rnd, rnd + 32);
+    p.share_groups = shares;
+    p.n_share_groups = 2;
+    p.share_random_len = 64;
+    p.pad_to = 1800;
+    assert_int_equal(td_client_hello_build(&p, buf, sizeof(buf), &len), 0);
+    assert_int_equal(len, 5 + 1800);
+    assert_non_null(find(buf, len, "\x11\xec\x04\xc0", 4));
+    td_client_flight_parse(buf, len, sc, sizeof(sc), &ch);
+    assert_true(ch.has_hello);
+    assert_false(ch.decode_error);
+}
+
+/* ServerKeyExchange curve (RFC 8422 §5.4), checked by hand against the fixtures' bytes. */
+static void ske_group(void **state)
+{
+    (void)state;
+    uint8_t in[8192];
+    td_server_flight_t f;
+    size_t n = load_hex("sh_tls12_nginx", in, sizeof(in));
+    parse(in, n, &f);
+    assert_int_equal(f.cipher, 0xc02c);
+    assert_int_equal(f.ske_group, TD_GROUP_X25519);
+    assert_int_equal(f.dh_bits, 0);
+    n = load_hex("sh_tls10_openssl", in, sizeof(in));
+    parse(in, n, &f);
+    assert_int_equal(f.ske_group, TD_GROUP_X25519);
+}
+
+/* A HelloRetryRequest recorded from openssl s_server -serverpref for a hello with no key share
+ * (the matrix's group probe): the suite and the group it asks for. */
+static void hello_retry_request(void **state)
+{
+    (void)state;
+    uint8_t in[512];
+    td_server_flight_t f;
+    size_t n = load_hex("hrr_tls13_openssl", in, sizeof(in));
+    parse(in, n, &f);
+    assert_true(f.has_server_hello);
+    assert_true(f.is_hrr);
+    assert_int_equal(f.version, TD_V_TLS13);
+    assert_int_equal(f.cipher, 0x1302);
+    assert_int_equal(f.group, TD_GROUP_X25519);
+    assert_true(f.ccs);
+}
+
+static void cipher_properties(void **state)
+{
+    (void)state;
+    assert_string_equal(td_cipher_name(0xc02f), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    assert_string_equal(td_cipher_info(0xc02f)->openssl, "ECDHE-RSA-AES128-GCM-SHA256");
+    assert_true(td_cipher_is_modern(0xc02f));
+    assert_true(td_cipher_is_modern(0x1301));
+    assert_false(td_cipher_is_modern(0x002f)); /* RSA key exchange, CBC */
+    assert_true(td_cipher_is_weak(0x000a));    /* 3DES */
+    assert_true(td_cipher_is_weak(0x0005));    /* RC4 */
+    assert_true(td_cipher_is_weak(0x0034));    /* anonymous DH */
+    assert_false(td_cipher_is_weak(0xc030));
+    assert_null(td_cipher_info(0x00ff)); /* a signalling value, not a suite */
+    assert_null(td_cipher_info(0x5600));
+    assert_string_equal(td_cipher_name(0x1a1a), "unknown"); /* GREASE */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hello_roundtrip), cmocka_unit_test(hello_limits),
+        cmocka_unit_test(matrix_hello_options), cmocka_unit_test(ske_group),
+        cmocka_unit_test(hello_retry_request), cmocka_unit_test(cipher_properties),
         cmocka_unit_test(tls13_reply),     cmocka_unit_test(tls12_reply),
         cmocka_unit_test(alerts),          cmocka_unit_test(prefixes_and_shifts),
         cmocka_unit_test(length_fields),   cmocka_unit_test(not_tls),
