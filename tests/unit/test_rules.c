@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "diagnose/diagnose.h"
+#include "kb/clients.h"
 
 static td_report_t *r;
 
@@ -590,6 +591,125 @@ static void rule_table_is_sane(void **state)
     }
 }
 
+/* A matrix where the server speaks TLS 1.2 (and optionally 1.0) with the given suites. */
+static void matrix(td_obs_t *o, const uint16_t *suites12, int n12, int tls10)
+{
+    td_obs_matrix_t *m = &o->matrix;
+    memset(m, 0, sizeof(*m));
+    m->step = TD_STEP_DONE;
+    static const uint16_t v[] = { TD_V_SSL3, TD_V_TLS10, TD_V_TLS11, TD_V_TLS12, TD_V_TLS13 };
+    for (int i = 0; i < 5; i++) {
+        m->v[i].version = v[i];
+        m->v[i].order = -1;
+        m->v[i].first.end = TD_MX_ALERT;
+        m->v[i].first.alert = 70;
+    }
+    for (int k = 0; k < n12; k++) {
+        m->v[3].suites[m->v[3].n_suites++] = suites12[k];
+    }
+    m->v[3].first.end = TD_MX_HELLO;
+    m->v[3].first.version = TD_V_TLS12;
+    if (tls10) {
+        m->v[1].suites[m->v[1].n_suites++] = 0xc014;
+        m->v[1].first.end = TD_MX_HELLO;
+        m->v[1].first.version = TD_V_TLS10;
+    }
+    m->groups12[m->n_groups12++] = TD_GROUP_SECP256R1;
+    m->modern.end = TD_MX_HELLO;
+    m->large.end = TD_MX_HELLO;
+    m->n_clients = 12;
+}
+
+static const td_client_verdict_t *verdict(const char *id)
+{
+    r->n_clients = td__client_verdicts(&r->obs, r->clients, TD_MX_MAX_CLIENTS);
+    for (int i = 0; i < r->n_clients; i++) {
+        if (strcmp(r->clients[i].id, id) == 0) {
+            return &r->clients[i];
+        }
+    }
+    fail_msg("no client %s", id);
+    return NULL;
+}
+
+/* Client verdicts from the matrix alone (no confirming hello sent). */
+static void matrix_clients(void **state)
+{
+    (void)state;
+    static const uint16_t modern12[] = { 0xc02f, 0xc030 };
+    healthy(&r->obs);
+    matrix(&r->obs, modern12, 2, 0);
+    const td_client_verdict_t *c = verdict("chrome");
+    assert_true(c->ok);
+    assert_int_equal(c->version, TD_V_TLS12);
+    assert_int_equal(c->cipher, 0xc02f); /* the client's order: its first common suite */
+    assert_int_equal(c->group, TD_GROUP_SECP256R1);
+    r->obs.matrix.v[3].order = 1; /* the server's order: its first */
+    r->obs.matrix.v[3].suites[0] = 0xc030;
+    r->obs.matrix.v[3].suites[1] = 0xc02f;
+    assert_int_equal(verdict("chrome")->cipher, 0xc030);
+    /* No curve in common for ECDHE: fails with that reason. */
+    r->obs.matrix.groups12[0] = 30; /* x448 only */
+    c = verdict("android44");
+    assert_false(c->ok);
+    assert_non_null(strstr(c->why, "group"));
+    /* TLS 1.0 only: current browsers fail on the version, curl on its security level. */
+    matrix(&r->obs, modern12, 0, 1);
+    r->obs.matrix.v[3].first.end = TD_MX_ALERT;
+    c = verdict("chrome");
+    assert_false(c->ok);
+    assert_non_null(strstr(c->why, "no TLS version in common"));
+    c = verdict("curl_openssl3");
+    assert_false(c->ok);
+    assert_non_null(strstr(c->why, "security level"));
+    assert_true(verdict("java8")->ok);
+    /* A confirming hello that the server refused overrides the prediction. */
+    matrix(&r->obs, modern12, 2, 0);
+    size_t n = 0;
+    const td_client_profile_t *pr = td_kb_clients(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(pr[i].id, "aws_alb") == 0) {
+            r->obs.matrix.clients[i].sent = 1;
+            r->obs.matrix.clients[i].r.end = TD_MX_ALERT;
+            r->obs.matrix.clients[i].r.alert = 112;
+        }
+    }
+    r->obs.matrix.sni_none.ran = 1;
+    r->obs.matrix.sni_none.r.end = TD_MX_ALERT;
+    c = verdict("aws_alb");
+    assert_false(c->ok);
+    assert_true(c->mismatch);
+    assert_non_null(strstr(c->why, "no SNI"));
+}
+
+static void matrix_findings(void **state)
+{
+    (void)state;
+    static const uint16_t modern12[] = { 0xc02f, 0xc030 };
+    static const uint16_t old12[] = { 0x002f, 0x000a };
+    healthy(&r->obs);
+    matrix(&r->obs, modern12, 2, 0);
+    assert_string_equal(root_id(), "none");
+    matrix(&r->obs, modern12, 2, 1);
+    assert_string_equal(root_id(), "tls.version.obsolete_enabled");
+    matrix(&r->obs, old12, 2, 0);
+    root_id();
+    assert_true(has("tls.cipher.no_common_modern"));
+    assert_true(has("tls.cipher.weak_enabled"));
+    matrix(&r->obs, modern12, 2, 0);
+    r->obs.matrix.large.end = TD_MX_RESET;
+    assert_string_equal(root_id(), "tls.hello.large_intolerant");
+    matrix(&r->obs, modern12, 2, 0);
+    r->obs.matrix.modern.end = TD_MX_CLOSED;
+    assert_string_equal(root_id(), "tls.hello.version_intolerant");
+    matrix(&r->obs, modern12, 2, 0);
+    r->obs.matrix.v[4].suites[r->obs.matrix.v[4].n_suites++] = 0x1301;
+    r->obs.matrix.hrr_probe.end = TD_MX_ALERT;
+    r->obs.matrix.hrr_probe.alert = 40;
+    root_id();
+    assert_true(has("tls.group.no_hello_retry"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -607,6 +727,8 @@ int main(void)
         cmocka_unit_test(redirects_and_speed),
         cmocka_unit_test(reports_render),
         cmocka_unit_test(rule_table_is_sane),
+        cmocka_unit_test(matrix_clients),
+        cmocka_unit_test(matrix_findings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
