@@ -1,5 +1,6 @@
 /* fuzz_server_flight.c: covers td_server_flight_parse() (record layer, ServerHello /
- * HelloRetryRequest, Alert, Certificate, ServerKeyExchange curve / DH size, SSLv2 detection) in src/wire/tls_codec.c. */
+ * HelloRetryRequest, Alert, Certificate, ServerKeyExchange curve / DH size, SSLv2 detection) in
+ * src/wire/tls_codec.c. */
 #include "wire/tls_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

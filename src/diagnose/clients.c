@@ -94,8 +94,10 @@ static void predict(const td_obs_matrix_t *m, const td_client_profile_t *p, td_c
     range_text(p->min_version, p->max_version, cr, sizeof(cr));
     server_versions(m, sv, sizeof(sv));
     if (use == NULL) {
-        td_fmt(cv->why, sizeof(cv->why), "no TLS version in common: the client speaks %s, the "
-               "server %s", cr, sv);
+        td_fmt(cv->why, sizeof(cv->why),
+               "no TLS version in common: the client speaks %s, the "
+               "server %s",
+               cr, sv);
         return;
     }
     bool no_group = false;
@@ -123,8 +125,10 @@ static void predict(const td_obs_matrix_t *m, const td_client_profile_t *p, td_c
         td_fmt(cv->why, sizeof(cv->why), "no key-exchange group in common at %s",
                td_version_name(use->version));
     } else {
-        td_fmt(cv->why, sizeof(cv->why), "no cipher suite in common at %s (the highest version "
-               "both speak, which the server picks)", td_version_name(use->version));
+        td_fmt(cv->why, sizeof(cv->why),
+               "no cipher suite in common at %s (the highest version "
+               "both speak, which the server picks)",
+               td_version_name(use->version));
     }
 }
 
@@ -166,8 +170,8 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
             cv->confirmed = 1;
             cv->ok = r->end == TD_MX_HELLO;
             if (cv->ok) {
-                cv->mismatch = !cv->predicted_ok || r->cipher != cv->cipher ||
-                               r->version != cv->version;
+                cv->mismatch =
+                        !cv->predicted_ok || r->cipher != cv->cipher || r->version != cv->version;
                 cv->version = r->version;
                 cv->cipher = r->cipher;
                 cv->group = r->group;
@@ -185,19 +189,25 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
         uint16_t floor = td_kb_client_floor(p->id, &floor_why);
         if (cv->ok && cv->version < floor) {
             cv->ok = 0;
-            td_fmt(cv->why, sizeof(cv->why), "the server picks %s, which the client then "
-                   "refuses: %s", td_version_name(cv->version), floor_why);
+            td_fmt(cv->why, sizeof(cv->why),
+                   "the server picks %s, which the client then "
+                   "refuses: %s",
+                   td_version_name(cv->version), floor_why);
         }
         if (cv->ok && !p->sends_sni && m->sni_none.ran) {
             const td_mx_sni_t *s = &m->sni_none;
             if (s->r.end != TD_MX_HELLO) {
                 cv->ok = 0;
-                td_fmt(cv->why, sizeof(cv->why), "it sends no SNI, and a hello without SNI got "
-                       "%s", reply_text(&s->r, rt, sizeof(rt)));
+                td_fmt(cv->why, sizeof(cv->why),
+                       "it sends no SNI, and a hello without SNI got "
+                       "%s",
+                       reply_text(&s->r, rt, sizeof(rt)));
             } else if (s->has_cert && !s->covers_host) {
-                td_fmt(cv->why, sizeof(cv->why), "it sends no SNI and gets the default "
+                td_fmt(cv->why, sizeof(cv->why),
+                       "it sends no SNI and gets the default "
                        "certificate (%s), not valid for %s; it connects only because it does "
-                       "not verify names", s->subject, o->host);
+                       "not verify names",
+                       s->subject, o->host);
             }
         }
     }

@@ -1220,8 +1220,7 @@ static const td_rule_t rules[] = {
       "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;).",
       NULL },
     /* ---- handshake matrix (--matrix; diagnose/clients.c) ---- */
-    { "tls.group.no_hello_retry", TD_LAYER_TLS, TD_SEV_WARN, "no HelloRetryRequest",
-      td__mx_no_hrr,
+    { "tls.group.no_hello_retry", TD_LAYER_TLS, TD_SEV_WARN, "no HelloRetryRequest", td__mx_no_hrr,
       "The server speaks TLS 1.3 but fails a client whose key share it does not pick instead "
       "of asking for another one (HelloRetryRequest), so clients that lead with a group it "
       "does not prefer fail.",

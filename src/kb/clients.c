@@ -13,9 +13,8 @@
  * suites Cloudflare offers to origins, in ClientHello order; TLS 1.0-1.3. SNI is the request
  * host name unless an Origin Rule overrides it [CFORIG]. Groups are not documented there: the
  * common x25519, P-256, P-384 are assumed. */
-static const uint16_t c_cloudflare[] = { 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc013,
-                                         0x009c, 0x002f, 0xc02c, 0xc030, 0xc028, 0x0035,
-                                         0x000a };
+static const uint16_t c_cloudflare[] = { 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc013, 0x009c,
+                                         0x002f, 0xc02c, 0xc030, 0xc028, 0x0035, 0x000a };
 static const uint16_t g_cloudflare[] = { TD_GROUP_X25519, TD_GROUP_SECP256R1, TD_GROUP_SECP384R1 };
 static const uint16_t k_cloudflare[] = { TD_GROUP_X25519 };
 static const uint16_t v_cloudflare[] = { TD_V_TLS13, TD_V_TLS12, TD_V_TLS11, TD_V_TLS10 };
@@ -30,8 +29,8 @@ static const uint16_t c_aws_alb[] = { 0xc02b, 0xc02f, 0xc023, 0xc027, 0xc009, 0x
 static const uint16_t g_aws_alb[] = { TD_GROUP_SECP256R1, TD_GROUP_SECP384R1 };
 
 /* Signature algorithms for the two above (RFC 8446 §4.2.3 code points), the usual set. */
-static const uint16_t s_common[] = { 0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806,
-                                     0x0601, 0x0201 };
+static const uint16_t s_common[] = { 0x0403, 0x0804, 0x0401, 0x0503, 0x0805,
+                                     0x0501, 0x0806, 0x0601, 0x0201 };
 
 #define ARR(a) a, TD_ARRAY_LEN(a)
 
@@ -39,10 +38,26 @@ static const td_client_profile_t profiles[] = {
     { "cloudflare", "Cloudflare (to origin)", "Cloudflare docs: origin cipher suites [CFCIPH]",
       TD_V_TLS10, TD_V_TLS13, 1, TD_V_TLS10, TD_V_TLS12, ARR(c_cloudflare), ARR(g_cloudflare),
       ARR(k_cloudflare), ARR(s_common), ARR(v_cloudflare), NULL, 0, 1, 1, 1 },
-    { "aws_alb", "AWS ALB (to HTTPS targets)",
+    { "aws_alb",
+      "AWS ALB (to HTTPS targets)",
       "AWS ELB docs: targets use ELBSecurityPolicy-2016-08 [ALB-TG]; no SNI per reports",
-      TD_V_TLS10, TD_V_TLS12, 0, TD_V_TLS10, TD_V_TLS12, ARR(c_aws_alb), ARR(g_aws_alb), NULL,
-      0, ARR(s_common), NULL, 0, NULL, 0, 1, 1, 1 },
+      TD_V_TLS10,
+      TD_V_TLS12,
+      0,
+      TD_V_TLS10,
+      TD_V_TLS12,
+      ARR(c_aws_alb),
+      ARR(g_aws_alb),
+      NULL,
+      0,
+      ARR(s_common),
+      NULL,
+      0,
+      NULL,
+      0,
+      1,
+      1,
+      1 },
 #define TD_PROFILE_ROWS
 #include "client_profiles.inc"
 #undef TD_PROFILE_ROWS

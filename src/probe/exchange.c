@@ -148,8 +148,8 @@ void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port,
         td_hello_params_t hp;
         rc = RAND_bytes(rnd, sizeof(rnd)) == 1 ? 0 : TD_E_TLSLIB;
         if (rc == 0) {
-            td_hello_params_default(&hp, sni, kind == TD_XCHG_HELLO ? TD_V_TLS13 : TD_V_TLS12,
-                                    rnd, rnd + 32);
+            td_hello_params_default(&hp, sni, kind == TD_XCHG_HELLO ? TD_V_TLS13 : TD_V_TLS12, rnd,
+                                    rnd + 32);
             rc = td_client_hello_build(&hp, out, sizeof(out), &out_len);
         }
     }

@@ -39,12 +39,23 @@ static const uint16_t versions_all[TD_MX_NVERSIONS] = { TD_V_SSL3, TD_V_TLS10, T
                                                         TD_V_TLS12, TD_V_TLS13 };
 
 /* Curves offered with ECDHE suites up to TLS 1.2 (IANA Supported Groups; RFC 8422 §5.1.1). */
-static const uint16_t ec_groups[] = { TD_GROUP_X25519, TD_GROUP_SECP256R1, TD_GROUP_SECP384R1,
-                                      25,   30, 26, 27, 28 };
+static const uint16_t ec_groups[] = {
+    TD_GROUP_X25519, TD_GROUP_SECP256R1, TD_GROUP_SECP384R1, 25, 30, 26, 27, 28
+};
 /* Groups for TLS 1.3 (RFC 8446 §4.2.7; RFC 7919 FFDHE; draft-ietf-tls-ecdhe-mlkem). */
-static const uint16_t groups13_all[] = { TD_GROUP_X25519, TD_GROUP_SECP256R1, TD_GROUP_SECP384R1,
-                                         25,     30,     256, 257, 258, 259, 260,
-                                         0x11ec, 0x11eb, 0x11ed };
+static const uint16_t groups13_all[] = { TD_GROUP_X25519,
+                                         TD_GROUP_SECP256R1,
+                                         TD_GROUP_SECP384R1,
+                                         25,
+                                         30,
+                                         256,
+                                         257,
+                                         258,
+                                         259,
+                                         260,
+                                         0x11ec,
+                                         0x11eb,
+                                         0x11ed };
 /* Signature algorithms (RFC 8446 §4.2.3), including SHA-1 and PKCS#1 for old servers. */
 static const uint16_t sigalgs_all[] = { 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804,
                                         0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401,
@@ -598,7 +609,14 @@ static void client_job(mx_t *x, int i)
 
 /* ---- a small pool: `parallel` threads take jobs in order ---- */
 
-typedef enum job_kind { JOB_VERSION, JOB_GROUPS13, JOB_ALPN, JOB_SNI, JOB_TOLERANCE, JOB_CLIENT } job_kind_t;
+typedef enum job_kind {
+    JOB_VERSION,
+    JOB_GROUPS13,
+    JOB_ALPN,
+    JOB_SNI,
+    JOB_TOLERANCE,
+    JOB_CLIENT
+} job_kind_t;
 
 typedef struct job {
     job_kind_t kind;
@@ -672,8 +690,14 @@ void td__matrix_run(const char *addr, uint16_t port, const char *sni, const char
                     int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
                     td_obs_matrix_t *m)
 {
-    mx_t x = { .addr = addr, .port = port, .sni = sni, .host = host, .deadline = deadline_ms,
-               .step = step_ms, .m = m, .obs = obs };
+    mx_t x = { .addr = addr,
+               .port = port,
+               .sni = sni,
+               .host = host,
+               .deadline = deadline_ms,
+               .step = step_ms,
+               .m = m,
+               .obs = obs };
     double t0 = td_now_ms();
     size_t n_profiles = 0;
     (void)td_kb_clients(&n_profiles);

@@ -67,7 +67,8 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
         }
         return;
     }
-    fprintf(f, "\n%shandshake matrix%s (%d connections, %d of them real clients' hellos, at "
+    fprintf(f,
+            "\n%shandshake matrix%s (%d connections, %d of them real clients' hellos, at "
             "most %d at once, %.0f ms)\n",
             bold, rs, m->connections, m->client_connections, m->parallel, m->ms);
     for (int i = TD_MX_NVERSIONS - 1; i >= 0; i--) {
@@ -91,7 +92,7 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
         for (int k = 0; k < v->n_suites; k++) {
             const td_cipher_info_t *ci = td_cipher_info(v->suites[k]);
             fprintf(f, "             0x%04x %-46s%s\n", v->suites[k], td_cipher_name(v->suites[k]),
-                    td_cipher_is_weak(v->suites[k])    ? " weak"
+                    td_cipher_is_weak(v->suites[k])     ? " weak"
                     : td_cipher_is_modern(v->suites[k]) ? ""
                     : ci != NULL                        ? " legacy"
                                                         : "");
@@ -109,9 +110,9 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
     fprintf(f, "  ALPN     h2,http/1.1 -> %s; ", m->alpn_h2.alpn[0] ? m->alpn_h2.alpn : buf);
     reply_short(&m->alpn_http11, buf, sizeof(buf));
     fprintf(f, "http/1.1 -> %s\n",
-            m->alpn_http11.alpn[0]                  ? m->alpn_http11.alpn
+            m->alpn_http11.alpn[0]              ? m->alpn_http11.alpn
             : m->alpn_http11.end == TD_MX_HELLO ? "(none selected)"
-                                                    : buf);
+                                                : buf);
     const td_mx_sni_t *sn[3] = { &m->sni_host, &m->sni_none, &m->sni_wrong };
     const char *lab[3] = { "right name", "no SNI", "wrong name" };
     for (int i = 0; i < 3; i++) {
@@ -132,9 +133,8 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
                        c->group ? td_group_name(c->group) : "");
             }
             fprintf(f, "  %-28s %s%-4s%s %s%s%s%s\n", c->name, c->ok ? green : red,
-                    c->ok ? "ok" : "FAIL", rs, c->ok ? buf : c->why,
-                    c->ok && c->why[0] ? "; " : "", c->ok ? c->why : "",
-                    c->confirmed ? "" : " (from the matrix)");
+                    c->ok ? "ok" : "FAIL", rs, c->ok ? buf : c->why, c->ok && c->why[0] ? "; " : "",
+                    c->ok ? c->why : "", c->confirmed ? "" : " (from the matrix)");
         }
     }
 }
@@ -149,14 +149,15 @@ static json_t *reply_json(const td_mx_reply_t *r)
     if (r->end == TD_MX_HELLO) {
         json_object_set_new(j, "version", json_string(td_version_name(r->version)));
         json_object_set_new(j, "cipher", json_string(td_cipher_name(r->cipher)));
-        json_object_set_new(j, "group", r->group ? json_string(td_group_name(r->group))
-                                                 : json_null());
+        json_object_set_new(j, "group",
+                            r->group ? json_string(td_group_name(r->group)) : json_null());
         json_object_set_new(j, "hello_retry_request", json_boolean(r->hrr));
         json_object_set_new(j, "alpn", json_string(r->alpn));
     }
     if (r->alert >= 0) {
-        json_object_set_new(j, "alert", json_pack("{s:i, s:s}", "code", r->alert, "name",
-                                                  td_alert_name(r->alert)));
+        json_object_set_new(
+                j, "alert",
+                json_pack("{s:i, s:s}", "code", r->alert, "name", td_alert_name(r->alert)));
     }
     if (r->end == TD_MX_MALFORMED) {
         json_object_set_new(j, "malformed", json_string(r->malformed));
@@ -181,9 +182,10 @@ static json_t *sni_json(const td_mx_sni_t *s)
     json_t *j = json_pack("{s:s, s:o, s:b}", "name", s->name, "reply", reply_json(&s->r),
                           "via_openssl", s->via_openssl);
     if (s->has_cert) {
-        json_object_set_new(j, "leaf", json_pack("{s:s, s:s, s:s, s:b}", "sha256",
-                                                 s->leaf_sha256, "subject", s->subject, "sans",
-                                                 s->sans, "valid_for_host", s->covers_host));
+        json_object_set_new(j, "leaf",
+                            json_pack("{s:s, s:s, s:s, s:b}", "sha256", s->leaf_sha256, "subject",
+                                      s->subject, "sans", s->sans, "valid_for_host",
+                                      s->covers_host));
     }
     return j;
 }
@@ -192,8 +194,7 @@ json_t *td__matrix_json(const td_report_t *r)
 {
     const td_obs_matrix_t *m = &r->obs.matrix;
     if (m->step != TD_STEP_DONE) {
-        return m->skip_reason != NULL ? json_pack("{s:s}", "skipped", m->skip_reason)
-                                      : json_null();
+        return m->skip_reason != NULL ? json_pack("{s:s}", "skipped", m->skip_reason) : json_null();
     }
     json_t *versions = json_array();
     for (int i = 0; i < TD_MX_NVERSIONS; i++) {
@@ -201,47 +202,46 @@ json_t *td__matrix_json(const td_report_t *r)
         json_t *suites = json_array();
         for (int k = 0; k < v->n_suites; k++) {
             const td_cipher_info_t *ci = td_cipher_info(v->suites[k]);
-            json_array_append_new(
-                    suites, json_pack("{s:i, s:s, s:s, s:b, s:b}", "code", v->suites[k], "iana",
-                                      td_cipher_name(v->suites[k]), "openssl",
-                                      ci != NULL ? ci->openssl : "", "modern",
-                                      td_cipher_is_modern(v->suites[k]), "weak",
-                                      td_cipher_is_weak(v->suites[k])));
+            json_array_append_new(suites,
+                                  json_pack("{s:i, s:s, s:s, s:b, s:b}", "code", v->suites[k],
+                                            "iana", td_cipher_name(v->suites[k]), "openssl",
+                                            ci != NULL ? ci->openssl : "", "modern",
+                                            td_cipher_is_modern(v->suites[k]), "weak",
+                                            td_cipher_is_weak(v->suites[k])));
         }
-        json_array_append_new(
-                versions,
-                json_pack("{s:s, s:b, s:o, s:s, s:b, s:o}", "version", td_version_name(v->version),
-                          "accepted", v->n_suites > 0, "suites", suites, "order",
-                          v->order == 1   ? "server"
-                          : v->order == 0 ? "client"
-                                          : "unknown",
-                          "truncated", v->truncated, "first_reply", reply_json(&v->first)));
+        json_array_append_new(versions, json_pack("{s:s, s:b, s:o, s:s, s:b, s:o}", "version",
+                                                  td_version_name(v->version), "accepted",
+                                                  v->n_suites > 0, "suites", suites, "order",
+                                                  v->order == 1   ? "server"
+                                                  : v->order == 0 ? "client"
+                                                                  : "unknown",
+                                                  "truncated", v->truncated, "first_reply",
+                                                  reply_json(&v->first)));
     }
     json_t *clients = json_array();
     for (int i = 0; i < r->n_clients; i++) {
         const td_client_verdict_t *c = &r->clients[i];
-        json_t *j = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:s}", "id", c->id, "name",
-                              c->name, "current", c->current, "connects", c->ok, "confirmed",
-                              c->confirmed, "prediction_differed", c->mismatch, "why", c->why,
-                              "source", c->source);
+        json_t *j =
+                json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:s}", "id", c->id, "name", c->name,
+                          "current", c->current, "connects", c->ok, "confirmed", c->confirmed,
+                          "prediction_differed", c->mismatch, "why", c->why, "source", c->source);
         if (c->ok) {
             json_object_set_new(j, "version", json_string(td_version_name(c->version)));
             json_object_set_new(j, "cipher", json_string(td_cipher_name(c->cipher)));
-            json_object_set_new(j, "group", c->group ? json_string(td_group_name(c->group))
-                                                     : json_null());
+            json_object_set_new(j, "group",
+                                c->group ? json_string(td_group_name(c->group)) : json_null());
         }
         json_array_append_new(clients, j);
     }
     return json_pack("{s:i, s:i, s:i, s:f, s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, "
                      "s:{s:o, s:o, s:o}, s:{s:o, s:o}, s:o}",
                      "connections", m->connections, "client_connections", m->client_connections,
-                     "parallel", m->parallel, "ms", m->ms, "versions", versions, "groups",
-                     "tls13", groups_json(m->groups13, m->n_groups13), "tls12",
+                     "parallel", m->parallel, "ms", m->ms, "versions", versions, "groups", "tls13",
+                     groups_json(m->groups13, m->n_groups13), "tls12",
                      groups_json(m->groups12, m->n_groups12), "empty_key_share",
-                     reply_json(&m->hrr_probe), "p256_share", reply_json(&m->p256_share),
-                     "alpn", "h2_http11", reply_json(&m->alpn_h2), "http11",
-                     reply_json(&m->alpn_http11), "sni", "host", sni_json(&m->sni_host), "none",
-                     sni_json(&m->sni_none), "wrong", sni_json(&m->sni_wrong), "tolerance",
-                     "tls13_style", reply_json(&m->modern), "large", reply_json(&m->large),
-                     "clients", clients);
+                     reply_json(&m->hrr_probe), "p256_share", reply_json(&m->p256_share), "alpn",
+                     "h2_http11", reply_json(&m->alpn_h2), "http11", reply_json(&m->alpn_http11),
+                     "sni", "host", sni_json(&m->sni_host), "none", sni_json(&m->sni_none), "wrong",
+                     sni_json(&m->sni_wrong), "tolerance", "tls13_style", reply_json(&m->modern),
+                     "large", reply_json(&m->large), "clients", clients);
 }

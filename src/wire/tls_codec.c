@@ -158,11 +158,10 @@ int td_client_hello_build(const td_hello_params_t *p, uint8_t *buf, size_t cap, 
     }
     if (p->n_groups > 0) {
         TD_TRY(write_u16_list_ext(&w, TD_EXT_SUPPORTED_GROUPS, 2, p->groups, p->n_groups,
-                                      p->grease ? GREASE_GROUP : 0));
+                                  p->grease ? GREASE_GROUP : 0));
     }
     if (p->n_sigalgs > 0) {
-        TD_TRY(write_u16_list_ext(&w, TD_EXT_SIGNATURE_ALGORITHMS, 2, p->sigalgs, p->n_sigalgs,
-                                      0));
+        TD_TRY(write_u16_list_ext(&w, TD_EXT_SIGNATURE_ALGORITHMS, 2, p->sigalgs, p->n_sigalgs, 0));
     }
     if (p->n_alpn > 0) {
         /* RFC 7301 §3.1: ProtocolNameList. */
@@ -181,7 +180,7 @@ int td_client_hello_build(const td_hello_params_t *p, uint8_t *buf, size_t cap, 
     }
     if (p->n_versions > 0) {
         TD_TRY(write_u16_list_ext(&w, TD_EXT_SUPPORTED_VERSIONS, 1, p->versions, p->n_versions,
-                                      p->grease ? GREASE_VERSION : 0));
+                                  p->grease ? GREASE_VERSION : 0));
     }
     if (p->n_share_groups > 0 || p->empty_key_share) {
         TD_TRY(write_key_share(&w, p));
@@ -632,14 +631,22 @@ bool td_cipher_is_weak(uint16_t code)
 
 /* IANA TLS Supported Groups registry. */
 static const struct code_name group_names[] = {
-    { TD_GROUP_SECP256R1, "secp256r1" }, { TD_GROUP_SECP384R1, "secp384r1" },
-    { 25, "secp521r1" },                 { TD_GROUP_X25519, "x25519" },
-    { 30, "x448" },                      { 26, "brainpoolP256r1" },
-    { 27, "brainpoolP384r1" },           { 28, "brainpoolP512r1" },
-    { 256, "ffdhe2048" },                { 257, "ffdhe3072" },
-    { 258, "ffdhe4096" },                { 259, "ffdhe6144" },
-    { 260, "ffdhe8192" },                { 0x11eb, "SecP256r1MLKEM768" },
-    { TD_GROUP_X25519MLKEM768, "X25519MLKEM768" }, { 0x11ed, "SecP384r1MLKEM1024" },
+    { TD_GROUP_SECP256R1, "secp256r1" },
+    { TD_GROUP_SECP384R1, "secp384r1" },
+    { 25, "secp521r1" },
+    { TD_GROUP_X25519, "x25519" },
+    { 30, "x448" },
+    { 26, "brainpoolP256r1" },
+    { 27, "brainpoolP384r1" },
+    { 28, "brainpoolP512r1" },
+    { 256, "ffdhe2048" },
+    { 257, "ffdhe3072" },
+    { 258, "ffdhe4096" },
+    { 259, "ffdhe6144" },
+    { 260, "ffdhe8192" },
+    { 0x11eb, "SecP256r1MLKEM768" },
+    { TD_GROUP_X25519MLKEM768, "X25519MLKEM768" },
+    { 0x11ed, "SecP384r1MLKEM1024" },
     { 0x6399, "X25519Kyber768Draft00" },
 };
 

@@ -190,7 +190,8 @@ const td_cipher_info_t *td_cipher_table(size_t *n);
 /** True for a suite with forward secrecy and AEAD: what current clients prefer (RFC 9325 §4.2). */
 bool td_cipher_is_modern(uint16_t code);
 
-/** True for a suite that current clients no longer offer: NULL, anonymous, export, RC4, DES/3DES. */
+/** True for a suite that current clients no longer offer: NULL, anonymous, export, RC4, DES/3DES.
+ */
 bool td_cipher_is_weak(uint16_t code);
 
 /** Static names. */

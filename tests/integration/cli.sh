@@ -26,6 +26,10 @@ check bad_timeout 3 "invalid --timeout" "$bin" --timeout -1 example.com
 check bad_option 3 "unknown option" "$bin" --frobnicate example.com
 check missing_value 3 "needs a value" "$bin" example.com --sni
 check bad_connect_to 3 "invalid --connect-to" "$bin" --connect-to '[::1' example.com
+check bad_parallel 3 "invalid --parallel" "$bin" --parallel 0 example.com
+check bad_parallel_big 3 "invalid --parallel" "$bin" matrix --parallel 99 example.com
+check matrix_no_target 3 "no target given" "$bin" matrix
+check help_matrix 0 "--matrix" "$bin" --help
 # A name that cannot resolve: a DNS-layer root cause (NXDOMAIN, or a resolver timeout where no
 # resolver is reachable), exit 2, within the deadline.
 check unknown_host 2 '"id": "dns.resolve.' "$bin" --json --timeout 10 no-such-host.invalid

@@ -314,12 +314,18 @@ static void cipher_properties(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(hello_roundtrip), cmocka_unit_test(hello_limits),
-        cmocka_unit_test(matrix_hello_options), cmocka_unit_test(ske_group),
-        cmocka_unit_test(hello_retry_request), cmocka_unit_test(cipher_properties),
-        cmocka_unit_test(tls13_reply),     cmocka_unit_test(tls12_reply),
-        cmocka_unit_test(alerts),          cmocka_unit_test(prefixes_and_shifts),
-        cmocka_unit_test(length_fields),   cmocka_unit_test(not_tls),
+        cmocka_unit_test(hello_roundtrip),
+        cmocka_unit_test(hello_limits),
+        cmocka_unit_test(matrix_hello_options),
+        cmocka_unit_test(ske_group),
+        cmocka_unit_test(hello_retry_request),
+        cmocka_unit_test(cipher_properties),
+        cmocka_unit_test(tls13_reply),
+        cmocka_unit_test(tls12_reply),
+        cmocka_unit_test(alerts),
+        cmocka_unit_test(prefixes_and_shifts),
+        cmocka_unit_test(length_fields),
+        cmocka_unit_test(not_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
