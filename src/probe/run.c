@@ -382,13 +382,14 @@ out:
     td__tls_conn_free(conn);
     td__tls_conn_free(legacy_conn);
     td__tls_conn_free(nosni_conn);
-    /* After the connections above are closed: a server that serves one at a time (openssl
-     * s_server) would otherwise not answer. */
-    /* Also when the first hello was closed or reset unanswered: older-style hellos may work
-     * (version intolerance). Not after silence: every probe would wait its deadline. */
+    /* The matrix runs after the connections above are closed (a server that serves one at a
+     * time, like openssl s_server, would otherwise not answer); when the port answered TLS, and
+     * also when the first hello was closed or reset unanswered: older-style hellos may work
+     * (version intolerance). Not after silence: every probe would wait for its deadline. */
     bool hello_refused = obs->sniff.connected && obs->sniff.received == 0 &&
                          (obs->sniff.end == TD_END_EOF || obs->sniff.end == TD_END_RESET);
-    if (opt->matrix && rc == 0 && (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused)) {
+    if (opt->matrix && rc == 0 && obs->tcp.chosen >= 0 &&
+        (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused)) {
         run_matrix(opt, obs, obs->tcp.a[obs->tcp.chosen].addr, connect_port,
                    obs->sni[0] != '\0' ? obs->sni : NULL, deadline, step);
     }
