@@ -294,6 +294,35 @@ static void hello_retry_request(void **state)
     assert_true(f.ccs);
 }
 
+/* JA4 (FoxIO spec): an empty first ALPN value gives "00"; the second value is not used. */
+static void ja4_empty_first_alpn(void **state)
+{
+    (void)state;
+    static uint8_t buf[2048], sc[4096];
+    static td_client_flight_t ch;
+    static const char *const alpn[] = { "ab", "h2" };
+    uint8_t rnd[64] = { 5 };
+    size_t len = 0;
+    char a[64], b[256], c[512];
+    td_hello_params_t p;
+    td_hello_params_default(&p, "example.com", TD_V_TLS13, rnd, rnd + 32);
+    p.alpn = alpn;
+    p.n_alpn = 2;
+    assert_int_equal(td_client_hello_build(&p, buf, sizeof(buf), &len), 0);
+    td_client_flight_parse(buf, len, sc, sizeof(sc), &ch);
+    assert_int_equal(td_ja4_parts(&ch, a, sizeof(a), b, sizeof(b), c, sizeof(c)), 0);
+    assert_string_equal(a + strlen(a) - 2, "ab");
+    /* 02 'a' 'b' 02 'h' '2' -> 00 | 01 'b' | 02 'h' '2': the list ["", "b", "h2"] */
+    uint8_t *at = (uint8_t *)find(buf, len, "\x02" "ab\x02h2", 6);
+    assert_non_null(at);
+    at[0] = 0;
+    at[1] = 1;
+    td_client_flight_parse(buf, len, sc, sizeof(sc), &ch);
+    assert_true(ch.has_hello);
+    assert_int_equal(td_ja4_parts(&ch, a, sizeof(a), b, sizeof(b), c, sizeof(c)), 0);
+    assert_string_equal(a + strlen(a) - 2, "00");
+}
+
 static void cipher_properties(void **state)
 {
     (void)state;
@@ -320,6 +349,7 @@ int main(void)
         cmocka_unit_test(ske_group),
         cmocka_unit_test(hello_retry_request),
         cmocka_unit_test(cipher_properties),
+        cmocka_unit_test(ja4_empty_first_alpn),
         cmocka_unit_test(tls13_reply),
         cmocka_unit_test(tls12_reply),
         cmocka_unit_test(alerts),
