@@ -313,7 +313,10 @@ static void ja4_empty_first_alpn(void **state)
     assert_int_equal(td_ja4_parts(&ch, a, sizeof(a), b, sizeof(b), c, sizeof(c)), 0);
     assert_string_equal(a + strlen(a) - 2, "ab");
     /* 02 'a' 'b' 02 'h' '2' -> 00 | 01 'b' | 02 'h' '2': the list ["", "b", "h2"] */
-    uint8_t *at = (uint8_t *)find(buf, len, "\x02" "ab\x02h2", 6);
+    uint8_t *at = (uint8_t *)find(buf, len,
+                                  "\x02"
+                                  "ab\x02h2",
+                                  6);
     assert_non_null(at);
     at[0] = 0;
     at[1] = 1;
