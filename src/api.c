@@ -64,8 +64,8 @@ int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err)
         return rc;
     }
     td__diagnose(r);
-    td__proxies(r);
     r->n_clients = td__client_verdicts(&r->obs, r->clients, TD_MX_MAX_CLIENTS);
+    td__proxies(r); /* uses the client verdicts for Cloudflare's and ALB's own hellos */
     *out = r;
     return 0;
 }

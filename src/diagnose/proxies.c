@@ -21,7 +21,12 @@ static bool has(const td_report_t *r, const char *id)
 static const td_finding_t *first_fail_in(const td_report_t *r, td_layer_t layer)
 {
     for (size_t i = 0; i < r->n; i++) {
-        if (r->f[i].pub.layer == layer && r->f[i].pub.severity == TD_SEV_FAIL) {
+        /* Findings about some clients only (which clients fail; hellos larger than a packet,
+         * which proxies' OpenSSL does not send): Cloudflare's and ALB's own hellos decide for
+         * them when the matrix ran (tls_path). */
+        bool per_client = strncmp(r->f[i].pub.id, "tls.clients.", 12) == 0 ||
+                          strcmp(r->f[i].pub.id, "tls.hello.large_intolerant") == 0;
+        if (r->f[i].pub.layer == layer && r->f[i].pub.severity == TD_SEV_FAIL && !per_client) {
             return &r->f[i].pub;
         }
     }
@@ -32,16 +37,29 @@ static const td_finding_t *first_fail_in(const td_report_t *r, td_layer_t layer)
 typedef struct origin_state {
     const td_finding_t *dns, *tcp, *proto, *tls, *cert, *http;
     const td_finding_t *cf_cert; /* the first certificate failure Cloudflare's edge sees */
+    const td_client_verdict_t *cf_client, *alb_client; /* from the matrix, when it ran */
     bool cf_origin_ca;           /* issued by Cloudflare Origin CA: trusted by Cloudflare only */
     bool sni_required, default_cert_wrong, tls13_only;
     bool p80_run, p80_ok, p80_refused, p80_timeout, p80_redirects_https;
     int p80_status;
 } origin_state_t;
 
+static const td_client_verdict_t *client(const td_report_t *r, const char *id)
+{
+    for (int i = 0; i < r->n_clients; i++) {
+        if (strcmp(r->clients[i].id, id) == 0) {
+            return &r->clients[i];
+        }
+    }
+    return NULL;
+}
+
 static void state_of(const td_report_t *r, origin_state_t *s)
 {
     const td_obs_t *o = &r->obs;
     memset(s, 0, sizeof(*s));
+    s->cf_client = client(r, "cloudflare");
+    s->alb_client = client(r, "aws_alb");
     s->dns = first_fail_in(r, TD_LAYER_DNS);
     s->tcp = first_fail_in(r, TD_LAYER_TCP);
     s->proto = first_fail_in(r, TD_LAYER_PROTO);
@@ -99,9 +117,9 @@ static void put(td_report_t *r, const char *proxy, const char *mode, const char 
 
 /* The common path of a TLS-speaking proxy: TCP, then the handshake, then HTTP. Returns true
  * when it wrote a failure into result/why. */
-static bool tls_path(const origin_state_t *s, const char *refused, const char *timeout,
-                     const char *tls_fail, const char *http_empty, const char *http_slow, char *res,
-                     size_t rcap, char *why, size_t wcap)
+static bool tls_path(const origin_state_t *s, const td_client_verdict_t *v, const char *refused,
+                     const char *timeout, const char *tls_fail, const char *http_empty,
+                     const char *http_slow, char *res, size_t rcap, char *why, size_t wcap)
 {
     const td_finding_t *f = s->dns != NULL ? s->dns : s->tcp;
     if (f != NULL) {
@@ -110,11 +128,20 @@ static bool tls_path(const origin_state_t *s, const char *refused, const char *t
         td_fmt(why, wcap, "%s", f->id);
         return true;
     }
-    f = s->proto != NULL ? s->proto : s->tls;
-    if (f != NULL) {
-        td_strlcpy(res, tls_fail, rcap);
-        td_fmt(why, wcap, "TLS handshake fails: %s", f->id);
-        return true;
+    if (v != NULL) {
+        /* The matrix sent this proxy's own ClientHello: its answer decides the handshake. */
+        if (!v->ok) {
+            td_strlcpy(res, tls_fail, rcap);
+            td_fmt(why, wcap, "its own ClientHello fails: %s", v->why);
+            return true;
+        }
+    } else {
+        f = s->proto != NULL ? s->proto : s->tls;
+        if (f != NULL) {
+            td_strlcpy(res, tls_fail, rcap);
+            td_fmt(why, wcap, "TLS handshake fails: %s", f->id);
+            return true;
+        }
     }
     if (s->http != NULL) {
         bool slow = strcmp(s->http->id, "http.response.timeout") == 0;
@@ -151,8 +178,8 @@ static void cloudflare(td_report_t *r, const origin_state_t *s)
         }
     }
     /* Full: TLS without validation [CFFULL][CF525]. */
-    if (tls_path(s, "521", "522", "525", "520", "524 (if slower than 100 s)", res, sizeof(res), why,
-                 sizeof(why))) {
+    if (tls_path(s, s->cf_client, "521", "522", "525", "520", "524 (if slower than 100 s)", res,
+                 sizeof(res), why, sizeof(why))) {
         put(r, "Cloudflare", "Full", res, why);
     } else {
         put(r, "Cloudflare", "Full", "OK", "the handshake works; the certificate is not checked");
@@ -160,8 +187,8 @@ static void cloudflare(td_report_t *r, const origin_state_t *s)
     /* Full (strict) and Strict (SSL-only origin pull): plus validation [CFSTRICT][CF526]. */
     for (int ssl_only = 0; ssl_only <= 1; ssl_only++) {
         const char *mode = ssl_only ? "Strict (SSL-only origin pull)" : "Full (strict)";
-        if (tls_path(s, "521", "522", "525", "520", "524 (if slower than 100 s)", res, sizeof(res),
-                     why, sizeof(why))) {
+        if (tls_path(s, s->cf_client, "521", "522", "525", "520", "524 (if slower than 100 s)",
+                     res, sizeof(res), why, sizeof(why))) {
             put(r, "Cloudflare", mode, res, why);
         } else if (s->cf_cert != NULL) {
             td_fmt(why, sizeof(why), "certificate fails validation: %s", s->cf_cert->id);
@@ -180,7 +207,8 @@ static void aws_alb(td_report_t *r, const origin_state_t *s)
     char res[64], why[200];
     /* HTTPS target groups do not validate certificates [ALB-TG]; 502 on TLS errors, 504 when
      * no connection within 10 s [ALB-TS]. */
-    if (tls_path(s, "502", "504", "502", "502", "504", res, sizeof(res), why, sizeof(why))) {
+    if (tls_path(s, s->alb_client, "502", "504", "502", "502", "504", res, sizeof(res), why,
+                 sizeof(why))) {
         put(r, "AWS ALB", "HTTPS target group", res, why);
     } else if (s->sni_required) {
         put(r, "AWS ALB", "HTTPS target group", "502 likely",
@@ -199,7 +227,7 @@ static void nginx_proxy(td_report_t *r, const origin_state_t *s)
 {
     char res[64], why[200];
     /* Defaults: proxy_ssl_server_name off (no SNI), proxy_ssl_verify off [NGX-SRC]. */
-    if (tls_path(s, "502", "504", "502", "502", "504", res, sizeof(res), why, sizeof(why))) {
+    if (tls_path(s, NULL, "502", "504", "502", "502", "504", res, sizeof(res), why, sizeof(why))) {
         put(r, "nginx proxy_pass https://", "verify off, server_name off (defaults)", res, why);
         put(r, "nginx proxy_pass https://", "verify on, server_name on", res, why);
         return;
@@ -227,7 +255,7 @@ static void haproxy(td_report_t *r, const origin_state_t *s)
     char res[64], why[200];
     /* A server line with "ssl": no SNI unless "sni" is set; failures mark the server down
      * (L6RSP / L6TOUT) and requests get 503 [HAP-CHK]. */
-    if (tls_path(s, "503", "503", "503", "502", "504", res, sizeof(res), why, sizeof(why))) {
+    if (tls_path(s, NULL, "503", "503", "503", "502", "504", res, sizeof(res), why, sizeof(why))) {
         put(r, "HAProxy server ... ssl", "verify none", res, why);
         put(r, "HAProxy server ... ssl", "verify required", res, why);
         return;

@@ -514,11 +514,13 @@ static void sni_probe(mx_t *x, const char *name, const char *label, bool raw, td
 
 static void chain_sni(mx_t *x)
 {
-    /* Raw when the first hellos saw TLS <= 1.2 (the server's only version, or its answer to a
-     * hello without supported_versions). */
+    /* Our own hello capped at TLS 1.2, whose certificate is in the clear, unless the server
+     * is known to speak only TLS 1.3: it chose 1.3 and refused the hello without
+     * supported_versions (then OpenSSL finishes a TLS 1.3 handshake to see the certificate). */
     const td_server_flight_t *f = &x->obs->sniff.flight, *f12 = &x->obs->tls12.flight;
-    bool raw = (f->has_server_hello && f->version <= TD_V_TLS12) ||
-               (f12->has_server_hello && f12->version <= TD_V_TLS12);
+    bool tls13_alone = f->has_server_hello && f->version == TD_V_TLS13 &&
+                  !(f12->has_server_hello && f12->version <= TD_V_TLS12);
+    bool raw = !tls13_alone;
     if (x->sni != NULL) {
         sni_probe(x, x->sni, "host", raw, &x->m->sni_host);
     }

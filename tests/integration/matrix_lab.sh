@@ -8,6 +8,7 @@
 #   client:ID=ok|fail   what the client table says for that client
 #   order:VERSION=server|client   the suite order the matrix found
 #   reply:VERSION=END   the first reply of a version probe (hello, alert, malformed, ...)
+#   proxy:PROXY/MODE=RESULT   what that proxy in front would show
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 scen="$1"; expect="$2"; checks="${3:-}"; bin="${TLSDOCTOR:?set TLSDOCTOR to the binary}"
@@ -87,6 +88,11 @@ for c in filter(None, checks.split(",")):
         first = [v for v in m["versions"] if v["version"] == ver][0]["first_reply"]
         if first is None or first["result"] != want:
             fail("first reply %s: %s, want %s" % (ver, first, want))
+    elif c.startswith("proxy:"):
+        key, want = c[6:].rsplit("=", 1)
+        got = {p["proxy"] + "/" + p["mode"]: p["result"] for p in doc["proxies"]}.get(key)
+        if got != want:
+            fail("proxy %s: %s, want %s" % (key, got, want))
     else:
         fail("unknown check %s" % c)
 sys.exit(0 if ok else 1)
