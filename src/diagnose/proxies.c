@@ -38,7 +38,7 @@ typedef struct origin_state {
     const td_finding_t *dns, *tcp, *proto, *tls, *cert, *http;
     const td_finding_t *cf_cert; /* the first certificate failure Cloudflare's edge sees */
     const td_client_verdict_t *cf_client, *alb_client; /* from the matrix, when it ran */
-    bool cf_origin_ca;           /* issued by Cloudflare Origin CA: trusted by Cloudflare only */
+    bool cf_origin_ca; /* issued by Cloudflare Origin CA: trusted by Cloudflare only */
     bool sni_required, default_cert_wrong, tls13_only;
     bool p80_run, p80_ok, p80_refused, p80_timeout, p80_redirects_https;
     int p80_status;
@@ -187,8 +187,8 @@ static void cloudflare(td_report_t *r, const origin_state_t *s)
     /* Full (strict) and Strict (SSL-only origin pull): plus validation [CFSTRICT][CF526]. */
     for (int ssl_only = 0; ssl_only <= 1; ssl_only++) {
         const char *mode = ssl_only ? "Strict (SSL-only origin pull)" : "Full (strict)";
-        if (tls_path(s, s->cf_client, "521", "522", "525", "520", "524 (if slower than 100 s)",
-                     res, sizeof(res), why, sizeof(why))) {
+        if (tls_path(s, s->cf_client, "521", "522", "525", "520", "524 (if slower than 100 s)", res,
+                     sizeof(res), why, sizeof(why))) {
             put(r, "Cloudflare", mode, res, why);
         } else if (s->cf_cert != NULL) {
             td_fmt(why, sizeof(why), "certificate fails validation: %s", s->cf_cert->id);

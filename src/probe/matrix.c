@@ -519,7 +519,7 @@ static void chain_sni(mx_t *x)
      * supported_versions (then OpenSSL finishes a TLS 1.3 handshake to see the certificate). */
     const td_server_flight_t *f = &x->obs->sniff.flight, *f12 = &x->obs->tls12.flight;
     bool tls13_alone = f->has_server_hello && f->version == TD_V_TLS13 &&
-                  !(f12->has_server_hello && f12->version <= TD_V_TLS12);
+                       !(f12->has_server_hello && f12->version <= TD_V_TLS12);
     bool raw = !tls13_alone;
     if (x->sni != NULL) {
         sni_probe(x, x->sni, "host", raw, &x->m->sni_host);
