@@ -315,7 +315,7 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
         openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/other.pem" -key "$c/other.key" \
             -cert_chain "$c/other_int.pem" >"$d/server.log" 2>&1 </dev/null & ;;
     modern_nginx)
-        # Mozilla's "intermediate" configuration (ssl-config.mozilla.org, guidelines v5.7).
+        # Mozilla's "intermediate" configuration (ssl-config.mozilla.org): TLS 1.2 + 1.3, ECDHE/DHE AEAD.
         nginx_conf "$d" "$port" "$(ngx_server "$port" good.lab.test "$c/good.full.pem" "$c/good.key" \
             "ssl_protocols TLSv1.2 TLSv1.3; ssl_ecdh_curve X25519:prime256v1:secp384r1; ssl_prefer_server_ciphers off; ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305;")"
         run_nginx "$d" & ;;
