@@ -14,12 +14,19 @@ import struct
 import sys
 
 SRC = "/etc/testssl/client-simulation.txt"
-# (testssl name, our id, our display name, in wide use today)
+# (testssl name, our id, our display name, in wide use today[, (lowest version it completes
+# although its hello offers lower ones, why)])
 PICK = [
     ("Chrome 101 (Win 10)", "chrome", "Chrome 101 (Windows 10)", 1),
     ("Firefox 100 (Win 10)", "firefox", "Firefox 100 (Windows 10)", 1),
     ("Safari 15.4 (macOS 12.3.1)", "safari", "Safari 15.4 (macOS 12.3)", 1),
-    ("OpenSSL 3.0.3 (git)", "curl_openssl3", "curl / OpenSSL 3.0 defaults", 1),
+    ("OpenSSL 3.0.3 (git)", "curl_openssl3", "curl / OpenSSL 3.0 defaults", 1,
+     # OpenSSL 3.0 at its default security level 1 cannot sign/verify TLS 1.0/1.1's MD5-SHA1
+     # handshake signatures ("legacy sigalg disallowed or unsupported"): see the wpa_supplicant
+     # commit "Drop security level to 0 with OpenSSL 3.0 when using TLS 1.0/1.1" and OpenSSL
+     # 3.0's SSL_CTX_set_security_level(3). Seen in our own lab too.
+     (0x0303, "OpenSSL 3 at its default security level aborts TLS 1.0/1.1 (MD5-SHA1 "
+              "signatures disallowed)")),
     ("Java 17.0.3 (OpenJDK)", "java17", "Java 17.0.3 (OpenJDK)", 1),
     ("Java 8u161", "java8", "Java 8u161", 0),
     ("Android 7.0 (native)", "android7", "Android 7.0", 0),
@@ -116,7 +123,9 @@ def main():
     print(" * (api.ssllabs.com/api/v3/getClients) or by testssl.sh's authors with Wireshark. */")
     rows = []
     print("#ifndef TD_PROFILE_ROWS")
-    for tname, ident, disp, cur in PICK:
+    for pick in PICK:
+        tname, ident, disp, cur = pick[:4]
+        floor, floor_why = pick[4] if len(pick) > 4 else (0, None)
         e = by_name[tname]
         h = parse_hello(e["handshakebytes"])
         sni = e.get("sni", "") != ""
@@ -133,12 +142,13 @@ def main():
         def ref(prefix, key):
             return ("%s_%s, TD_ARRAY_LEN(%s_%s)" % (prefix, ident, prefix, ident)) if h[key] else "NULL, 0"
         rows.append('    { "%s", "%s", "testssl.sh client-simulation.txt: %s", 0x%04x, 0x%04x, %d,\n'
-                    '      0x%04x, 0x%04x, %s, %s, %s, %s, %s, %s, %d, %d, %d },' % (
+                    '      0x%04x, 0x%04x, %s, %s, %s, %s, %s, %s, %d, %d, %d, 0x%04x, %s },' % (
                         ident, disp, tname, lo, hi, 1 if sni else 0, h["rec"], h["legacy"],
                         ref("c", "ciphers"), ref("g", "groups"), ref("k", "shares"),
                         ref("s", "sigalgs"), ref("v", "versions"),
                         ("a_%s, TD_ARRAY_LEN(a_%s)" % (ident, ident)) if h["alpn"] else "NULL, 0",
-                        1 if h["epf"] else 0, 1 if h["ri"] else 0, cur))
+                        1 if h["epf"] else 0, 1 if h["ri"] else 0, cur,
+                        floor, '"%s"' % floor_why if floor_why else "NULL"))
     print("#else")
     print("\n".join(rows))
     print("#endif")

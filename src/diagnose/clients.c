@@ -24,16 +24,6 @@ static const td_mx_version_t *mv(const td_obs_matrix_t *m, uint16_t v)
     return i >= 0 ? &m->v[i] : NULL;
 }
 
-static bool in(const uint16_t *list, size_t n, uint16_t code)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (list[i] == code) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* The group a client and the server would agree on for version v and suite c: 0 when the suite
  * needs none, 0xffff when the matrix did not measure groups for v, 1 when there is none. */
 static uint16_t common_group(const td_obs_matrix_t *m, const td_client_profile_t *p, uint16_t v,
@@ -50,7 +40,7 @@ static uint16_t common_group(const td_obs_matrix_t *m, const td_client_profile_t
         return 0xffff; /* not measured (TLS 1.2 curves are asked for TLS 1.2 only) */
     }
     for (int i = 0; i < n; i++) {
-        if (in(p->groups, p->n_groups, g[i])) {
+        if (td_u16_in(p->groups, p->n_groups, g[i])) {
             return g[i];
         }
     }
@@ -105,8 +95,8 @@ static void predict(const td_obs_matrix_t *m, const td_client_profile_t *p, td_c
     int n = use->order == 1 ? use->n_suites : (int)p->n_ciphers;
     for (int k = 0; k < n; k++) {
         uint16_t c = use->order == 1 ? use->suites[k] : p->ciphers[k];
-        bool both = use->order == 1 ? in(p->ciphers, p->n_ciphers, c)
-                                    : in(use->suites, (size_t)use->n_suites, c);
+        bool both = use->order == 1 ? td_u16_in(p->ciphers, p->n_ciphers, c)
+                                    : td_u16_in(use->suites, (size_t)use->n_suites, c);
         if (!both) {
             continue;
         }
@@ -130,18 +120,6 @@ static void predict(const td_obs_matrix_t *m, const td_client_profile_t *p, td_c
                "both speak, which the server picks)",
                td_version_name(use->version));
     }
-}
-
-static const char *reply_text(const td_mx_reply_t *r, char *buf, size_t cap)
-{
-    if (r->end == TD_MX_ALERT) {
-        td_fmt(buf, cap, "alert %d (%s)", r->alert, td_alert_name(r->alert));
-    } else if (r->end == TD_MX_MALFORMED) {
-        td_fmt(buf, cap, "a malformed reply (%s)", r->malformed);
-    } else {
-        td_fmt(buf, cap, "%s", td_mx_end_name(r->end));
-    }
-    return buf;
 }
 
 int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
@@ -179,20 +157,18 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
             } else {
                 cv->mismatch = cv->predicted_ok;
                 td_fmt(cv->why, sizeof(cv->why), "its ClientHello got %s%s",
-                       reply_text(r, rt, sizeof(rt)),
+                       td_mx_reply_text(r, rt, sizeof(rt)),
                        !p->sends_sni && m->sni_none.ran && m->sni_none.r.end != TD_MX_HELLO
                                ? ": it sends no SNI, and the server refuses hellos without one"
                                : "");
             }
         }
-        const char *floor_why = NULL;
-        uint16_t floor = td_kb_client_floor(p->id, &floor_why);
-        if (cv->ok && cv->version < floor) {
+        if (cv->ok && cv->version < p->floor) {
             cv->ok = 0;
             td_fmt(cv->why, sizeof(cv->why),
                    "the server picks %s, which the client then "
                    "refuses: %s",
-                   td_version_name(cv->version), floor_why);
+                   td_version_name(cv->version), p->floor_why);
         }
         if (cv->ok && !p->sends_sni && m->sni_none.ran) {
             const td_mx_sni_t *s = &m->sni_none;
@@ -201,7 +177,7 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
                 td_fmt(cv->why, sizeof(cv->why),
                        "it sends no SNI, and a hello without SNI got "
                        "%s",
-                       reply_text(&s->r, rt, sizeof(rt)));
+                       td_mx_reply_text(&s->r, rt, sizeof(rt)));
             } else if (s->has_cert && !s->covers_host) {
                 td_fmt(cv->why, sizeof(cv->why),
                        "it sends no SNI and gets the default "
@@ -318,13 +294,12 @@ bool td__mx_version_intolerant(const td_obs_t *o, td_rule_out_t *out)
 {
     const td_obs_matrix_t *m = &o->matrix;
     char rt[80];
-    if (!ran(o) || m->modern.end == TD_MX_HELLO || m->modern.end == TD_MX_NOT_RUN ||
-        !some_plain_hello_accepted(m)) {
+    if (!td__mx_older_hello_works(o)) {
         return false;
     }
     EV("a TLS 1.2-style hello (no supported_versions) got a ServerHello; a TLS 1.3-style hello "
        "(supported_versions TLS 1.3-1.0, key_share, GREASE, %zu bytes) got %s",
-       m->modern.sent, reply_text(&m->modern, rt, sizeof(rt)));
+       m->modern.sent, td_mx_reply_text(&m->modern, rt, sizeof(rt)));
     return true;
 }
 
@@ -342,7 +317,7 @@ bool td__mx_large_intolerant(const td_obs_t *o, td_rule_out_t *out)
           m->large.sent);
     EV("a %zu-byte hello got a ServerHello; a %zu-byte hello with an X25519MLKEM768 key share "
        "got %s",
-       m->modern.sent, m->large.sent, reply_text(&m->large, rt, sizeof(rt)));
+       m->modern.sent, m->large.sent, td_mx_reply_text(&m->large, rt, sizeof(rt)));
     return true;
 }
 
@@ -356,7 +331,7 @@ bool td__mx_no_hrr(const td_obs_t *o, td_rule_out_t *out)
     }
     EV("TLS 1.3 works with an x25519 key share; a hello with no key share (the server should "
        "name a group in a HelloRetryRequest, RFC 8446 §4.1.4) got %s",
-       reply_text(&m->hrr_probe, rt, sizeof(rt)));
+       td_mx_reply_text(&m->hrr_probe, rt, sizeof(rt)));
     return true;
 }
 

@@ -5,8 +5,6 @@
 
 #include "../wire/tls_codec.h"
 
-#include <string.h>
-
 #include "client_profiles.inc"
 
 /* [CFCIPH] cloudflare-docs src/content/docs/ssl/origin-configuration/cipher-suites.mdx: the
@@ -35,9 +33,26 @@ static const uint16_t s_common[] = { 0x0403, 0x0804, 0x0401, 0x0503, 0x0805,
 #define ARR(a) a, TD_ARRAY_LEN(a)
 
 static const td_client_profile_t profiles[] = {
-    { "cloudflare", "Cloudflare (to origin)", "Cloudflare docs: origin cipher suites [CFCIPH]",
-      TD_V_TLS10, TD_V_TLS13, 1, TD_V_TLS10, TD_V_TLS12, ARR(c_cloudflare), ARR(g_cloudflare),
-      ARR(k_cloudflare), ARR(s_common), ARR(v_cloudflare), NULL, 0, 1, 1, 1 },
+    { "cloudflare",
+      "Cloudflare (to origin)",
+      "Cloudflare docs: origin cipher suites [CFCIPH]",
+      TD_V_TLS10,
+      TD_V_TLS13,
+      1,
+      TD_V_TLS10,
+      TD_V_TLS12,
+      ARR(c_cloudflare),
+      ARR(g_cloudflare),
+      ARR(k_cloudflare),
+      ARR(s_common),
+      ARR(v_cloudflare),
+      NULL,
+      0,
+      1,
+      1,
+      1,
+      0,
+      NULL },
     { "aws_alb",
       "AWS ALB (to HTTPS targets)",
       "AWS ELB docs: targets use ELBSecurityPolicy-2016-08 [ALB-TG]; no SNI per reports",
@@ -57,7 +72,9 @@ static const td_client_profile_t profiles[] = {
       0,
       1,
       1,
-      1 },
+      1,
+      0,
+      NULL },
 #define TD_PROFILE_ROWS
 #include "client_profiles.inc"
 #undef TD_PROFILE_ROWS
@@ -67,31 +84,4 @@ const td_client_profile_t *td_kb_clients(size_t *n)
 {
     *n = TD_ARRAY_LEN(profiles);
     return profiles;
-}
-
-/* Clients whose hello offers TLS 1.0/1.1 but which abort after a ServerHello choosing them. */
-static const struct {
-    const char *id;
-    uint16_t floor;
-    const char *why;
-} floors[] = {
-    /* OpenSSL 3.0 at its default security level 1 cannot sign/verify TLS 1.0/1.1's MD5-SHA1
-     * handshake signatures ("legacy sigalg disallowed or unsupported"): see the wpa_supplicant
-     * commit "Drop security level to 0 with OpenSSL 3.0 when using TLS 1.0/1.1" and the
-     * OpenSSL 3.0 SSL_CTX_set_security_level(3) page. Seen in our own lab too. */
-    { "curl_openssl3", TD_V_TLS12,
-      "OpenSSL 3 at its default security level aborts TLS 1.0/1.1 (MD5-SHA1 signatures "
-      "disallowed)" },
-};
-
-uint16_t td_kb_client_floor(const char *id, const char **why)
-{
-    for (size_t i = 0; i < TD_ARRAY_LEN(floors); i++) {
-        if (strcmp(floors[i].id, id) == 0) {
-            *why = floors[i].why;
-            return floors[i].floor;
-        }
-    }
-    *why = NULL;
-    return 0;
 }

@@ -25,12 +25,11 @@ typedef struct td_client_profile {
     const char *const *alpn;
     size_t n_alpn;
     int ec_point_formats, renegotiation_info;
-    int current; /* 1: a client in wide use today; 0: a legacy one */
+    int current;           /* 1: a client in wide use today; 0: a legacy one */
+    uint16_t floor;        /* the lowest version it completes although its hello offers lower
+                              ones (a policy check after the ServerHello); 0 none */
+    const char *floor_why; /* why, when floor is set */
 } td_client_profile_t;
-
-/* The lowest version a client completes although its hello offers lower ones (a policy check
- * after the ServerHello), with the reason; 0 and NULL when none is known. */
-uint16_t td_kb_client_floor(const char *id, const char **why);
 
 /* The profiles, in report order. At most TD_MX_MAX_CLIENTS (observe.h). */
 const td_client_profile_t *td_kb_clients(size_t *n);

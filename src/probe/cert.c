@@ -130,8 +130,7 @@ void td__cert_examine(STACK_OF(X509) * chain, X509_STORE *store, const char *nam
     X509 *leaf = sk_X509_value(chain, 0);
     td_strlcpy(obs->name_checked, name, sizeof(obs->name_checked));
     obs->name_is_ip = td__is_ip_literal(name);
-    obs->name_match = obs->name_is_ip ? X509_check_ip_asc(leaf, name, 0) == 1
-                                      : X509_check_host(leaf, name, 0, 0, NULL) == 1;
+    obs->name_match = td_x509_valid_for(leaf, name);
 
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     STACK_OF(X509) *untrusted = sk_X509_new_null();

@@ -97,6 +97,22 @@ const char *td_mx_end_name(td_mx_end_t e)
     return "?";
 }
 
+const char *td_mx_reply_text(const td_mx_reply_t *r, char *buf, size_t cap)
+{
+    if (r->end == TD_MX_HELLO) {
+        td_fmt(buf, cap, "%s %s%s%s%s", td_version_name(r->version), td_cipher_name(r->cipher),
+               r->group ? " " : "", r->group ? td_group_name(r->group) : "",
+               r->hrr ? " (HelloRetryRequest)" : "");
+    } else if (r->end == TD_MX_ALERT) {
+        td_fmt(buf, cap, "alert %d (%s)", r->alert, td_alert_name(r->alert));
+    } else if (r->end == TD_MX_MALFORMED) {
+        td_fmt(buf, cap, "a malformed reply (%s)", r->malformed);
+    } else {
+        td_fmt(buf, cap, "%s", td_mx_end_name(r->end));
+    }
+    return buf;
+}
+
 static bool out_of_time(const mx_t *x)
 {
     return td_now_ms() >= x->deadline;
@@ -433,20 +449,11 @@ static void chain_tolerance(mx_t *x)
 /* The certificate of an SNI probe. */
 static void sni_leaf(X509 *leaf, const char *host, td_mx_sni_t *s)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
     s->has_cert = 1;
-    if (X509_digest(leaf, EVP_sha256(), md, &mdlen) == 1) {
-        for (unsigned int i = 0; i < mdlen && i * 2 + 2 < sizeof(s->leaf_sha256); i++) {
-            td_fmt_append(s->leaf_sha256, sizeof(s->leaf_sha256), "%02x", md[i]);
-        }
-    }
+    td_x509_sha256_hex(leaf, s->leaf_sha256, sizeof(s->leaf_sha256));
     td_x509_name_text(X509_get_subject_name(leaf), s->subject, sizeof(s->subject));
     (void)td_x509_sans_text(leaf, s->sans, sizeof(s->sans));
-    if (host != NULL && host[0] != '\0') {
-        s->covers_host = td__is_ip_literal(host) ? X509_check_ip_asc(leaf, host, 0) == 1
-                                                 : X509_check_host(leaf, host, 0, 0, NULL) == 1;
-    }
+    s->covers_host = td_x509_valid_for(leaf, host);
 }
 
 struct leaf_ctx {
@@ -536,16 +543,6 @@ static bool version_accepted(const td_obs_matrix_t *m, uint16_t v)
     return i >= 0 && m->v[i].n_suites > 0;
 }
 
-static bool has_code(const uint16_t *list, size_t n, uint16_t code)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (list[i] == code) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Send client i's hello when the matrix leaves a connection possible: a version and a suite
  * in common. Otherwise the matrix alone says it fails, and no connection is spent. */
 static void client_job(mx_t *x, int i)
@@ -561,7 +558,7 @@ static void client_job(mx_t *x, int i)
         }
         any_version = true;
         for (int k = 0; k < x->m->v[vi].n_suites; k++) {
-            any_suite |= has_code(c->ciphers, c->n_ciphers, x->m->v[vi].suites[k]);
+            any_suite |= td_u16_in(c->ciphers, c->n_ciphers, x->m->v[vi].suites[k]);
         }
     }
     mc->no_version = !any_version;

@@ -236,6 +236,10 @@ typedef struct td_mx_reply {
     size_t sent;        /* bytes of our ClientHello */
 } td_mx_reply_t;
 
+/* A reply in words: "TLSv1.3 TLS_AES_128_GCM_SHA256 x25519", "alert 40 (handshake_failure)",
+ * "a malformed reply (truncated)", "reset", ... Returns buf. */
+const char *td_mx_reply_text(const td_mx_reply_t *r, char *buf, size_t cap);
+
 typedef struct td_mx_version {
     uint16_t version;
     td_mx_reply_t first; /* the reply to the first offer (every suite we know) */

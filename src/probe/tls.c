@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tls.h"
 
+#include "../util/td_x509.h"
 #include "net.h"
 
 #include <errno.h>
@@ -114,21 +115,12 @@ static void leaf_facts(SSL *ssl, const char *match_host, td_obs_tls_t *o)
     if (leaf == NULL) {
         return;
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (X509_digest(leaf, EVP_sha256(), md, &mdlen) == 1) {
-        for (unsigned int i = 0; i < mdlen && i * 2 + 2 < sizeof(o->leaf_sha256); i++) {
-            td_fmt_append(o->leaf_sha256, sizeof(o->leaf_sha256), "%02x", md[i]);
-        }
-    }
+    td_x509_sha256_hex(leaf, o->leaf_sha256, sizeof(o->leaf_sha256));
     char buf[256];
     if (X509_NAME_oneline(X509_get_subject_name(leaf), buf, sizeof(buf)) != NULL) {
         td_escape(o->leaf_subject, sizeof(o->leaf_subject), (const uint8_t *)buf, strlen(buf));
     }
-    if (match_host != NULL && match_host[0] != '\0') {
-        o->leaf_matches_host = X509_check_host(leaf, match_host, 0, 0, NULL) == 1 ||
-                               X509_check_ip_asc(leaf, match_host, 0) == 1;
-    }
+    o->leaf_matches_host = td_x509_valid_for(leaf, match_host);
 }
 
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,

@@ -7,26 +7,6 @@
 #include <jansson.h>
 #include <string.h>
 
-static void reply_short(const td_mx_reply_t *r, char *out, size_t cap)
-{
-    switch (r->end) {
-    case TD_MX_HELLO:
-        td_fmt(out, cap, "%s %s%s%s%s", td_version_name(r->version), td_cipher_name(r->cipher),
-               r->group ? " " : "", r->group ? td_group_name(r->group) : "",
-               r->hrr ? " (HelloRetryRequest)" : "");
-        break;
-    case TD_MX_ALERT:
-        td_fmt(out, cap, "alert %d %s", r->alert, td_alert_name(r->alert));
-        break;
-    case TD_MX_MALFORMED:
-        td_fmt(out, cap, "malformed reply: %s", r->malformed);
-        break;
-    default:
-        td_fmt(out, cap, "%s", td_mx_end_name(r->end));
-        break;
-    }
-}
-
 static void group_list(const uint16_t *g, int n, char *out, size_t cap)
 {
     out[0] = '\0';
@@ -45,7 +25,7 @@ static void sni_text(const td_mx_sni_t *s, char *out, size_t cap)
         td_fmt(out, cap, "not asked");
         return;
     }
-    reply_short(&s->r, rt, sizeof(rt));
+    (void)td_mx_reply_text(&s->r, rt, sizeof(rt));
     if (!s->has_cert) {
         td_fmt(out, cap, "%s", rt);
         return;
@@ -78,7 +58,7 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
                 td_fmt(buf, sizeof(buf), "the server answered with %s",
                        td_version_name(v->first.version));
             } else {
-                reply_short(&v->first, buf, sizeof(buf));
+                (void)td_mx_reply_text(&v->first, buf, sizeof(buf));
             }
             fprintf(f, "  %-8s no   (%s)\n", td_version_name(v->version), buf);
             continue;
@@ -103,12 +83,12 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
     group_list(m->groups12, m->n_groups12, buf, sizeof(buf));
     fprintf(f, "           TLS 1.2 ECDHE: %s\n", buf);
     if (m->p256_share.end != TD_MX_NOT_RUN) {
-        reply_short(&m->p256_share, buf, sizeof(buf));
+        (void)td_mx_reply_text(&m->p256_share, buf, sizeof(buf));
         fprintf(f, "           a P-256 key share with x25519 offered: %s\n", buf);
     }
-    reply_short(&m->alpn_h2, buf, sizeof(buf));
+    (void)td_mx_reply_text(&m->alpn_h2, buf, sizeof(buf));
     fprintf(f, "  ALPN     h2,http/1.1 -> %s; ", m->alpn_h2.alpn[0] ? m->alpn_h2.alpn : buf);
-    reply_short(&m->alpn_http11, buf, sizeof(buf));
+    (void)td_mx_reply_text(&m->alpn_http11, buf, sizeof(buf));
     fprintf(f, "http/1.1 -> %s\n",
             m->alpn_http11.alpn[0]              ? m->alpn_http11.alpn
             : m->alpn_http11.end == TD_MX_HELLO ? "(none selected)"
@@ -119,9 +99,9 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
         sni_text(sn[i], buf, sizeof(buf));
         fprintf(f, "  %s %-10s %s\n", i == 0 ? "SNI     " : "        ", lab[i], buf);
     }
-    reply_short(&m->modern, buf, sizeof(buf));
+    (void)td_mx_reply_text(&m->modern, buf, sizeof(buf));
     fprintf(f, "  hello    TLS 1.3-style (%zu bytes): %s\n", m->modern.sent, buf);
-    reply_short(&m->large, buf, sizeof(buf));
+    (void)td_mx_reply_text(&m->large, buf, sizeof(buf));
     fprintf(f, "           larger than a packet (%zu bytes): %s\n", m->large.sent, buf);
     if (r->n_clients > 0) {
         fprintf(f, "\n%sclients%s\n", bold, rs);

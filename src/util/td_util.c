@@ -106,6 +106,16 @@ void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len)
     dst[o] = '\0';
 }
 
+bool td_u16_in(const uint16_t *list, size_t n, uint16_t code)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (list[i] == code) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int td_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     unsigned long v = 0;

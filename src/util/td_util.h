@@ -75,6 +75,9 @@ void td_strlcpy(char *dst, const char *src, size_t cap);
  * \xNN. Always terminated. */
 void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len);
 
+/* True when code is one of the n values in list (TLS code-point lists). */
+bool td_u16_in(const uint16_t *list, size_t n, uint16_t code);
+
 /* Parses a decimal unsigned integer of at most max; returns 0 or TD_E_DECODE. */
 int td_parse_uint(const char *s, unsigned long max, unsigned long *out) TD_MUST_USE;
 

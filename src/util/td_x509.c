@@ -60,3 +60,24 @@ int td_x509_sans_text(X509 *x, char *out, size_t cap)
     GENERAL_NAMES_free(gens);
     return n;
 }
+
+void td_x509_sha256_hex(X509 *x, char *out, size_t cap)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    out[0] = '\0';
+    if (X509_digest(x, EVP_sha256(), md, &mdlen) == 1) {
+        for (unsigned int i = 0; i < mdlen && i * 2 + 2 < cap; i++) {
+            td_fmt_append(out, cap, "%02x", md[i]);
+        }
+    }
+}
+
+bool td_x509_valid_for(X509 *x, const char *name)
+{
+    if (name == NULL || name[0] == '\0') {
+        return false;
+    }
+    int ip = X509_check_ip_asc(x, name, 0); /* -2: not an IP address literal */
+    return ip == -2 ? X509_check_host(x, name, 0, 0, NULL) == 1 : ip == 1;
+}

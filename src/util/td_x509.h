@@ -15,4 +15,10 @@ void td_x509_name_text(const X509_NAME *n, char *out, size_t cap);
  * escaped, appended to out; returns how many. */
 int td_x509_sans_text(X509 *x, char *out, size_t cap);
 
+/** Lower-case hex SHA-256 of the DER certificate (64 characters), "" on failure. */
+void td_x509_sha256_hex(X509 *x, char *out, size_t cap);
+/** True when the certificate is valid for name: an IP address literal against its IP SANs,
+ * anything else as a host name (RFC 6125 matching by OpenSSL). */
+bool td_x509_valid_for(X509 *x, const char *name);
+
 #endif
