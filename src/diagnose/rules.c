@@ -1004,443 +1004,656 @@ static bool http_hsts(const td_obs_t *o, td_rule_out_t *out)
 
 /* Texts: own wording from ../shared/failure-kb.md; source keys in brackets. */
 static const td_rule_t rules[] = {
-    { "dns.resolve.nxdomain", TD_LAYER_DNS, TD_SEV_FAIL, "name does not exist", dns_nxdomain,
-      "The host name does not exist in DNS (NXDOMAIN).",
-      "Check the spelling, then create the A/AAAA (or CNAME) record at the DNS provider; "
-      "verify with: dig +short A HOST; dig +short AAAA HOST.",
-      NULL },
-    { "dns.resolve.timeout", TD_LAYER_DNS, TD_SEV_FAIL, "DNS timeout", dns_timeout,
-      "No DNS server answered for the name in time.",
-      "Check /etc/resolv.conf and that UDP/TCP port 53 to the resolver is open; verify "
-      "with: dig HOST.",
-      NULL },
-    { "dns.resolve.failed", TD_LAYER_DNS, TD_SEV_FAIL, "DNS failure", dns_failed,
-      "The name could not be resolved to any address.",
-      "Check the zone's records and the resolver; verify with: dig HOST A; dig HOST AAAA.",
-      "dns.resolve." },
+    { .id = "dns.resolve.nxdomain",
+      .layer = TD_LAYER_DNS,
+      .severity = TD_SEV_FAIL,
+      .title = "name does not exist",
+      .match = dns_nxdomain,
+      .cause = "The host name does not exist in DNS (NXDOMAIN).",
+      .fix = "Check the spelling, then create the A/AAAA (or CNAME) record at the DNS provider; "
+             "verify with: dig +short A HOST; dig +short AAAA HOST." },
+    { .id = "dns.resolve.timeout",
+      .layer = TD_LAYER_DNS,
+      .severity = TD_SEV_FAIL,
+      .title = "DNS timeout",
+      .match = dns_timeout,
+      .cause = "No DNS server answered for the name in time.",
+      .fix = "Check /etc/resolv.conf and that UDP/TCP port 53 to the resolver is open; verify "
+             "with: dig HOST." },
+    { .id = "dns.resolve.failed",
+      .layer = TD_LAYER_DNS,
+      .severity = TD_SEV_FAIL,
+      .title = "DNS failure",
+      .match = dns_failed,
+      .cause = "The name could not be resolved to any address.",
+      .fix = "Check the zone's records and the resolver; verify with: dig HOST A; dig HOST AAAA.",
+      .unless = "dns.resolve." },
     /* [CF523][failure-kb §1.1 "stale origin IP in DNS"] */
-    { "dns.record.unexpected_addr", TD_LAYER_DNS, TD_SEV_FAIL, "DNS points elsewhere",
-      dns_unexpected_addr,
-      "The name resolves to an address that is not the expected one (an instance instead "
-      "of its load balancer, an old server, a stale record).",
-      "Fix the A/AAAA (or CNAME) record at the DNS provider, then wait for its TTL; verify "
-      "with: dig +short HOST.",
-      NULL },
-    { "dns.record.unexpected_cname", TD_LAYER_DNS, TD_SEV_FAIL, "CNAME points elsewhere",
-      dns_unexpected_cname,
-      "The name's CNAME chain does not lead to the expected target (the CDN or load "
-      "balancer name).",
-      "Point the CNAME at the expected target (e.g. the load balancer's DNS name); verify "
-      "with: dig HOST CNAME.",
-      NULL },
+    { .id = "dns.record.unexpected_addr",
+      .layer = TD_LAYER_DNS,
+      .severity = TD_SEV_FAIL,
+      .title = "DNS points elsewhere",
+      .match = dns_unexpected_addr,
+      .cause = "The name resolves to an address that is not the expected one (an instance instead "
+               "of its load balancer, an old server, a stale record).",
+      .fix = "Fix the A/AAAA (or CNAME) record at the DNS provider, then wait for its TTL; verify "
+             "with: dig +short HOST." },
+    { .id = "dns.record.unexpected_cname",
+      .layer = TD_LAYER_DNS,
+      .severity = TD_SEV_FAIL,
+      .title = "CNAME points elsewhere",
+      .match = dns_unexpected_cname,
+      .cause = "The name's CNAME chain does not lead to the expected target (the CDN or load "
+               "balancer name).",
+      .fix = "Point the CNAME at the expected target (e.g. the load balancer's DNS name); verify "
+             "with: dig HOST CNAME." },
     /* [CF521]: refused (RST) is what Cloudflare shows as 521. */
-    { "tcp.connect.refused", TD_LAYER_TCP, TD_SEV_FAIL, "connection refused", tcp_refused,
-      "Nothing listens on the port: the connection was refused (TCP RST).",
-      "Start the server or make it listen on this port (nginx: listen 443 ssl;), and check "
-      "that a firewall REJECT rule is not in the way; verify with: ss -ltnp | grep :PORT "
-      "on the server.",
-      NULL },
+    { .id = "tcp.connect.refused",
+      .layer = TD_LAYER_TCP,
+      .severity = TD_SEV_FAIL,
+      .title = "connection refused",
+      .match = tcp_refused,
+      .cause = "Nothing listens on the port: the connection was refused (TCP RST).",
+      .fix = "Start the server or make it listen on this port (nginx: listen 443 ssl;), and check "
+             "that a firewall REJECT rule is not in the way; verify with: ss -ltnp | grep :PORT "
+             "on the server." },
     /* [CF522]: silence to SYN is a 522 on Cloudflare. */
-    { "tcp.connect.timeout", TD_LAYER_TCP, TD_SEV_FAIL, "connection timed out (filtered)",
-      tcp_timeout,
-      "The port did not answer the TCP SYN: a firewall or security group drops it, or the "
-      "host is down.",
-      "Allow the port in the host firewall / cloud security group / network ACL for the "
-      "clients' addresses; verify with: nc -vz -w 5 HOST PORT.",
-      NULL },
+    { .id = "tcp.connect.timeout",
+      .layer = TD_LAYER_TCP,
+      .severity = TD_SEV_FAIL,
+      .title = "connection timed out (filtered)",
+      .match = tcp_timeout,
+      .cause = "The port did not answer the TCP SYN: a firewall or security group drops it, or the "
+               "host is down.",
+      .fix = "Allow the port in the host firewall / cloud security group / network ACL for the "
+             "clients' addresses; verify with: nc -vz -w 5 HOST PORT." },
     /* [CF523] */
-    { "tcp.connect.unreachable", TD_LAYER_TCP, TD_SEV_FAIL, "network unreachable", tcp_unreachable,
-      "There is no route to the address.",
-      "Check the address in DNS and the routing between client and server; verify with: "
-      "ip route get ADDRESS; traceroute -T -p PORT ADDRESS.",
-      NULL },
-    { "tcp.connect.failed", TD_LAYER_TCP, TD_SEV_FAIL, "connection failed", tcp_failed,
-      "The TCP connection failed.", "Check the address and port; verify with: nc -vz HOST PORT.",
-      "tcp.connect." },
-    { "tcp.connect.partial", TD_LAYER_TCP, TD_SEV_WARN, "some addresses fail", tcp_partial,
-      "Some of the host's addresses do not accept connections, so some clients fail.",
-      "Remove dead addresses from DNS or fix the listener on them (for AAAA records, make "
-      "the server listen on IPv6: nginx listen [::]:443 ssl;).",
-      NULL },
+    { .id = "tcp.connect.unreachable",
+      .layer = TD_LAYER_TCP,
+      .severity = TD_SEV_FAIL,
+      .title = "network unreachable",
+      .match = tcp_unreachable,
+      .cause = "There is no route to the address.",
+      .fix = "Check the address in DNS and the routing between client and server; verify with: "
+             "ip route get ADDRESS; traceroute -T -p PORT ADDRESS." },
+    { .id = "tcp.connect.failed",
+      .layer = TD_LAYER_TCP,
+      .severity = TD_SEV_FAIL,
+      .title = "connection failed",
+      .match = tcp_failed,
+      .cause = "The TCP connection failed.",
+      .fix = "Check the address and port; verify with: nc -vz HOST PORT.",
+      .unless = "tcp.connect." },
+    { .id = "tcp.connect.partial",
+      .layer = TD_LAYER_TCP,
+      .severity = TD_SEV_WARN,
+      .title = "some addresses fail",
+      .match = tcp_partial,
+      .cause = "Some of the host's addresses do not accept connections, so some clients fail.",
+      .fix = "Remove dead addresses from DNS or fix the listener on them (for AAAA records, make "
+             "the server listen on IPv6: nginx listen [::]:443 ssl;)." },
     /* [NGX-SRC][OSSL-6805]: plain HTTP on the TLS port; "wrong version number". */
-    { "proto.plain_http", TD_LAYER_PROTO, TD_SEV_FAIL, "plain HTTP on the TLS port",
-      proto_plain_http, "The port answers in plain HTTP, not TLS.",
-      "Enable TLS on this listener (nginx: listen 443 ssl; with ssl_certificate and "
-      "ssl_certificate_key; Apache: SSLEngine on in the :443 vhost; HAProxy: bind :443 ssl "
-      "crt FILE), or point clients at the TLS port; a CDN in Flexible mode expects port "
-      "80 instead. Verify with: openssl s_client -connect HOST:PORT -servername HOST.",
-      NULL },
-    { "proto.banner", TD_LAYER_PROTO, TD_SEV_FAIL, "another protocol on the port", proto_banner,
-      "The port is served by another protocol, not TLS.",
-      "Use the right port for HTTPS, or move the other service; for protocols with "
-      "STARTTLS use: openssl s_client -starttls PROTO -connect HOST:PORT.",
-      NULL },
-    { "proto.sslv2", TD_LAYER_PROTO, TD_SEV_FAIL, "SSLv2 server", proto_sslv2,
-      "The server answers with SSL 2.0, which no current client supports.",
-      "Replace or reconfigure the TLS stack to offer TLS 1.2 and TLS 1.3.", NULL },
+    { .id = "proto.plain_http",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "plain HTTP on the TLS port",
+      .match = proto_plain_http,
+      .cause = "The port answers in plain HTTP, not TLS.",
+      .fix = "Enable TLS on this listener (nginx: listen 443 ssl; with ssl_certificate and "
+             "ssl_certificate_key; Apache: SSLEngine on in the :443 vhost; HAProxy: bind :443 ssl "
+             "crt FILE), or point clients at the TLS port; a CDN in Flexible mode expects port "
+             "80 instead. Verify with: openssl s_client -connect HOST:PORT -servername HOST." },
+    { .id = "proto.banner",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "another protocol on the port",
+      .match = proto_banner,
+      .cause = "The port is served by another protocol, not TLS.",
+      .fix = "Use the right port for HTTPS, or move the other service; for protocols with "
+             "STARTTLS use: openssl s_client -starttls PROTO -connect HOST:PORT." },
+    { .id = "proto.sslv2",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "SSLv2 server",
+      .match = proto_sslv2,
+      .cause = "The server answers with SSL 2.0, which no current client supports.",
+      .fix = "Replace or reconfigure the TLS stack to offer TLS 1.2 and TLS 1.3." },
     /* [failure-kb §6 PMTU black hole][PMTU-HB][PMTU-GROK] */
-    { "proto.mtu_blackhole", TD_LAYER_PROTO, TD_SEV_FAIL, "MTU / PMTUD black hole", proto_mtu,
-      "Large packets from the server never arrive: a link on the path has a smaller MTU "
-      "and the ICMP \"fragmentation needed\" messages that would tell the server are "
-      "filtered, so the handshake stalls at the certificate flight.",
-      "Allow ICMP type 3 code 4 (IPv6: type 2 \"packet too big\") through the firewalls on "
-      "the path, or clamp the TCP MSS on the router or tunnel (iptables -t mangle -A "
-      "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu), or lower the "
-      "server's interface MTU. Verify with: tlsdoctor HOST:PORT from the same network.",
-      NULL },
-    { "proto.silent", TD_LAYER_PROTO, TD_SEV_FAIL, "silent after connect", proto_silent,
-      "The port accepts TCP connections but never answers the ClientHello.",
-      "Check that the process behind the port speaks TLS and is not hung or overloaded; "
-      "a proxy or load balancer in TCP mode may have no healthy backend; if small "
-      "requests work but the handshake stalls, suspect an MTU black hole. Verify with: "
-      "openssl s_client -connect HOST:PORT -servername HOST -msg.",
-      "proto.mtu_blackhole" },
+    { .id = "proto.mtu_blackhole",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "MTU / PMTUD black hole",
+      .match = proto_mtu,
+      .cause = "Large packets from the server never arrive: a link on the path has a smaller MTU "
+               "and the ICMP \"fragmentation needed\" messages that would tell the server are "
+               "filtered, so the handshake stalls at the certificate flight.",
+      .fix = "Allow ICMP type 3 code 4 (IPv6: type 2 \"packet too big\") through the firewalls on "
+             "the path, or clamp the TCP MSS on the router or tunnel (iptables -t mangle -A "
+             "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu), or lower the "
+             "server's interface MTU. Verify with: tlsdoctor HOST:PORT from the same network." },
+    { .id = "proto.silent",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "silent after connect",
+      .match = proto_silent,
+      .cause = "The port accepts TCP connections but never answers the ClientHello.",
+      .fix = "Check that the process behind the port speaks TLS and is not hung or overloaded; "
+             "a proxy or load balancer in TCP mode may have no healthy backend; if small "
+             "requests work but the handshake stalls, suspect an MTU black hole. Verify with: "
+             "openssl s_client -connect HOST:PORT -servername HOST -msg.",
+      .unless = "proto.mtu_blackhole" },
     /* [failure-kb §7.2]: RST right after the ClientHello. */
-    { "proto.reset", TD_LAYER_PROTO, TD_SEV_FAIL, "reset after ClientHello", proto_reset,
-      "The connection is reset right after the ClientHello, without a TLS alert.",
-      "Check the server's error log for the handshake; an SNI-routing proxy or firewall "
-      "may drop names it does not know, or the server may not read a ClientHello split "
-      "over packets. Verify with: openssl s_client -connect HOST:PORT -servername HOST.",
-      NULL },
-    { "proto.closed", TD_LAYER_PROTO, TD_SEV_FAIL, "closed after ClientHello", proto_closed,
-      "The connection is closed right after the ClientHello, without a TLS alert.",
-      "Check the server's error log: a TLS listener without a certificate, a proxy with "
-      "no backend, or a filter on the SNI name closes like this.",
-      NULL },
-    { "proto.unknown", TD_LAYER_PROTO, TD_SEV_FAIL, "unknown reply", proto_unknown,
-      "The port answers with bytes that are neither TLS nor a known protocol.",
-      "Check which program listens on the port (ss -ltnp on the server) and its "
-      "configuration.",
-      NULL },
-    { "proto.tls_stalled", TD_LAYER_PROTO, TD_SEV_FAIL, "TLS reply stalled", proto_tls_stalled,
-      "The server started its TLS reply but the rest never arrived.",
-      "Check for an overloaded server or a path MTU problem (large certificate flight "
-      "dropped, ICMP \"fragmentation needed\" filtered): allow ICMP type 3 code 4 or clamp "
-      "the TCP MSS.",
-      "proto.mtu_blackhole" },
-    { "proto.tls_malformed", TD_LAYER_PROTO, TD_SEV_FAIL, "malformed TLS reply",
-      proto_tls_malformed, "The server's TLS reply is malformed.",
-      "Update the TLS library or the middlebox in front of the server; capture the "
-      "exchange with tcpdump -w and inspect it.",
-      NULL },
+    { .id = "proto.reset",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "reset after ClientHello",
+      .match = proto_reset,
+      .cause = "The connection is reset right after the ClientHello, without a TLS alert.",
+      .fix = "Check the server's error log for the handshake; an SNI-routing proxy or firewall "
+             "may drop names it does not know, or the server may not read a ClientHello split "
+             "over packets. Verify with: openssl s_client -connect HOST:PORT -servername HOST." },
+    { .id = "proto.closed",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "closed after ClientHello",
+      .match = proto_closed,
+      .cause = "The connection is closed right after the ClientHello, without a TLS alert.",
+      .fix = "Check the server's error log: a TLS listener without a certificate, a proxy with "
+             "no backend, or a filter on the SNI name closes like this." },
+    { .id = "proto.unknown",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "unknown reply",
+      .match = proto_unknown,
+      .cause = "The port answers with bytes that are neither TLS nor a known protocol.",
+      .fix = "Check which program listens on the port (ss -ltnp on the server) and its "
+             "configuration." },
+    { .id = "proto.tls_stalled",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "TLS reply stalled",
+      .match = proto_tls_stalled,
+      .cause = "The server started its TLS reply but the rest never arrived.",
+      .fix = "Check for an overloaded server or a path MTU problem (large certificate flight "
+             "dropped, ICMP \"fragmentation needed\" filtered): allow ICMP type 3 code 4 or clamp "
+             "the TCP MSS.",
+      .unless = "proto.mtu_blackhole" },
+    { .id = "proto.tls_malformed",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "malformed TLS reply",
+      .match = proto_tls_malformed,
+      .cause = "The server's TLS reply is malformed.",
+      .fix = "Update the TLS library or the middlebox in front of the server; capture the "
+             "exchange with tcpdump -w and inspect it." },
     /* [RFC 8446 §D.1][RFC 8701]: a server must answer a hello offering a version it does not
      * know with the highest it does; failing instead is version intolerance. */
-    { "tls.hello.version_intolerant", TD_LAYER_TLS, TD_SEV_FAIL, "TLS 1.3-style hello refused",
-      td__mx_version_intolerant,
-      "The server (or a device in front of it) fails a ClientHello that offers TLS 1.3, "
-      "while an older-style hello works: every current browser and curl sends the new style.",
-      "Update the server or the load balancer / firewall / TLS-inspecting device in front of "
-      "it; until then clients can only connect by forcing TLS 1.2 (curl --tls-max 1.2).",
-      NULL },
+    { .id = "tls.hello.version_intolerant",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "TLS 1.3-style hello refused",
+      .match = td__mx_version_intolerant,
+      .cause = "The server (or a device in front of it) fails a ClientHello that offers TLS 1.3, "
+               "while an older-style hello works: every current browser and curl sends the new "
+               "style.",
+      .fix = "Update the server or the load balancer / firewall / TLS-inspecting device in front "
+             "of "
+             "it; until then clients can only connect by forcing TLS 1.2 (curl --tls-max 1.2)." },
     /* [failure-kb: large hello / PQ key share]: middleboxes that read only the first segment. */
-    { "tls.hello.large_intolerant", TD_LAYER_TLS, TD_SEV_FAIL, "large ClientHello refused",
-      td__mx_large_intolerant, "A ClientHello larger than one packet fails.",
-      "Find the device that reads only the first TCP segment of the hello (WAF, IPS, "
-      "SNI-routing load balancer) and update it; as a stop-gap clients can turn off the "
-      "post-quantum key share (Chrome: chrome://flags/#enable-tls13-kyber; curl: --curves "
-      "x25519).",
-      NULL },
+    { .id = "tls.hello.large_intolerant",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "large ClientHello refused",
+      .match = td__mx_large_intolerant,
+      .cause = "A ClientHello larger than one packet fails.",
+      .fix = "Find the device that reads only the first TCP segment of the hello (WAF, IPS, "
+             "SNI-routing load balancer) and update it; as a stop-gap clients can turn off the "
+             "post-quantum key share (Chrome: chrome://flags/#enable-tls13-kyber; curl: --curves "
+             "x25519)." },
     /* [OSSL-SEC][NGX-CHANGES][CR-NEL]: TLS 1.0/1.1 refused by current clients. */
-    { "tls.version.legacy_only", TD_LAYER_TLS, TD_SEV_FAIL, "only legacy TLS versions",
-      tls_legacy_only, "The server only speaks TLS 1.0/1.1.",
-      "Enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol "
-      "-all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver TLSv1.2), upgrading an old OpenSSL if "
-      "needed. Verify with: openssl s_client -connect HOST:PORT -tls1_2.",
-      NULL },
+    { .id = "tls.version.legacy_only",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "only legacy TLS versions",
+      .match = tls_legacy_only,
+      .cause = "The server only speaks TLS 1.0/1.1.",
+      .fix = "Enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol "
+             "-all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver TLSv1.2), upgrading an old OpenSSL if "
+             "needed. Verify with: openssl s_client -connect HOST:PORT -tls1_2." },
     /* [CONSCRYPT-777]: TLS 1.3 client-certificate rejection after the handshake. */
-    { "tls.client_cert.required", TD_LAYER_TLS, TD_SEV_FAIL, "client certificate required",
-      tls_client_cert, "The server requires a client certificate (mutual TLS).",
-      "Clients must present a certificate from a CA the server trusts (curl --cert "
-      "FILE --key FILE); if the service should be public, turn client verification off "
-      "or make it optional (nginx: ssl_verify_client off|optional; Apache: SSLVerifyClient "
-      "none; HAProxy: verify none).",
-      NULL },
+    { .id = "tls.client_cert.required",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "client certificate required",
+      .match = tls_client_cert,
+      .cause = "The server requires a client certificate (mutual TLS).",
+      .fix = "Clients must present a certificate from a CA the server trusts (curl --cert "
+             "FILE --key FILE); if the service should be public, turn client verification off "
+             "or make it optional (nginx: ssl_verify_client off|optional; Apache: SSLVerifyClient "
+             "none; HAProxy: verify none)." },
     /* [failure-kb §3 alert 112][NGX-SRC ssl_reject_handshake] */
-    { "tls.sni.unrecognized_name", TD_LAYER_TLS, TD_SEV_FAIL, "SNI name not served",
-      tls_unrecognized_name, "The server does not serve the name sent as SNI.",
-      "Add a server block / vhost for this name with its certificate (nginx: server_name "
-      "NAME; in a listen 443 ssl server), or check that DNS points at the right server.",
-      NULL },
+    { .id = "tls.sni.unrecognized_name",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "SNI name not served",
+      .match = tls_unrecognized_name,
+      .cause = "The server does not serve the name sent as SNI.",
+      .fix = "Add a server block / vhost for this name with its certificate (nginx: server_name "
+             "NAME; in a listen 443 ssl server), or check that DNS points at the right server." },
     /* [failure-kb §3 alert 70] */
-    { "tls.version.no_common", TD_LAYER_TLS, TD_SEV_FAIL, "no common TLS version",
-      tls_no_common_version,
-      "The server refused every TLS version we offer (alert 70 protocol_version).",
-      "Enable TLS 1.2 and TLS 1.3 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3;).", NULL },
+    { .id = "tls.version.no_common",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "no common TLS version",
+      .match = tls_no_common_version,
+      .cause = "The server refused every TLS version we offer (alert 70 protocol_version).",
+      .fix = "Enable TLS 1.2 and TLS 1.3 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3;)." },
     /* [CF525][failure-kb §3 alert 40]: no cipher suite in common. */
-    { "tls.cipher.no_common", TD_LAYER_TLS, TD_SEV_FAIL, "no common cipher suite",
-      tls_no_common_cipher,
-      "The server rejected the handshake parameters (alert 40/71): no cipher suite, group "
-      "or signature algorithm in common, or a required SNI is missing.",
-      "Offer current suites (nginx: ssl_ciphers HIGH:!aNULL:!MD5; or Mozilla's "
-      "intermediate profile) and ECDHE groups (ssl_ecdh_curve X25519:prime256v1;); check "
-      "the certificate's key type matches the suites. Verify with: openssl s_client "
-      "-connect HOST:PORT -servername HOST.",
-      NULL },
-    { "tls.handshake.closed", TD_LAYER_TLS, TD_SEV_FAIL, "closed during handshake", tls_closed,
-      "The server closed the connection during the handshake without an alert.",
-      "Check the server's error log at the time of the test (nginx logs handshake "
-      "failures at info level); a missing certificate or key on the listener is common.",
-      NULL },
-    { "tls.handshake.timeout", TD_LAYER_TLS, TD_SEV_FAIL, "handshake timed out", tls_timeout,
-      "The TLS handshake did not finish in time.",
-      "Check server load and the path MTU (large certificate flights lost when ICMP is "
-      "filtered); verify with: openssl s_client -connect HOST:PORT -servername HOST.",
-      NULL },
-    { "tls.handshake.failed", TD_LAYER_TLS, TD_SEV_FAIL, "handshake failed", tls_failed,
-      "The TLS handshake failed.",
-      "Read the evidence's alert and OpenSSL reason with: tlsdoctor explain 'TEXT'; check "
-      "the server's error log.",
-      "tls." },
-    { "tls.backends.differ", TD_LAYER_TLS, TD_SEV_WARN, "addresses differ", tls_backends_differ,
-      "The name's addresses do not serve the same TLS: some clients reach a backend with "
-      "another certificate or version (one forgotten server, a node not updated).",
-      "Deploy the same certificate and TLS settings to every backend; check each with: "
-      "tlsdoctor HOST --connect-to ADDRESS.",
-      NULL },
+    { .id = "tls.cipher.no_common",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "no common cipher suite",
+      .match = tls_no_common_cipher,
+      .cause = "The server rejected the handshake parameters (alert 40/71): no cipher suite, group "
+               "or signature algorithm in common, or a required SNI is missing.",
+      .fix = "Offer current suites (nginx: ssl_ciphers HIGH:!aNULL:!MD5; or Mozilla's "
+             "intermediate profile) and ECDHE groups (ssl_ecdh_curve X25519:prime256v1;); check "
+             "the certificate's key type matches the suites. Verify with: openssl s_client "
+             "-connect HOST:PORT -servername HOST." },
+    { .id = "tls.handshake.closed",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "closed during handshake",
+      .match = tls_closed,
+      .cause = "The server closed the connection during the handshake without an alert.",
+      .fix = "Check the server's error log at the time of the test (nginx logs handshake "
+             "failures at info level); a missing certificate or key on the listener is common." },
+    { .id = "tls.handshake.timeout",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "handshake timed out",
+      .match = tls_timeout,
+      .cause = "The TLS handshake did not finish in time.",
+      .fix = "Check server load and the path MTU (large certificate flights lost when ICMP is "
+             "filtered); verify with: openssl s_client -connect HOST:PORT -servername HOST." },
+    { .id = "tls.handshake.failed",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "handshake failed",
+      .match = tls_failed,
+      .cause = "The TLS handshake failed.",
+      .fix = "Read the evidence's alert and OpenSSL reason with: tlsdoctor explain 'TEXT'; check "
+             "the server's error log.",
+      .unless = "tls." },
+    { .id = "tls.backends.differ",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_WARN,
+      .title = "addresses differ",
+      .match = tls_backends_differ,
+      .cause = "The name's addresses do not serve the same TLS: some clients reach a backend with "
+               "another certificate or version (one forgotten server, a node not updated).",
+      .fix = "Deploy the same certificate and TLS settings to every backend; check each with: "
+             "tlsdoctor HOST --connect-to ADDRESS." },
     /* [ALB-TLS13HC]: TLS 1.3-only targets fail ALB HTTPS health checks; older clients fail. */
-    { "tls.version.tls13_only", TD_LAYER_TLS, TD_SEV_WARN, "TLS 1.3 only", tls_tls13_only,
-      "The server refuses TLS 1.2: clients without TLS 1.3 (Java 8, Android < 10, "
-      "Windows < 11 schannel, AWS ALB HTTPS health checks) cannot connect.",
-      "Unless every client is known to speak TLS 1.3, also enable TLS 1.2 (nginx: "
-      "ssl_protocols TLSv1.2 TLSv1.3;).",
-      NULL },
+    { .id = "tls.version.tls13_only",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_WARN,
+      .title = "TLS 1.3 only",
+      .match = tls_tls13_only,
+      .cause = "The server refuses TLS 1.2: clients without TLS 1.3 (Java 8, Android < 10, "
+               "Windows < 11 schannel, AWS ALB HTTPS health checks) cannot connect.",
+      .fix = "Unless every client is known to speak TLS 1.3, also enable TLS 1.2 (nginx: "
+             "ssl_protocols TLSv1.2 TLSv1.3;)." },
     /* [failure-kb §6 "No SNI → default cert"][NGX-SRC proxy_ssl_server_name] */
-    { "tls.sni.required", TD_LAYER_TLS, TD_SEV_WARN, "SNI required", tls_sni_required,
-      "The server refuses clients that send no SNI; proxies that omit SNI by default "
-      "(nginx proxy_pass without proxy_ssl_server_name on) and very old clients fail.",
-      "If such clients matter, give the default server a certificate instead of rejecting "
-      "(nginx: remove ssl_reject_handshake on from the default server), or make the proxy "
-      "send SNI (nginx: proxy_ssl_server_name on;).",
-      NULL },
-    { "tls.sni.default_cert_mismatch", TD_LAYER_TLS, TD_SEV_WARN, "wrong default certificate",
-      tls_sni_default_cert,
-      "Without SNI the server presents a certificate for other names, so clients and "
-      "proxies that send no SNI fail name validation (Cloudflare Full strict: 526).",
-      "Make the vhost for this name the default server (nginx: listen 443 ssl "
-      "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;).",
-      NULL },
+    { .id = "tls.sni.required",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_WARN,
+      .title = "SNI required",
+      .match = tls_sni_required,
+      .cause = "The server refuses clients that send no SNI; proxies that omit SNI by default "
+               "(nginx proxy_pass without proxy_ssl_server_name on) and very old clients fail.",
+      .fix = "If such clients matter, give the default server a certificate instead of rejecting "
+             "(nginx: remove ssl_reject_handshake on from the default server), or make the proxy "
+             "send SNI (nginx: proxy_ssl_server_name on;)." },
+    { .id = "tls.sni.default_cert_mismatch",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_WARN,
+      .title = "wrong default certificate",
+      .match = tls_sni_default_cert,
+      .cause = "Without SNI the server presents a certificate for other names, so clients and "
+               "proxies that send no SNI fail name validation (Cloudflare Full strict: 526).",
+      .fix = "Make the vhost for this name the default server (nginx: listen 443 ssl "
+             "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;)." },
     /* ---- handshake matrix (--matrix; diagnose/clients.c) ---- */
-    { "tls.group.no_hello_retry", TD_LAYER_TLS, TD_SEV_WARN, "no HelloRetryRequest", td__mx_no_hrr,
-      "The server speaks TLS 1.3 but fails a client whose key share it does not pick instead "
-      "of asking for another one (HelloRetryRequest), so clients that lead with a group it "
-      "does not prefer fail.",
-      "Update the TLS library or the device in front of the server; check its supported "
-      "groups (nginx: ssl_ecdh_curve X25519:prime256v1:secp384r1;).",
-      NULL },
-    { "tls.cipher.no_common_modern", TD_LAYER_TLS, TD_SEV_WARN, "no modern cipher suite",
-      td__mx_no_modern_cipher,
-      "The server offers no forward-secret AEAD suite (and no TLS 1.3): browsers mark the "
-      "connection obsolete and strict clients and policies refuse it.",
-      "Enable TLS 1.3 and ECDHE with AES-GCM or ChaCha20 (nginx: ssl_protocols TLSv1.2 "
-      "TLSv1.3; ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
-      "ECDHE-RSA-CHACHA20-POLY1305;).",
-      NULL },
-    { "tls.clients.current_fail", TD_LAYER_TLS, TD_SEV_FAIL, "current clients cannot connect",
-      td__mx_current_clients_fail, "Clients in wide use today cannot connect.",
-      "Offer what they need: TLS 1.2 and 1.3 with ECDHE-AES-GCM suites and x25519/P-256 "
-      "(Mozilla's 'intermediate' configuration), a certificate for the name without SNI if "
-      "a proxy in front sends none.",
-      NULL },
+    { .id = "tls.group.no_hello_retry",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_WARN,
+      .title = "no HelloRetryRequest",
+      .match = td__mx_no_hrr,
+      .cause =
+              "The server speaks TLS 1.3 but fails a client whose key share it does not pick "
+              "instead "
+              "of asking for another one (HelloRetryRequest), so clients that lead with a group it "
+              "does not prefer fail.",
+      .fix = "Update the TLS library or the device in front of the server; check its supported "
+             "groups (nginx: ssl_ecdh_curve X25519:prime256v1:secp384r1;)." },
+    { .id = "tls.cipher.no_common_modern",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_WARN,
+      .title = "no modern cipher suite",
+      .match = td__mx_no_modern_cipher,
+      .cause = "The server offers no forward-secret AEAD suite (and no TLS 1.3): browsers mark the "
+               "connection obsolete and strict clients and policies refuse it.",
+      .fix = "Enable TLS 1.3 and ECDHE with AES-GCM or ChaCha20 (nginx: ssl_protocols TLSv1.2 "
+             "TLSv1.3; ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+             "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-"
+             "POLY1305:"
+             "ECDHE-RSA-CHACHA20-POLY1305;)." },
+    { .id = "tls.clients.current_fail",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "current clients cannot connect",
+      .match = td__mx_current_clients_fail,
+      .cause = "Clients in wide use today cannot connect.",
+      .fix = "Offer what they need: TLS 1.2 and 1.3 with ECDHE-AES-GCM suites and x25519/P-256 "
+             "(Mozilla's 'intermediate' configuration), a certificate for the name without SNI if "
+             "a proxy in front sends none." },
     /* [RFC 8996]: TLS 1.0 and 1.1 deprecated; [RFC 7568]: SSLv3. */
-    { "tls.version.obsolete_enabled", TD_LAYER_TLS, TD_SEV_WARN, "obsolete TLS versions on",
-      td__mx_obsolete_versions,
-      "The server still accepts SSLv3, TLS 1.0 or TLS 1.1 (deprecated by RFC 8996 / RFC 7568) "
-      "next to TLS 1.2+.",
-      "Turn them off unless a known old client needs them (nginx: ssl_protocols TLSv1.2 "
-      "TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver TLSv1.2).",
-      NULL },
+    { .id = "tls.version.obsolete_enabled",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_WARN,
+      .title = "obsolete TLS versions on",
+      .match = td__mx_obsolete_versions,
+      .cause = "The server still accepts SSLv3, TLS 1.0 or TLS 1.1 (deprecated by RFC 8996 / RFC "
+               "7568) "
+               "next to TLS 1.2+.",
+      .fix = "Turn them off unless a known old client needs them (nginx: ssl_protocols TLSv1.2 "
+             "TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver "
+             "TLSv1.2)." },
     /* [RFC 7465] RC4; [RFC 9325 §4.1] NULL, anonymous, export, 64-bit block ciphers. */
-    { "tls.cipher.weak_enabled", TD_LAYER_TLS, TD_SEV_WARN, "weak cipher suites on",
-      td__mx_weak_ciphers,
-      "The server accepts suites that current guidance forbids: NULL, anonymous, export, RC4 "
-      "or DES/3DES.",
-      "Remove them (nginx/Apache/HAProxy cipher string: append :!aNULL:!eNULL:!EXPORT:!RC4:"
-      "!DES:!3DES:!MD5, or use Mozilla's 'intermediate' list).",
-      NULL },
-    { "tls.clients.legacy_fail", TD_LAYER_TLS, TD_SEV_OK, "legacy clients cannot connect",
-      td__mx_legacy_clients_fail,
-      "Some legacy clients cannot connect; usually intended, listed so that it is a choice.",
-      "Nothing to do unless one of them must be served; then add the version or suite it "
-      "lacks for that service only.",
-      NULL },
+    { .id = "tls.cipher.weak_enabled",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_WARN,
+      .title = "weak cipher suites on",
+      .match = td__mx_weak_ciphers,
+      .cause = "The server accepts suites that current guidance forbids: NULL, anonymous, export, "
+               "RC4 "
+               "or DES/3DES.",
+      .fix = "Remove them (nginx/Apache/HAProxy cipher string: append :!aNULL:!eNULL:!EXPORT:!RC4:"
+             "!DES:!3DES:!MD5, or use Mozilla's 'intermediate' list)." },
+    { .id = "tls.clients.legacy_fail",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_OK,
+      .title = "legacy clients cannot connect",
+      .match = td__mx_legacy_clients_fail,
+      .cause = "Some legacy clients cannot connect; usually intended, listed so that it is a "
+               "choice.",
+      .fix = "Nothing to do unless one of them must be served; then add the version or suite it "
+             "lacks for that service only." },
     /* [CR-NEL ERR_CERT_DATE_INVALID: "or the client clock is wrong"] */
-    { "cert.clock.client_wrong", TD_LAYER_CERT, TD_SEV_FAIL, "client clock wrong", cert_clock,
-      "This machine's clock is wrong: by the server's clock the certificate is valid.",
-      "Fix the local clock (timedatectl set-ntp true; chronyc makestep), then run again. "
-      "Clients with the same clock problem see ERR_CERT_DATE_INVALID.",
-      NULL },
+    { .id = "cert.clock.client_wrong",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "client clock wrong",
+      .match = cert_clock,
+      .cause = "This machine's clock is wrong: by the server's clock the certificate is valid.",
+      .fix = "Fix the local clock (timedatectl set-ntp true; chronyc makestep), then run again. "
+             "Clients with the same clock problem see ERR_CERT_DATE_INVALID." },
     /* [OSSL-VTXT 10][CR-NEL ERR_CERT_DATE_INVALID] */
-    { "cert.expired", TD_LAYER_CERT, TD_SEV_FAIL, "certificate expired", cert_expired,
-      "The certificate has expired.",
-      "Renew the certificate (certbot renew, or your CA's portal), install the new "
-      "full-chain file and reload (nginx -s reload). Verify with: echo | openssl s_client "
-      "-connect HOST:PORT -servername HOST 2>/dev/null | openssl x509 -noout -dates.",
-      "cert.clock.client_wrong" },
-    { "cert.not_yet_valid", TD_LAYER_CERT, TD_SEV_FAIL, "certificate not yet valid",
-      cert_not_yet_valid,
-      "The certificate is not valid yet: its notBefore is in the future (or this "
-      "machine's clock is behind).",
-      "Check this machine's clock first (timedatectl; chronyc tracking); if it is right, "
-      "the certificate was issued with a future start date: reissue it or wait, and "
-      "check the server's clock.",
-      "cert.clock.client_wrong" },
+    { .id = "cert.expired",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "certificate expired",
+      .match = cert_expired,
+      .cause = "The certificate has expired.",
+      .fix = "Renew the certificate (certbot renew, or your CA's portal), install the new "
+             "full-chain file and reload (nginx -s reload). Verify with: echo | openssl s_client "
+             "-connect HOST:PORT -servername HOST 2>/dev/null | openssl x509 -noout -dates.",
+      .unless = "cert.clock.client_wrong" },
+    { .id = "cert.not_yet_valid",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "certificate not yet valid",
+      .match = cert_not_yet_valid,
+      .cause = "The certificate is not valid yet: its notBefore is in the future (or this "
+               "machine's clock is behind).",
+      .fix = "Check this machine's clock first (timedatectl; chronyc tracking); if it is right, "
+             "the certificate was issued with a future start date: reissue it or wait, and "
+             "check the server's clock.",
+      .unless = "cert.clock.client_wrong" },
     /* [MITM-46][failure-kb §7.5] */
-    { "cert.chain.intercepted", TD_LAYER_CERT, TD_SEV_FAIL, "TLS interception", cert_intercepted,
-      "A TLS-inspecting product issued the certificate.",
-      "If the inspection is intended, install the product's root CA on this machine (and exempt "
-      "pinned or mutual-TLS services from inspection); otherwise find the proxy or antivirus on "
-      "the path. Compare paths with: tlsdoctor compare HOST --via dns --via ORIGIN_IP.",
-      NULL },
+    { .id = "cert.chain.intercepted",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "TLS interception",
+      .match = cert_intercepted,
+      .cause = "A TLS-inspecting product issued the certificate.",
+      .fix = "If the inspection is intended, install the product's root CA on this machine (and "
+             "exempt "
+             "pinned or mutual-TLS services from inspection); otherwise find the proxy or "
+             "antivirus on "
+             "the path. Compare paths with: tlsdoctor compare HOST --via dns --via ORIGIN_IP." },
     /* kb/certsigns.c: ingress-nginx's and Traefik's generated default certificates. */
-    { "cert.default_placeholder", TD_LAYER_CERT, TD_SEV_FAIL, "proxy's placeholder certificate",
-      cert_placeholder, "The server answered with a proxy's built-in placeholder certificate.",
-      "Configure a certificate for HOST on the proxy in front.", NULL },
+    { .id = "cert.default_placeholder",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "proxy's placeholder certificate",
+      .match = cert_placeholder,
+      .cause = "The server answered with a proxy's built-in placeholder certificate.",
+      .fix = "Configure a certificate for HOST on the proxy in front." },
     /* kb/certsigns.c: Cloudflare Origin CA, trusted by Cloudflare's edge only. */
-    { "cert.origin_ca_direct", TD_LAYER_CERT, TD_SEV_FAIL, "Cloudflare Origin CA reached directly",
-      cert_origin_ca,
-      "The server presents a Cloudflare Origin CA certificate. Only Cloudflare's edge trusts "
-      "it: clients that reach this server directly (a DNS-only record, a test with "
-      "--connect-to the origin) reject it, while Cloudflare in Full (strict) accepts it.",
-      "Serve HOST through Cloudflare (a proxied record, SSL mode Full (strict)); if clients must "
-      "reach the origin directly, install a publicly trusted certificate there instead "
-      "(e.g. certbot). Check the record: dig HOST (Cloudflare addresses mean proxied).",
-      NULL },
+    { .id = "cert.origin_ca_direct",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "Cloudflare Origin CA reached directly",
+      .match = cert_origin_ca,
+      .cause = "The server presents a Cloudflare Origin CA certificate. Only Cloudflare's edge "
+               "trusts "
+               "it: clients that reach this server directly (a DNS-only record, a test with "
+               "--connect-to the origin) reject it, while Cloudflare in Full (strict) accepts it.",
+      .fix = "Serve HOST through Cloudflare (a proxied record, SSL mode Full (strict)); if clients "
+             "must "
+             "reach the origin directly, install a publicly trusted certificate there instead "
+             "(e.g. certbot). Check the record: dig HOST (Cloudflare addresses mean proxied)." },
     /* [OSSL-VTXT 18][CR-NEL ERR_CERT_AUTHORITY_INVALID] */
-    { "cert.self_signed", TD_LAYER_CERT, TD_SEV_FAIL, "self-signed certificate", cert_self_signed,
-      "The certificate is self-signed: no client trusts it unless told to.",
-      "Install a certificate from a public CA (e.g. certbot --nginx -d HOST) or, behind "
-      "Cloudflare, a Cloudflare Origin CA certificate; for private services, distribute "
-      "the certificate to clients and test with --ca-file.",
-      "cert.default_placeholder" },
+    { .id = "cert.self_signed",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "self-signed certificate",
+      .match = cert_self_signed,
+      .cause = "The certificate is self-signed: no client trusts it unless told to.",
+      .fix = "Install a certificate from a public CA (e.g. certbot --nginx -d HOST) or, behind "
+             "Cloudflare, a Cloudflare Origin CA certificate; for private services, distribute "
+             "the certificate to clients and test with --ca-file.",
+      .unless = "cert.default_placeholder" },
     /* [OSSL-VTXT 20/21][failure-kb §6 "Missing intermediate"] */
-    { "cert.chain.missing_intermediate", TD_LAYER_CERT, TD_SEV_FAIL,
-      "missing intermediate certificate", cert_missing_intermediate,
-      "The server sends its certificate without the intermediate CA certificate, so "
-      "clients cannot build a chain to a trusted root (browsers may hide this by "
-      "caching intermediates; curl, OpenSSL and proxies fail).",
-      "Serve the full chain: nginx ssl_certificate must point at fullchain.pem (leaf "
-      "then intermediates), Apache 2.4.8+ SSLCertificateFile with the full chain (older: "
-      "SSLCertificateChainFile), HAProxy crt with leaf+intermediates+key in one PEM. "
-      "Verify with: openssl s_client -connect HOST:PORT -servername HOST -showcerts.",
-      "cert.chain.intercepted" },
+    { .id = "cert.chain.missing_intermediate",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "missing intermediate certificate",
+      .match = cert_missing_intermediate,
+      .cause = "The server sends its certificate without the intermediate CA certificate, so "
+               "clients cannot build a chain to a trusted root (browsers may hide this by "
+               "caching intermediates; curl, OpenSSL and proxies fail).",
+      .fix = "Serve the full chain: nginx ssl_certificate must point at fullchain.pem (leaf "
+             "then intermediates), Apache 2.4.8+ SSLCertificateFile with the full chain (older: "
+             "SSLCertificateChainFile), HAProxy crt with leaf+intermediates+key in one PEM. "
+             "Verify with: openssl s_client -connect HOST:PORT -servername HOST -showcerts.",
+      .unless = "cert.chain.intercepted" },
     /* [OSSL-VTXT 19/20][MITM-46] */
-    { "cert.chain.untrusted_root", TD_LAYER_CERT, TD_SEV_FAIL, "untrusted root CA",
-      cert_untrusted_root,
-      "The chain ends at a CA that the trust store does not contain (a private CA or an "
-      "intercepting proxy's CA).",
-      "Use a certificate from a publicly trusted CA, or add the private root to the "
-      "clients' trust store (and test with --ca-file ROOT.pem); if the issuer is a "
-      "security product, the connection is being intercepted.",
-      NULL },
+    { .id = "cert.chain.untrusted_root",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "untrusted root CA",
+      .match = cert_untrusted_root,
+      .cause = "The chain ends at a CA that the trust store does not contain (a private CA or an "
+               "intercepting proxy's CA).",
+      .fix = "Use a certificate from a publicly trusted CA, or add the private root to the "
+             "clients' trust store (and test with --ca-file ROOT.pem); if the issuer is a "
+             "security product, the connection is being intercepted." },
     /* [OSSL-VTXT 62][GOOG-SAN] */
-    { "cert.hostname.mismatch", TD_LAYER_CERT, TD_SEV_FAIL, "host name mismatch", cert_hostname,
-      "The certificate does not cover the host name.",
-      "Issue a certificate whose subjectAltName lists the name (certbot -d NAME), or fix "
-      "the server block that answers for it (nginx server_name / ssl_certificate; Apache "
-      "ServerName in the :443 vhost); browsers ignore the CN, only SANs count.",
-      NULL },
-    { "cert.chain.verify_failed", TD_LAYER_CERT, TD_SEV_FAIL, "chain verification failed",
-      cert_verify_other, "The certificate chain does not verify.",
-      "Look up the OpenSSL verify code in the evidence (tlsdoctor explain CODE) and fix "
-      "the chain accordingly.",
-      "cert." },
+    { .id = "cert.hostname.mismatch",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "host name mismatch",
+      .match = cert_hostname,
+      .cause = "The certificate does not cover the host name.",
+      .fix = "Issue a certificate whose subjectAltName lists the name (certbot -d NAME), or fix "
+             "the server block that answers for it (nginx server_name / ssl_certificate; Apache "
+             "ServerName in the :443 vhost); browsers ignore the CN, only SANs count." },
+    { .id = "cert.chain.verify_failed",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "chain verification failed",
+      .match = cert_verify_other,
+      .cause = "The certificate chain does not verify.",
+      .fix = "Look up the OpenSSL verify code in the evidence (tlsdoctor explain CODE) and fix "
+             "the chain accordingly.",
+      .unless = "cert." },
     /* [OSSL-VTXT 66] */
-    { "cert.key.weak", TD_LAYER_CERT, TD_SEV_FAIL, "weak key", cert_weak_key,
-      "A certificate key is too small for current clients.",
-      "Reissue with an RSA 2048+ or ECDSA P-256 key: openssl req -newkey rsa:2048 ... or "
-      "certbot --key-type ecdsa.",
-      NULL },
-    { "cert.signature.sha1", TD_LAYER_CERT, TD_SEV_FAIL, "SHA-1 signature", cert_sha1,
-      "A certificate in the chain is signed with SHA-1, which browsers and OpenSSL 3 "
-      "reject.",
-      "Reissue the certificate (and use a current intermediate) signed with SHA-256.", NULL },
-    { "cert.expiring_soon", TD_LAYER_CERT, TD_SEV_WARN, "certificate expires soon", cert_expiring,
-      "The certificate expires soon.",
-      "Renew now and check that automatic renewal works (certbot renew --dry-run; "
-      "systemctl list-timers | grep certbot).",
-      NULL },
+    { .id = "cert.key.weak",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "weak key",
+      .match = cert_weak_key,
+      .cause = "A certificate key is too small for current clients.",
+      .fix = "Reissue with an RSA 2048+ or ECDSA P-256 key: openssl req -newkey rsa:2048 ... or "
+             "certbot --key-type ecdsa." },
+    { .id = "cert.signature.sha1",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "SHA-1 signature",
+      .match = cert_sha1,
+      .cause = "A certificate in the chain is signed with SHA-1, which browsers and OpenSSL 3 "
+               "reject.",
+      .fix = "Reissue the certificate (and use a current intermediate) signed with SHA-256." },
+    { .id = "cert.expiring_soon",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_WARN,
+      .title = "certificate expires soon",
+      .match = cert_expiring,
+      .cause = "The certificate expires soon.",
+      .fix = "Renew now and check that automatic renewal works (certbot renew --dry-run; "
+             "systemctl list-timers | grep certbot)." },
     /* [CF520] */
-    { "http.response.empty", TD_LAYER_HTTP, TD_SEV_FAIL, "empty HTTP reply", http_empty,
-      "The server completed the TLS handshake but closed without an HTTP response (a "
-      "CDN shows 520).",
-      "Check the application behind the TLS terminator (crashes, upstream errors) and its "
-      "error log; verify with: curl -v https://HOST:PORT/.",
-      NULL },
-    { "http.response.non_http", TD_LAYER_HTTP, TD_SEV_FAIL, "non-HTTP reply", http_non_http,
-      "The server answered over TLS with something that is not an HTTP/1.x response (a "
-      "CDN shows 520).",
-      "Check what runs behind the TLS port; if it only speaks HTTP/2, make it accept "
-      "HTTP/1.1 too.",
-      NULL },
+    { .id = "http.response.empty",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_FAIL,
+      .title = "empty HTTP reply",
+      .match = http_empty,
+      .cause = "The server completed the TLS handshake but closed without an HTTP response (a "
+               "CDN shows 520).",
+      .fix = "Check the application behind the TLS terminator (crashes, upstream errors) and its "
+             "error log; verify with: curl -v https://HOST:PORT/." },
+    { .id = "http.response.non_http",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_FAIL,
+      .title = "non-HTTP reply",
+      .match = http_non_http,
+      .cause = "The server answered over TLS with something that is not an HTTP/1.x response (a "
+               "CDN shows 520).",
+      .fix = "Check what runs behind the TLS port; if it only speaks HTTP/2, make it accept "
+             "HTTP/1.1 too." },
     /* [CF524] */
-    { "http.response.timeout", TD_LAYER_HTTP, TD_SEV_FAIL, "no HTTP response in time", http_timeout,
-      "The TLS session works but no HTTP response came before the deadline (a CDN shows "
-      "524 after its read timeout).",
-      "Profile the slow request in the application; raise proxy timeouts only as a stop "
-      "gap.",
-      NULL },
+    { .id = "http.response.timeout",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_FAIL,
+      .title = "no HTTP response in time",
+      .match = http_timeout,
+      .cause = "The TLS session works but no HTTP response came before the deadline (a CDN shows "
+               "524 after its read timeout).",
+      .fix = "Profile the slow request in the application; raise proxy timeouts only as a stop "
+             "gap." },
     /* [NGX-SRC 497][failure-kb §2.1 ASTROLIFT] */
-    { "http.response.plain_http_page", TD_LAYER_HTTP, TD_SEV_FAIL,
-      "plain HTTP sent to a TLS port behind the proxy", http_plain_page,
-      "The TLS terminator forwards requests in plain HTTP to a port where nginx expects "
-      "TLS, so every request gets \"400 The plain HTTP request was sent to HTTPS port\".",
-      "Make the hop behind the terminator speak TLS (proxy_pass https://...; ALB: an "
-      "HTTPS target group) or point it at nginx's plain-HTTP port; verify with: curl -sv "
-      "https://HOST:PORT/.",
-      NULL },
+    { .id = "http.response.plain_http_page",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_FAIL,
+      .title = "plain HTTP sent to a TLS port behind the proxy",
+      .match = http_plain_page,
+      .cause = "The TLS terminator forwards requests in plain HTTP to a port where nginx expects "
+               "TLS, so every request gets \"400 The plain HTTP request was sent to HTTPS port\".",
+      .fix = "Make the hop behind the terminator speak TLS (proxy_pass https://...; ALB: an "
+             "HTTPS target group) or point it at nginx's plain-HTTP port; verify with: curl -sv "
+             "https://HOST:PORT/." },
     /* [CFREDIR][failure-kb §1.4 ERR_TOO_MANY_REDIRECTS] */
-    { "http.redirect.loop", TD_LAYER_HTTP, TD_SEV_FAIL, "redirect loop", http_redirect_loop,
-      "The redirects come back to a URL already visited: browsers stop with "
-      "ERR_TOO_MANY_REDIRECTS.",
-      "Behind a TLS terminator (CDN in Flexible mode, load balancer, nginx) the application sees "
-      "plain HTTP and redirects to HTTPS again: make it trust X-Forwarded-Proto (nginx: "
-      "proxy_set_header X-Forwarded-Proto $scheme; Django SECURE_PROXY_SSL_HEADER; Rails "
-      "config.assume_ssl), or terminate TLS at the origin too (Cloudflare Full (strict)). Verify "
-      "with: curl -sIL --max-redirs 6 https://HOST:PORT/.",
-      NULL },
-    { "http.redirect.to_http", TD_LAYER_HTTP, TD_SEV_WARN, "HTTPS redirects to HTTP",
-      http_redirect_to_http,
-      "An HTTPS URL redirects to plain HTTP: a downgrade, and a loop behind Cloudflare Full or "
-      "with HSTS.",
-      "Redirect to https:// URLs only (check the application's base URL / nginx return and "
-      "rewrite rules).",
-      NULL },
+    { .id = "http.redirect.loop",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_FAIL,
+      .title = "redirect loop",
+      .match = http_redirect_loop,
+      .cause = "The redirects come back to a URL already visited: browsers stop with "
+               "ERR_TOO_MANY_REDIRECTS.",
+      .fix = "Behind a TLS terminator (CDN in Flexible mode, load balancer, nginx) the application "
+             "sees "
+             "plain HTTP and redirects to HTTPS again: make it trust X-Forwarded-Proto (nginx: "
+             "proxy_set_header X-Forwarded-Proto $scheme; Django SECURE_PROXY_SSL_HEADER; Rails "
+             "config.assume_ssl), or terminate TLS at the origin too (Cloudflare Full (strict)). "
+             "Verify "
+             "with: curl -sIL --max-redirs 6 https://HOST:PORT/." },
+    { .id = "http.redirect.to_http",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_WARN,
+      .title = "HTTPS redirects to HTTP",
+      .match = http_redirect_to_http,
+      .cause = "An HTTPS URL redirects to plain HTTP: a downgrade, and a loop behind Cloudflare "
+               "Full or "
+               "with HSTS.",
+      .fix = "Redirect to https:// URLs only (check the application's base URL / nginx return and "
+             "rewrite rules)." },
     /* [CF524][ALB-TS] */
-    { "http.response.slow", TD_LAYER_HTTP, TD_SEV_WARN, "slow first byte", http_slow,
-      "The response is slow to start.",
-      "Profile the request in the application; keep responses well under the proxies' read "
-      "timeouts (nginx proxy_read_timeout, ALB idle timeout, Cloudflare 100 s).",
-      NULL },
+    { .id = "http.response.slow",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_WARN,
+      .title = "slow first byte",
+      .match = http_slow,
+      .cause = "The response is slow to start.",
+      .fix = "Profile the request in the application; keep responses well under the proxies' read "
+             "timeouts (nginx proxy_read_timeout, ALB idle timeout, Cloudflare 100 s)." },
     /* [failure-kb §2.5 AH02032, §6 421] */
-    { "http.status.misdirected", TD_LAYER_HTTP, TD_SEV_WARN, "421 Misdirected Request", http_421,
-      "The server answers 421 Misdirected Request: the Host does not match the TLS setup "
-      "chosen by SNI.",
-      "Give the virtual hosts that share an address compatible TLS settings, or make "
-      "clients send SNI equal to the Host (Apache 2.4.64+: a request without SNI gets "
-      "421 on name-based vhosts).",
-      NULL },
-    { "http.status.unavailable", TD_LAYER_HTTP, TD_SEV_WARN, "503 Service Unavailable", http_503,
-      "The server answers 503.",
-      "During planned maintenance send 503 with Retry-After (e.g. Retry-After: 3600) so "
-      "search engines retry instead of dropping pages; otherwise check the application "
-      "and the proxy's upstream health.",
-      NULL },
+    { .id = "http.status.misdirected",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_WARN,
+      .title = "421 Misdirected Request",
+      .match = http_421,
+      .cause = "The server answers 421 Misdirected Request: the Host does not match the TLS setup "
+               "chosen by SNI.",
+      .fix = "Give the virtual hosts that share an address compatible TLS settings, or make "
+             "clients send SNI equal to the Host (Apache 2.4.64+: a request without SNI gets "
+             "421 on name-based vhosts)." },
+    { .id = "http.status.unavailable",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_WARN,
+      .title = "503 Service Unavailable",
+      .match = http_503,
+      .cause = "The server answers 503.",
+      .fix = "During planned maintenance send 503 with Retry-After (e.g. Retry-After: 3600) so "
+             "search engines retry instead of dropping pages; otherwise check the application "
+             "and the proxy's upstream health." },
     /* RFC 6797; preload requirements of hstspreload.org. */
-    { "http.hsts.incomplete", TD_LAYER_HTTP, TD_SEV_OK, "HSTS missing or short", http_hsts,
-      "HSTS is missing or weaker than the preload requirements.",
-      "Add Strict-Transport-Security: max-age=31536000; includeSubDomains; preload once "
-      "every subdomain serves HTTPS (nginx: add_header Strict-Transport-Security \"...\" "
-      "always;).",
-      NULL },
-    { "http.date.skew", TD_LAYER_HTTP, TD_SEV_WARN, "clock skew", http_date_skew,
-      "This machine's clock and the server's Date header differ by more than 5 minutes.",
-      "Check NTP on both sides (timedatectl; chronyc tracking): certificate validity, "
-      "tokens and logs depend on the clocks.",
-      NULL },
-    { "http.status.server_error", TD_LAYER_HTTP, TD_SEV_WARN, "HTTP 5xx", http_5xx,
-      "The server answers with a 5xx status.",
-      "Check the application's and the proxy's error logs for this request.", NULL },
+    { .id = "http.hsts.incomplete",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_OK,
+      .title = "HSTS missing or short",
+      .match = http_hsts,
+      .cause = "HSTS is missing or weaker than the preload requirements.",
+      .fix = "Add Strict-Transport-Security: max-age=31536000; includeSubDomains; preload once "
+             "every subdomain serves HTTPS (nginx: add_header Strict-Transport-Security \"...\" "
+             "always;)." },
+    { .id = "http.date.skew",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_WARN,
+      .title = "clock skew",
+      .match = http_date_skew,
+      .cause = "This machine's clock and the server's Date header differ by more than 5 minutes.",
+      .fix = "Check NTP on both sides (timedatectl; chronyc tracking): certificate validity, "
+             "tokens and logs depend on the clocks." },
+    { .id = "http.status.server_error",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_WARN,
+      .title = "HTTP 5xx",
+      .match = http_5xx,
+      .cause = "The server answers with a 5xx status.",
+      .fix = "Check the application's and the proxy's error logs for this request." },
 };
 
 const td_rule_t *td__rules(size_t *n)
