@@ -29,6 +29,23 @@ typedef struct td_client_profile {
     uint16_t floor;        /* the lowest version it completes although its hello offers lower
                               ones (a policy check after the ServerHello); 0 none */
     const char *floor_why; /* why, when floor is set */
+    /* ---- Acceptance policy: what the client checks after the ServerHello and in the
+     * certificate. Zero means "not checked". Set with designated initializers. ---- */
+    int legacy;                /* 1: an old release, kept for reference and marked legacy */
+    int no_signed_kx_below12;  /* aborts (EC)DHE at TLS 1.0/1.1 (MD5-SHA1 signatures refused);
+                                  static-RSA key exchange there still completes */
+    int min_dh_bits;           /* finite-field DHE groups smaller than this are refused */
+    int min_rsa_bits;          /* RSA certificate keys smaller than this are refused */
+    int rejects_sha1_certs;    /* SHA-1 signatures on certificates below the root refused */
+    int no_cn_fallback;        /* never matches the host against the subject CN: a
+                                  subjectAltName is required */
+    int needs_server_auth_eku; /* an extendedKeyUsage without serverAuth is refused */
+    int verifies;              /* checks the chain and the name at all (ALB to targets: no) */
+    /* Where the local OpenSSL can be this client: a real handshake with this policy replaces
+     * the prediction. NULL: no. */
+    const char *openssl_ciphers; /* TLS 1.2 cipher string, e.g. "DEFAULT" */
+    uint16_t openssl_min;        /* lowest version, e.g. TD_V_TLS12 */
+    const char *policy_source;   /* where the policy values come from */
 } td_client_profile_t;
 
 /* The profiles, in report order. At most TD_MX_MAX_CLIENTS (observe.h). */
