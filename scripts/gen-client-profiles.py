@@ -141,14 +141,25 @@ def main():
             print("static const char *const a_%s[] = { %s };" % (ident, alpn))
         def ref(prefix, key):
             return ("%s_%s, TD_ARRAY_LEN(%s_%s)" % (prefix, ident, prefix, ident)) if h[key] else "NULL, 0"
-        rows.append('    { "%s", "%s", "testssl.sh client-simulation.txt: %s", 0x%04x, 0x%04x, %d,\n'
-                    '      0x%04x, 0x%04x, %s, %s, %s, %s, %s, %s, %d, %d, %d, 0x%04x, %s },' % (
-                        ident, disp, tname, lo, hi, 1 if sni else 0, h["rec"], h["legacy"],
-                        ref("c", "ciphers"), ref("g", "groups"), ref("k", "shares"),
-                        ref("s", "sigalgs"), ref("v", "versions"),
-                        ("a_%s, TD_ARRAY_LEN(a_%s)" % (ident, ident)) if h["alpn"] else "NULL, 0",
-                        1 if h["epf"] else 0, 1 if h["ri"] else 0, cur,
-                        floor, '"%s"' % floor_why if floor_why else "NULL"))
+        def arrs(prefix, key, field, count):
+            if not h[key]:
+                return ""
+            return " .%s = %s_%s, .%s = TD_ARRAY_LEN(%s_%s)," % (field, prefix, ident, count, prefix, ident)
+        row = ('    { .id = "%s", .name = "%s", .source = "testssl.sh client-simulation.txt: %s",\n'
+               '      .min_version = 0x%04x, .max_version = 0x%04x, .sends_sni = %d,\n'
+               '      .record_version = 0x%04x, .legacy_version = 0x%04x,\n     ' % (
+                   ident, disp, tname, lo, hi, 1 if sni else 0, h["rec"], h["legacy"]))
+        row += arrs("c", "ciphers", "ciphers", "n_ciphers") + arrs("g", "groups", "groups", "n_groups")
+        row += arrs("k", "shares", "shares", "n_shares") + arrs("s", "sigalgs", "sigalgs", "n_sigalgs")
+        row += arrs("v", "versions", "versions", "n_versions")
+        if h["alpn"]:
+            row += " .alpn = a_%s, .n_alpn = TD_ARRAY_LEN(a_%s)," % (ident, ident)
+        row += ('\n      .ec_point_formats = %d, .renegotiation_info = %d, .current = %d, .legacy = %d' % (
+            1 if h["epf"] else 0, 1 if h["ri"] else 0, cur, 0 if cur else 1))
+        if floor:
+            row += ',\n      .floor = 0x%04x, .floor_why = "%s"' % (floor, floor_why)
+        row += " },"
+        rows.append(row)
     print("#else")
     print("\n".join(rows))
     print("#endif")
