@@ -55,6 +55,9 @@ typedef enum td_severity {
     TD_SEV_OK = 0,
     TD_SEV_WARN = 1,
     TD_SEV_FAIL = 2,
+    /* Something the verdict depends on was not observed (a deadline, a skipped step): the
+     * verdict is "unknown", never a pass. Ranks above warn and below fail. */
+    TD_SEV_UNKNOWN = 3,
 } td_severity_t;
 
 /** Layers, in the order a diagnosis walks them. Closed set. */
@@ -147,8 +150,11 @@ TD_API size_t td_report_finding_count(const td_report_t *r);
 TD_API const td_finding_t *td_report_finding(const td_report_t *r, size_t i);
 /** The root cause (the first finding of the earliest failing layer), or NULL when healthy. */
 TD_API const td_finding_t *td_report_root_cause(const td_report_t *r);
-/** Worst severity of all findings (TD_SEV_OK when none). */
+/** Worst severity of all findings (TD_SEV_OK when none), ranked ok < warn < unknown < fail. */
 TD_API td_severity_t td_report_worst(const td_report_t *r);
+/** The exit status for the verdict: 0 healthy, 1 warnings only, 2 failure found, 3 unknown
+ * (something the verdict depends on was not observed and nothing failed). */
+TD_API int td_report_exit_code(const td_report_t *r);
 /** Writes the JSON document described in docs/json.md. Returns 0 or TD_E_IO/TD_E_NOMEM. */
 TD_API TD_MUST_USE int td_report_write_json(const td_report_t *r, FILE *f);
 /** Writes the human report. color: 1 to use ANSI colours. Returns 0 or TD_E_IO. */

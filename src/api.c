@@ -89,11 +89,26 @@ td_severity_t td_report_worst(const td_report_t *r)
 {
     td_severity_t w = TD_SEV_OK;
     for (size_t i = 0; r != NULL && i < r->n; i++) {
-        if (r->f[i].pub.severity > w) {
+        if (td__severity_rank(r->f[i].pub.severity) > td__severity_rank(w)) {
             w = r->f[i].pub.severity;
         }
     }
     return w;
+}
+
+int td_report_exit_code(const td_report_t *r)
+{
+    switch (td_report_worst(r)) {
+    case TD_SEV_FAIL:
+        return 2;
+    case TD_SEV_UNKNOWN:
+        return 3;
+    case TD_SEV_WARN:
+        return 1;
+    case TD_SEV_OK:
+    default:
+        return 0;
+    }
 }
 
 void td_report_free(td_report_t *r)
@@ -116,6 +131,8 @@ const char *td_severity_name(td_severity_t sev)
         return "warn";
     case TD_SEV_FAIL:
         return "fail";
+    case TD_SEV_UNKNOWN:
+        return "unknown";
     default:
         return "?";
     }

@@ -659,11 +659,11 @@ int main(int argc, char **argv)
     }
     rc = json ? td_report_write_json(r, stdout)
               : td_report_write_text(r, stdout, use_color(no_color));
-    td_severity_t worst = td_report_worst(r);
+    int verdict = td_report_exit_code(r);
     td_report_free(r);
     if (rc < 0) {
         fprintf(stderr, "tlsdoctor: cannot write the report: %s\n", td_strerror(rc));
         return EXIT_TOOL;
     }
-    return worst == TD_SEV_FAIL ? EXIT_FAIL : worst == TD_SEV_WARN ? EXIT_WARN : EXIT_HEALTHY;
+    return verdict; /* EXIT_HEALTHY, EXIT_WARN, EXIT_FAIL, or EXIT_TOOL (3) for "unknown" */
 }

@@ -10,11 +10,8 @@
 static int rank(const td_finding_store_t *f)
 {
     /* Failures before warnings; within a severity, by layer, then table order (stable). */
-    return (f->pub.severity == TD_SEV_FAIL   ? 0
-            : f->pub.severity == TD_SEV_WARN ? 1
-                                             : 2) *
-                   100 +
-           (int)f->pub.layer;
+    /* fail 3, unknown 2, warn 1, ok 0: the higher, the earlier. */
+    return (3 - td__severity_rank(f->pub.severity)) * 100 + (int)f->pub.layer;
 }
 
 /* An earlier finding matches unless: an exact id, or a prefix when it ends in '.'. */
@@ -25,6 +22,16 @@ static bool explained(const td_report_t *r, const char *unless)
     for (size_t i = 0; i < r->n; i++) {
         if (prefix ? strncmp(r->f[i].pub.id, unless, n) == 0
                    : strcmp(r->f[i].pub.id, unless) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool failed(const td_report_t *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->f[i].pub.severity == TD_SEV_FAIL) {
             return true;
         }
     }
@@ -160,8 +167,11 @@ void td__diagnose(td_report_t *r)
         const char *specific = td_fix_for(rules[i].id, r->server_software);
         td_strlcpy(f->fix, specific != NULL ? specific : rules[i].fix, sizeof(f->fix));
         td_rule_out_t out = { f->cause, sizeof(f->cause), f->evidence, sizeof(f->evidence),
-                              f->fix,   sizeof(f->fix) };
+                              f->fix,   sizeof(f->fix),      rules[i].layer };
         if (rules[i].unless != NULL && explained(r, rules[i].unless)) {
+            continue;
+        }
+        if (rules[i].only_without_fail && failed(r)) {
             continue;
         }
         if (!rules[i].match(&r->obs, &out)) {
@@ -170,7 +180,7 @@ void td__diagnose(td_report_t *r)
         fill_placeholders(&r->obs, f->fix, sizeof(f->fix));
         f->pub.id = rules[i].id;
         f->pub.severity = rules[i].severity;
-        f->pub.layer = rules[i].layer;
+        f->pub.layer = out.layer;
         f->pub.title = rules[i].title;
         r->n++;
     }

@@ -65,6 +65,7 @@ typedef struct td_rule_out {
     size_t evidence_cap;
     char *fix;
     size_t fix_cap;
+    td_layer_t layer; /* starts as the rule's layer; a rule about the whole run may move it */
 } td_rule_out_t;
 
 typedef struct td_rule {
@@ -78,7 +79,12 @@ typedef struct td_rule {
     /* Skip this rule when an earlier finding explains it: an id, or an id prefix ending in
      * '.' (e.g. "tls." for a catch-all that only speaks when no other TLS failure did). */
     const char *unless;
+    /* Only when no failure was found before it (a rule that says the verdict is unknown). */
+    bool only_without_fail;
 } td_rule_t;
+
+/* Whether a layer was observed working. When not, why says what was not observed. */
+bool td__layer_observed(const td_obs_t *o, td_layer_t layer, char *why, size_t cap);
 
 /* The rule table, in priority order within each layer. */
 const td_rule_t *td__rules(size_t *n);

@@ -319,4 +319,29 @@ void td__proxies(td_report_t *r)
     nginx_proxy(r, &s);
     haproxy(r, &s);
     recommend(r, &s);
+    /* A proxy's outcome is never better than what was observed: where a layer it depends on
+     * was not seen working (a deadline, a skipped step), "OK" becomes "unknown". */
+    char why[96], missing[160] = "";
+    bool explained = false; /* a failure at this layer or before it explains the rest */
+    for (int l = TD_LAYER_TCP; l < TD_LAYER__COUNT; l++) {
+        for (size_t i = 0; i < r->n; i++) {
+            explained = explained || (r->f[i].pub.severity == TD_SEV_FAIL &&
+                                      (int)r->f[i].pub.layer <= l);
+        }
+        if (!explained && !td__layer_observed(&r->obs, (td_layer_t)l, why, sizeof(why))) {
+            td_fmt_append(missing, sizeof(missing), "%s%s", missing[0] ? ", " : "",
+                          td_layer_name((td_layer_t)l));
+        }
+    }
+    for (size_t i = 0; missing[0] != '\0' && i < r->n_proxies; i++) {
+        td_proxy_outcome_t *p = &r->proxies[i];
+        if (strcmp(p->result, "OK") == 0) {
+            td_strlcpy(p->result, "unknown", sizeof(p->result));
+            td_fmt(p->why, sizeof(p->why), "not observed: %s", missing);
+        }
+    }
+    if (missing[0] != '\0' && strncmp(r->recommended, "Cloudflare Full (strict)", 24) == 0) {
+        td_fmt(r->recommended, sizeof(r->recommended),
+               "Unknown: %s not observed working; run again with a longer --timeout.", missing);
+    }
 }

@@ -167,6 +167,13 @@ static bool sniffed(const td_obs_t *o)
     return o->sniff.step == TD_STEP_DONE && o->sniff.connected;
 }
 
+/* The overall deadline cut this step's wait below --step-timeout: a timeout in it says nothing
+ * about the server (diag.deadline reports it instead). */
+static bool cut_short(const td_obs_t *o, const char *step)
+{
+    return o->deadline_hit && o->shortened_step != NULL && strcmp(o->shortened_step, step) == 0;
+}
+
 static void plain_probe_evidence(const td_obs_t *o, td_rule_out_t *out)
 {
     if (o->plain.step != TD_STEP_DONE || !o->plain.connected) {
@@ -244,7 +251,8 @@ static bool proto_mtu(const td_obs_t *o, td_rule_out_t *out)
 
 static bool proto_silent(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!sniffed(o) || o->sniff.received != 0 || o->sniff.end != TD_END_TIMEOUT) {
+    if (!sniffed(o) || o->sniff.received != 0 || o->sniff.end != TD_END_TIMEOUT ||
+        cut_short(o, "proto")) {
         return false;
     }
     EV("TCP connected, ClientHello of %zu bytes sent, no byte back in %.0f ms", o->sniff.sent,
@@ -294,7 +302,8 @@ static bool proto_unknown(const td_obs_t *o, td_rule_out_t *out)
 static bool proto_tls_stalled(const td_obs_t *o, td_rule_out_t *out)
 {
     if (!sniffed(o) || o->sniff.sniff.cls != TD_SNIFF_TLS || !o->sniff.flight.need_more ||
-        o->sniff.end != TD_END_TIMEOUT || o->sniff.flight.has_server_hello) {
+        o->sniff.end != TD_END_TIMEOUT || o->sniff.flight.has_server_hello ||
+        cut_short(o, "proto")) {
         return false;
     }
     EV("only %zu bytes of the server's first TLS flight arrived in %.0f ms (records complete: "
@@ -341,21 +350,57 @@ static bool legacy_version(const char *v)
     return strcmp(v, "TLSv1") == 0 || strcmp(v, "TLSv1.1") == 0 || strcmp(v, "SSLv3") == 0;
 }
 
+/* A handshake that works only in a weakened form (every suite, security level 0, TLS 1.0+) is
+ * evidence for the cause, never a pass. */
+static void weakened_evidence(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->legacy.step != TD_STEP_DONE) {
+        return;
+    }
+    if (o->legacy.ok) {
+        EV_ADD("; only a weakened handshake (every suite, security level 0, TLS 1.0+) "
+               "completed: %s %s%s%s",
+               o->legacy.version, o->legacy.cipher, o->legacy.kx_bits > 0 ? ", key exchange " : "",
+               o->legacy.kx_type);
+        if (o->legacy.kx_bits > 0) {
+            EV_ADD(" %d bits", o->legacy.kx_bits);
+        }
+    } else {
+        EV_ADD("; a weakened handshake (every suite, security level 0, TLS 1.0+) also failed");
+    }
+}
+
 static bool tls_legacy_only(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!tls_ran(o) || o->tls.ok) {
+    if (!tls_ran(o)) {
         return false;
     }
     const td_server_flight_t *f = &o->sniff.flight;
-    bool by_legacy = o->legacy.ok && legacy_version(o->legacy.version);
-    bool by_hello = f->has_server_hello && !f->is_hrr && f->version <= TD_V_TLS11;
-    if (!by_legacy && !by_hello) {
+    /* OpenSSL 3 with its defaults (curl) completes TLS 1.0/1.1 with static-RSA key exchange
+     * (no handshake signature to refuse): that is not a pass, browsers refuse TLS < 1.2. */
+    bool by_default = o->tls.ok && legacy_version(o->tls.version);
+    bool by_legacy = !o->tls.ok && o->legacy.ok && legacy_version(o->legacy.version);
+    bool by_hello = !o->tls.ok && f->has_server_hello && !f->is_hrr && f->version <= TD_V_TLS11;
+    if (!by_default && !by_legacy && !by_hello) {
         return false;
     }
-    const char *v = by_legacy ? o->legacy.version : td_version_name(f->version);
-    CAUSE("The server only speaks %s; current clients (OpenSSL 3, browsers, curl, Cloudflare "
-          "and nginx upstreams) require TLS 1.2 or newer.",
+    const char *v = by_default  ? o->tls.version
+                    : by_legacy ? o->legacy.version
+                                : td_version_name(f->version);
+    CAUSE("The server only speaks %s; current browsers (Chrome 84+, Firefox 78+, Safari 14+), "
+          "Python, Go and Java 21 require TLS 1.2 or newer, and so do Cloudflare's and nginx's "
+          "upstream defaults in practice.",
           v);
+    if (by_default) {
+        EV("OpenSSL 3 with its defaults (as curl) completed %s %s only because the key exchange "
+           "is static RSA (no signature for its security level to refuse)",
+           o->tls.version, o->tls.cipher);
+        if (f->has_server_hello && !f->is_hrr) {
+            EV_ADD("; offered TLS 1.0-1.3, server chose %s (%s)", td_version_name(f->version),
+                   td_cipher_name(f->cipher));
+        }
+        return true;
+    }
     EV("modern handshake (TLS 1.2+) failed: ");
     handshake_evidence(&o->tls, out);
     if (by_hello) {
@@ -396,13 +441,11 @@ static bool tls_client_cert(const td_obs_t *o, td_rule_out_t *out)
 
 static bool tls_alert_is(const td_obs_t *o, int alert, td_rule_out_t *out)
 {
-    if (!tls_ran(o) || o->tls.ok || o->legacy.ok || o->tls.alert_received != alert) {
+    if (!tls_ran(o) || o->tls.ok || o->tls.alert_received != alert) {
         return false;
     }
     handshake_evidence(&o->tls, out);
-    if (o->legacy.step == TD_STEP_DONE) {
-        EV_ADD("; a legacy handshake (TLS 1.0+, all ciphers) also failed");
-    }
+    weakened_evidence(o, out);
     return true;
 }
 
@@ -432,19 +475,20 @@ static bool tls_no_common_cipher(const td_obs_t *o, td_rule_out_t *out)
 
 static bool tls_closed(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!tls_ran(o) || o->tls.ok || o->legacy.ok || !o->tls.eof || o->tls.alert_received >= 0) {
+    if (!tls_ran(o) || o->tls.ok || !o->tls.eof || o->tls.alert_received >= 0) {
         return false;
     }
     EV("the server closed the connection during the handshake without a TLS alert");
     if (o->tls.ossl_text[0] != '\0') {
         EV_ADD("; OpenSSL: %s", o->tls.ossl_text);
     }
+    weakened_evidence(o, out);
     return true;
 }
 
 static bool tls_timeout(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!tls_ran(o) || o->tls.ok || !o->tls.timed_out) {
+    if (!tls_ran(o) || o->tls.ok || !o->tls.timed_out || cut_short(o, "tls")) {
         return false;
     }
     EV("the OpenSSL handshake did not finish within the step deadline (%.0f ms)", o->tls.ms);
@@ -453,10 +497,40 @@ static bool tls_timeout(const td_obs_t *o, td_rule_out_t *out)
 
 static bool tls_failed(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!tls_ran(o) || o->tls.ok || o->legacy.ok) {
+    if (!tls_ran(o) || o->tls.ok || cut_short(o, "tls")) {
         return false;
     }
     handshake_evidence(&o->tls, out);
+    weakened_evidence(o, out);
+    return true;
+}
+
+/* [OSSL-SEC] security level 2 (Debian 12's default) refuses DH groups under 2048 bits; Chrome
+ * removed DHE suites (Chrome 53), Firefox too (Firefox 78). */
+static bool tls_dh_weak(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!tls_ran(o)) {
+        return false;
+    }
+    bool refused = !o->tls.ok && o->tls.ossl_reason == SSL_R_DH_KEY_TOO_SMALL;
+    const td_obs_tls_t *t = o->tls.ok ? &o->tls : &o->legacy;
+    bool small = t->ok && strcmp(t->kx_type, "DH") == 0 && t->kx_bits > 0 && t->kx_bits < 2048;
+    if (!refused && !small) {
+        return false;
+    }
+    if (small) {
+        CAUSE("The server's DHE group has %d bits: OpenSSL 3 at security level 2 (curl, Python on "
+              "Debian 12) refuses groups under 2048 bits, and Chrome and Firefox offer no DHE "
+              "suites at all.",
+              t->kx_bits);
+    }
+    EV("%s", refused ? "OpenSSL 3 with its defaults refused the handshake: " : "");
+    if (refused) {
+        handshake_evidence(&o->tls, out);
+    } else {
+        EV_ADD("%s %s with a %d-bit DH group", t->version, t->cipher, t->kx_bits);
+    }
+    weakened_evidence(o, out);
     return true;
 }
 
@@ -1003,6 +1077,110 @@ static bool http_hsts(const td_obs_t *o, td_rule_out_t *out)
 }
 
 /* Texts: own wording from ../shared/failure-kb.md; source keys in brackets. */
+/* ---- What was observed: a layer not seen working is never a pass ------------------------ */
+
+bool td__layer_observed(const td_obs_t *o, td_layer_t layer, char *why, size_t cap)
+{
+    const char *w = NULL;
+    switch (layer) {
+    case TD_LAYER_DNS:
+        if ((o->dns.step == TD_STEP_SKIPPED || o->dns.step == TD_STEP_DONE) && o->dns.ok &&
+            o->dns.n_addrs > 0) {
+            return true;
+        }
+        w = o->dns.step == TD_STEP_NOT_RUN ? "not run" : "no address";
+        break;
+    case TD_LAYER_TCP:
+        if (o->tcp.chosen >= 0) {
+            return true;
+        }
+        w = o->tcp.n == 0 ? "no connection tried" : "no address accepted the connection";
+        break;
+    case TD_LAYER_PROTO:
+        if (o->sniff.step == TD_STEP_DONE && o->sniff.connected &&
+            o->sniff.sniff.cls == TD_SNIFF_TLS) {
+            return true;
+        }
+        w = o->sniff.step == TD_STEP_NOT_RUN ? "not run" : "no TLS reply to our ClientHello";
+        break;
+    case TD_LAYER_TLS:
+        if (o->tls.step == TD_STEP_DONE && o->tls.ok) {
+            return true;
+        }
+        w = o->tls.step == TD_STEP_NOT_RUN ? "not run"
+                                           : "the handshake with OpenSSL's defaults did not complete";
+        break;
+    case TD_LAYER_CERT:
+        if (o->cert.step == TD_STEP_DONE && o->cert.n > 0 && o->cert.verify_code == 0 &&
+            o->cert.name_match) {
+            return true;
+        }
+        w = o->cert.step != TD_STEP_DONE || o->cert.n == 0 ? "no certificate examined"
+                                                             : "the chain or the name did not verify";
+        break;
+    case TD_LAYER_HTTP:
+        if (o->http.step == TD_STEP_DONE && o->http.result == TD_HTTP_OK) {
+            return true;
+        }
+        w = o->http.step != TD_STEP_DONE ? "not run" : "no complete HTTP response";
+        break;
+    case TD_LAYER__COUNT:
+    default:
+        w = "?";
+        break;
+    }
+    td_fmt(why, cap, "%s", w);
+    return false;
+}
+
+/* Lists the layers not observed working; returns the first one, or TD_LAYER__COUNT. */
+static td_layer_t unobserved(const td_obs_t *o, td_rule_out_t *out)
+{
+    td_layer_t first = TD_LAYER__COUNT;
+    char why[96];
+    for (int l = 0; l < TD_LAYER__COUNT; l++) {
+        if (!td__layer_observed(o, (td_layer_t)l, why, sizeof(why))) {
+            EV_ADD("%s%s (%s)", first == TD_LAYER__COUNT ? "" : ", ", td_layer_name((td_layer_t)l),
+                   why);
+            if (first == TD_LAYER__COUNT) {
+                first = (td_layer_t)l;
+            }
+        }
+    }
+    return first;
+}
+
+static bool diag_deadline(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!o->deadline_hit) {
+        return false;
+    }
+    EV("the --timeout deadline of %.1f s passed during the %s step; not observed: ",
+       o->timeout_ms / 1000.0, o->deadline_step != NULL ? o->deadline_step : "last");
+    td_layer_t first = unobserved(o, out);
+    if (first == TD_LAYER__COUNT) {
+        EV_ADD("none of the layers (later checks, e.g. other addresses or the matrix, were cut)");
+    } else {
+        out->layer = first;
+    }
+    return true;
+}
+
+static bool diag_not_observed(const td_obs_t *o, td_rule_out_t *out)
+{
+    char why[96];
+    bool any = false;
+    for (int l = 0; l < TD_LAYER__COUNT && !any; l++) {
+        any = !td__layer_observed(o, (td_layer_t)l, why, sizeof(why));
+    }
+    if (!any) {
+        return false;
+    }
+    EV("no rule named a cause, but these layers were not observed working: ");
+    out->layer = unobserved(o, out);
+    return true;
+}
+
 static const td_rule_t rules[] = {
     { .id = "dns.resolve.nxdomain",
       .layer = TD_LAYER_DNS,
@@ -1249,6 +1427,18 @@ static const td_rule_t rules[] = {
       .cause = "The server refused every TLS version we offer (alert 70 protocol_version).",
       .fix = "Enable TLS 1.2 and TLS 1.3 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3;)." },
     /* [CF525][failure-kb §3 alert 40]: no cipher suite in common. */
+    /* [OSSL-SEC][OSSL-DHSMALL] */
+    { .id = "tls.dh.weak",
+      .layer = TD_LAYER_TLS,
+      .severity = TD_SEV_FAIL,
+      .title = "weak DH group",
+      .match = tls_dh_weak,
+      .cause = "The server's DHE group is too small for current clients: OpenSSL 3 at security "
+               "level 2 refuses it (\"dh key too small\"), browsers offer no DHE at all.",
+      .fix = "Prefer ECDHE suites and use a 2048-bit or larger DH group for DHE (nginx: "
+             "ssl_dhparam with an ffdhe2048 file, or drop DHE from ssl_ciphers; Apache: "
+             "SSLOpenSSLConfCmd DHParameters; HAProxy: ssl-dh-param-file). Verify with: openssl "
+             "s_client -connect HOST:PORT -servername HOST." },
     { .id = "tls.cipher.no_common",
       .layer = TD_LAYER_TLS,
       .severity = TD_SEV_FAIL,
@@ -1654,6 +1844,29 @@ static const td_rule_t rules[] = {
       .match = http_5xx,
       .cause = "The server answers with a 5xx status.",
       .fix = "Check the application's and the proxy's error logs for this request." },
+    /* ---- The run itself: what was not observed is never counted as passing ---- */
+    { .id = "diag.deadline",
+      .layer = TD_LAYER_DNS,
+      .severity = TD_SEV_UNKNOWN,
+      .title = "deadline reached",
+      .match = diag_deadline,
+      .cause = "The overall deadline passed before every layer was checked: what was not "
+               "observed is unknown, not passing.",
+      .fix = "Run again with a longer --timeout (and --step-timeout if one step is slow); if "
+             "the server itself is slow to answer, that is the problem to look at: tlsdoctor "
+             "HOST:PORT --timeout 60 -v shows where the time goes." },
+    { .id = "diag.not_observed",
+      .layer = TD_LAYER_DNS,
+      .severity = TD_SEV_UNKNOWN,
+      .title = "layers not observed",
+      .match = diag_not_observed,
+      .cause = "Some layers could not be observed working and no rule explains why, so the "
+               "verdict is unknown rather than healthy.",
+      .fix = "Run again with -v to see each step; check the evidence and compare with: openssl "
+             "s_client -connect HOST:PORT -servername HOST; curl -v https://HOST:PORT/. Please "
+             "report the case: a rule is missing.",
+      .unless = "diag.deadline",
+      .only_without_fail = true },
 };
 
 const td_rule_t *td__rules(size_t *n)

@@ -107,6 +107,8 @@ typedef struct td_obs_tls {
     char cipher[64];
     char group[32];
     char alpn[32];
+    char kx_type[16]; /* the server's ephemeral key: "DH", "EC", "X25519", ... "" none (RSA) */
+    int kx_bits;      /* its size in bits, 0 unknown */
     int alert_received;       /* -1 none */
     int alert_sent;           /* -1 none */
     unsigned long ossl_error; /* packed OpenSSL error, 0 none */
@@ -311,6 +313,12 @@ typedef struct td_obs {
     double started_ms;
     double total_ms;
     int deadline_hit;
+    double timeout_ms;          /* the overall deadline (--timeout) */
+    double step_timeout_ms;     /* each step's deadline (--step-timeout) */
+    const char *cur_step;       /* static: the step running last ("dns", "tcp", "proto", ...) */
+    const char *deadline_step;  /* static: the step running (or next) when the deadline passed */
+    const char *shortened_step; /* static: the last step whose wait the overall deadline cut
+                                   below --step-timeout: its timeout says nothing of the server */
     td_obs_dns_t dns;
     td_obs_tcp_t tcp;
     td_obs_exchange_t sniff;     /* our ClientHello, first bytes back */

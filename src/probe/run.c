@@ -11,6 +11,8 @@
 #include "tls.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -35,6 +37,18 @@ static void split_list(const char *s, char (*out)[64], int *n)
 }
 
 static bool out_of_time(td_obs_t *obs, double deadline);
+
+/* The deadline of one step named name: the step timeout, cut by the overall deadline. Records
+ * the step, and when the overall deadline cut it short (its timeout then says nothing of the
+ * server: diagnose/ reports the deadline instead). */
+static double step_dl(td_obs_t *obs, const char *name, double deadline, double step)
+{
+    obs->cur_step = name;
+    if (td_now_ms() + step > deadline) {
+        obs->shortened_step = name;
+    }
+    return td__step_deadline(deadline, step);
+}
 
 /* Follows 3xx answers on the same host (same address we connected to), up to TD_MAX_HOPS,
  * stopping when a URL repeats. Records hops only; diagnose/ judges loops and downgrades. */
@@ -87,7 +101,7 @@ static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char 
         if (t.scheme_http) {
             td_obs_exchange_t x;
             td__exchange_path(TD_XCHG_PLAIN_HTTP, addr, port, NULL, opt->host, t.path,
-                              td__step_deadline(deadline, step), 0, &x);
+                              step_dl(obs, "http", deadline, step), 0, &x);
             if (x.sniff.cls == TD_SNIFF_HTTP) {
                 status = x.head.status;
                 td_strlcpy(location, x.head.location, sizeof(location));
@@ -97,9 +111,9 @@ static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char 
             td_obs_http_t hh;
             td_tls_conn_t *c = NULL;
             td__tls_handshake(addr, port, sni, opt->host, TD_TLS_MODERN,
-                              td__step_deadline(deadline, step), &tl, &c);
+                              step_dl(obs, "http", deadline, step), &tl, &c);
             if (tl.ok && c != NULL) {
-                td__tls_http_get(c, opt->host, t.port, t.path, td__step_deadline(deadline, step),
+                td__tls_http_get(c, opt->host, t.port, t.path, step_dl(obs, "http", deadline, step),
                                  &hh);
                 if (hh.result == TD_HTTP_OK) {
                     status = hh.head.status;
@@ -130,6 +144,9 @@ static bool out_of_time(td_obs_t *obs, double deadline)
 {
     if (td_now_ms() >= deadline) {
         obs->deadline_hit = 1;
+        if (obs->deadline_step == NULL) {
+            obs->deadline_step = obs->cur_step != NULL ? obs->cur_step : "start";
+        }
         return true;
     }
     return false;
@@ -155,6 +172,33 @@ static void run_matrix(const td_options_t *opt, td_obs_t *obs, const char *addr,
     progress(opt, "matrix", detail);
 }
 
+/* The small-segment retry of the first ClientHello, run in a thread beside it. */
+struct mss_try {
+    const char *addr;
+    uint16_t port;
+    const char *sni, *host;
+    double deadline, delay_ms;
+    atomic_int first_done;
+    td_obs_exchange_t *out;
+};
+
+static void *mss_try_run(void *arg)
+{
+    struct mss_try *m = arg;
+    double start = td_now_ms();
+    /* Give the first attempt a head start: most servers answer within milliseconds, and a
+     * second connection to them would be wasted. */
+    while (!atomic_load(&m->first_done) && td_now_ms() - start < m->delay_ms) {
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        (void)nanosleep(&ts, NULL);
+    }
+    if (!atomic_load(&m->first_done) && td_now_ms() < m->deadline) {
+        td__exchange_mss(TD_XCHG_HELLO, m->addr, m->port, m->sni, m->host, m->deadline, 536,
+                         m->out);
+    }
+    return NULL;
+}
+
 int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
 {
     int rc = 0;
@@ -169,6 +213,8 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
 
     memset(obs, 0, sizeof(*obs));
     obs->started_ms = t0;
+    obs->timeout_ms = opt->timeout_s * 1000.0;
+    obs->step_timeout_ms = step;
     obs->tcp.chosen = -1;
     td_strlcpy(obs->host, opt->host, sizeof(obs->host));
     td_strlcpy(obs->path, opt->path, sizeof(obs->path));
@@ -229,7 +275,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         td_strlcpy(obs->dns.addrs[0], connect_host, sizeof(obs->dns.addrs[0]));
     } else {
         progress(opt, "dns", connect_host);
-        rc = td__dns_resolve(connect_host, opt->dns_servers, td__step_deadline(deadline, step),
+        rc = td__dns_resolve(connect_host, opt->dns_servers, step_dl(obs, "dns", deadline, step),
                              &obs->dns);
         if (rc == TD_E_USAGE) {
             td_errinfo_set(err, TD_E_USAGE,
@@ -252,7 +298,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         td_strlcpy(a->addr, obs->dns.addrs[i], sizeof(a->addr));
         a->port = connect_port;
         a->result =
-                td__connect(a->addr, connect_port, td__step_deadline(deadline, step), &fd, &a->err);
+                td__connect(a->addr, connect_port, step_dl(obs, "tcp", deadline, step), &fd, &a->err);
         a->ms = td_now_ms() - s;
         td__close(fd);
         td_fmt(detail, sizeof(detail), "%s port %u: %s", a->addr, (unsigned)connect_port,
@@ -268,54 +314,69 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     const char *addr = obs->tcp.a[obs->tcp.chosen].addr;
     const char *sni = obs->sni[0] != '\0' ? obs->sni : NULL;
 
-    /* What answers on the port: our ClientHello, then a plain HTTP request. */
-    td__exchange(TD_XCHG_HELLO, addr, connect_port, sni, opt->host,
-                 td__step_deadline(deadline, step), &obs->sniff);
+    /* What answers on the port: our ClientHello. When nothing has come back after a short
+     * while, the same hello goes out again with small segments (MSS 536) alongside, within the
+     * same step deadline: if only that one gets the server's flight, full-size packets are lost
+     * on the way back, an MTU black hole [failure-kb §6, §7.1]; a silent server gets its verdict
+     * within one step timeout. */
+    double hello_dl = step_dl(obs, "proto", deadline, step);
+    struct mss_try mt = { .addr = addr,
+                          .port = connect_port,
+                          .sni = sni,
+                          .host = opt->host,
+                          .deadline = hello_dl,
+                          .delay_ms = step / 4 < 1000 ? step / 4 : 1000,
+                          .out = &obs->small_mss };
+    atomic_init(&mt.first_done, 0);
+    pthread_t mss_thread;
+    bool mss_started = pthread_create(&mss_thread, NULL, mss_try_run, &mt) == 0;
+    td__exchange(TD_XCHG_HELLO, addr, connect_port, sni, opt->host, hello_dl, &obs->sniff);
+    atomic_store(&mt.first_done, 1);
+    if (mss_started) {
+        (void)pthread_join(mss_thread, NULL);
+    }
     td_fmt(detail, sizeof(detail), "ClientHello answered by %s (%s)",
            td_sniff_class_name(obs->sniff.sniff.cls), td_read_end_name(obs->sniff.end));
     progress(opt, "proto", detail);
+    bool stalled = obs->sniff.end == TD_END_TIMEOUT && !obs->sniff.flight.has_server_hello &&
+                   (obs->sniff.received == 0 || obs->sniff.sniff.cls == TD_SNIFF_TLS);
+    if (!stalled) {
+        memset(&obs->small_mss, 0, sizeof(obs->small_mss)); /* only meaningful after a stall */
+    } else if (obs->small_mss.step == TD_STEP_DONE) {
+        td_fmt(detail, sizeof(detail), "again with MSS 536: %s, %zu bytes",
+               td_read_end_name(obs->small_mss.end), obs->small_mss.received);
+        progress(opt, "proto", detail);
+    }
     if (out_of_time(obs, deadline)) {
         goto out;
     }
     if (!(obs->sniff.received == 0 && obs->sniff.end == TD_END_TIMEOUT)) {
         /* A silent port would only make us wait again. */
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, connect_port, NULL, opt->host,
-                     td__step_deadline(deadline, step < 3000 ? step : 3000), &obs->plain);
+                     step_dl(obs, "plain", deadline, step < 3000 ? step : 3000), &obs->plain);
     }
     /* What a CDN in Flexible mode would get: plain HTTP on port 80 of the same address. */
     if (opt->port == 443 && !out_of_time(obs, deadline)) {
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, 80, NULL, opt->host,
-                     td__step_deadline(deadline, step < 3000 ? step : 3000), &obs->port80);
-    }
-    /* Nothing (or a partial flight) before the deadline: again with small segments. If the
-     * server's flight then arrives, full-size packets are lost on the way back: an MTU black
-     * hole [failure-kb §6, §7.1]. */
-    if (obs->sniff.end == TD_END_TIMEOUT && !obs->sniff.flight.has_server_hello &&
-        (obs->sniff.received == 0 || obs->sniff.sniff.cls == TD_SNIFF_TLS) &&
-        !out_of_time(obs, deadline)) {
-        td__exchange_mss(TD_XCHG_HELLO, addr, connect_port, sni, opt->host,
-                         td__step_deadline(deadline, step), 536, &obs->small_mss);
-        td_fmt(detail, sizeof(detail), "again with MSS 536: %s, %zu bytes",
-               td_read_end_name(obs->small_mss.end), obs->small_mss.received);
-        progress(opt, "proto", detail);
+                     step_dl(obs, "port80", deadline, step < 3000 ? step : 3000), &obs->port80);
     }
     if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {
         goto out;
     }
     if (obs->sniff.flight.has_server_hello && obs->sniff.flight.version == TD_V_TLS13) {
         td__exchange(TD_XCHG_HELLO_TLS12, addr, connect_port, sni, opt->host,
-                     td__step_deadline(deadline, step), &obs->tls12);
+                     step_dl(obs, "tls12", deadline, step), &obs->tls12);
     }
 
     /* TLS with OpenSSL. */
     td__tls_handshake(addr, connect_port, sni, opt->host, TD_TLS_MODERN,
-                      td__step_deadline(deadline, step), &obs->tls, &conn);
+                      step_dl(obs, "tls", deadline, step), &obs->tls, &conn);
     td_fmt(detail, sizeof(detail), "handshake %s %s %s", obs->tls.ok ? "ok" : "failed",
            obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
     progress(opt, "tls", detail);
     if (!obs->tls.ok && !obs->tls.timed_out && !out_of_time(obs, deadline)) {
         td__tls_handshake(addr, connect_port, sni, opt->host, TD_TLS_LEGACY,
-                          td__step_deadline(deadline, step), &obs->legacy, &legacy_conn);
+                          step_dl(obs, "legacy", deadline, step), &obs->legacy, &legacy_conn);
         td_fmt(detail, sizeof(detail), "legacy handshake %s %s", obs->legacy.ok ? "ok" : "failed",
                obs->legacy.version);
         progress(opt, "tls", detail);
@@ -334,7 +395,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
 
     /* HTTP over the established session. */
     if (use != NULL && !out_of_time(obs, deadline)) {
-        td__tls_http_get(use, opt->host, opt->port, opt->path, td__step_deadline(deadline, step),
+        td__tls_http_get(use, opt->host, opt->port, opt->path, step_dl(obs, "http", deadline, step),
                          &obs->http);
         td_fmt(detail, sizeof(detail), "%s status %d", td_http_result_name(obs->http.result),
                obs->http.head.status);
@@ -354,7 +415,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         td_tls_conn_t *pc = NULL;
         td_obs_peer_t *p = &obs->peers[obs->n_peers++];
         td__tls_handshake(obs->tcp.a[i].addr, connect_port, sni, opt->host, TD_TLS_MODERN,
-                          td__step_deadline(deadline, step), &t, &pc);
+                          step_dl(obs, "peers", deadline, step), &t, &pc);
         td__tls_conn_free(pc);
         td_strlcpy(p->addr, obs->tcp.a[i].addr, sizeof(p->addr));
         p->ok = t.ok;
@@ -375,7 +436,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     if (sni != NULL && (obs->tls.ok || obs->legacy.ok) && !out_of_time(obs, deadline)) {
         td__tls_handshake(addr, connect_port, NULL, opt->host,
                           obs->tls.ok ? TD_TLS_MODERN : TD_TLS_LEGACY,
-                          td__step_deadline(deadline, step), &obs->nosni, &nosni_conn);
+                          step_dl(obs, "nosni", deadline, step), &obs->nosni, &nosni_conn);
     }
 
 out:

@@ -218,6 +218,15 @@ void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const c
             td_escape(obs->alpn, sizeof(obs->alpn), a, alen);
         }
     }
+    {
+        EVP_PKEY *tmp = NULL;
+        if (SSL_get_peer_tmp_key(c->ssl, &tmp) == 1 && tmp != NULL) {
+            const char *tn = EVP_PKEY_get0_type_name(tmp);
+            td_strlcpy(obs->kx_type, tn != NULL ? tn : "", sizeof(obs->kx_type));
+            obs->kx_bits = EVP_PKEY_get_bits(tmp);
+            EVP_PKEY_free(tmp);
+        }
+    }
     leaf_facts(c->ssl, match_host, obs);
     obs->ms = td_now_ms() - t0;
     *conn_out = c;

@@ -191,9 +191,7 @@ int td_report_write_json(const td_report_t *r, FILE *f)
             "target", "host", o->host, "port", o->port, "path", o->path, "sni", o->sni,
             "connect_to", o->connect_to, "verdict",
             worst == TD_SEV_OK ? "healthy" : td_severity_name(worst), "exit_code",
-            worst == TD_SEV_FAIL   ? 2
-            : worst == TD_SEV_WARN ? 1
-                                   : 0,
+            td_report_exit_code(r),
             "root_cause", r->has_root ? finding_json(&r->f[0].pub) : json_null(), "findings",
             findings, "layers", layers_json(r), "observations", observations_json(o), "total_ms",
             o->total_ms, "deadline_hit", o->deadline_hit);

@@ -10,6 +10,7 @@ typedef enum td_layer_status {
     TD_LS_FAIL,
     TD_LS_NOT_RUN,
     TD_LS_SKIPPED,
+    TD_LS_UNKNOWN, /* ran, but not observed working, and no finding explains it */
 } td_layer_status_t;
 
 const char *td__layer_status_name(td_layer_status_t s);

@@ -20,6 +20,8 @@ const char *td__layer_status_name(td_layer_status_t s)
         return "not_run";
     case TD_LS_SKIPPED:
         return "skipped";
+    case TD_LS_UNKNOWN:
+        return "unknown";
     default:
         return "?";
     }
@@ -93,8 +95,24 @@ static void summary_proto(const td_obs_t *o, char *buf, size_t cap)
     }
 }
 
+static td_layer_status_t layer_summary(const td_report_t *r, td_layer_t layer, char *buf,
+                                       size_t cap, double *ms);
+
+/* A layer with no finding is shown as passing only when it was observed working. */
 td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char *buf, size_t cap,
                                     double *ms)
+{
+    td_layer_status_t s = layer_summary(r, layer, buf, cap, ms);
+    char why[96];
+    if (s == TD_LS_OK && !td__layer_observed(&r->obs, layer, why, sizeof(why))) {
+        td_fmt_append(buf, cap, "%s(not observed: %s)", buf[0] != '\0' ? " " : "", why);
+        return TD_LS_UNKNOWN;
+    }
+    return s;
+}
+
+static td_layer_status_t layer_summary(const td_report_t *r, td_layer_t layer, char *buf,
+                                       size_t cap, double *ms)
 {
     const td_obs_t *o = &r->obs;
     *ms = -1;

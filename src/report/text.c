@@ -22,6 +22,8 @@ static const char *mark(td_layer_status_t s)
         return "\xE2\x9C\x97"; /* ✗ */
     case TD_LS_SKIPPED:
         return "-";
+    case TD_LS_UNKNOWN:
+        return "?";
     case TD_LS_NOT_RUN:
     default:
         return "\xC2\xB7"; /* · */
@@ -47,7 +49,10 @@ static const char *colour(td_layer_status_t s, int on)
 
 static td_layer_status_t sev_status(td_severity_t s)
 {
-    return s == TD_SEV_FAIL ? TD_LS_FAIL : s == TD_SEV_WARN ? TD_LS_WARN : TD_LS_OK;
+    return s == TD_SEV_FAIL      ? TD_LS_FAIL
+           : s == TD_SEV_WARN    ? TD_LS_WARN
+           : s == TD_SEV_UNKNOWN ? TD_LS_UNKNOWN
+                                 : TD_LS_OK;
 }
 
 int td_report_write_text(const td_report_t *r, FILE *f, int color)
@@ -74,7 +79,10 @@ int td_report_write_text(const td_report_t *r, FILE *f, int color)
         const td_finding_t *rc = &r->f[0].pub;
         td_layer_status_t s = sev_status(rc->severity);
         fprintf(f, "%s%s %s: %s%s\n", colour(s, color),
-                rc->severity == TD_SEV_FAIL ? "ROOT CAUSE" : "MAIN ISSUE", rc->id, rc->title, rs);
+                rc->severity == TD_SEV_FAIL      ? "ROOT CAUSE"
+                : rc->severity == TD_SEV_UNKNOWN ? "VERDICT UNKNOWN"
+                                                 : "MAIN ISSUE",
+                rc->id, rc->title, rs);
         fprintf(f, "  %s\n", rc->cause);
         fprintf(f, "  evidence: %s\n", rc->evidence);
         fprintf(f, "  fix: %s\n\n", rc->fix);

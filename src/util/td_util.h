@@ -78,6 +78,13 @@ void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len);
 /* True when code is one of the n values in list (TLS code-point lists). */
 bool td_u16_in(const uint16_t *list, size_t n, uint16_t code);
 
+/* How bad a severity is: ok 0 < warn 1 < unknown 2 < fail 3 (the enum's values are contract and
+ * not in that order). */
+static inline int td__severity_rank(td_severity_t s)
+{
+    return s == TD_SEV_FAIL ? 3 : s == TD_SEV_UNKNOWN ? 2 : s == TD_SEV_WARN ? 1 : 0;
+}
+
 /* Parses a decimal unsigned integer of at most max; returns 0 or TD_E_DECODE. */
 int td_parse_uint(const char *s, unsigned long max, unsigned long *out) TD_MUST_USE;
 
