@@ -283,11 +283,39 @@ static bool some_plain_hello_accepted(const td_obs_matrix_t *m)
     return false;
 }
 
+/* Like for like: an older-style hello was accepted with a suite (and, for ECDHE, a curve) that
+ * the TLS 1.3-style hello offers too. Otherwise its failure says only that it offered nothing
+ * the server takes (an ARIA-only server), not that the style is refused. */
+static bool same_offer_accepted(const td_obs_matrix_t *m)
+{
+    static const uint8_t zero[32];
+    td_hello_params_t p;
+    td_hello_params_default(&p, NULL, TD_V_TLS13, zero, zero); /* the modern probe's offer */
+    bool curve_common = m->n_groups12 == 0;
+    for (int g = 0; g < m->n_groups12 && !curve_common; g++) {
+        curve_common = td_u16_in(p.groups, p.n_groups, m->groups12[g]);
+    }
+    for (int i = 0; i < TD_MX_NVERSIONS - 1; i++) {
+        const td_mx_version_t *v = &m->v[i];
+        if (v->first.end != TD_MX_HELLO) {
+            continue;
+        }
+        for (int k = 0; k < v->n_suites; k++) {
+            const td_cipher_info_t *ci = td_cipher_info(v->suites[k]);
+            bool ecdhe = ci != NULL && (ci->flags & TD_CS_ECDHE);
+            if (td_u16_in(p.ciphers, p.n_ciphers, v->suites[k]) && (!ecdhe || curve_common)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 bool td__mx_older_hello_works(const td_obs_t *o)
 {
     const td_obs_matrix_t *m = &o->matrix;
     return ran(o) && m->modern.end != TD_MX_HELLO && m->modern.end != TD_MX_NOT_RUN &&
-           some_plain_hello_accepted(m);
+           some_plain_hello_accepted(m) && same_offer_accepted(m);
 }
 
 bool td__mx_version_intolerant(const td_obs_t *o, td_rule_out_t *out)

@@ -322,11 +322,12 @@ void td__proxies(td_report_t *r)
     /* A proxy's outcome is never better than what was observed: where a layer it depends on
      * was not seen working (a deadline, a skipped step), "OK" becomes "unknown". */
     char why[96], missing[160] = "";
-    bool explained = false; /* a failure at this layer or before it explains the rest */
+    /* A failure explains the layers it stopped; after a deadline, only those before it. */
+    bool explained = false;
     for (int l = TD_LAYER_TCP; l < TD_LAYER__COUNT; l++) {
         for (size_t i = 0; i < r->n; i++) {
             explained = explained || (r->f[i].pub.severity == TD_SEV_FAIL &&
-                                      (int)r->f[i].pub.layer <= l);
+                                      (!r->obs.deadline_hit || (int)r->f[i].pub.layer <= l));
         }
         if (!explained && !td__layer_observed(&r->obs, (td_layer_t)l, why, sizeof(why))) {
             td_fmt_append(missing, sizeof(missing), "%s%s", missing[0] ? ", " : "",

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -784,6 +785,130 @@ static bool cert_missing_intermediate(const td_obs_t *o, td_rule_out_t *out)
     return true;
 }
 
+/* The leaf's issuer is not among the certificates sent, although CA certificates were sent: a
+ * bundle from another CA (or another product line of the same CA). */
+static bool cert_wrong_intermediate(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!have_cert(o) || o->cert.verify_code == 0 || o->cert.c[0].self_issued ||
+        o->cert.n < 2 || o->cert.c[0].issued_by > 0) {
+        return false;
+    }
+    EV("the leaf (%s) is issued by %s, but the %d other certificate%s sent ", o->cert.c[0].subject,
+       o->cert.c[0].issuer, o->cert.n - 1, o->cert.n == 2 ? "" : "s");
+    for (int i = 1; i < o->cert.n; i++) {
+        EV_ADD("%s%s", i == 1 ? "(" : "; ", o->cert.c[i].subject);
+    }
+    EV_ADD(") did not issue it; OpenSSL verify code %d: %s", o->cert.verify_code,
+           o->cert.verify_text);
+    if (o->cert.c[0].aia_ca_issuers[0] != '\0') {
+        EV_ADD("; the leaf names its issuer at %s", o->cert.c[0].aia_ca_issuers);
+    }
+    return true;
+}
+
+/* How far the leaf's issuer path through the sent certificates goes, as a bit set. */
+static unsigned leaf_path(const td_obs_t *o)
+{
+    unsigned on = 0;
+    for (int i = 0; i >= 0 && i < o->cert.n && !(on & (1u << i)); i = o->cert.c[i].issued_by - 1) {
+        on |= 1u << i;
+    }
+    return on;
+}
+
+static bool cert_misordered(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!have_cert(o)) {
+        return false;
+    }
+    for (int i = 0; i + 1 < o->cert.n; i++) {
+        int k = o->cert.c[i].issued_by - 1;
+        if (k >= 0 && k != i + 1) {
+            EV("certificate %d (%s) is issued by certificate %d (%s), not by the next one (%s); "
+               "order sent: ",
+               i, o->cert.c[i].subject, k, o->cert.c[k].subject, o->cert.c[i + 1].subject);
+            for (int j = 0; j < o->cert.n; j++) {
+                EV_ADD("%s%d %s", j ? ", " : "", j, o->cert.c[j].subject);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool cert_extra(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!have_cert(o) || o->cert.n < 2) {
+        return false;
+    }
+    unsigned on = leaf_path(o);
+    int extra = 0;
+    for (int i = 1; i < o->cert.n; i++) {
+        if (!(on & (1u << i))) {
+            EV_ADD("%s%s", extra++ ? "; " : "", o->cert.c[i].subject);
+        }
+    }
+    if (extra == 0) {
+        return false;
+    }
+    char list[400];
+    td_strlcpy(list, out->evidence, sizeof(list));
+    EV("%d certificate%s sent that %s not on the leaf's issuer path: %s", extra,
+       extra == 1 ? "" : "s", extra == 1 ? "is" : "are", list);
+    return true;
+}
+
+/* [CR-58-CN][APPLE-HT210176][GO115-CN]: the CN is not a name for these clients. */
+static bool cert_no_san(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!have_cert(o) || o->cert.c[0].n_sans > 0 || o->cert.name_is_ip) {
+        return false;
+    }
+    EV("leaf subject %s has no subjectAltName extension%s", o->cert.c[0].subject,
+       o->cert.name_match ? "; the name matches only through the subject CN, which OpenSSL, curl "
+                            "and Python still accept"
+                          : "");
+    return true;
+}
+
+static bool cert_eku(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (!have_cert(o)) {
+        return false;
+    }
+    for (int i = 0; i < o->cert.n; i++) {
+        const td_cert_info_t *c = &o->cert.c[i];
+        if (c->eku_present && !c->eku_server_auth && (i == 0 || o->cert.c[i - 1].issued_by == i + 1)) {
+            EV("certificate %d (%s) has an extendedKeyUsage without serverAuth", i, c->subject);
+            if (o->cert.verify_code != 0) {
+                EV_ADD("; OpenSSL verify code %d: %s", o->cert.verify_code, o->cert.verify_text);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+/* RFC 5280 §4.2.1.3 with RFC 8446 §4.4.2.4 / RFC 5246 §7.4.2: a key that signs the handshake
+ * needs digitalSignature; static-RSA key exchange needs keyEncipherment. */
+static bool cert_key_usage(const td_obs_t *o, td_rule_out_t *out)
+{
+    const td_obs_tls_t *t = o->tls.ok ? &o->tls : &o->legacy;
+    if (!have_cert(o) || !o->cert.c[0].ku_present || !t->ok) {
+        return false;
+    }
+    bool static_rsa = strcmp(t->version, "TLSv1.3") != 0 && strncmp(t->cipher, "ECDHE", 5) != 0 &&
+                      strncmp(t->cipher, "DHE", 3) != 0;
+    unsigned need = static_rsa ? KU_KEY_ENCIPHERMENT : KU_DIGITAL_SIGNATURE;
+    if (o->cert.c[0].ku & need) {
+        return false;
+    }
+    EV("the handshake (%s %s) uses the key for %s, but the leaf's keyUsage lacks %s", t->version,
+       t->cipher, static_rsa ? "key transport" : "signatures",
+       static_rsa ? "keyEncipherment" : "digitalSignature");
+    return true;
+}
+
 static bool cert_untrusted_root(const td_obs_t *o, td_rule_out_t *out)
 {
     if (!have_cert(o) || o->cert.verify_code == 0 || o->cert.c[0].self_signed) {
@@ -869,14 +994,29 @@ static bool cert_expiring(const td_obs_t *o, td_rule_out_t *out)
     }
     const td_cert_info_t *c = &o->cert.c[0];
     int64_t left = c->not_after - o->now;
-    if (left < 0 || left > (int64_t)o->cert.warn_days * 86400) {
+    /* Relative to the lifetime: short-lived certificates (6 to 47 days) are renewed at a third
+     * of their life left (Let's Encrypt's and ACME clients' practice), so warning at a fixed
+     * --warn-days would warn for their whole life. The threshold is the smaller one. */
+    int64_t life = c->not_after - c->not_before;
+    int64_t threshold = (int64_t)o->cert.warn_days * 86400;
+    if (life > 0 && life / 3 < threshold) {
+        threshold = life / 3;
+    }
+    if (left < 0 || left > threshold) {
         return false;
     }
     char t[40];
     td_fmt_utc(t, sizeof(t), "%Y-%m-%d %H:%M:%S UTC", c->not_after);
-    CAUSE("The certificate expires in %lld day%s (%s).", (long long)(left / 86400),
-          left / 86400 == 1 ? "" : "s", t);
-    EV("leaf %s notAfter %s; warning threshold %d days", c->subject, t, o->cert.warn_days);
+    if (left < 86400) {
+        CAUSE("The certificate expires in %lld hour%s (%s).", (long long)(left / 3600),
+              left / 3600 == 1 ? "" : "s", t);
+    } else {
+        CAUSE("The certificate expires in %lld day%s (%s).", (long long)(left / 86400),
+              left / 86400 == 1 ? "" : "s", t);
+    }
+    EV("leaf %s notAfter %s, lifetime %.1f days; warning threshold %.1f days (the smaller of "
+       "--warn-days %d and a third of the lifetime)",
+       c->subject, t, (double)life / 86400, (double)threshold / 86400, o->cert.warn_days);
     return true;
 }
 
@@ -1656,6 +1796,23 @@ static const td_rule_t rules[] = {
              "Cloudflare, a Cloudflare Origin CA certificate; for private services, distribute "
              "the certificate to clients and test with --ca-file.",
       .unless = "cert.default_placeholder" },
+    /* The served intermediate is not the leaf's issuer: told apart from a missing one and from
+     * an untrusted root. */
+    { .id = "cert.chain.wrong_intermediate",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "wrong intermediate certificate",
+      .match = cert_wrong_intermediate,
+      .cause = "The server sends an intermediate certificate that did not issue its certificate "
+               "(a chain file from another CA or another issuing CA), so clients cannot build a "
+               "chain to a trusted root.",
+      .fix = "Replace the chain file with the intermediates of the CA that issued this "
+             "certificate (the CA's download, or the one named in the certificate's Authority "
+             "Information Access: openssl x509 -in cert.pem -noout -ext authorityInfoAccess); "
+             "nginx: ssl_certificate fullchain.pem; Apache: SSLCertificateFile with the full "
+             "chain; HAProxy: crt with leaf, intermediates and key. Verify with: openssl "
+             "s_client -connect HOST:PORT -servername HOST -verify_return_error.",
+      .unless = "cert.chain.intercepted" },
     /* [OSSL-VTXT 20/21][failure-kb §6 "Missing intermediate"] */
     { .id = "cert.chain.missing_intermediate",
       .layer = TD_LAYER_CERT,
@@ -1676,11 +1833,50 @@ static const td_rule_t rules[] = {
       .severity = TD_SEV_FAIL,
       .title = "untrusted root CA",
       .match = cert_untrusted_root,
+      .unless = "cert.chain.wrong_intermediate",
       .cause = "The chain ends at a CA that the trust store does not contain (a private CA or an "
                "intercepting proxy's CA).",
       .fix = "Use a certificate from a publicly trusted CA, or add the private root to the "
              "clients' trust store (and test with --ca-file ROOT.pem); if the issuer is a "
              "security product, the connection is being intercepted." },
+    /* [CR-58-CN] Chrome 58 removed the CN fallback; [APPLE-HT210176] Apple platforms since iOS 13
+     * and macOS 10.15; [GO115-CN] Go 1.15. RFC 6125 §6.4.4 / CA/B BR 7.1.4.2.1. */
+    { .id = "cert.san.missing",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "no subjectAltName",
+      .match = cert_no_san,
+      .cause = "The certificate has no subjectAltName: Chrome, Edge, Safari and Go ignore the "
+               "subject CN and reject it as not valid for the name (ERR_CERT_COMMON_NAME_INVALID), "
+               "although curl and OpenSSL still accept the CN.",
+      .fix = "Reissue the certificate with the names in subjectAltName (openssl req -addext "
+             "\"subjectAltName=DNS:HOST\"; every public CA and certbot do this). Verify with: "
+             "openssl s_client -connect HOST:PORT -servername HOST </dev/null | openssl x509 "
+             "-noout -ext subjectAltName." },
+    /* [OSSL-VTXT 26][RFC 5280 §4.2.1.12] */
+    { .id = "cert.eku.no_server_auth",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "not for TLS servers (EKU)",
+      .match = cert_eku,
+      .cause = "The certificate's extended key usage does not include serverAuth (e.g. a "
+               "client-authentication-only certificate), so every client refuses it for a "
+               "server (OpenSSL verify code 26 \"unsupported certificate purpose\", browsers "
+               "ERR_CERT_INVALID).",
+      .fix = "Reissue the certificate with extendedKeyUsage = serverAuth (openssl: -addext "
+             "\"extendedKeyUsage=serverAuth\"), and check that the intermediates allow it too. "
+             "Verify with: openssl s_client -connect HOST:PORT -servername HOST "
+             "-verify_return_error -purpose sslserver." },
+    { .id = "cert.key_usage.mismatch",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_WARN,
+      .title = "key usage does not allow the handshake",
+      .match = cert_key_usage,
+      .cause = "The certificate's keyUsage does not allow what the handshake uses the key for; "
+               "clients that enforce it (Chrome 124+ for RSA, Go, NSS) refuse the connection.",
+      .fix = "Reissue with keyUsage = digitalSignature (ECDHE and TLS 1.3), plus keyEncipherment "
+             "for RSA keys used with static-RSA suites. Verify with: openssl x509 -noout -ext "
+             "keyUsage." },
     /* [OSSL-VTXT 62][GOOG-SAN] */
     { .id = "cert.hostname.mismatch",
       .layer = TD_LAYER_CERT,
@@ -1717,6 +1913,28 @@ static const td_rule_t rules[] = {
       .cause = "A certificate in the chain is signed with SHA-1, which browsers and OpenSSL 3 "
                "reject.",
       .fix = "Reissue the certificate (and use a current intermediate) signed with SHA-256." },
+    /* RFC 8446 §4.4.2 / RFC 5246 §7.4.2: each certificate should certify the one before it;
+     * clients reorder, but old ones and some libraries do not. */
+    { .id = "cert.chain.misordered",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_WARN,
+      .title = "chain out of order",
+      .match = cert_misordered,
+      .cause = "The certificates are not sent in issuing order (leaf, then its issuer, then "
+               "that one's issuer): current clients cope, older ones and some libraries fail.",
+      .fix = "Order the chain file leaf first, then each issuer (cat leaf.pem intermediate.pem "
+             "> fullchain.pem). Verify with: openssl s_client -connect HOST:PORT -servername "
+             "HOST -showcerts." },
+    { .id = "cert.chain.extra_certs",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_WARN,
+      .title = "stray certificates in the chain",
+      .match = cert_extra,
+      .cause = "The server sends certificates that are not on its certificate's issuer path: "
+               "wasted bytes in every handshake, and a sign that the chain file was assembled "
+               "from the wrong parts.",
+      .fix = "Keep only the leaf and the intermediates that issued it in the chain file. Verify "
+             "with: openssl s_client -connect HOST:PORT -servername HOST -showcerts." },
     { .id = "cert.expiring_soon",
       .layer = TD_LAYER_CERT,
       .severity = TD_SEV_WARN,
@@ -1846,7 +2064,7 @@ static const td_rule_t rules[] = {
       .fix = "Check the application's and the proxy's error logs for this request." },
     /* ---- The run itself: what was not observed is never counted as passing ---- */
     { .id = "diag.deadline",
-      .layer = TD_LAYER_DNS,
+      .layer = TD_LAYER_HTTP, /* moved to the first layer not observed */
       .severity = TD_SEV_UNKNOWN,
       .title = "deadline reached",
       .match = diag_deadline,
@@ -1856,7 +2074,7 @@ static const td_rule_t rules[] = {
              "the server itself is slow to answer, that is the problem to look at: tlsdoctor "
              "HOST:PORT --timeout 60 -v shows where the time goes." },
     { .id = "diag.not_observed",
-      .layer = TD_LAYER_DNS,
+      .layer = TD_LAYER_HTTP, /* moved to the first layer not observed */
       .severity = TD_SEV_UNKNOWN,
       .title = "layers not observed",
       .match = diag_not_observed,

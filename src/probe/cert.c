@@ -105,6 +105,11 @@ void td__cert_info(X509 *x, td_cert_info_t *out)
             td_fmt_append(out->sha256, sizeof(out->sha256), "%s%02X", i > 0 ? ":" : "", md[i]);
         }
     }
+    uint32_t xku = X509_get_extended_key_usage(x);
+    out->eku_present = (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) != 0;
+    out->eku_server_auth = (xku & (XKU_SSL_SERVER | XKU_ANYEKU)) != 0;
+    out->ku_present = (X509_get_extension_flags(x) & EXFLAG_KUSAGE) != 0;
+    out->ku = X509_get_key_usage(x);
     out->is_ca = X509_check_ca(x) > 0;
     out->self_issued = X509_check_issued(x, x) == X509_V_OK;
     out->self_signed = X509_self_signed(x, 1) == 1;
@@ -127,6 +132,16 @@ void td__cert_examine(STACK_OF(X509) * chain, X509_STORE *store, const char *nam
     if (n == 0) {
         return;
     }
+    /* Which sent certificate issued which: chain order, stray and wrong intermediates. */
+    for (int i = 0; i < obs->n; i++) {
+        X509 *x = sk_X509_value(chain, i);
+        for (int j = 0; j < obs->n && obs->c[i].issued_by == 0; j++) {
+            if (j != i && X509_check_issued(sk_X509_value(chain, j), x) == X509_V_OK) {
+                obs->c[i].issued_by = j + 1;
+            }
+        }
+    }
+    ERR_clear_error();
     X509 *leaf = sk_X509_value(chain, 0);
     td_strlcpy(obs->name_checked, name, sizeof(obs->name_checked));
     obs->name_is_ip = td__is_ip_literal(name);

@@ -141,6 +141,11 @@ typedef struct td_cert_info {
     int self_issued;
     int self_signed; /* self-issued and its signature verifies with its own key */
     char aia_ca_issuers[200];
+    int issued_by;       /* 1 + the index of the sent certificate that issued this one; 0 none */
+    int eku_present;     /* has an extendedKeyUsage extension */
+    int eku_server_auth; /* ... allowing serverAuth (or anyExtendedKeyUsage) */
+    int ku_present;      /* has a keyUsage extension */
+    unsigned ku;         /* its bits (X509_get_key_usage: KU_DIGITAL_SIGNATURE 0x80, ...) */
 } td_cert_info_t;
 
 typedef struct td_obs_cert {

@@ -16,7 +16,8 @@ untrusted_root tls10_only tls13_only plain_http closed_port sni_required default
 reset_after_hello client_cert_required drip random
 nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted redirect_loop misdirected_421 redirect_to_http slow_tls
 ingress_default origin_ca haproxy_no_backend
-modern_nginx many_ciphers v13_intolerant large_intolerant sslv2 truncated bigrec alert_mid"
+modern_nginx many_ciphers v13_intolerant large_intolerant sslv2 truncated bigrec alert_mid
+tls10_rsa aria_only dh1024 cn_only eku_client wrong_intermediate misordered_chain short_lived"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -26,7 +27,7 @@ gen_certs() ( # a subshell: the cd below must not move the caller
     local d="$1"
     need openssl
     mkdir -p "$d"
-    [ -f "$d/.done-v3" ] && return 0  # bump the version when the PKI changes
+    [ -f "$d/.done-v4" ] && return 0  # bump the version when the PKI changes
     cd "$d"
     rm -rf newcerts index.txt* serial* ./*.pem ./*.key ./*.csr
     mkdir -p newcerts
@@ -133,7 +134,45 @@ CNF
     openssl req $ec -keyout cforigin.key -out cforigin.csr -subj "/O=CloudFlare, Inc./CN=CloudFlare Origin Certificate" 2>/dev/null
     openssl x509 -req -in cforigin.csr -CA cf_origin_root.pem -CAkey cf_origin_root.key -CAcreateserial \
         -days 90 -out cforigin.pem -extfile <(printf 'subjectAltName=DNS:*.lab.test\nbasicConstraints=CA:FALSE\n') 2>/dev/null
-    touch .done-v3
+    # v4: certificates that only some clients refuse.
+    # An RSA leaf (static-RSA and DHE-RSA suites need one).
+    export LAB_SAN="DNS:*.lab.test"
+    # The name only in the subject CN, no subjectAltName; and a clientAuth-only EKU.
+    cat >> ca.cnf <<CNF
+[ v3_rsa ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:*.lab.test
+[ v3_nosan ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+[ v3_clientonly ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:*.lab.test
+CNF
+    openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr -subj "/CN=rsa.lab.test" 2>/dev/null
+    openssl ca -batch -config ca.cnf -cert int.pem -keyfile int.key -in rsa.csr -out rsa.pem \
+        -days 90 -extensions v3_rsa -notext 2>/dev/null
+    # shellcheck disable=SC2086
+    openssl req $ec -keyout cnonly.key -out cnonly.csr -subj "/CN=cn-only.lab.test" 2>/dev/null
+    openssl ca -batch -config ca.cnf -cert int.pem -keyfile int.key -in cnonly.csr -out cnonly.pem \
+        -days 90 -extensions v3_nosan -notext 2>/dev/null
+    # shellcheck disable=SC2086
+    openssl req $ec -keyout clientonly.key -out clientonly.csr -subj "/CN=eku-client.lab.test" 2>/dev/null
+    openssl ca -batch -config ca.cnf -cert int.pem -keyfile int.key -in clientonly.csr -out clientonly.pem \
+        -days 90 -extensions v3_clientonly -notext 2>/dev/null
+    # A six-day certificate (as ACME CAs now issue) with four days left: not "expiring soon".
+    # shellcheck disable=SC2086
+    openssl req $ec -keyout short.key -out short.csr -subj "/CN=short-lived.lab.test" 2>/dev/null
+    openssl ca -batch -config ca.cnf -cert int.pem -keyfile int.key -in short.csr -out short.pem \
+        -startdate "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)" -enddate "$(date -u -d '+4 days' +%Y%m%d%H%M%SZ)" \
+        -extensions v3_leaf -notext 2>/dev/null
+    openssl dhparam -out dh1024.pem 1024 2>/dev/null
+    touch .done-v4
 )
 
 HSTS='add_header Strict-Transport-Security "max-age=63072000; includeSubDomains; preload" always;'
@@ -330,6 +369,43 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
     tls10_only)
         openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/good.pem" -key "$c/good.key" \
             -cert_chain "$c/int.pem" -tls1 -cipher 'DEFAULT:@SECLEVEL=0' >"$d/server.log" 2>&1 </dev/null & ;;
+    tls10_rsa)
+        # TLS 1.0 only, static-RSA CBC suites: OpenSSL 3 (curl) completes it, browsers refuse.
+        openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/rsa.pem" -key "$c/rsa.key" \
+            -cert_chain "$c/int.pem" -tls1 -cipher 'AES128-SHA:AES256-SHA:@SECLEVEL=0' \
+            >"$d/server.log" 2>&1 </dev/null & ;;
+    aria_only)
+        # TLS 1.2 with ARIA-GCM suites only: no browser or curl offers them.
+        openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/rsa.pem" -key "$c/rsa.key" \
+            -cert_chain "$c/int.pem" -tls1_2 -cipher 'ARIA128-GCM-SHA256:ARIA256-GCM-SHA384:@SECLEVEL=0' \
+            >"$d/server.log" 2>&1 </dev/null & ;;
+    dh1024)
+        # DHE only, with a 1024-bit group: OpenSSL 3 says "dh key too small".
+        openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/rsa.pem" -key "$c/rsa.key" \
+            -cert_chain "$c/int.pem" -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' \
+            -dhparam "$c/dh1024.pem" >"$d/server.log" 2>&1 </dev/null & ;;
+    cn_only)
+        cat "$c/cnonly.pem" "$c/int.pem" > "$d/chain.pem"
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$d/chain.pem" "$c/cnonly.key" "")"
+        run_nginx "$d" & ;;
+    eku_client)
+        cat "$c/clientonly.pem" "$c/int.pem" > "$d/chain.pem"
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$d/chain.pem" "$c/clientonly.key" "")"
+        run_nginx "$d" & ;;
+    wrong_intermediate)
+        # The leaf is issued by "int", the bundle holds another CA's intermediate.
+        cat "$c/good.pem" "$c/other_int.pem" > "$d/chain.pem"
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$d/chain.pem" "$c/good.key" "")"
+        run_nginx "$d" & ;;
+    misordered_chain)
+        # A stray CA certificate between the leaf and its issuer.
+        cat "$c/good.pem" "$c/other_int.pem" "$c/int.pem" > "$d/chain.pem"
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$d/chain.pem" "$c/good.key" "")"
+        run_nginx "$d" & ;;
+    short_lived)
+        cat "$c/short.pem" "$c/int.pem" > "$d/chain.pem"
+        nginx_conf "$d" "$port" "$(ngx_server "$port" _ "$d/chain.pem" "$c/short.key" "$HSTS")"
+        run_nginx "$d" & ;;
     client_cert_required)
         openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$c/good.pem" -key "$c/good.key" \
             -cert_chain "$c/int.pem" -Verify 1 -CAfile "$c/root.pem" >"$d/server.log" 2>&1 </dev/null & ;;
@@ -346,7 +422,7 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
 
 host_for() {
     case "$1" in
-    healthy|two_backends|intercepted|redirect_loop|misdirected_421|redirect_to_http|slow_tls|modern_nginx|many_ciphers|v13_intolerant|large_intolerant)
+    healthy|two_backends|intercepted|redirect_loop|misdirected_421|redirect_to_http|slow_tls|modern_nginx|many_ciphers|v13_intolerant|large_intolerant|wrong_intermediate|misordered_chain)
         echo good.lab.test ;;
     sni_required) echo sni.lab.test ;;
     default_cert) echo dc.lab.test ;;

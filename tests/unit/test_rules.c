@@ -9,10 +9,13 @@
 
 #include <string.h>
 
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <stdlib.h>
 
 #include "diagnose/diagnose.h"
+#include "report/report.h"
 #include "kb/clients.h"
 
 static td_report_t *r;
@@ -74,6 +77,9 @@ static void healthy(td_obs_t *o)
         o->cert.c[i].key_bits = 256;
     }
     o->cert.c[1].is_ca = 1;
+    o->cert.c[0].n_sans = 1;
+    strcpy(o->cert.c[0].sans, "DNS:good.example");
+    o->cert.c[0].issued_by = 2;
     o->http.step = TD_STEP_DONE;
     o->http.result = TD_HTTP_OK;
     o->http.head.status = 200;
@@ -346,11 +352,145 @@ static void cert_rules(void **state)
     o->cert.c[0].sig_sha1 = 1;
     assert_string_equal(root_id(), "cert.signature.sha1");
     healthy(o);
+    o->cert.c[0].not_before = o->now - 87 * 86400; /* a 90-day certificate, 3 days left */
     o->cert.c[0].not_after = o->now + 3 * 86400;
     assert_string_equal(root_id(), "cert.expiring_soon");
     assert_non_null(strstr(r->f[0].pub.cause, "3 days"));
     o->cert.warn_days = 0;
     assert_string_equal(root_id(), "none");
+}
+
+/* Certificates that only some clients refuse, and the expiry relative to the lifetime. */
+static void cert_causes(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->cert.c[0].n_sans = 0; /* the name only in the CN: OpenSSL still matches it */
+    assert_string_equal(root_id(), "cert.san.missing");
+    healthy(o);
+    o->cert.c[0].eku_present = 1;
+    o->cert.c[0].eku_server_auth = 0;
+    o->cert.verify_code = X509_V_ERR_INVALID_PURPOSE;
+    assert_string_equal(root_id(), "cert.eku.no_server_auth");
+    assert_false(has("cert.chain.verify_failed"));
+    o->cert.c[0].eku_server_auth = 1;
+    o->cert.verify_code = 0;
+    assert_string_equal(root_id(), "none");
+    /* The sent CA did not issue the leaf: not "untrusted root", not "missing intermediate". */
+    healthy(o);
+    o->cert.c[0].issued_by = 0;
+    o->cert.verify_code = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    assert_string_equal(root_id(), "cert.chain.wrong_intermediate");
+    assert_false(has("cert.chain.untrusted_root"));
+    assert_false(has("cert.chain.missing_intermediate"));
+    assert_true(has("cert.chain.extra_certs"));
+    /* leaf, stray CA, issuer: a warning, and the stray one named. */
+    healthy(o);
+    o->cert.n = 3;
+    o->cert.c[2] = o->cert.c[1];
+    o->cert.c[0].issued_by = 3;
+    strcpy(o->cert.c[1].subject, "CN=stray");
+    assert_string_equal(root_id(), "cert.chain.misordered");
+    assert_int_equal(r->f[0].pub.severity, TD_SEV_WARN);
+    assert_true(has("cert.chain.extra_certs"));
+    assert_non_null(strstr(r->f[1].pub.evidence, "CN=stray"));
+    /* Key usage: ECDHE needs digitalSignature. */
+    healthy(o);
+    strcpy(o->tls.cipher, "ECDHE-ECDSA-AES128-GCM-SHA256");
+    strcpy(o->tls.version, "TLSv1.2");
+    o->cert.c[0].ku_present = 1;
+    o->cert.c[0].ku = KU_KEY_ENCIPHERMENT;
+    assert_string_equal(root_id(), "cert.key_usage.mismatch");
+    o->cert.c[0].ku = KU_DIGITAL_SIGNATURE;
+    assert_string_equal(root_id(), "none");
+    /* A six-day certificate with three days left is not expiring soon (threshold: a third of
+     * its lifetime, 2 days); with one day left it is. */
+    healthy(o);
+    o->cert.c[0].not_before = o->now - 3 * 86400;
+    o->cert.c[0].not_after = o->now + 3 * 86400;
+    assert_string_equal(root_id(), "none");
+    o->cert.c[0].not_before = o->now - 5 * 86400;
+    o->cert.c[0].not_after = o->now + 1 * 86400 - 60;
+    assert_string_equal(root_id(), "cert.expiring_soon");
+    assert_non_null(strstr(r->f[0].pub.cause, "23 hours"));
+}
+
+/* A weakened handshake is evidence, never a pass; what was not observed is never a pass. */
+static void not_a_pass(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    /* OpenSSL's defaults complete TLS 1.0 with static RSA: still legacy-only. */
+    healthy(o);
+    strcpy(o->tls.version, "TLSv1");
+    strcpy(o->tls.cipher, "AES128-SHA");
+    o->sniff.flight.version = TD_V_TLS10;
+    assert_string_equal(root_id(), "tls.version.legacy_only");
+    /* The default handshake fails, the legacy retry (every suite, level 0) works. */
+    healthy(o);
+    o->tls.ok = 0;
+    o->tls.alert_received = 40;
+    o->legacy.step = TD_STEP_DONE;
+    o->legacy.ok = 1;
+    strcpy(o->legacy.version, "TLSv1.2");
+    strcpy(o->legacy.cipher, "ARIA256-GCM-SHA384");
+    assert_string_equal(root_id(), "tls.cipher.no_common");
+    assert_non_null(strstr(r->f[0].pub.evidence, "only a weakened handshake"));
+    o->tls.alert_received = -1;
+    o->tls.alert_sent = 40;
+    o->tls.ossl_reason = SSL_R_DH_KEY_TOO_SMALL;
+    strcpy(o->legacy.cipher, "DHE-RSA-AES128-GCM-SHA256");
+    strcpy(o->legacy.kx_type, "DH");
+    o->legacy.kx_bits = 1024;
+    assert_string_equal(root_id(), "tls.dh.weak");
+    assert_int_equal(td_report_exit_code(r), 2);
+    /* Any other failure of the default handshake with a working legacy one. */
+    o->tls.ossl_reason = 0;
+    o->tls.alert_sent = -1;
+    assert_string_equal(root_id(), "tls.dh.weak"); /* the legacy retry saw a 1024-bit group */
+    o->legacy.kx_bits = 3072;
+    assert_string_equal(root_id(), "tls.handshake.failed");
+    /* The deadline cut the walk before TLS: unknown (exit 3), no layer after it ticked. */
+    healthy(o);
+    o->deadline_hit = 1;
+    o->deadline_step = "proto";
+    o->shortened_step = "proto";
+    o->timeout_ms = 2000;
+    o->sniff.sniff.cls = TD_SNIFF_EMPTY;
+    o->sniff.received = 0;
+    o->sniff.end = TD_END_TIMEOUT;
+    o->tls.step = TD_STEP_NOT_RUN;
+    o->tls.ok = 0;
+    o->cert.step = TD_STEP_NOT_RUN;
+    o->http.step = TD_STEP_NOT_RUN;
+    assert_string_equal(root_id(), "diag.deadline");
+    assert_false(has("proto.silent")); /* the deadline, not the server, cut the wait */
+    assert_int_equal(r->f[0].pub.severity, TD_SEV_UNKNOWN);
+    assert_int_equal(r->f[0].pub.layer, TD_LAYER_PROTO);
+    assert_int_equal(td_report_exit_code(r), 3);
+    char line[256];
+    double ms;
+    assert_int_equal(td__layer_summary(r, TD_LAYER_TCP, line, sizeof(line), &ms), TD_LS_OK);
+    assert_int_not_equal(td__layer_summary(r, TD_LAYER_TLS, line, sizeof(line), &ms), TD_LS_OK);
+    assert_int_not_equal(td__layer_summary(r, TD_LAYER_PROTO, line, sizeof(line), &ms), TD_LS_OK);
+    td__proxies(r);
+    for (size_t i = 0; i < r->n_proxies; i++) {
+        assert_string_not_equal(r->proxies[i].result, "OK");
+    }
+    /* A TCP connection was never tried (the deadline passed first): tcp is not ticked. */
+    o->tcp.n = 0;
+    o->tcp.chosen = -1;
+    o->deadline_step = "tcp";
+    assert_string_equal(root_id(), "diag.deadline");
+    assert_int_equal(r->f[0].pub.layer, TD_LAYER_TCP);
+    assert_int_not_equal(td__layer_summary(r, TD_LAYER_TCP, line, sizeof(line), &ms), TD_LS_OK);
+    /* Without a deadline, a layer not observed with no rule to name it is still not a pass. */
+    healthy(o);
+    o->http.result = TD_HTTP_OK;
+    o->http.step = TD_STEP_NOT_RUN;
+    assert_string_equal(root_id(), "diag.not_observed");
+    assert_int_equal(td_report_exit_code(r), 3);
 }
 
 static void http_rules_and_ranking(void **state)
@@ -720,6 +860,8 @@ int main(void)
         cmocka_unit_test(tls_rules),
         cmocka_unit_test(tls_warnings),
         cmocka_unit_test(cert_rules),
+        cmocka_unit_test(cert_causes),
+        cmocka_unit_test(not_a_pass),
         cmocka_unit_test(http_rules_and_ranking),
         cmocka_unit_test(proxy_outcomes),
         cmocka_unit_test(clock_and_server_fixes),
