@@ -122,6 +122,160 @@ static void predict(const td_obs_matrix_t *m, const td_client_profile_t *p, td_c
     }
 }
 
+/* What a client checks after the ServerHello (version floor, signed key exchange below TLS
+ * 1.2, DH size) and in the certificate, when it verifies. Returns true and says why when it
+ * refuses. version/cipher 0: the handshake was OpenSSL's, which enforced the first part. */
+static bool policy_refuses(const td_obs_t *o, const td_client_profile_t *p, uint16_t version,
+                           uint16_t cipher, int dh_bits, char *why, size_t cap)
+{
+    const td_cipher_info_t *ci = cipher != 0 ? td_cipher_info(cipher) : NULL;
+    bool signed_kx = ci != NULL && (ci->flags & (TD_CS_ECDHE | TD_CS_DHE));
+    if (version != 0 && version < p->floor) {
+        td_fmt(why, cap, "the server picks %s, which the client then refuses: %s",
+               td_version_name(version), p->floor_why != NULL ? p->floor_why : "too old");
+        return true;
+    }
+    if (p->no_signed_kx_below12 && version != 0 && version < TD_V_TLS12 && signed_kx) {
+        td_fmt(why, cap,
+               "the server picks %s with a signed key exchange (%s), whose MD5-SHA1 signature "
+               "the client refuses",
+               td_version_name(version), td_cipher_name(cipher));
+        return true;
+    }
+    if (p->min_dh_bits > 0 && dh_bits > 0 && dh_bits < p->min_dh_bits) {
+        td_fmt(why, cap, "the server's DH group has %d bits; the client needs %d", dh_bits,
+               p->min_dh_bits);
+        return true;
+    }
+    const td_obs_cert_t *c = &o->cert;
+    if (!p->verifies || c->step != TD_STEP_DONE || c->n == 0) {
+        return false;
+    }
+    const td_cert_info_t *leaf = &c->c[0];
+    bool name_ok = p->sends_sni || o->nosni.step != TD_STEP_DONE ? c->name_match
+                                                                 : o->nosni.leaf_matches_host;
+    if (c->verify_code != 0) {
+        td_fmt(why, cap, "the certificate does not verify: %s", c->verify_text);
+    } else if (!name_ok) {
+        td_fmt(why, cap, "the certificate%s is not valid for %s",
+               p->sends_sni ? "" : " it gets without SNI", o->host);
+    } else if (p->no_cn_fallback && leaf->n_sans == 0 && !c->name_is_ip) {
+        td_fmt(why, cap, "the certificate has no subjectAltName and the client ignores the CN");
+    } else if (p->needs_server_auth_eku && leaf->eku_present && !leaf->eku_server_auth) {
+        td_fmt(why, cap, "the certificate's extended key usage has no serverAuth");
+    } else if (p->min_rsa_bits > 0 && strcmp(leaf->key_type, "RSA") == 0 &&
+               leaf->key_bits < p->min_rsa_bits) {
+        td_fmt(why, cap, "the certificate's RSA key has %d bits; the client needs %d",
+               leaf->key_bits, p->min_rsa_bits);
+    } else if (o->now > leaf->not_after &&
+               (o->http.server_date == 0 || o->http.server_date > leaf->not_after)) {
+        td_fmt(why, cap, "the certificate has expired");
+    } else if (o->now < leaf->not_before &&
+               (o->http.server_date == 0 || o->http.server_date < leaf->not_before)) {
+        td_fmt(why, cap, "the certificate is not valid yet");
+    } else {
+        for (int i = 0; i < c->n; i++) {
+            if (p->rejects_sha1_certs && c->c[i].sig_sha1 && !c->c[i].self_signed) {
+                td_fmt(why, cap, "certificate %d is signed with SHA-1", i);
+                return true;
+            }
+        }
+        return false;
+    }
+    return true;
+}
+
+static uint16_t version_by_name(const char *v)
+{
+    return strcmp(v, "TLSv1.3") == 0   ? TD_V_TLS13
+           : strcmp(v, "TLSv1.2") == 0 ? TD_V_TLS12
+           : strcmp(v, "TLSv1.1") == 0 ? TD_V_TLS11
+           : strcmp(v, "TLSv1") == 0   ? TD_V_TLS10
+                                       : 0;
+}
+
+/* An HTTP exchange that failed for us fails for every client that got that far. */
+static bool http_refuses(const td_obs_t *o, char *why, size_t cap)
+{
+    if (o->http.step != TD_STEP_DONE || o->http.result == TD_HTTP_OK) {
+        return false;
+    }
+    td_fmt(why, cap, "the handshake works but no HTTP response comes (%s)",
+           td_http_result_name(o->http.result));
+    return true;
+}
+
+/* Every run without the matrix: the few hellos and handshakes it made; the rest not observed. */
+static int quick_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
+{
+    size_t n_profiles = 0;
+    const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
+    const td_obs_clients_t *q = &o->clients;
+    int n = 0;
+    for (int i = 0; i < q->n && i < (int)n_profiles && n < cap; i++) {
+        const td_client_profile_t *p = &profiles[i];
+        td_client_verdict_t *cv = &out[n++];
+        char rt[80];
+        memset(cv, 0, sizeof(*cv));
+        cv->id = p->id;
+        cv->name = p->name;
+        cv->current = p->current;
+        cv->legacy = p->legacy;
+        cv->proxy = p->proxy;
+        cv->source = p->source;
+        const td_obs_tls_t *hs = NULL;
+        if (p->openssl_ciphers != NULL && strcmp(p->openssl_ciphers, "DEFAULT") == 0 &&
+            p->openssl_min == 0) {
+            hs = &o->tls; /* OpenSSL's defaults: the diagnosis' own handshake */
+        } else if (q->handshake_ran[i]) {
+            hs = &q->handshake[i];
+        }
+        if (hs != NULL && hs->step == TD_STEP_DONE) {
+            cv->known = 1;
+            cv->basis = "handshake";
+            cv->confirmed = 1;
+            cv->ok = hs->ok;
+            if (!hs->ok) {
+                td_fmt(cv->why, sizeof(cv->why), "its handshake fails: %s",
+                       hs->alert_received >= 0 ? td_alert_name(hs->alert_received)
+                       : hs->ossl_text[0]      ? hs->ossl_text
+                                               : "no handshake");
+            } else {
+                cv->version = version_by_name(hs->version);
+            }
+        } else if (q->hello[i].sent) {
+            const td_mx_reply_t *r = &q->hello[i].r;
+            cv->known = 1;
+            cv->basis = "hello";
+            cv->confirmed = 1;
+            cv->ok = r->end == TD_MX_HELLO && !r->hrr;
+            if (cv->ok) {
+                cv->version = r->version;
+                cv->cipher = r->cipher;
+                cv->group = r->group;
+            } else {
+                td_fmt(cv->why, sizeof(cv->why), "its ClientHello got %s%s",
+                       td_mx_reply_text(r, rt, sizeof(rt)),
+                       !p->sends_sni ? " (it sends no SNI)" : "");
+            }
+        } else {
+            cv->basis = "not_observed";
+            td_fmt(cv->why, sizeof(cv->why),
+                   "not observed in this run: tlsdoctor matrix sends its hello");
+            continue;
+        }
+        if (cv->ok &&
+            (policy_refuses(o, p, hs != NULL ? 0 : cv->version, hs != NULL ? 0 : cv->cipher,
+                            hs != NULL ? (strcmp(hs->kx_type, "DH") == 0 ? hs->kx_bits : 0)
+                                       : q->hello[i].r.dh_bits,
+                            cv->why, sizeof(cv->why)) ||
+             http_refuses(o, cv->why, sizeof(cv->why)))) {
+            cv->ok = 0;
+        }
+    }
+    return n;
+}
+
 int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
 {
     const td_obs_matrix_t *m = &o->matrix;
@@ -129,7 +283,7 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
     const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
     int n = 0;
     if (!ran(o)) {
-        return 0;
+        return o->clients.step == TD_STEP_DONE ? quick_verdicts(o, out, cap) : 0;
     }
     for (int i = 0; i < m->n_clients && i < (int)n_profiles && n < cap; i++) {
         const td_client_profile_t *p = &profiles[i];
@@ -140,7 +294,10 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
         cv->id = p->id;
         cv->name = p->name;
         cv->current = p->current;
+        cv->legacy = p->legacy;
+        cv->proxy = p->proxy;
         cv->source = p->source;
+        cv->known = 1;
         predict(m, p, cv);
         cv->ok = cv->predicted_ok;
         if (mc->sent) {
@@ -185,6 +342,12 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
                        "not verify names",
                        s->subject, o->host);
             }
+        }
+        cv->basis = mc->sent ? "hello" : "predicted";
+        if (cv->ok && (policy_refuses(o, p, cv->version, cv->cipher, mc->sent ? mc->r.dh_bits : 0,
+                                      cv->why, sizeof(cv->why)) ||
+                       http_refuses(o, cv->why, sizeof(cv->why)))) {
+            cv->ok = 0;
         }
     }
     return n;
@@ -369,8 +532,8 @@ static bool clients_fail(const td_obs_t *o, td_rule_out_t *out, int current)
     int n = td__client_verdicts(o, v, TD_MX_MAX_CLIENTS), bad = 0;
     out->evidence[0] = '\0';
     for (int i = 0; i < n; i++) {
-        if (v[i].ok || v[i].current != current) {
-            continue;
+        if (v[i].ok || !v[i].known || v[i].proxy || v[i].current != current) {
+            continue; /* proxies' own hellos decide their rows, not this finding */
         }
         EV_ADD("%s%s: %s", bad > 0 ? "; " : "", v[i].name, v[i].why);
         bad++;

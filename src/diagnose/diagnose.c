@@ -7,11 +7,14 @@
 
 #include <string.h>
 
-static int rank(const td_finding_store_t *f)
+static int rank(const td_report_t *r, const td_finding_store_t *f)
 {
+    (void)r;
     /* Failures before warnings; within a severity, by layer, then table order (stable). */
-    /* fail 3, unknown 2, warn 1, ok 0: the higher, the earlier. */
-    return (3 - td__severity_rank(f->pub.severity)) * 100 + (int)f->pub.layer;
+    /* fail 3, unknown 2, warn 1, ok 0: the higher, the earlier; summaries and hygiene after
+     * the specific findings of the same severity. */
+    return (3 - td__severity_rank(f->pub.severity)) * 100 + (f->rank_last ? 50 : 0) +
+           (int)f->pub.layer;
 }
 
 /* An earlier finding matches unless: an exact id, or a prefix when it ends in '.'. */
@@ -166,8 +169,8 @@ void td__diagnose(td_report_t *r)
         td_strlcpy(f->cause, rules[i].cause, sizeof(f->cause));
         const char *specific = td_fix_for(rules[i].id, r->server_software);
         td_strlcpy(f->fix, specific != NULL ? specific : rules[i].fix, sizeof(f->fix));
-        td_rule_out_t out = { f->cause, sizeof(f->cause), f->evidence, sizeof(f->evidence),
-                              f->fix,   sizeof(f->fix),      rules[i].layer };
+        td_rule_out_t out = { f->cause, sizeof(f->cause), f->evidence,   sizeof(f->evidence),
+                              f->fix,   sizeof(f->fix),   rules[i].layer };
         if (rules[i].unless != NULL && explained(r, rules[i].unless)) {
             continue;
         }
@@ -181,6 +184,7 @@ void td__diagnose(td_report_t *r)
         f->pub.id = rules[i].id;
         f->pub.severity = rules[i].severity;
         f->pub.layer = out.layer;
+        f->rank_last = rules[i].rank_last;
         f->pub.title = rules[i].title;
         r->n++;
     }
@@ -188,7 +192,7 @@ void td__diagnose(td_report_t *r)
     for (size_t i = 1; i < r->n; i++) {
         td_finding_store_t tmp = r->f[i];
         size_t j = i;
-        while (j > 0 && rank(&r->f[j - 1]) > rank(&tmp)) {
+        while (j > 0 && rank(r, &r->f[j - 1]) > rank(r, &tmp)) {
             r->f[j] = r->f[j - 1];
             j--;
         }

@@ -13,6 +13,7 @@ typedef struct td_finding_store {
     char cause[400];
     char evidence[800];
     char fix[600];
+    bool rank_last; /* from the rule */
 } td_finding_store_t;
 
 #define TD_MAX_PROXIES 16
@@ -29,6 +30,10 @@ typedef struct td_proxy_outcome {
 typedef struct td_client_verdict {
     const char *id, *name, *source; /* static, from the profile */
     int current;                    /* a client in wide use today */
+    int legacy;                     /* an old release, kept for reference */
+    int proxy;                      /* a proxy's connection to origins (proxies rows) */
+    int known;                      /* 0: not observed in this run (ok means nothing) */
+    const char *basis;              /* static: "handshake", "hello", "predicted", "not_observed" */
     int ok;                         /* connects */
     int predicted_ok;               /* what the matrix alone said */
     int confirmed;                  /* its hello was sent and the server's answer is used */
@@ -81,6 +86,9 @@ typedef struct td_rule {
     const char *unless;
     /* Only when no failure was found before it (a rule that says the verdict is unknown). */
     bool only_without_fail;
+    /* Ranks after the specific findings of its severity: a summary of other findings (which
+     * clients fail) or hygiene (old versions still on) is never what to fix first. */
+    bool rank_last;
 } td_rule_t;
 
 /* Whether a layer was observed working. When not, why says what was not observed. */
@@ -89,7 +97,8 @@ bool td__layer_observed(const td_obs_t *o, td_layer_t layer, char *why, size_t c
 /* The rule table, in priority order within each layer. */
 const td_rule_t *td__rules(size_t *n);
 
-/* Fills out with one verdict per client profile when the matrix ran; returns how many. */
+/* Fills out with one verdict per client profile: from the matrix when it ran, else from the
+ * few hellos and handshakes of every run (the others not observed); returns how many. */
 int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap);
 
 /* Matrix rules (clients.c). */

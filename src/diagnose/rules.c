@@ -789,8 +789,8 @@ static bool cert_missing_intermediate(const td_obs_t *o, td_rule_out_t *out)
  * bundle from another CA (or another product line of the same CA). */
 static bool cert_wrong_intermediate(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (!have_cert(o) || o->cert.verify_code == 0 || o->cert.c[0].self_issued ||
-        o->cert.n < 2 || o->cert.c[0].issued_by > 0) {
+    if (!have_cert(o) || o->cert.verify_code == 0 || o->cert.c[0].self_issued || o->cert.n < 2 ||
+        o->cert.c[0].issued_by > 0) {
         return false;
     }
     EV("the leaf (%s) is issued by %s, but the %d other certificate%s sent ", o->cert.c[0].subject,
@@ -878,7 +878,8 @@ static bool cert_eku(const td_obs_t *o, td_rule_out_t *out)
     }
     for (int i = 0; i < o->cert.n; i++) {
         const td_cert_info_t *c = &o->cert.c[i];
-        if (c->eku_present && !c->eku_server_auth && (i == 0 || o->cert.c[i - 1].issued_by == i + 1)) {
+        if (c->eku_present && !c->eku_server_auth &&
+            (i == 0 || o->cert.c[i - 1].issued_by == i + 1)) {
             EV("certificate %d (%s) has an extendedKeyUsage without serverAuth", i, c->subject);
             if (o->cert.verify_code != 0) {
                 EV_ADD("; OpenSSL verify code %d: %s", o->cert.verify_code, o->cert.verify_text);
@@ -1247,8 +1248,9 @@ bool td__layer_observed(const td_obs_t *o, td_layer_t layer, char *why, size_t c
         if (o->tls.step == TD_STEP_DONE && o->tls.ok) {
             return true;
         }
-        w = o->tls.step == TD_STEP_NOT_RUN ? "not run"
-                                           : "the handshake with OpenSSL's defaults did not complete";
+        w = o->tls.step == TD_STEP_NOT_RUN
+                    ? "not run"
+                    : "the handshake with OpenSSL's defaults did not complete";
         break;
     case TD_LAYER_CERT:
         if (o->cert.step == TD_STEP_DONE && o->cert.n > 0 && o->cert.verify_code == 0 &&
@@ -1256,7 +1258,7 @@ bool td__layer_observed(const td_obs_t *o, td_layer_t layer, char *why, size_t c
             return true;
         }
         w = o->cert.step != TD_STEP_DONE || o->cert.n == 0 ? "no certificate examined"
-                                                             : "the chain or the name did not verify";
+                                                           : "the chain or the name did not verify";
         break;
     case TD_LAYER_HTTP:
         if (o->http.step == TD_STEP_DONE && o->http.result == TD_HTTP_OK) {
@@ -1668,6 +1670,7 @@ static const td_rule_t rules[] = {
       .fix = "Update the TLS library or the device in front of the server; check its supported "
              "groups (nginx: ssl_ecdh_curve X25519:prime256v1:secp384r1;)." },
     { .id = "tls.cipher.no_common_modern",
+      .rank_last = true,
       .layer = TD_LAYER_TLS,
       .severity = TD_SEV_WARN,
       .title = "no modern cipher suite",
@@ -1680,6 +1683,7 @@ static const td_rule_t rules[] = {
              "POLY1305:"
              "ECDHE-RSA-CHACHA20-POLY1305;)." },
     { .id = "tls.clients.current_fail",
+      .rank_last = true,
       .layer = TD_LAYER_TLS,
       .severity = TD_SEV_FAIL,
       .title = "current clients cannot connect",
@@ -1690,6 +1694,7 @@ static const td_rule_t rules[] = {
              "a proxy in front sends none." },
     /* [RFC 8996]: TLS 1.0 and 1.1 deprecated; [RFC 7568]: SSLv3. */
     { .id = "tls.version.obsolete_enabled",
+      .rank_last = true,
       .layer = TD_LAYER_TLS,
       .severity = TD_SEV_WARN,
       .title = "obsolete TLS versions on",
@@ -1702,6 +1707,7 @@ static const td_rule_t rules[] = {
              "TLSv1.2)." },
     /* [RFC 7465] RC4; [RFC 9325 §4.1] NULL, anonymous, export, 64-bit block ciphers. */
     { .id = "tls.cipher.weak_enabled",
+      .rank_last = true,
       .layer = TD_LAYER_TLS,
       .severity = TD_SEV_WARN,
       .title = "weak cipher suites on",
@@ -1712,6 +1718,7 @@ static const td_rule_t rules[] = {
       .fix = "Remove them (nginx/Apache/HAProxy cipher string: append :!aNULL:!eNULL:!EXPORT:!RC4:"
              "!DES:!3DES:!MD5, or use Mozilla's 'intermediate' list)." },
     { .id = "tls.clients.legacy_fail",
+      .rank_last = true,
       .layer = TD_LAYER_TLS,
       .severity = TD_SEV_OK,
       .title = "legacy clients cannot connect",
@@ -2039,6 +2046,7 @@ static const td_rule_t rules[] = {
              "and the proxy's upstream health." },
     /* RFC 6797; preload requirements of hstspreload.org. */
     { .id = "http.hsts.incomplete",
+      .rank_last = true,
       .layer = TD_LAYER_HTTP,
       .severity = TD_SEV_OK,
       .title = "HSTS missing or short",

@@ -48,7 +48,9 @@ static const td_client_profile_t profiles[] = {
       ARRF(versions, v_cloudflare),
       .ec_point_formats = 1,
       .renegotiation_info = 1,
-      .current = 1 },
+      .current = 1,
+      .proxy = 1,
+      .default_run = 1 },
     { .id = "aws_alb",
       .name = "AWS ALB (to HTTPS targets)",
       .source = "AWS ELB docs: targets use ELBSecurityPolicy-2016-08 [ALB-TG]; no SNI per reports",
@@ -62,7 +64,9 @@ static const td_client_profile_t profiles[] = {
       ARRF(sigalgs, s_common),
       .ec_point_formats = 1,
       .renegotiation_info = 1,
-      .current = 1 },
+      .current = 1,
+      .proxy = 1,
+      .default_run = 1 },
 #define TD_PROFILE_ROWS
 #include "client_profiles.inc"
 #undef TD_PROFILE_ROWS

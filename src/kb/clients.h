@@ -46,6 +46,10 @@ typedef struct td_client_profile {
     const char *openssl_ciphers; /* TLS 1.2 cipher string, e.g. "DEFAULT" */
     uint16_t openssl_min;        /* lowest version, e.g. TD_V_TLS12 */
     const char *policy_source;   /* where the policy values come from */
+    int proxy;                   /* a proxy's or CDN's connections to origins: shown on the
+                                    proxies rows, never counted as a client that fails */
+    int default_run;             /* its hello is sent in every run, not only by the matrix (a
+                                    few: the connection budget of a default run is small) */
 } td_client_profile_t;
 
 /* The profiles, in report order. At most TD_MX_MAX_CLIENTS (observe.h). */

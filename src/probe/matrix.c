@@ -543,6 +543,8 @@ static bool version_accepted(const td_obs_matrix_t *m, uint16_t v)
     return i >= 0 && m->v[i].n_suites > 0;
 }
 
+static void send_client_hello(mx_t *x, const td_client_profile_t *c, td_mx_client_t *mc);
+
 /* Send client i's hello when the matrix leaves a connection possible: a version and a suite
  * in common. Otherwise the matrix alone says it fails, and no connection is spent. */
 static void client_job(mx_t *x, int i)
@@ -566,6 +568,12 @@ static void client_job(mx_t *x, int i)
     if (!any_suite) {
         return;
     }
+    send_client_hello(x, c, mc);
+}
+
+/* Sends client c's ClientHello once and records the server's first reply in mc. */
+static void send_client_hello(mx_t *x, const td_client_profile_t *c, td_mx_client_t *mc)
+{
     uint16_t shares[4];
     size_t n_shares = 0;
     for (size_t k = 0; k < c->n_shares && n_shares < 2; k++) {
@@ -683,6 +691,73 @@ static void run_pool(mx_t *x, const job_t *jobs, int n, int parallel)
     for (int i = 0; i < started; i++) {
         pthread_join(th[i], NULL);
     }
+}
+
+/* Every run: the hellos of the profiles marked default_run, a few connections at a time. */
+typedef struct quick_pool {
+    mx_t *x;
+    td_obs_clients_t *out;
+    int idx[TD_MX_MAX_CLIENTS];
+    int n;
+    atomic_int next;
+} quick_pool_t;
+
+static void *quick_worker(void *arg)
+{
+    quick_pool_t *q = arg;
+    size_t n_profiles = 0;
+    const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
+    for (;;) {
+        int k = atomic_fetch_add(&q->next, 1);
+        if (k >= q->n) {
+            return NULL;
+        }
+        int i = q->idx[k];
+        send_client_hello(q->x, &profiles[i], &q->out->hello[i]);
+    }
+}
+
+void td__clients_run(const char *addr, uint16_t port, const char *sni, const char *host,
+                     int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
+                     td_obs_clients_t *out)
+{
+    static td_obs_matrix_t unused; /* send_client_hello reads no matrix field */
+    mx_t x = { .addr = addr,
+               .port = port,
+               .sni = sni,
+               .host = host,
+               .deadline = deadline_ms,
+               .step = step_ms,
+               .m = &unused,
+               .obs = obs };
+    size_t n_profiles = 0;
+    const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
+    quick_pool_t q = { .x = &x, .out = out };
+    atomic_init(&x.conns, 0);
+    atomic_init(&x.client_conns, 0);
+    atomic_init(&q.next, 0);
+    out->step = TD_STEP_DONE;
+    out->n = (int)(n_profiles < TD_MX_MAX_CLIENTS ? n_profiles : TD_MX_MAX_CLIENTS);
+    for (int i = 0; i < out->n; i++) {
+        if (profiles[i].default_run) {
+            q.idx[q.n++] = i;
+        }
+    }
+    pthread_t th[8];
+    int started = 0;
+    for (int i = 0; i < parallel && i < q.n && i < 8; i++) {
+        if (pthread_create(&th[i], NULL, quick_worker, &q) != 0) {
+            break;
+        }
+        started++;
+    }
+    if (started == 0) {
+        (void)quick_worker(&q);
+    }
+    for (int i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+    }
+    out->connections = atomic_load(&x.conns);
 }
 
 void td__matrix_run(const char *addr, uint16_t port, const char *sni, const char *host,

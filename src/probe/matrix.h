@@ -12,4 +12,10 @@ void td__matrix_run(const char *addr, uint16_t port, const char *sni, const char
                     int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
                     td_obs_matrix_t *m);
 
+/* Sends, once each, the ClientHellos of the client profiles marked default_run (a few, so
+ * that every run says what those clients get) with at most `parallel` connections open. */
+void td__clients_run(const char *addr, uint16_t port, const char *sni, const char *host,
+                     int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
+                     td_obs_clients_t *out);
+
 #endif

@@ -107,10 +107,10 @@ typedef struct td_obs_tls {
     char cipher[64];
     char group[32];
     char alpn[32];
-    char kx_type[16]; /* the server's ephemeral key: "DH", "EC", "X25519", ... "" none (RSA) */
-    int kx_bits;      /* its size in bits, 0 unknown */
-    int alert_received;       /* -1 none */
-    int alert_sent;           /* -1 none */
+    char kx_type[16];   /* the server's ephemeral key: "DH", "EC", "X25519", ... "" none (RSA) */
+    int kx_bits;        /* its size in bits, 0 unknown */
+    int alert_received; /* -1 none */
+    int alert_sent;     /* -1 none */
     unsigned long ossl_error; /* packed OpenSSL error, 0 none */
     int ossl_reason;
     char ossl_text[256];
@@ -303,6 +303,18 @@ typedef struct td_obs_matrix {
     td_mx_client_t clients[TD_MX_MAX_CLIENTS]; /* in kb client profile order */
 } td_obs_matrix_t;
 
+/* Real clients in every run, not only the matrix: the hellos of the profiles marked
+ * default_run (read as far as the server's first flight), and full OpenSSL handshakes with the
+ * policy of the profiles the local OpenSSL can be (openssl_ciphers). Indexed by profile. */
+typedef struct td_obs_clients {
+    td_step_t step;
+    int n; /* profiles */
+    td_mx_client_t hello[TD_MX_MAX_CLIENTS];
+    int handshake_ran[TD_MX_MAX_CLIENTS];
+    td_obs_tls_t handshake[TD_MX_MAX_CLIENTS];
+    int connections;
+} td_obs_clients_t;
+
 /** Index of a version in td_obs_matrix_t.v, -1 when not one of the five. */
 int td_mx_version_index(uint16_t v);
 
@@ -339,7 +351,8 @@ typedef struct td_obs {
     int n_peers;
     td_obs_peer_t peers[TD_MAX_ADDRS];
     td_obs_redirects_t redirects;
-    td_obs_matrix_t matrix; /* only with --matrix */
+    td_obs_clients_t clients; /* every run */
+    td_obs_matrix_t matrix;   /* only with --matrix */
 } td_obs_t;
 
 /** Runs every probe in layer order under opt's deadlines and fills obs. Never judges.

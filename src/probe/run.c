@@ -3,6 +3,8 @@
  * decide that a later layer cannot run (no address, no connection, not TLS). */
 #define _POSIX_C_SOURCE 200809L
 #include "cert.h"
+
+#include "../kb/clients.h"
 #include "dns.h"
 #include "exchange.h"
 #include "matrix.h"
@@ -297,8 +299,8 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         double s = td_now_ms();
         td_strlcpy(a->addr, obs->dns.addrs[i], sizeof(a->addr));
         a->port = connect_port;
-        a->result =
-                td__connect(a->addr, connect_port, step_dl(obs, "tcp", deadline, step), &fd, &a->err);
+        a->result = td__connect(a->addr, connect_port, step_dl(obs, "tcp", deadline, step), &fd,
+                                &a->err);
         a->ms = td_now_ms() - s;
         td__close(fd);
         td_fmt(detail, sizeof(detail), "%s port %u: %s", a->addr, (unsigned)connect_port,
@@ -437,6 +439,37 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         td__tls_handshake(addr, connect_port, NULL, opt->host,
                           obs->tls.ok ? TD_TLS_MODERN : TD_TLS_LEGACY,
                           step_dl(obs, "nosni", deadline, step), &obs->nosni, &nosni_conn);
+    }
+
+    td__tls_conn_free(nosni_conn); /* a server that serves one connection at a time */
+    nosni_conn = NULL;
+
+    /* What real clients get, in every run: a few clients' own hellos, and a real handshake for
+     * the clients the local OpenSSL can be (curl with the defaults is the handshake above). */
+    if (!opt->matrix && (obs->tls.ok || obs->legacy.ok || obs->tls.step == TD_STEP_DONE) &&
+        !out_of_time(obs, deadline)) {
+        size_t n_profiles = 0;
+        const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
+        td__clients_run(addr, connect_port, sni, opt->host, opt->matrix_parallel, deadline, step,
+                        obs, &obs->clients);
+        for (int i = 0; i < obs->clients.n && !out_of_time(obs, deadline); i++) {
+            const td_client_profile_t *p = &profiles[i];
+            if (p->openssl_ciphers == NULL ||
+                (strcmp(p->openssl_ciphers, "DEFAULT") == 0 && p->openssl_min == 0)) {
+                continue;
+            }
+            td_tls_conn_t *pc = NULL;
+            td__tls_handshake_policy(addr, connect_port, p->sends_sni ? sni : NULL, opt->host,
+                                     p->openssl_ciphers, p->openssl_min,
+                                     step_dl(obs, "clients", deadline, step),
+                                     &obs->clients.handshake[i], &pc);
+            td__tls_conn_free(pc);
+            obs->clients.handshake_ran[i] = 1;
+            obs->clients.connections++;
+        }
+        td_fmt(detail, sizeof(detail), "%d connections for real clients' hellos and handshakes",
+               obs->clients.connections);
+        progress(opt, "tls", detail);
     }
 
 out:

@@ -123,9 +123,28 @@ static void leaf_facts(SSL *ssl, const char *match_host, td_obs_tls_t *o)
     o->leaf_matches_host = td_x509_valid_for(leaf, match_host);
 }
 
+static void handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
+                      td_tls_mode_t mode, const char *ciphers, uint16_t min_version,
+                      double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out);
+
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
                        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs,
                        td_tls_conn_t **conn_out)
+{
+    handshake(addr, port, sni, match_host, mode, NULL, 0, deadline_ms, obs, conn_out);
+}
+
+void td__tls_handshake_policy(const char *addr, uint16_t port, const char *sni,
+                              const char *match_host, const char *ciphers, uint16_t min_version,
+                              double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
+{
+    handshake(addr, port, sni, match_host, TD_TLS_MODERN, ciphers, min_version, deadline_ms, obs,
+              conn_out);
+}
+
+static void handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
+                      td_tls_mode_t mode, const char *ciphers, uint16_t min_version,
+                      double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
 {
     double t0 = td_now_ms();
     int err = 0, ssl_err = 0;
@@ -164,6 +183,13 @@ void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const c
         (void)SSL_CTX_set_min_proto_version(c->ctx, TLS1_VERSION);
         (void)SSL_CTX_set_cipher_list(c->ctx, "ALL:@SECLEVEL=0");
         SSL_CTX_set_options(c->ctx, SSL_OP_LEGACY_SERVER_CONNECT);
+    } else if (ciphers != NULL) {
+        /* A client the local OpenSSL can be: its cipher string and lowest version. */
+        if (SSL_CTX_set_cipher_list(c->ctx, ciphers) != 1 ||
+            (min_version != 0 && SSL_CTX_set_min_proto_version(c->ctx, min_version) != 1)) {
+            record_error(obs, SSL_ERROR_SSL);
+            goto out;
+        }
     }
     SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     td_tcp_result_t tr = td__connect(addr, port, deadline_ms, &c->fd, &err);

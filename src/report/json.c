@@ -191,10 +191,10 @@ int td_report_write_json(const td_report_t *r, FILE *f)
             "target", "host", o->host, "port", o->port, "path", o->path, "sni", o->sni,
             "connect_to", o->connect_to, "verdict",
             worst == TD_SEV_OK ? "healthy" : td_severity_name(worst), "exit_code",
-            td_report_exit_code(r),
-            "root_cause", r->has_root ? finding_json(&r->f[0].pub) : json_null(), "findings",
-            findings, "layers", layers_json(r), "observations", observations_json(o), "total_ms",
-            o->total_ms, "deadline_hit", o->deadline_hit);
+            td_report_exit_code(r), "root_cause",
+            r->has_root ? finding_json(&r->f[0].pub) : json_null(), "findings", findings, "layers",
+            layers_json(r), "observations", observations_json(o), "total_ms", o->total_ms,
+            "deadline_hit", o->deadline_hit);
     if (doc == NULL) {
         return TD_E_INTERNAL; /* a field could not be encoded (or out of memory) */
     }
@@ -212,6 +212,7 @@ int td_report_write_json(const td_report_t *r, FILE *f)
                                             r->server_evidence)
                                 : json_null());
     json_object_set_new(doc, "matrix", td__matrix_json(r));
+    json_object_set_new(doc, "clients", td__clients_json(r));
     int rc = json_dumpf(doc, f,
                         JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
                                 JSON_REAL_PRECISION(6));

@@ -39,7 +39,7 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
 {
     const td_obs_matrix_t *m = &r->obs.matrix;
     const char *bold = color ? "\033[1m" : "", *rs = color ? "\033[0m" : "";
-    const char *red = color ? "\033[31m" : "", *green = color ? "\033[32m" : "";
+    const char *green = color ? "\033[32m" : "";
     char buf[512];
     if (m->step != TD_STEP_DONE) {
         if (m->skip_reason != NULL) {
@@ -103,20 +103,7 @@ void td__matrix_write_text(const td_report_t *r, FILE *f, int color)
     fprintf(f, "  hello    TLS 1.3-style (%zu bytes): %s\n", m->modern.sent, buf);
     (void)td_mx_reply_text(&m->large, buf, sizeof(buf));
     fprintf(f, "           larger than a packet (%zu bytes): %s\n", m->large.sent, buf);
-    if (r->n_clients > 0) {
-        fprintf(f, "\n%sclients%s\n", bold, rs);
-        for (int i = 0; i < r->n_clients; i++) {
-            const td_client_verdict_t *c = &r->clients[i];
-            if (c->ok) {
-                td_fmt(buf, sizeof(buf), "%s %s%s%s", td_version_name(c->version),
-                       td_cipher_name(c->cipher), c->group ? " " : "",
-                       c->group ? td_group_name(c->group) : "");
-            }
-            fprintf(f, "  %-28s %s%-4s%s %s%s%s%s\n", c->name, c->ok ? green : red,
-                    c->ok ? "ok" : "FAIL", rs, c->ok ? buf : c->why, c->ok && c->why[0] ? "; " : "",
-                    c->ok ? c->why : "", c->confirmed ? "" : " (from the matrix)");
-        }
-    }
+    td__clients_write_text(r, f, color);
 }
 
 static json_t *reply_json(const td_mx_reply_t *r)
@@ -198,21 +185,7 @@ json_t *td__matrix_json(const td_report_t *r)
                                                   "truncated", v->truncated, "first_reply",
                                                   reply_json(&v->first)));
     }
-    json_t *clients = json_array();
-    for (int i = 0; i < r->n_clients; i++) {
-        const td_client_verdict_t *c = &r->clients[i];
-        json_t *j =
-                json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:s}", "id", c->id, "name", c->name,
-                          "current", c->current, "connects", c->ok, "confirmed", c->confirmed,
-                          "prediction_differed", c->mismatch, "why", c->why, "source", c->source);
-        if (c->ok) {
-            json_object_set_new(j, "version", json_string(td_version_name(c->version)));
-            json_object_set_new(j, "cipher", json_string(td_cipher_name(c->cipher)));
-            json_object_set_new(j, "group",
-                                c->group ? json_string(td_group_name(c->group)) : json_null());
-        }
-        json_array_append_new(clients, j);
-    }
+    json_t *clients = td__clients_json(r);
     return json_pack("{s:i, s:i, s:i, s:f, s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, "
                      "s:{s:o, s:o, s:o}, s:{s:o, s:o}, s:o}",
                      "connections", m->connections, "client_connections", m->client_connections,

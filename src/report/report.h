@@ -23,5 +23,8 @@ td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char
 void td__matrix_write_text(const td_report_t *r, FILE *f, int color);
 struct json_t;
 struct json_t *td__matrix_json(const td_report_t *r);
+/* The client table: every run, and the matrix's (clients.c). */
+void td__clients_write_text(const td_report_t *r, FILE *f, int color);
+struct json_t *td__clients_json(const td_report_t *r);
 
 #endif

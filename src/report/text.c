@@ -120,6 +120,9 @@ int td_report_write_text(const td_report_t *r, FILE *f, int color)
         }
         fprintf(f, "  recommended: %s\n", r->recommended);
     }
+    if (r->obs.matrix.step != TD_STEP_DONE) {
+        td__clients_write_text(r, f, color);
+    }
     td__matrix_write_text(r, f, color);
     fprintf(f, "\n%.0f ms in all%s\n", o->total_ms,
             o->deadline_hit ? " (the --timeout deadline cut the diagnosis short)" : "");
