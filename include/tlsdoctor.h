@@ -215,8 +215,9 @@ typedef struct td_logs_summary td_logs_summary_t;
 
 /** Scans files (plain or gzip; "-" is standard input) and calls cb (may be NULL) for every
  * event. Memory is bounded whatever the input size. On success *out is owned by the caller
- * (td_logs_summary_free). A file that cannot be opened is TD_E_IO with err naming it;
- * unreadable lines and truncated gzip are counted in the summary, not errors. */
+ * (td_logs_summary_free). A file that cannot be opened or read (missing, a directory, an I/O
+ * error) is TD_E_IO with err naming it; unreadable lines and truncated or corrupt gzip data
+ * are counted in the summary, not errors. */
 TD_API TD_MUST_USE int td_logs_scan(const td_logs_options_t *opt, const char *const *files,
                                     size_t n_files, td_log_event_cb cb, void *user,
                                     td_logs_summary_t **out, td_errinfo_t *err);
@@ -245,8 +246,9 @@ typedef int (*td_pcap_conn_cb)(const td_pcap_conn_t *c, void *user);
 
 /** Reads pcap / pcapng files through libpcap and judges every TCP connection in them. Memory
  * is bounded by the number of concurrent flows, whatever the file size. A file that cannot be
- * opened (missing, wrong magic) is TD_E_IO naming it; an invalid filter TD_E_USAGE; a
- * truncated file is read up to the damage and noted in the summary. */
+ * opened (missing, wrong magic) or that ends before its first packet is TD_E_IO naming it;
+ * an invalid filter TD_E_USAGE; a file truncated after some packets is read up to the damage
+ * and noted in the summary. */
 TD_API TD_MUST_USE int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files,
                                     size_t n_files, td_pcap_conn_cb cb, void *user,
                                     td_pcap_summary_t **out, td_errinfo_t *err);

@@ -43,9 +43,11 @@ static const char usage_text[] =
         "  --dns-servers ADDR[:PORT][,...]\n"
         "                         ask these DNS servers instead of the system's (like curl's)\n"
         "  --ca-file FILE         trust the PEM certificates in FILE instead of the system store\n"
-        "  --timeout SECONDS      deadline for the whole diagnosis (default 30)\n"
-        "  --step-timeout SECONDS deadline for each network step (default 8)\n"
-        "  --warn-days DAYS       warn when the certificate expires within DAYS (default 21)\n"
+        "  --timeout SECONDS      deadline for the whole diagnosis (default 30; more than 0,\n"
+        "                         at most 86400; decimals allowed: 0.5)\n"
+        "  --step-timeout SECONDS deadline for each network step (default 8; same range)\n"
+        "  --warn-days DAYS       warn when the certificate expires within DAYS (default 21;\n"
+        "                         0-3650, 0 turns the warning off)\n"
         "  --matrix               also ask which versions, cipher suites, groups, ALPN and\n"
         "                         SNI answers the server accepts (own ClientHellos, suites by\n"
         "                         elimination), whether large or TLS 1.3-style hellos fail,\n"
@@ -53,7 +55,8 @@ static const char usage_text[] =
         "                         Cloudflare, AWS ALB) can connect\n"
         "  --parallel N           connections the matrix keeps open at once (default 4, 1-16)\n"
         "  --json                 print the JSON report (docs/json.md, schema_version 1)\n"
-        "  --now UNIXTIME         judge dates as if the local clock said UNIXTIME (testing)\n"
+        "  --now UNIXTIME         judge dates as if the local clock said UNIXTIME (testing;\n"
+        "                         1-32503680000)\n"
         "  --no-color             no colours (also when NO_COLOR is set or not a terminal)\n"
         "  -v, --verbose          print progress on standard error\n"
         "  -h, --help             this help\n"
@@ -64,15 +67,23 @@ static const char usage_commands[] =
         "Commands:\n"
         "  lab                    start built-in broken servers on 127.0.0.1 and diagnose each\n"
         "  logs FILE...           read server / load-balancer logs (plain, gzip, - for stdin)\n"
-        "  pcap FILE...           what happened to each TLS handshake in pcap / pcapng captures\n"
-        "                         (--json: one line per connection, then the summary)\n"
         "                         and count failed handshakes by cause, client, server, hour:\n"
         "     --format F          auto (default), nginx, apache, haproxy, f5, alb, cloudflare\n"
         "     --since TIME        only events at or after TIME: 2026-11-22[T10:00[:00]] (UTC)\n"
-        "                         or a duration back from now: 30m, 24h, 7d\n"
-        "     --top N             rows in the top lists (default 10)\n"
+        "                         (years 1970-9999) or a duration back from now: 90s,\n"
+        "                         30m, 24h, 7d (at most 100 years)\n"
+        "     --top N             rows in the top lists (1-1000, default 10)\n"
         "     --json              JSON lines: one per event, then a summary line\n"
-        "   exit status: 0 no failure found, 1 failures found, 3 usage or read error\n"
+        "   exit status: 0 no failure found, 1 failures found, 3 usage or read error (a\n"
+        "   missing file, a directory, an I/O error)\n"
+        "  pcap FILE...           what happened to each TLS handshake in pcap / pcapng captures\n"
+        "     --json              one line per connection, then the summary\n"
+        "     --filter BPF        only packets the BPF filter keeps\n"
+        "     --port N            only connections on port N (1-65535; up to 16 times)\n"
+        "     --top N             rows in the top lists (1-1000, default 10)\n"
+        "   exit status: 0 no failure found, 1 failures found, 3 usage or read error (a\n"
+        "   missing file, not a capture, or damaged before its first packet; a capture\n"
+        "   cut after some packets is read up to the damage and says so)\n"
         "  compare HOST --via A --via B\n"
         "                         diagnose HOST through each path (ADDR[:PORT] or dns: e.g. the\n"
         "                         CDN and the origin) and list differences in certificate,\n"
@@ -98,9 +109,16 @@ static int use_color(int no_color_flag)
     return !no_color_flag && (nc == NULL || nc[0] == '\0') && isatty(STDOUT_FILENO);
 }
 
+/* SECONDS of --timeout and --step-timeout: a decimal number, > 0 and at most 86400 (one
+ * day). Only digits and one '.': no sign, exponent, hex, "inf" or "nan" from strtod. */
 static int parse_seconds(const char *s, double *out)
 {
     char *end = NULL;
+    size_t digits = strspn(s, "0123456789.");
+    if (s[0] == '\0' || s[digits] != '\0' || strchr(s, '.') != strrchr(s, '.') ||
+        strcmp(s, ".") == 0) {
+        return -1;
+    }
     double v = strtod(s, &end);
     if (end == s || *end != '\0' || !(v > 0) || v > 86400) {
         return -1;
@@ -109,15 +127,23 @@ static int parse_seconds(const char *s, double *out)
     return 0;
 }
 
-/* fmt is always a literal with one %s. */
+/* One argument for stderr: control bytes, backslashes and non-ASCII bytes become \xNN
+ * (td_escape), so a hostile argument cannot drive the terminal. Returns buf. */
+static const char *esc(char *buf, size_t cap, const char *arg)
+{
+    td_escape(buf, cap, (const uint8_t *)arg, strlen(arg));
+    return buf;
+}
+
+/* fmt is always a literal with one %s; arg (user input or a message naming it) is escaped. */
 static int die_usage(const char *fmt, const char *arg)
 {
-    char msg[512];
+    char msg[512], e[1024];
     td_fmt(msg, sizeof(msg), "%s", fmt);
     char *at = strstr(msg, "%s");
     if (at != NULL) {
         *at = '\0';
-        fprintf(stderr, "tlsdoctor: %s%s%s\n", msg, arg, at + 2);
+        fprintf(stderr, "tlsdoctor: %s%s%s\n", msg, esc(e, sizeof(e), arg), at + 2);
     } else {
         fprintf(stderr, "tlsdoctor: %s\n", msg);
     }
@@ -128,43 +154,108 @@ static int die_usage(const char *fmt, const char *arg)
 /* The library could not do its work: say why on stderr; exit status 3. */
 static int tool_error(const td_errinfo_t *err, int rc)
 {
-    fprintf(stderr, "tlsdoctor: %s\n", err->message[0] ? err->message : td_strerror(rc));
+    char e[1024];
+    fprintf(stderr, "tlsdoctor: %s\n",
+            esc(e, sizeof(e), err->message[0] ? err->message : td_strerror(rc)));
     return EXIT_TOOL;
 }
 
-/* "2026-11-22", "2026-11-22T10:00", "2026-11-22 10:00:05" (UTC) or "30m" / "24h" / "7d" ago. */
-static int parse_since(const char *s, int64_t *out)
+/* Names and paths that end up in the report (--sni, --expect-*, --resolve, --dns-servers,
+ * --ca-file) may not hold control bytes: the report would otherwise echo them to a terminal. */
+static int has_control(const char *s)
 {
-    char *end = NULL;
-    long v = strtol(s, &end, 10);
-    if (end != s && v > 0 && end[0] != '\0' && end[1] == '\0' && strchr("smhd", end[0])) {
-        long mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 : 86400;
-        *out = (int64_t)time(NULL) - (int64_t)v * mult;
-        return 0;
+    for (; *s != '\0'; s++) {
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f) {
+            return 1;
+        }
     }
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-    size_t n = strlen(s);
-    if (n < 10 || s[4] != '-' || s[7] != '-') {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!((s[i] >= '0' && s[i] <= '9') || strchr("-T :Z", s[i]) != NULL)) {
+    return 0;
+}
+
+/* --dns-servers "ADDR[:PORT][,...]" (IPv6 with a port: [ADDR]:PORT): each port, when given,
+ * must be 1-65535. The addresses themselves are checked by the resolver. */
+static int check_server_ports(const char *list)
+{
+    char item[300];
+    while (*list != '\0') {
+        size_t n = strcspn(list, ",");
+        if (n == 0 || n >= sizeof(item)) {
+            return -1;
+        }
+        memcpy(item, list, n);
+        item[n] = '\0';
+        list += list[n] == ',' ? n + 1 : n;
+        const char *colon = strrchr(item, ':');
+        const char *port = NULL;
+        if (item[0] == '[') {
+            const char *close = strchr(item, ']');
+            if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
+                return -1;
+            }
+            port = close[1] == ':' ? close + 2 : NULL;
+        } else if (colon != NULL && strchr(item, ':') == colon) {
+            port = colon + 1; /* one colon: IPv4 or name with a port; more: a bare IPv6 */
+        }
+        unsigned long v = 0;
+        if (port != NULL && (td_parse_uint(port, 65535, &v) < 0 || v == 0)) {
             return -1;
         }
     }
-    y = (int)strtol(s, NULL, 10);
-    mo = (int)strtol(s + 5, NULL, 10);
-    d = (int)strtol(s + 8, NULL, 10);
-    if (n >= 16 && (s[10] == 'T' || s[10] == ' ') && s[13] == ':') {
-        h = (int)strtol(s + 11, NULL, 10);
-        mi = (int)strtol(s + 14, NULL, 10);
-        if (n >= 19 && s[16] == ':') {
-            sec = (int)strtol(s + 17, NULL, 10);
+    return 0;
+}
+
+/* Reads exactly n decimal digits at s into *out. */
+static int digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
         }
-    } else if (n != 10) {
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* --since: "2026-11-22", "2026-11-22T10:00", "2026-11-22 10:00:05" (UTC; a trailing Z is
+ * allowed), years 1970-9999; or a duration back from now: N followed by s, m, h or d, from 1
+ * second up to 100 years (3153600000 s). Checked arithmetic: no input overflows. */
+static int parse_since(const char *s, int64_t *out)
+{
+    static const int64_t max_back = 3153600000; /* 100 years of 365 days, in seconds */
+    size_t n = strlen(s);
+    if (n >= 2 && strchr("smhd", s[n - 1]) != NULL && strspn(s, "0123456789") == n - 1) {
+        int64_t mult = s[n - 1] == 's' ? 1 : s[n - 1] == 'm' ? 60 : s[n - 1] == 'h' ? 3600 : 86400;
+        int64_t v = 0;
+        for (size_t i = 0; i + 1 < n; i++) {
+            if (v > (max_back / mult) / 10) {
+                return -1;
+            }
+            v = v * 10 + (s[i] - '0');
+        }
+        if (v == 0 || v > max_back / mult) {
+            return -1;
+        }
+        *out = (int64_t)time(NULL) - v * mult;
+        return 0;
+    }
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    if (n > 0 && s[n - 1] == 'Z') {
+        n--;
+    }
+    if ((n != 10 && n != 16 && n != 19) || digits(s, 4, &y) < 0 || s[4] != '-' ||
+        digits(s + 5, 2, &mo) < 0 || s[7] != '-' || digits(s + 8, 2, &d) < 0) {
         return -1;
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
+    if (n >= 16 && ((s[10] != 'T' && s[10] != ' ') || digits(s + 11, 2, &h) < 0 || s[13] != ':' ||
+                    digits(s + 14, 2, &mi) < 0)) {
+        return -1;
+    }
+    if (n == 19 && (s[16] != ':' || digits(s + 17, 2, &sec) < 0)) {
+        return -1;
+    }
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
         return -1;
     }
     struct tm tm;
@@ -203,7 +294,8 @@ static int parse_top(const char *v, int *top)
 static int take_file(const char *cmd, const char *a, const char **files, size_t *n)
 {
     if (a[0] == '-' && a[1] != '\0') {
-        fprintf(stderr, "tlsdoctor: %s: unknown option '%s'\n", cmd, a);
+        char e[1024];
+        fprintf(stderr, "tlsdoctor: %s: unknown option '%s'\n", cmd, esc(e, sizeof(e), a));
         fprintf(stderr, "Try 'tlsdoctor --help' for more information.\n");
         return EXIT_TOOL;
     }
@@ -308,8 +400,10 @@ static int run_logs(int argc, char **argv)
                 opt.format = (td_log_format_t)f;
             } else if (strcmp(a, "--since") == 0) {
                 if (parse_since(v, &opt.since) < 0) {
-                    return die_usage(
-                            "invalid --since '%s' (2026-11-22[T10:00[:00]] or 30m, 24h, 7d)", v);
+                    return die_usage("invalid --since '%s' (a UTC date 1970-9999: "
+                                     "2026-11-22[T10:00[:00]], or a duration of 1 s to 100 "
+                                     "years: 90s, 30m, 24h, 7d)",
+                                     v);
                 }
             } else if (parse_top(v, &opt.top) != 0) {
                 return EXIT_TOOL;
@@ -402,6 +496,10 @@ static int run_compare(int argc, char **argv)
         if (has_value && i + 1 >= argc) {
             return die_usage("option '%s' needs a value", a);
         }
+        if (has_value && has_control(argv[i + 1])) {
+            return die_usage("invalid value '%s' (control characters are not allowed)",
+                             argv[i + 1]);
+        }
         if (strcmp(a, "--via") == 0) {
             if (n == 4) {
                 return die_usage("%s", "compare: at most 4 --via paths");
@@ -413,7 +511,8 @@ static int run_compare(int argc, char **argv)
             opt.sni = argv[++i];
         } else if (strcmp(a, "--timeout") == 0) {
             if (parse_seconds(argv[++i], &opt.timeout_s) < 0) {
-                return die_usage("invalid --timeout '%s' (seconds, > 0)", argv[i]);
+                return die_usage("invalid --timeout '%s' (seconds: more than 0, at most 86400)",
+                                 argv[i]);
             }
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
@@ -547,7 +646,15 @@ int main(int argc, char **argv)
         argc--;
     }
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":vhV", longopts, NULL)) != -1) {
+    int li = -1;
+    while ((c = getopt_long(argc, argv, ":vhV", longopts, &li)) != -1) {
+        if (optarg != NULL && has_control(optarg)) {
+            char msg[160];
+            td_fmt(msg, sizeof(msg), "invalid --%s '%%s' (control characters are not allowed)",
+                   li >= 0 ? longopts[li].name : "option");
+            return die_usage(msg, optarg);
+        }
+        li = -1;
         switch (c) {
         case O_SNI:
             opt.sni = optarg;
@@ -556,9 +663,8 @@ int main(int argc, char **argv)
             opt.matrix = 1;
             break;
         case O_PARALLEL: {
-            char *end = NULL;
-            long n = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || n < 1 || n > 16) {
+            unsigned long n = 0;
+            if (td_parse_uint(optarg, 16, &n) < 0 || n < 1) {
                 return die_usage("invalid --parallel '%s' (1-16)", optarg);
             }
             opt.matrix_parallel = (int)n;
@@ -576,12 +682,15 @@ int main(int argc, char **argv)
             break;
         case O_TIMEOUT:
             if (parse_seconds(optarg, &opt.timeout_s) < 0) {
-                return die_usage("invalid --timeout '%s' (seconds, > 0)", optarg);
+                return die_usage("invalid --timeout '%s' (seconds: more than 0, at most 86400)",
+                                 optarg);
             }
             break;
         case O_STEP:
             if (parse_seconds(optarg, &opt.step_timeout_s) < 0) {
-                return die_usage("invalid --step-timeout '%s' (seconds, > 0)", optarg);
+                return die_usage(
+                        "invalid --step-timeout '%s' (seconds: more than 0, at most 86400)",
+                        optarg);
             }
             break;
         case O_WARN: {
@@ -610,12 +719,17 @@ int main(int argc, char **argv)
             opt.resolve = optarg;
             break;
         case O_DNS_SERVERS:
+            if (check_server_ports(optarg) < 0) {
+                return die_usage("invalid --dns-servers '%s' (ADDR[:PORT][,...], IPv6 as "
+                                 "[ADDR]:PORT, ports 1-65535)",
+                                 optarg);
+            }
             opt.dns_servers = optarg;
             break;
         case O_NOW: {
             unsigned long t = 0;
             if (td_parse_uint(optarg, 32503680000ul, &t) < 0 || t == 0) {
-                return die_usage("invalid --now '%s' (Unix seconds)", optarg);
+                return die_usage("invalid --now '%s' (Unix seconds, 1-32503680000)", optarg);
             }
             opt.now = (int64_t)t;
             break;

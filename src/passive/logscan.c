@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -129,7 +130,8 @@ struct reader {
     gzFile gz;
     int is_gz;
     int eof;
-    int error;
+    int error;    /* the compressed stream is truncated or corrupt: counted, not fatal */
+    int io_errno; /* reading failed (EISDIR, EIO, ...): the file cannot be read */
 };
 
 static int reader_open(struct reader *r, const char *path)
@@ -137,6 +139,12 @@ static int reader_open(struct reader *r, const char *path)
     memset(r, 0, sizeof(*r));
     r->fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
+        return TD_E_IO;
+    }
+    struct stat st;
+    if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(r->fd);
+        errno = EISDIR;
         return TD_E_IO;
     }
     uint8_t magic[2];
@@ -166,7 +174,13 @@ static ssize_t reader_read(struct reader *r, char *buf, size_t n)
     if (r->is_gz) {
         int got = gzread(r->gz, buf, (unsigned)n);
         if (got < 0) {
-            r->error = 1;
+            int errnum = 0;
+            (void)gzerror(r->gz, &errnum);
+            if (errnum == Z_ERRNO) {
+                r->io_errno = errno != 0 ? errno : EIO;
+            } else {
+                r->error = 1;
+            }
             return -1;
         }
         if (got == 0) {
@@ -185,7 +199,7 @@ static ssize_t reader_read(struct reader *r, char *buf, size_t n)
             continue;
         }
         if (got < 0) {
-            r->error = 1;
+            r->io_errno = errno;
         }
         return got;
     }
@@ -445,6 +459,7 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
         td_errinfo_set(err, TD_E_IO, "cannot open '%s': %s", path, strerror(errno));
         return TD_E_IO;
     }
+    int rc = 0;
     memset(&sc, 0, sizeof(sc));
     sc.s = s;
     sc.file = path;
@@ -519,7 +534,10 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
         ev.file = path;
         record(s, &ev, cb, user);
     }
-    if (r.error) {
+    if (r.io_errno != 0) {
+        td_errinfo_set(err, TD_E_IO, "cannot read '%s': %s", path, strerror(r.io_errno));
+        rc = TD_E_IO;
+    } else if (r.error) {
         s->read_errors++;
         td_strlcpy(s->last_read_error, path, sizeof(s->last_read_error));
     }
@@ -533,7 +551,7 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
     if (opt->progress) {
         fprintf(stderr, "\r%80s\r", "");
     }
-    return 0;
+    return rc;
 }
 
 int td_logs_scan(const td_logs_options_t *opt_in, const char *const *files, size_t n_files,

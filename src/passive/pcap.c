@@ -753,9 +753,10 @@ static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc;
-    uint64_t n = 0;
+    uint64_t n = 0, got = 0;
     double t0 = td_now_ms();
     while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+        got++;
         s->sum->bytes += h->caplen + 16;
         on_packet(s, dlt, h, data);
         if (s->opt->progress && (++n & 0xfffff) == 0) {
@@ -766,6 +767,13 @@ static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
     }
     if (s->opt->progress && n >= 0x100000) {
         fprintf(stderr, "\n");
+    }
+    if (rc == PCAP_ERROR && got == 0) {
+        /* Not one packet could be read (a damaged header or record): nothing to judge, so
+         * this is a read error, not an empty capture. */
+        td_errinfo_set(err, TD_E_IO, "%s: no packet could be read: %s", path, pcap_geterr(p));
+        pcap_close(p);
+        return TD_E_IO;
     }
     if (rc == PCAP_ERROR) {
         /* A truncated file: what was read counts; the message is kept for the summary. */
