@@ -40,6 +40,8 @@ typedef struct td_obs_dns {
     int families[TD_MAX_ADDRS];
     int n_cnames;
     char cnames[4][256]; /* the CNAME chain, first alias first */
+    int addrs_dropped;   /* addresses past TD_MAX_ADDRS: counted, not kept */
+    int cnames_dropped;  /* CNAMEs past the four kept */
     int n_expect;
     char expect_addrs[8][64]; /* from --expect-addr */
     char expect_cname[256];   /* from --expect-cname */

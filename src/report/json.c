@@ -135,6 +135,8 @@ static json_t *observations_json(const td_obs_t *o)
         json_array_append_new(cn, json_string(o->dns.cnames[i]));
     }
     json_object_set_new(dns, "cnames", cn);
+    json_object_set_new(dns, "addresses_dropped", json_integer(o->dns.addrs_dropped));
+    json_object_set_new(dns, "cnames_dropped", json_integer(o->dns.cnames_dropped));
     json_object_set_new(dns, "servers", json_string(o->dns.servers));
     json_t *hops = json_array();
     for (int i = 0; i < o->redirects.n; i++) {

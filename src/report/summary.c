@@ -113,6 +113,9 @@ td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char
             for (int i = 0; i < o->dns.n_addrs; i++) {
                 td_fmt_append(buf, cap, "%s%s", i ? ", " : "", o->dns.addrs[i]);
             }
+            if (o->dns.addrs_dropped > 0) {
+                td_fmt_append(buf, cap, " (+%d more, not kept)", o->dns.addrs_dropped);
+            }
         }
         return worst;
     case TD_LAYER_TCP:
