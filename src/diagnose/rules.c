@@ -778,7 +778,8 @@ static bool cert_missing_intermediate(const td_obs_t *o, td_rule_out_t *out)
     }
     EV("the server sent %d certificate%s, no CA certificate; issuer of the last one: %s; "
        "OpenSSL verify code %d: %s",
-       o->cert.n, o->cert.n == 1 ? "" : "s", top->issuer, o->cert.verify_code, o->cert.verify_text);
+       o->cert.sent, o->cert.sent == 1 ? "" : "s", top->issuer, o->cert.verify_code,
+       o->cert.verify_text);
     if (top->aia_ca_issuers[0] != '\0') {
         EV_ADD("; the certificate names its issuer at %s", top->aia_ca_issuers);
     }
@@ -923,7 +924,7 @@ static bool cert_untrusted_root(const td_obs_t *o, td_rule_out_t *out)
     }
     EV("chain of %d certificate%s ends at %s (issuer %s), which is not in the trust store "
        "(%s); OpenSSL verify code %d: %s",
-       o->cert.n, o->cert.n == 1 ? "" : "s", top->subject, top->issuer, o->cert.store,
+       o->cert.sent, o->cert.sent == 1 ? "" : "s", top->subject, top->issuer, o->cert.store,
        o->cert.verify_code, o->cert.verify_text);
     return true;
 }
@@ -1057,6 +1058,84 @@ static bool http_non_http(const td_obs_t *o, td_rule_out_t *out)
 static bool http_timeout(const td_obs_t *o, td_rule_out_t *out)
 {
     return http_result_is(o, TD_HTTP_TIMEOUT, out);
+}
+
+/* Default limits on a response head behind a proxy or in a browser:
+ * - nginx: proxy_buffer_size, default "4k|8k" (one memory page: 4 KiB on x86-64 and arm64
+ *   Linux); a longer head is logged "upstream sent too big header while reading response
+ *   header from upstream" and answered 502 (nginx.org/en/docs/http/ngx_http_proxy_module.html
+ *   #proxy_buffer_size; src/http/ngx_http_upstream.c).
+ * - HAProxy: tune.bufsize 16384 minus tune.maxrewrite 1024 reserved for rewrites; a response
+ *   head that does not fit is refused with 502 (docs.haproxy.org configuration.html
+ *   #3.2-tune.bufsize, #3.2-tune.maxrewrite).
+ * - Chromium: kMaxHeaderBufSize 256 KiB (net/http/http_stream_parser.cc), then
+ *   ERR_RESPONSE_HEADERS_TOO_BIG; curl stops at 300 KiB of headers (lib/http.c
+ *   MAX_HTTP_RESP_HEADER_SIZE) or 100 KiB in one header line (CURL_MAX_HTTP_HEADER). */
+#define NGX_HEAD_MAX_X86   4096
+#define NGX_HEAD_MAX_LARGE 8192
+#define HAPROXY_HEAD_MAX   (16384 - 1024)
+#define BROWSER_HEAD_MAX   (256 * 1024)
+
+static bool http_head_too_large(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->http.step != TD_STEP_DONE || o->http.head_bytes <= NGX_HEAD_MAX_LARGE ||
+        (o->http.result != TD_HTTP_OK && o->http.result != TD_HTTP_HEAD_INCOMPLETE)) {
+        return false;
+    }
+    const td_obs_http_t *h = &o->http;
+    if (h->head_capped) {
+        CAUSE("The response head has not ended after %zu bytes: no proxy or browser accepts a "
+              "head that large.",
+              h->head_bytes);
+        EV("GET %s: %zu bytes of head read without the empty line that ends it (we stop "
+           "reading at %d); the longest line is %zu bytes",
+           o->path, h->head_bytes, TD_HTTP_HEAD_CAP, h->longest_line);
+    } else {
+        CAUSE("The response head is %zu bytes: more than proxies accept with their default "
+              "buffers.",
+              h->head_bytes);
+        EV("GET %s: %zu bytes of head (%s), the longest line %zu bytes", o->path, h->head_bytes,
+           h->head_complete ? "complete" : "incomplete", h->longest_line);
+    }
+    EV_ADD("; nginx in front (proxy_buffer_size %d or %d bytes by default) logs \"upstream sent "
+           "too big header\" and answers 502",
+           NGX_HEAD_MAX_X86, NGX_HEAD_MAX_LARGE);
+    if (h->head_bytes > HAPROXY_HEAD_MAX) {
+        EV_ADD("; HAProxy (tune.bufsize 16384 less tune.maxrewrite 1024) answers 502");
+    }
+    if (h->head_bytes >= BROWSER_HEAD_MAX) {
+        EV_ADD("; Chrome fails with ERR_RESPONSE_HEADERS_TOO_BIG (256 KiB), curl stops too");
+    } else {
+        EV_ADD("; browsers still accept it (Chrome up to 256 KiB)");
+    }
+    return true;
+}
+
+static bool http_head_incomplete(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->http.step != TD_STEP_DONE || o->http.result != TD_HTTP_HEAD_INCOMPLETE) {
+        return false;
+    }
+    const td_obs_http_t *h = &o->http;
+    const char *how = h->head_end == TD_END_TIMEOUT ? "the step deadline passed"
+                      : h->head_end == TD_END_RESET ? "the server reset the connection"
+                      : h->head_end == TD_END_EOF   ? "the server closed the connection"
+                                                    : "we stopped reading";
+    EV("GET %s over %s: %zu bytes of head in %.0f ms, no empty line ending it; %s", o->path,
+       o->tls.ok ? o->tls.version : o->legacy.version, h->head_bytes, h->ms, how);
+    if (h->head.valid) {
+        EV_ADD("; status line \"%d %s\"", h->head.status, h->head.reason);
+    }
+    /* nginx: proxy_read_timeout 60 s between two reads, then 504; a close before the head
+     * ends is 502 "upstream prematurely closed connection while reading response header from
+     * upstream" (ngx_http_proxy_module docs, ngx_http_upstream.c). HAProxy: timeout server
+     * then 504, a close 502 (configuration.html, "timeout server"; termination states). */
+    EV_ADD("; first bytes \"%s\"; nginx in front answers 502 (\"upstream prematurely closed "
+           "connection\") when the server closes, 504 when it pauses longer than "
+           "proxy_read_timeout (60 s); HAProxy answers 502 or 504 (timeout server); browsers "
+           "show an error or keep waiting",
+           h->first);
+    return true;
 }
 
 static bool http_5xx(const td_obs_t *o, td_rule_out_t *out)
@@ -1969,6 +2048,30 @@ static const td_rule_t rules[] = {
                "CDN shows 520).",
       .fix = "Check what runs behind the TLS port; if it only speaks HTTP/2, make it accept "
              "HTTP/1.1 too." },
+    /* nginx proxy_buffer_size, HAProxy tune.bufsize, Chromium kMaxHeaderBufSize: see
+     * http_head_too_large. */
+    { .id = "http.response.head_too_large",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_FAIL,
+      .title = "HTTP response head too large",
+      .match = http_head_too_large,
+      .cause = "The response head is larger than proxies accept with default buffers.",
+      .fix = "Shrink the response headers (large Set-Cookie, Content-Security-Policy, debug or "
+             "tracing headers) below 4 KiB, or raise the proxy's buffer (nginx: "
+             "proxy_buffer_size 16k; proxy_buffers 8 16k; HAProxy: tune.bufsize); verify with: "
+             "curl -sv -o /dev/null https://HOST:PORT/ 2>&1 | wc -c." },
+    /* RFC 9112 §2.1: a head ends with an empty line; without it there is no response. */
+    { .id = "http.response.head_incomplete",
+      .layer = TD_LAYER_HTTP,
+      .severity = TD_SEV_FAIL,
+      .title = "HTTP response head never ends",
+      .match = http_head_incomplete,
+      .cause = "The server starts an HTTP response but its head never ends (no empty line after "
+               "the headers): no client or proxy gets a response.",
+      .fix = "Check the application or proxy that writes the response (a handler that blocks or "
+             "dies after the first headers, a streaming endpoint that never finishes its "
+             "headers); verify with: curl -sv --max-time 10 https://HOST:PORT/.",
+      .unless = "http.response.head_too_large" },
     /* [CF524] */
     { .id = "http.response.timeout",
       .layer = TD_LAYER_HTTP,

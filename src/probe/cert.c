@@ -122,6 +122,7 @@ void td__cert_examine(STACK_OF(X509) * chain, X509_STORE *store, const char *nam
     obs->step = TD_STEP_DONE;
     obs->now = now;
     int n = chain != NULL ? sk_X509_num(chain) : 0;
+    obs->sent = n;
     for (int i = 0; i < n; i++) {
         if (obs->n >= TD_MAX_CERTS) {
             obs->truncated = 1;

@@ -32,8 +32,11 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         }
         return;
     }
-    for (struct ares_addrinfo_cname *cn = res->cnames;
-         cn != NULL && ctx->obs->n_cnames < (int)TD_ARRAY_LEN(ctx->obs->cnames); cn = cn->next) {
+    for (struct ares_addrinfo_cname *cn = res->cnames; cn != NULL; cn = cn->next) {
+        if (ctx->obs->n_cnames >= (int)TD_ARRAY_LEN(ctx->obs->cnames)) {
+            ctx->obs->cnames_dropped++;
+            continue;
+        }
         /* alias -> name: record each target of the chain. */
         if (cn->name != NULL) {
             td_escape(ctx->obs->cnames[ctx->obs->n_cnames++], sizeof(ctx->obs->cnames[0]),
@@ -57,7 +60,11 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         for (int i = 0; i < ctx->obs->n_addrs; i++) {
             dup |= strcmp(ctx->obs->addrs[i], buf) == 0;
         }
-        if (dup || ctx->obs->n_addrs >= TD_MAX_ADDRS) {
+        if (dup) {
+            continue;
+        }
+        if (ctx->obs->n_addrs >= TD_MAX_ADDRS) {
+            ctx->obs->addrs_dropped++;
             continue;
         }
         td_strlcpy(ctx->obs->addrs[ctx->obs->n_addrs], buf, sizeof(ctx->obs->addrs[0]));

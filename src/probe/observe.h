@@ -40,6 +40,8 @@ typedef struct td_obs_dns {
     int families[TD_MAX_ADDRS];
     int n_cnames;
     char cnames[4][256]; /* the CNAME chain, first alias first */
+    int addrs_dropped;   /* addresses past TD_MAX_ADDRS: counted, not kept */
+    int cnames_dropped;  /* CNAMEs past the four kept */
     int n_expect;
     char expect_addrs[8][64]; /* from --expect-addr */
     char expect_cname[256];   /* from --expect-cname */
@@ -128,8 +130,8 @@ typedef struct td_obs_tls {
 typedef struct td_cert_info {
     char subject[256];
     char issuer[256];
-    char sans[512]; /* comma separated, escaped */
-    int n_sans;
+    char sans[512]; /* comma separated, escaped; ends "(+N more)" when not all fit */
+    int n_sans;     /* every DNS and IP name, listed or not */
     int64_t not_before;
     int64_t not_after;
     char key_type[16];
@@ -151,8 +153,9 @@ typedef struct td_cert_info {
 typedef struct td_obs_cert {
     td_step_t step;
     const char *source; /* "tls" or "tls_legacy": which handshake delivered it */
-    int n;
-    int truncated;
+    int n;              /* certificates kept in c[]: the first TD_MAX_CERTS sent */
+    int sent;           /* certificates the server sent */
+    int truncated;      /* sent > n */
     td_cert_info_t c[TD_MAX_CERTS];
     char store[256]; /* "system" or the CA file path or "in-memory" */
     int verify_code; /* X509_V_* with time checks off; 0 = chain trusted */
@@ -174,7 +177,14 @@ typedef enum td_http_result {
     TD_HTTP_RESET,
     TD_HTTP_TLS_ALERT, /* an alert arrived instead of a response */
     TD_HTTP_WRITE_FAILED,
+    TD_HTTP_HEAD_INCOMPLETE, /* a response started but its head never ended (deadline, close, cap)
+                              */
 } td_http_result_t;
+
+/* How much of a response head td__tls_http_get reads before it stops: Chromium's limit for a
+ * whole head (net/http/http_stream_parser.cc kMaxHeaderBufSize, 256 KiB; more is
+ * ERR_RESPONSE_HEADERS_TOO_BIG). Only the first 16 KiB are kept; the rest is counted. */
+#define TD_HTTP_HEAD_CAP (256 * 1024)
 
 const char *td_http_result_name(td_http_result_t r);
 
@@ -190,6 +200,13 @@ typedef struct td_obs_http {
     int plain_http_page;       /* the body is nginx's "plain HTTP request was sent to HTTPS port" */
     const char *page_software; /* static: whose built-in page the reply is (sniff.c), or NULL */
     const char *page_sign;     /* static: the phrase that told */
+    /* The head as read (RFC 9112 §2.1: it ends at the first empty line). */
+    size_t head_bytes; /* bytes of head read: up to its end, or all read when it did not end */
+    int head_complete; /* 1 when the empty line ending the head arrived */
+    int head_capped;   /* 1 when we stopped at TD_HTTP_HEAD_CAP bytes without its end */
+    td_read_end_t
+            head_end;    /* how the read stopped: ENOUGH (head ended or cap), EOF, RESET, TIMEOUT */
+    size_t longest_line; /* the longest line read (status line included, CRLF not) */
     double ms;
 } td_obs_http_t;
 

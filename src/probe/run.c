@@ -513,6 +513,8 @@ const char *td_http_result_name(td_http_result_t r)
         return "tls-alert";
     case TD_HTTP_WRITE_FAILED:
         return "write-failed";
+    case TD_HTTP_HEAD_INCOMPLETE:
+        return "head-incomplete";
     default:
         return "?";
     }

@@ -272,14 +272,55 @@ STACK_OF(X509) * td__tls_conn_chain(td_tls_conn_t *conn)
     return conn != NULL && conn->ssl != NULL ? SSL_get_peer_cert_chain(conn->ssl) : NULL;
 }
 
-static bool head_complete(const uint8_t *buf, size_t len)
+/* Counts a response head as it streams in: its end (the first empty line, RFC 9112 §2.1; a bare
+ * LF ends a line too, §2.2), its size and its longest line. Bytes after the end are not head. */
+struct head_scan {
+    size_t bytes;   /* head bytes seen, the ending empty line included */
+    size_t line;    /* length of the current line so far */
+    size_t longest; /* longest finished (or current) line, CR LF excluded */
+    int last_cr;    /* the previous byte was CR */
+    int complete;
+};
+
+/* Feeds n bytes; returns how many of them belong to the head. */
+static size_t head_scan_feed(struct head_scan *h, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i + 3 < len; i++) {
-        if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
-            return true;
+    size_t i = 0;
+    while (i < n && !h->complete) {
+        uint8_t c = p[i++];
+        h->bytes++;
+        if (c == '\n') {
+            size_t len = h->line - (h->last_cr ? 1 : 0);
+            if (len == 0) {
+                h->complete = 1;
+            }
+            h->line = 0;
+            h->last_cr = 0;
+            continue;
+        }
+        h->line++;
+        h->last_cr = c == '\r';
+        size_t len = h->line - (h->last_cr ? 1 : 0);
+        if (len > h->longest) {
+            h->longest = len;
         }
     }
-    return false;
+    return i;
+}
+
+/* The bytes are the start of a status line ("HTTP/1.1 200") still on its way. */
+static bool status_line_start(const uint8_t *p, size_t n)
+{
+    static const char pat[] = "HTTP/#.# ###";
+    if (n >= sizeof(pat) - 1) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (pat[i] == '#' ? (p[i] < '0' || p[i] > '9') : p[i] != (uint8_t)pat[i]) {
+            return false;
+        }
+    }
+    return true;
 }
 
 void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, const char *path,
@@ -287,12 +328,15 @@ void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, cons
 {
     char req[1024];
     size_t req_len = 0;
-    uint8_t buf[16384];
+    uint8_t buf[16384];  /* the start of the reply, kept for parsing */
+    uint8_t more[16384]; /* the rest of a long head: counted, not kept */
     size_t got = 0;
+    struct head_scan hs;
     int ssl_err = 0;
     double t0 = td_now_ms(), sent_at = 0;
 
     memset(obs, 0, sizeof(*obs));
+    memset(&hs, 0, sizeof(hs));
     obs->step = TD_STEP_DONE;
     obs->alert = -1;
     obs->ttfb_ms = -1;
@@ -315,18 +359,31 @@ void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, cons
         }
     }
     sent_at = td_now_ms();
+    /* Read until the head ends, the peer stops, the deadline passes or TD_HTTP_HEAD_CAP bytes
+     * came without an end: an endless head costs time up to the deadline, never memory. */
     for (;;) {
-        if (got == sizeof(buf) || head_complete(buf, got)) {
+        if (hs.complete) {
+            obs->head_end = TD_END_ENOUGH;
             break;
         }
+        if (hs.bytes >= TD_HTTP_HEAD_CAP) {
+            obs->head_capped = 1;
+            obs->head_end = TD_END_ENOUGH;
+            break;
+        }
+        uint8_t *dst = got < sizeof(buf) ? buf + got : more;
+        size_t room = got < sizeof(buf) ? sizeof(buf) - got : sizeof(more);
         ERR_clear_error();
         errno = 0;
-        int ret = SSL_read(conn->ssl, buf + got, (int)(sizeof(buf) - got));
+        int ret = SSL_read(conn->ssl, dst, (int)room);
         if (ret > 0) {
             if (got == 0) {
                 obs->ttfb_ms = td_now_ms() - sent_at;
             }
-            got += (size_t)ret;
+            (void)head_scan_feed(&hs, dst, (size_t)ret);
+            if (dst == buf + got) {
+                got += (size_t)ret;
+            }
             continue;
         }
         int w = wait_io(conn->ssl, conn->fd, ret, deadline_ms, &ssl_err);
@@ -334,18 +391,18 @@ void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, cons
             continue;
         }
         if (w == -2) {
+            obs->head_end = TD_END_TIMEOUT;
             obs->result = got == 0 ? TD_HTTP_TIMEOUT : TD_HTTP_NON_HTTP;
-            if (got == 0) {
-                break;
-            }
             break;
         }
         /* Closed, reset or an alert. */
+        obs->head_end = TD_END_EOF;
         if (tlsobs != NULL && tlsobs->alert_received > 0) {
             obs->alert = tlsobs->alert_received;
         }
         if (ssl_err == SSL_ERROR_SYSCALL && errno == ECONNRESET) {
             obs->result = TD_HTTP_RESET;
+            obs->head_end = TD_END_RESET;
         } else if (obs->alert > 0 && got == 0) {
             obs->result = TD_HTTP_TLS_ALERT;
         }
@@ -353,16 +410,23 @@ void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, cons
         break;
     }
     obs->received = got;
+    obs->head_bytes = hs.bytes;
+    obs->head_complete = hs.complete;
+    obs->longest_line = hs.longest;
     td_escape(obs->first, sizeof(obs->first), buf, got < 64 ? got : 64);
-    if (obs->result == TD_HTTP_OK || obs->result == TD_HTTP_NON_HTTP) {
+    if (obs->result == TD_HTTP_OK || obs->result == TD_HTTP_NON_HTTP ||
+        (obs->result == TD_HTTP_RESET && got > 0)) {
+        int prc = td_http_head_parse(buf, got, &obs->head);
+        bool http = (prc == 0 && obs->head.valid) ||
+                    (prc == TD_E_LIMIT && memcmp(buf, "HTTP/", 5) == 0);
         if (got == 0) {
             obs->result = TD_HTTP_EMPTY;
-        } else if (td_http_head_parse(buf, got, &obs->head) < 0 || !obs->head.valid) {
-            obs->result = TD_HTTP_NON_HTTP;
-        } else if (!obs->head.complete && obs->result != TD_HTTP_NON_HTTP) {
-            obs->result = TD_HTTP_OK; /* closed after a partial head: still a response */
+        } else if (http || (status_line_start(buf, got) && !hs.complete)) {
+            /* A status line, or the start of one, and a head that did not end is never a
+             * response (RFC 9112 §2.1). */
+            obs->result = hs.complete ? TD_HTTP_OK : TD_HTTP_HEAD_INCOMPLETE;
         } else {
-            obs->result = TD_HTTP_OK;
+            obs->result = TD_HTTP_NON_HTTP;
         }
     }
     {

@@ -96,11 +96,11 @@ static json_t *cert_json(const td_obs_cert_t *c)
                           x->sig_alg, "sha256", x->sha256, "is_ca", x->is_ca, "self_issued",
                           x->self_issued, "self_signed", x->self_signed));
     }
-    return json_pack("{s:s, s:o, s:b, s:s, s:i, s:s, s:s, s:b, s:I}", "source",
-                     c->source != NULL ? c->source : "", "chain", chain, "truncated", c->truncated,
-                     "trust_store", c->store, "verify_code", c->verify_code, "verify_text",
-                     c->verify_text, "name_checked", c->name_checked, "name_match", c->name_match,
-                     "checked_at", (json_int_t)c->now);
+    return json_pack("{s:s, s:o, s:i, s:b, s:s, s:i, s:s, s:s, s:b, s:I}", "source",
+                     c->source != NULL ? c->source : "", "chain", chain, "sent", c->sent,
+                     "truncated", c->truncated, "trust_store", c->store, "verify_code",
+                     c->verify_code, "verify_text", c->verify_text, "name_checked", c->name_checked,
+                     "name_match", c->name_match, "checked_at", (json_int_t)c->now);
 }
 
 static json_t *layers_json(const td_report_t *r)
@@ -135,6 +135,8 @@ static json_t *observations_json(const td_obs_t *o)
         json_array_append_new(cn, json_string(o->dns.cnames[i]));
     }
     json_object_set_new(dns, "cnames", cn);
+    json_object_set_new(dns, "addresses_dropped", json_integer(o->dns.addrs_dropped));
+    json_object_set_new(dns, "cnames_dropped", json_integer(o->dns.cnames_dropped));
     json_object_set_new(dns, "servers", json_string(o->dns.servers));
     json_t *hops = json_array();
     for (int i = 0; i < o->redirects.n; i++) {
@@ -166,6 +168,12 @@ static json_t *observations_json(const td_obs_t *o)
                          h->reason, "server", h->server, "date", h->date, "location", h->location,
                          "strict_transport_security", h->hsts, "ttfb_ms", o->http.ttfb_ms,
                          "server_date", (json_int_t)o->http.server_date, "ms", o->http.ms);
+        json_object_set_new(http, "head",
+                            json_pack("{s:I, s:b, s:b, s:s, s:I}", "bytes",
+                                      (json_int_t)o->http.head_bytes, "complete",
+                                      o->http.head_complete, "capped", o->http.head_capped, "ended",
+                                      td_read_end_name(o->http.head_end), "longest_line",
+                                      (json_int_t)o->http.longest_line));
     }
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "dns", dns, "other_addresses", peers, "redirects", hops, "tcp", tcp, "sniff",

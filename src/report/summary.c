@@ -131,6 +131,9 @@ static td_layer_status_t layer_summary(const td_report_t *r, td_layer_t layer, c
             for (int i = 0; i < o->dns.n_addrs; i++) {
                 td_fmt_append(buf, cap, "%s%s", i ? ", " : "", o->dns.addrs[i]);
             }
+            if (o->dns.addrs_dropped > 0) {
+                td_fmt_append(buf, cap, " (+%d more, not kept)", o->dns.addrs_dropped);
+            }
         }
         return worst;
     case TD_LAYER_TCP:
@@ -167,8 +170,12 @@ static td_layer_status_t layer_summary(const td_report_t *r, td_layer_t layer, c
         } else {
             char d[16];
             td_fmt_utc(d, sizeof(d), "%Y-%m-%d", o->cert.c[0].not_after);
-            td_fmt(buf, cap, "%s, %d cert%s sent, %s %d, expires %s, %s", o->cert.c[0].subject,
-                   o->cert.n, o->cert.n == 1 ? "" : "s", o->cert.c[0].key_type,
+            char kept[40] = "";
+            if (o->cert.sent > o->cert.n) {
+                td_fmt(kept, sizeof(kept), ", %d kept", o->cert.n);
+            }
+            td_fmt(buf, cap, "%s, %d cert%s sent%s, %s %d, expires %s, %s", o->cert.c[0].subject,
+                   o->cert.sent, o->cert.sent == 1 ? "" : "s", kept, o->cert.c[0].key_type,
                    o->cert.c[0].key_bits, d,
                    o->cert.verify_code == 0 ? "chain trusted" : o->cert.verify_text);
         }
@@ -185,6 +192,16 @@ static td_layer_status_t layer_summary(const td_report_t *r, td_layer_t layer, c
                 td_fmt_append(buf, cap, ", Server: %s", o->http.head.server);
             }
             td_fmt_append(buf, cap, ", ttfb %.1f ms", o->http.ttfb_ms);
+            if (o->http.head_bytes > 8192) {
+                td_fmt_append(buf, cap, ", head %zu bytes", o->http.head_bytes);
+            }
+        } else if (o->http.result == TD_HTTP_HEAD_INCOMPLETE) {
+            td_fmt(buf, cap, "head never ended: %zu bytes, %s", o->http.head_bytes,
+                   o->http.head_capped ? "we stopped reading" : td_read_end_name(o->http.head_end));
+            if (o->http.head.valid) {
+                td_fmt_append(buf, cap, " (status line %d %s)", o->http.head.status,
+                              o->http.head.reason);
+            }
         } else {
             td_fmt(buf, cap, "%s", td_http_result_name(o->http.result));
         }

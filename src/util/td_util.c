@@ -88,7 +88,9 @@ void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len)
     }
     for (size_t i = 0; i < len; i++) {
         uint8_t c = src[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
+        /* '<' and '>' too: a network string must never open a tag where a report is shown
+         * as HTML (a certificate name "<script>", a Server header). */
+        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '<' && c != '>') {
             if (o + 1 >= cap) {
                 break;
             }

@@ -71,8 +71,8 @@ void td_fmt_utc(char *dst, size_t cap, const char *fmt, int64_t t)
 /* Copies a string, truncating, always terminated. */
 void td_strlcpy(char *dst, const char *src, size_t cap);
 
-/* Escapes untrusted bytes for a terminal or a log: printable ASCII is kept, the rest becomes
- * \xNN. Always terminated. */
+/* Escapes untrusted bytes for a terminal, a log or HTML: printable ASCII is kept, the rest,
+ * the backslash, '<' and '>' become \xNN. Always terminated. */
 void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len);
 
 /* True when code is one of the n values in list (TLS code-point lists). */

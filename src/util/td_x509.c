@@ -34,7 +34,7 @@ void td_x509_name_text(const X509_NAME *n, char *out, size_t cap)
 
 int td_x509_sans_text(X509 *x, char *out, size_t cap)
 {
-    int n = 0;
+    int n = 0, left_out = 0;
     GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
     for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
@@ -54,8 +54,16 @@ int td_x509_sans_text(X509 *x, char *out, size_t cap)
         } else {
             continue;
         }
-        td_fmt_append(out, cap, "%s%s", out[0] != '\0' ? "," : "", one);
         n++;
+        /* Whole names only, with room left to say how many did not fit. */
+        if (left_out > 0 || strlen(out) + strlen(one) + 1 + 20 >= cap) {
+            left_out++;
+            continue;
+        }
+        td_fmt_append(out, cap, "%s%s", out[0] != '\0' ? "," : "", one);
+    }
+    if (left_out > 0) {
+        td_fmt_append(out, cap, " (+%d more)", left_out);
     }
     GENERAL_NAMES_free(gens);
     return n;

@@ -12,7 +12,8 @@ int64_t td_asn1_time_unix(const ASN1_TIME *t);
 /** RFC 2253 text of a name, escaped, "" on failure. */
 void td_x509_name_text(const X509_NAME *n, char *out, size_t cap);
 /** The subjectAltName DNS names and IPv4 addresses ("IP:a.b.c.d"), comma separated and
- * escaped, appended to out; returns how many. */
+ * escaped, appended to out; names that do not fit whole are counted in a final " (+N more)".
+ * Returns how many names there are, listed or not. */
 int td_x509_sans_text(X509 *x, char *out, size_t cap);
 
 /** Lower-case hex SHA-256 of the DER certificate (64 characters), "" on failure. */

@@ -315,13 +315,17 @@ static void parse_server_hello(td_reader_t *r, td_server_flight_t *f)
             flight_error(f, &exts, "ServerHello.extension");
             return;
         }
+        /* RFC 8446 §4.2, RFC 5246 §7.4.1.4: one extension of each type. Types >= 64
+         * (renegotiation_info 0xff01) are checked against the ones kept in f->exts. */
+        bool dup = td_u16_in(f->exts, (size_t)f->n_exts, type);
         if (type < 64) {
             uint32_t bit = 1u << (type % 32);
-            if (seen[type / 32] & bit) {
-                flight_error(f, &exts, "ServerHello.duplicate_extension");
-                return;
-            }
+            dup = dup || (seen[type / 32] & bit) != 0;
             seen[type / 32] |= bit;
+        }
+        if (dup) {
+            flight_error(f, &exts, "ServerHello.duplicate_extension");
+            return;
         }
         if (f->n_exts < (int)TD_ARRAY_LEN(f->exts)) {
             f->exts[f->n_exts++] = type;
@@ -523,6 +527,12 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             f->record_version = ver;
         }
         f->records++;
+        /* RFC 5246 §6.2.1, RFC 8446 §5.1: no zero-length Handshake or ChangeCipherSpec
+         * fragments (a peer sending them endlessly never moves the handshake on). */
+        if (frag.len == 0 && (type == TD_CT_HANDSHAKE || type == TD_CT_CHANGE_CIPHER_SPEC)) {
+            flight_error(f, &r, "record.empty");
+            break;
+        }
         if (type == TD_CT_ALERT) {
             uint8_t lvl = 0, desc = 0;
             if (td_reader_u8(&frag, &lvl) < 0 || td_reader_u8(&frag, &desc) < 0) {

@@ -17,7 +17,9 @@ reset_after_hello client_cert_required drip random
 nginx_logging haproxy_logging proxy_plain_to_tls unavailable_503 two_backends intercepted redirect_loop misdirected_421 redirect_to_http slow_tls
 ingress_default origin_ca haproxy_no_backend
 modern_nginx many_ciphers v13_intolerant large_intolerant sslv2 truncated bigrec alert_mid
-tls10_rsa aria_only dh1024 cn_only eku_client wrong_intermediate misordered_chain short_lived"
+tls10_rsa aria_only dh1024 cn_only eku_client wrong_intermediate misordered_chain short_lived
+late endless_records huge_msg big_cert sh_bad_length sh_bad_ext sh_dup_ext zero_records
+head_drip head_closed head_endless head_10mb body_1gb many_certs escapes"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -415,6 +417,10 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
         python3 "$HERE/rawserver.py" "$s" "$port" >"$d/server.log" 2>&1 & ;;
     closed_port)
         echo none; return 0 ;;
+    late|endless_records|huge_msg|big_cert|sh_bad_length|sh_bad_ext|sh_dup_ext|zero_records)
+        python3 "$HERE/rawserver.py" "$s" "$port" >"$d/server.log" 2>&1 & ;;
+    head_drip|head_closed|head_endless|head_10mb|body_1gb|many_certs|escapes)
+        python3 "$HERE/rawserver.py" "$s" "$port" "$c/good.full.pem" "$c/good.key" "$c" "$d" >"$d/server.log" 2>&1 & ;;
     *) die "unknown scenario '$s' (lab.sh list)" ;;
     esac
     echo $!

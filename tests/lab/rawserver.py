@@ -18,6 +18,29 @@
   rawserver.py bigrec PORT              a handshake record of length 0xFFFF announcing a
                                         16 MiB message, then silence
   rawserver.py alert_mid PORT           a handshake record cut by an alert record, then close
+
+Hostile servers (tests/integration/hostile.py): each must cost the client time up to its
+deadline at most, never memory.
+  rawserver.py late PORT                read the ClientHello, answer nothing for 8 s, then close
+  rawserver.py endless_records PORT     application_data records of 16 KiB, endlessly, instead of
+                                        a ServerHello
+  rawserver.py huge_msg PORT            a ServerHello, then a Certificate message announcing
+                                        16 MiB, streamed in full records, endlessly
+  rawserver.py big_cert PORT            a ServerHello, then one 1 MiB certificate
+  rawserver.py sh_bad_length PORT       a ServerHello with a 40-byte session_id (at most 32)
+  rawserver.py sh_bad_ext PORT          a ServerHello whose extension block overruns the message
+  rawserver.py sh_dup_ext PORT          a ServerHello with renegotiation_info twice
+  rawserver.py zero_records PORT        zero-length handshake records, one every 0.2 s
+With a certificate (CERT KEY CERTDIR RUNDIR: the lab PKI and a scratch directory):
+  rawserver.py head_drip ...            a TLS server dripping its HTTP head, one byte a second
+  rawserver.py head_closed ...          a TLS server that sends half an HTTP head and closes
+  rawserver.py head_endless ...         a TLS server whose HTTP head goes on forever
+  rawserver.py head_10mb ...            a TLS server sending a 10 MB header line
+  rawserver.py body_1gb ...             a TLS server sending a 1 GB body (streamed)
+  rawserver.py many_certs ...           a TLS server sending 200 certificates (its chain, then
+                                        198 small self-signed ones)
+  rawserver.py escapes ...              a TLS server whose certificate names and HTTP headers
+                                        hold terminal escapes and HTML
 Bounded: exits by itself after 120 s.
 """
 import socket
@@ -62,13 +85,203 @@ def hello_extensions(rec):
     return out
 
 
+def read_hello(conn):
+    """The first TLS record (a ClientHello), consumed."""
+    data = b""
+    end = time.time() + 3
+    while time.time() < end:
+        try:
+            chunk = conn.recv(65536)
+        except OSError:
+            return None
+        if not chunk:
+            return None
+        data += chunk
+        if len(data) >= 5 and len(data) >= 5 + struct.unpack(">H", data[3:5])[0]:
+            return data
+    return None
+
+
+def server_hello(hello, session_id=None, ext=None):
+    """A TLS 1.2 ServerHello record answering hello: a suite it offered, our extensions."""
+    body = hello[9:]
+    p = 2 + 32
+    sid = body[p + 1:p + 1 + body[p]]
+    p += 1 + body[p]
+    n = struct.unpack(">H", body[p:p + 2])[0]
+    offered = [struct.unpack(">H", body[p + 2 + i:p + 4 + i])[0] for i in range(0, n, 2)]
+    suite = next((c for c in (0xC02F, 0xC02B, 0xC030, 0x009C) if c in offered), offered[0])
+    if session_id is not None:
+        sid = session_id
+    if ext is None:
+        ext = b"\xff\x01\x00\x01\x00"  # renegotiation_info, empty: OpenSSL 3 requires it
+    msg = (b"\x03\x03" + bytes(range(32)) + bytes([len(sid)]) + sid + struct.pack(">H", suite) +
+           b"\x00" + struct.pack(">H", len(ext)) + ext)
+    return record(22, b"\x02" + struct.pack(">I", len(msg))[1:] + msg)
+
+
+def record(ctype, payload):
+    return bytes([ctype, 3, 3]) + struct.pack(">H", len(payload)) + payload
+
+
+def records(ctype, payload):
+    """payload cut into records of at most 16 KiB."""
+    return b"".join(record(ctype, payload[i:i + 16384]) for i in range(0, len(payload), 16384))
+
+
+def make_hostile_certs(mode, certdir, rundir):
+    """Certificates generated for one run, with openssl: returns (chain file, key file)."""
+    import os
+    import subprocess
+    cfg = os.path.join(rundir, "min.cnf")
+    with open(cfg, "w") as f:
+        f.write("[req]\ndistinguished_name = dn\n[dn]\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    chain = os.path.join(rundir, "chain.pem")
+    if mode == "many_certs":
+        # The real chain, then 198 small self-signed certificates (no extensions, about
+        # 300 bytes each: the whole list stays under OpenSSL's 100 KiB max_cert_list).
+        small = os.path.join(rundir, "small.pem")
+        subprocess.run(["openssl", "req", "-x509", *ec, "-config", cfg, "-subj", "/CN=x",
+                        "-days", "30", "-keyout", os.path.join(rundir, "small.key"),
+                        "-out", small], check=True, capture_output=True)
+        with open(chain, "w") as out:
+            out.write(open(os.path.join(certdir, "good.pem")).read())
+            out.write(open(os.path.join(certdir, "int.pem")).read())
+            out.write(open(small).read() * 198)
+        return chain, os.path.join(certdir, "good.key")
+    # escapes: subject and SAN with terminal escapes and HTML, issued by the lab intermediate.
+    esc = "\x1b"
+    # -subj splits on '/': the ones inside values are escaped.
+    subj = ("/O=" + esc + "[2J" + esc + "]0;pwned\x07<script>alert(1)<\\/script>/CN=" + esc +
+            "[31m<b>evil<\\/b>")
+    san = "subjectAltName=DNS:" + esc + "[5m<img src=x onerror=alert(1)>.evil.test,DNS:www.evil.test"
+    key = os.path.join(rundir, "esc.key")
+    csr = os.path.join(rundir, "esc.csr")
+    leaf = os.path.join(rundir, "esc.pem")
+    ext = os.path.join(rundir, "esc.ext")
+    with open(ext, "w") as f:
+        f.write(san + "\nbasicConstraints=CA:FALSE\n")
+    subprocess.run(["openssl", "req", *ec, "-config", cfg, "-utf8", "-subj", subj, "-keyout", key,
+                    "-out", csr], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(certdir, "int.pem"),
+                    "-CAkey", os.path.join(certdir, "int.key"), "-set_serial", "4242",
+                    "-days", "30", "-extfile", ext, "-out", leaf], check=True, capture_output=True)
+    with open(chain, "w") as out:
+        out.write(open(leaf).read())
+        out.write(open(os.path.join(certdir, "int.pem")).read())
+    return chain, key
+
+
+HOSTILE_TLS = ("head_drip", "head_closed", "head_endless", "head_10mb", "body_1gb",
+               "many_certs", "escapes")
+
+
+def read_request(s):
+    """Reads an HTTP request head (bounded); returns False when none came."""
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 65536:
+        chunk = s.recv(4096)
+        if not chunk:
+            return False
+        data += chunk
+    return True
+
+
+def hostile_http(mode, s):
+    """What the hostile TLS servers answer to a request."""
+    if mode == "head_drip":
+        for b in b"HTTP/1.1 200 OK\r\nServer: drip\r\nContent-Length: 3\r\n\r\nok\n":
+            s.sendall(bytes([b]))
+            time.sleep(1.0)
+    elif mode == "head_closed":
+        s.sendall(b"HTTP/1.1 200 OK\r\nServer: half\r\nContent-Ty")
+    elif mode == "head_endless":
+        s.sendall(b"HTTP/1.1 200 OK\r\n")
+        line = b"X-Endless: " + b"a" * 100 + b"\r\n"
+        end = time.time() + 60
+        while time.time() < end:
+            s.sendall(line * 100)
+    elif mode == "head_10mb":
+        s.sendall(b"HTTP/1.1 200 OK\r\nX-Big: ")
+        chunk = b"b" * 65536
+        for _ in range(10 * 1024 * 1024 // len(chunk)):
+            s.sendall(chunk)
+        s.sendall(b"\r\nContent-Length: 3\r\n\r\nok\n")
+    elif mode == "body_1gb":
+        total = 1 << 30
+        s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                  b"Content-Length: %d\r\n\r\n" % total)
+        chunk = bytes(65536)
+        for _ in range(total // len(chunk)):
+            s.sendall(chunk)
+    elif mode == "escapes":
+        s.sendall(b"HTTP/1.1 200 \x1b[31mOK <b>bold</b>\r\n"
+                  b"Server: \x1b[2J\x1b]0;pwned\x07<script>alert(1)</script>\r\n"
+                  b"Strict-Transport-Security: max-age=1; \x1b[5m<i>x</i>\r\n"
+                  b"Content-Length: 3\r\nConnection: close\r\n\r\nok\n")
+    else:
+        s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
+
+
+def hostile_raw(mode, conn):
+    """The hostile servers that speak raw TLS records."""
+    hello = read_hello(conn)
+    if hello is None:
+        return
+    if mode == "late":
+        time.sleep(8)
+    elif mode == "endless_records":
+        rec = record(23, bytes(16384))
+        end = time.time() + 60
+        while time.time() < end:
+            conn.sendall(rec * 4)
+    elif mode == "huge_msg":
+        conn.sendall(server_hello(hello))
+        # Certificate (11) announcing 0xFFFFFF bytes: 16 MiB, sent as it never ends.
+        first = b"\x0b\xff\xff\xff" + b"\xff\xff\xfc" + bytes(16384 - 7)
+        conn.sendall(record(22, first))
+        rec = record(22, bytes(16384))
+        end = time.time() + 60
+        while time.time() < end:
+            conn.sendall(rec * 4)
+    elif mode == "big_cert":
+        conn.sendall(server_hello(hello))
+        size = 1 << 20
+        cert = b"\x30\x83" + struct.pack(">I", size - 5)[1:] + bytes(size - 5)
+        lst = struct.pack(">I", len(cert))[1:] + cert
+        msg = struct.pack(">I", len(lst))[1:] + lst
+        conn.sendall(records(22, b"\x0b" + struct.pack(">I", len(msg))[1:] + msg))
+        conn.sendall(record(22, b"\x0e\x00\x00\x00"))  # ServerHelloDone
+        time.sleep(3)
+    elif mode == "sh_bad_length":
+        conn.sendall(server_hello(hello, session_id=bytes(range(40))))
+        time.sleep(1)
+    elif mode == "sh_bad_ext":
+        # The extension block says 100 bytes; 5 follow (and the message ends there).
+        conn.sendall(server_hello(hello, ext=b"\xff\x01\x00\x01\x00")[:-7] +
+                     b"\x00\x64\xff\x01\x00\x01\x00")
+        time.sleep(1)
+    elif mode == "sh_dup_ext":
+        conn.sendall(server_hello(hello, ext=b"\xff\x01\x00\x01\x00" * 2))
+        time.sleep(1)
+    elif mode == "zero_records":
+        end = time.time() + 60
+        while time.time() < end:
+            conn.sendall(record(22, b""))
+            time.sleep(0.2)
+
+
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
     tls = None
-    if mode in ("slow_tls", "v13_intolerant", "large_intolerant"):
+    if mode in ("slow_tls", "v13_intolerant", "large_intolerant") + HOSTILE_TLS:
         import ssl
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        tls.load_cert_chain(sys.argv[3], sys.argv[4])
+        if mode in ("many_certs", "escapes"):
+            tls.load_cert_chain(*make_hostile_certs(mode, sys.argv[5], sys.argv[6]))
+        else:
+            tls.load_cert_chain(sys.argv[3], sys.argv[4])
         if mode == "v13_intolerant":
             tls.maximum_version = ssl.TLSVersion.TLSv1_2
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -81,6 +294,24 @@ def main():
     def handle(conn):
         conn.settimeout(5.0)
         try:
+            if mode in HOSTILE_TLS:
+                try:
+                    s = tls.wrap_socket(conn, server_side=True)
+                except OSError:
+                    return
+                s.settimeout(5.0)
+                try:
+                    if read_request(s):
+                        hostile_http(mode, s)
+                        time.sleep(0.5 if mode != "head_closed" else 0)
+                except OSError:
+                    pass
+                s.close()
+                return
+            if mode in ("late", "endless_records", "huge_msg", "big_cert", "sh_bad_length",
+                        "sh_bad_ext", "sh_dup_ext", "zero_records"):
+                hostile_raw(mode, conn)
+                return
             if mode == "slow_tls":
                 try:
                     s = tls.wrap_socket(conn, server_side=True)

@@ -17,6 +17,7 @@
 #include "diagnose/diagnose.h"
 #include "report/report.h"
 #include "kb/clients.h"
+#include "report/report.h"
 
 static td_report_t *r;
 
@@ -650,6 +651,70 @@ static void http_layer(void **state)
     assert_string_equal(root_id(), "http.response.plain_http_page");
 }
 
+/* Issue 12.2: a head that never ends or is too large is never "✓ http". */
+static void http_head_size(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->http.head_complete = 1;
+    o->http.head_bytes = 8192; /* nginx's 8 KiB buffer holds it */
+    assert_string_equal(root_id(), "none");
+    o->http.head_bytes = 8193;
+    assert_string_equal(root_id(), "http.response.head_too_large");
+    assert_non_null(strstr(r->f[0].pub.evidence, "8193 bytes of head"));
+    assert_non_null(strstr(r->f[0].pub.evidence, "upstream sent too big header"));
+    assert_null(strstr(r->f[0].pub.evidence, "HAProxy"));
+    o->http.head_bytes = 20000;
+    assert_string_equal(root_id(), "http.response.head_too_large");
+    assert_non_null(strstr(r->f[0].pub.evidence, "HAProxy"));
+    assert_non_null(strstr(r->f[0].pub.evidence, "browsers still accept it"));
+    /* Endless: stopped at our cap without an end. */
+    o->http.result = TD_HTTP_HEAD_INCOMPLETE;
+    o->http.head_complete = 0;
+    o->http.head_capped = 1;
+    o->http.head_bytes = TD_HTTP_HEAD_CAP + 100;
+    assert_string_equal(root_id(), "http.response.head_too_large");
+    assert_non_null(strstr(r->f[0].pub.evidence, "ERR_RESPONSE_HEADERS_TOO_BIG"));
+    assert_false(has("http.response.head_incomplete"));
+    assert_false(has("http.hsts.incomplete"));
+    /* Small and unfinished at the deadline, or closed. */
+    o->http.head_capped = 0;
+    o->http.head_bytes = 30;
+    o->http.head_end = TD_END_TIMEOUT;
+    o->http.head.valid = 1;
+    assert_string_equal(root_id(), "http.response.head_incomplete");
+    assert_non_null(strstr(r->f[0].pub.evidence, "deadline"));
+    assert_non_null(strstr(r->f[0].pub.evidence, "status line \"200"));
+    o->http.head_end = TD_END_EOF;
+    assert_string_equal(root_id(), "http.response.head_incomplete");
+    assert_non_null(strstr(r->f[0].pub.evidence, "closed"));
+    char line[512];
+    double ms = 0;
+    assert_int_equal(td__layer_summary(r, TD_LAYER_HTTP, line, sizeof(line), &ms), TD_LS_FAIL);
+    assert_non_null(strstr(line, "head never ended"));
+}
+
+/* Issue 12.6: what is capped says so. */
+static void cert_counts(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    healthy(o);
+    o->cert.n = TD_MAX_CERTS;
+    o->cert.sent = 200;
+    o->cert.truncated = 1;
+    for (int i = 2; i < TD_MAX_CERTS; i++) {
+        o->cert.c[i] = o->cert.c[1];
+    }
+    strcpy(o->cert.c[0].subject, "CN=a.test");
+    assert_string_equal(root_id(), "none");
+    char line[512];
+    double ms = 0;
+    (void)td__layer_summary(r, TD_LAYER_CERT, line, sizeof(line), &ms);
+    assert_non_null(strstr(line, "200 certs sent, 8 kept"));
+}
+
 static void redirects_and_speed(void **state)
 {
     (void)state;
@@ -871,6 +936,8 @@ int main(void)
         cmocka_unit_test(proxy_outcomes),
         cmocka_unit_test(clock_and_server_fixes),
         cmocka_unit_test(http_layer),
+        cmocka_unit_test(http_head_size),
+        cmocka_unit_test(cert_counts),
         cmocka_unit_test(redirects_and_speed),
         cmocka_unit_test(reports_render),
         cmocka_unit_test(rule_table_is_sane),

@@ -146,9 +146,9 @@ static void escape_untrusted(void **state)
 {
     (void)state;
     char out[32];
-    static const uint8_t in[] = { 'a', 0x1b, '[', '3', '1', 'm', '\\', 0xff };
+    static const uint8_t in[] = { 'a', 0x1b, '[', '3', '1', 'm', '\\', 0xff, '<', 'b', '>' };
     td_escape(out, sizeof(out), in, sizeof(in));
-    assert_string_equal(out, "a\\x1b[31m\\x5c\\xff");
+    assert_string_equal(out, "a\\x1b[31m\\x5c\\xff\\x3cb\\x3e");
     td_escape(out, 4, in, sizeof(in));
     assert_string_equal(out, "a");
 }

@@ -195,6 +195,29 @@ static void length_fields(void **state)
     assert_string_equal(f.error_field, "ServerHello.session_id");
 }
 
+/* Hostile replies (tests/lab/rawserver.py sh_dup_ext, zero_records). */
+static void hostile_replies(void **state)
+{
+    (void)state;
+    td_server_flight_t f;
+    /* A TLS 1.2 ServerHello with renegotiation_info (0xff01) twice. */
+    static const uint8_t dup[] = {
+        0x16, 0x03, 0x03, 0x00, 0x36, 0x02, 0x00, 0x00, 0x32, 0x03, 0x03, 1,    2,    3,    4,
+        5,    6,    7,    8,    9,    10,   11,   12,   13,   14,   15,   16,   17,   18,   19,
+        20,   21,   22,   23,   24,   25,   26,   27,   28,   29,   30,   31,   32,   0x00, 0xc0,
+        0x2f, 0x00, 0x00, 0x0a, 0xff, 0x01, 0x00, 0x01, 0x00, 0xff, 0x01, 0x00, 0x01, 0x00,
+    };
+    parse(dup, sizeof(dup), &f);
+    assert_true(f.decode_error);
+    assert_string_equal(f.error_field, "ServerHello.duplicate_extension");
+    /* Zero-length handshake records. */
+    static const uint8_t empty[] = { 0x16, 0x03, 0x03, 0x00, 0x00, 0x16, 0x03, 0x03, 0x00, 0x00 };
+    parse(empty, sizeof(empty), &f);
+    assert_true(f.decode_error);
+    assert_string_equal(f.error_field, "record.empty");
+    assert_false(f.need_more);
+}
+
 static void not_tls(void **state)
 {
     (void)state;
@@ -346,19 +369,13 @@ static void cipher_properties(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(hello_roundtrip),
-        cmocka_unit_test(hello_limits),
-        cmocka_unit_test(matrix_hello_options),
-        cmocka_unit_test(ske_group),
-        cmocka_unit_test(hello_retry_request),
-        cmocka_unit_test(cipher_properties),
-        cmocka_unit_test(ja4_empty_first_alpn),
-        cmocka_unit_test(tls13_reply),
-        cmocka_unit_test(tls12_reply),
-        cmocka_unit_test(alerts),
-        cmocka_unit_test(prefixes_and_shifts),
-        cmocka_unit_test(length_fields),
-        cmocka_unit_test(not_tls),
+        cmocka_unit_test(hello_roundtrip),      cmocka_unit_test(hello_limits),
+        cmocka_unit_test(matrix_hello_options), cmocka_unit_test(ske_group),
+        cmocka_unit_test(hello_retry_request),  cmocka_unit_test(cipher_properties),
+        cmocka_unit_test(ja4_empty_first_alpn), cmocka_unit_test(tls13_reply),
+        cmocka_unit_test(tls12_reply),          cmocka_unit_test(alerts),
+        cmocka_unit_test(prefixes_and_shifts),  cmocka_unit_test(length_fields),
+        cmocka_unit_test(hostile_replies),      cmocka_unit_test(not_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
