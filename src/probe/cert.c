@@ -136,6 +136,9 @@ void td__cert_examine(STACK_OF(X509) * chain, X509_STORE *store, const char *nam
     /* Which sent certificate issued which: chain order, stray and wrong intermediates. */
     for (int i = 0; i < obs->n; i++) {
         X509 *x = sk_X509_value(chain, i);
+        if (obs->c[i].self_issued) {
+            continue; /* a root: its issuer is itself */
+        }
         for (int j = 0; j < obs->n && obs->c[i].issued_by == 0; j++) {
             if (j != i && X509_check_issued(sk_X509_value(chain, j), x) == X509_V_OK) {
                 obs->c[i].issued_by = j + 1;

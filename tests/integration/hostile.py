@@ -119,7 +119,7 @@ CASES = [
     Case("sh_bad_ext", "sh_bad_ext", root="proto.tls_malformed"),
     Case("sh_dup_ext", "sh_dup_ext", root="proto.tls_malformed"),
     Case("zero_records", "zero_records", root="proto.tls_malformed"),
-    Case("many_certs", "many_certs", root="none", exit_code=0, check=certs_counted, serial=True),
+    Case("many_certs", "many_certs", root="cert.chain.extra_certs", exit_code=1, check=certs_counted, serial=True),
     Case("head_drip", "head_drip", root="http.response.head_incomplete",
          check=head(False, 1, 8)),
     Case("head_closed", "head_closed", root="http.response.head_incomplete",
