@@ -46,6 +46,11 @@ typedef struct td_client_profile {
     const char *openssl_ciphers; /* TLS 1.2 cipher string, e.g. "DEFAULT" */
     uint16_t openssl_min;        /* lowest version, e.g. TD_V_TLS12 */
     const char *policy_source;   /* where the policy values come from */
+    /* ---- Hello facts added with the 2026 profiles (appended: existing fields unchanged) ---- */
+    int grease;         /* the real hello carries RFC 8701 GREASE values */
+    uint16_t hello_len; /* bytes of the real ClientHello handshake message (header included;
+                           what td_hello_params_t.pad_to would make it), e.g. ~1.7 KB for a
+                           hello with an X25519MLKEM768 share */
 } td_client_profile_t;
 
 /* The profiles, in report order. At most TD_MX_MAX_CLIENTS (observe.h). */
