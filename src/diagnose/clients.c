@@ -122,6 +122,13 @@ static void predict(const td_obs_matrix_t *m, const td_client_profile_t *p, td_c
     }
 }
 
+/* An (EC)DHE suite: its ServerKeyExchange is signed, with MD5-SHA1 below TLS 1.2. */
+static bool signed_kx(uint16_t cipher)
+{
+    const td_cipher_info_t *ci = td_cipher_info(cipher);
+    return ci != NULL && (ci->flags & (TD_CS_ECDHE | TD_CS_DHE)) && !(ci->flags & TD_CS_ANON);
+}
+
 int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
 {
     const td_obs_matrix_t *m = &o->matrix;
@@ -169,6 +176,14 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
                    "the server picks %s, which the client then "
                    "refuses: %s",
                    td_version_name(cv->version), p->floor_why);
+        }
+        if (cv->ok && p->no_signed_kx_below12 && cv->version < TD_V_TLS12 &&
+            signed_kx(cv->cipher)) {
+            cv->ok = 0;
+            td_fmt(cv->why, sizeof(cv->why),
+                   "the server picks %s with %s, whose key exchange is signed with MD5-SHA1, "
+                   "which the client's OpenSSL 3 security level refuses (static RSA would pass)",
+                   td_version_name(cv->version), td_cipher_name(cv->cipher));
         }
         if (cv->ok && !p->sends_sni && m->sni_none.ran) {
             const td_mx_sni_t *s = &m->sni_none;
