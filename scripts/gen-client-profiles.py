@@ -29,7 +29,8 @@ The old `floor` (0x0303, "OpenSSL 3 aborts TLS 1.0/1.1") of curl_openssl3 was wr
 RSA: Debian 12's curl completes a TLS 1.0 AES128-SHA handshake (measured: HTTP 200). What
 OpenSSL 3 refuses at security level >= 1 is the MD5-SHA1 signature of a TLS 1.0/1.1
 ServerKeyExchange ("legacy sigalg disallowed or unsupported"), i.e. (EC)DHE below TLS 1.2: that
-is no_signed_kx_below12 now, and no profile sets floor.
+is no_signed_kx_below12 now. floor stays for a client that refuses a version its hello still
+offers for another reason (Safari and TLS 1.0/1.1).
 
 The file is included twice: once for the arrays, once with TD_PROFILE_ROWS defined for the
 table rows. Run: scripts/gen-client-profiles.py > src/kb/client_profiles.inc
@@ -72,11 +73,13 @@ PROFILES = [
          policy=dict(min_dh_bits=0, min_rsa_bits=1024, rejects_sha1_certs=1, no_cn_fallback=1,
                      needs_server_auth_eku=1, verifies=1),
          policy_source=("no DHE suite offered (removed in Chrome 53), so no DH floor; RSA < 1024 "
-                        "is ERR_CERT_WEAK_KEY (chromium net/cert/cert_verify_proc.cc IsWeakKey; "
-                        "publicly trusted certs need 2048 per the Baseline Requirements); SHA-1 "
-                        "certificates refused since Chrome 57 (ERR_CERT_WEAK_SIGNATURE_ALGORITHM); "
-                        "no CN fallback since Chrome 58 (ERR_CERT_COMMON_NAME_INVALID); EKU "
-                        "must allow serverAuth (net/cert/pki verify_certificate_chain)")),
+                        "refused (chromium net/cert/cert_verify_proc.cc, weak key; publicly "
+                        "trusted certificates need 2048 by the Baseline Requirements); SHA-1 "
+                        "certificates refused since Chrome 57; no CN fallback since Chrome 58; "
+                        "EKU must allow serverAuth. Measured here with Debian Chromium 156 and a "
+                        "local root: SHA-1-signed leaf ERR_CERT_INVALID, CN-only leaf "
+                        "ERR_CERT_COMMON_NAME_INVALID, clientAuth-only EKU ERR_CERT_INVALID, "
+                        "RSA-1024 leaf loads, RSA-768 leaf fails")),
     dict(id="firefox", name="Firefox 137 (Windows 11)", fixture="firefox137", current=1,
          source=TESTSSL + ": Firefox 137 (Win 11), X25519MLKEM768 share first",
          policy=dict(min_dh_bits=0, min_rsa_bits=1024, rejects_sha1_certs=1, no_cn_fallback=1,
@@ -88,6 +91,11 @@ PROFILES = [
                         "must allow serverAuth (mozilla::pkix CheckExtendedKeyUsage)")),
     dict(id="safari", name="Safari 18.4 (macOS 15.4 / iOS 18.4)", fixture="safari184",
          current=1, source=TESTSSL + ": Safari 18.4 (macOS 15.4/iOS 18.4)",
+         # The hello still lists TLS 1.0/1.1, but Safari does not load such pages: removal
+         # announced in webkit.org/blog/8462 (from iOS 13.4 / macOS 10.15.4), the protocols
+         # deprecated in iOS 15 / macOS 12 (Apple developer release notes); Safari shows a
+         # "connection is not private" page instead. From documentation, not verified here.
+         floor=(0x0303, "Safari no longer loads pages over TLS 1.0/1.1 (webkit.org/blog/8462)"),
          policy=dict(min_dh_bits=0, min_rsa_bits=2048, rejects_sha1_certs=1, no_cn_fallback=1,
                      needs_server_auth_eku=1, verifies=1),
          policy_source=("no DHE suite offered; Apple support HT210176 'Requirements for trusted "
@@ -148,12 +156,17 @@ PROFILES = [
                         "usage TLSServer' (SHA-1 refused only below JDK cacerts roots, so 0 "
                         "here); sun.security.util.HostnameChecker falls back to the CN when "
                         "there is no DNS subjectAltName; EndEntityChecker requires serverAuth "
-                        "in an EKU")),
+                        "in an EKU. Measured here with Debian's OpenJDK 17.0.15 (same "
+                        "java.security rules): SHA-1-signed leaf under a local root and CN-only "
+                        "leaf accepted, clientAuth-only EKU 'Extended key usage does not permit "
+                        "use for TLS server authentication', RSA-1024 ok, RSA-768 'keysize "
+                        "limits', DH-1024 ok, TLS 1.0 'protocol_version'")),
     dict(id="java17", name="Java 17.0.3 (OpenJDK)", fixture="java17", current=1,
          source=TESTSSL + ": Java 17.0.3 (OpenJDK) (also in Debian's testssl.sh 3.0)",
          policy=dict(min_dh_bits=1024, min_rsa_bits=1024, rejects_sha1_certs=0, no_cn_fallback=0,
                      needs_server_auth_eku=1, verifies=1),
-         policy_source="java.security (JDK 17): as java21"),
+         policy_source=("java.security (JDK 17): as java21, and measured with OpenJDK 17.0.15 "
+                        "(see java21)")),
     dict(id="node22", name="Node.js 22 (https, bundled OpenSSL 3.0)", fixture="node20",
          current=1,
          source=("Node.js 20.20.2 https.get " + LOCAL + "; Node 22 has the same "
@@ -163,7 +176,8 @@ PROFILES = [
                      rejects_sha1_certs=1, no_cn_fallback=0, needs_server_auth_eku=1,
                      verifies=1),
          policy_source=("measured here with Node 20.20.2 (its bundled OpenSSL 3.0 at security "
-                        "level 1): DH-1024 and RSA-1024 accepted, SHA-1-signed leaf refused, "
+                        "level 1): DH-1024 and RSA-1024 accepted, RSA-768 refused, SHA-1-signed "
+                        "leaf refused, "
                         "CN-only leaf accepted (tls.checkServerIdentity falls back to the CN "
                         "without DNS SANs), clientAuth-only EKU INVALID_PURPOSE, TLS 1.0 "
                         "'protocol version'; level 1 refuses MD5-SHA1 like level 2"),
@@ -200,10 +214,11 @@ PROFILES = [
                         "serverAuth EKU checked by the platform TrustManagerImpl")),
     dict(id="gnutls_cli", name="GnuTLS 3.7 (gnutls-cli, Debian 12)", fixture="gnutls_cli",
          current=1, source="gnutls-cli 3.7.9 " + LOCAL,
-         policy=dict(min_dh_bits=1024, min_rsa_bits=0, rejects_sha1_certs=1, no_cn_fallback=0,
+         policy=dict(min_dh_bits=0, min_rsa_bits=1024, rejects_sha1_certs=1, no_cn_fallback=0,
                      needs_server_auth_eku=1, verifies=1),
-         policy_source=("measured here with gnutls-cli 3.7.9: DH-1024 and RSA-1024 accepted "
-                        "(priority NORMAL, security parameter 'low'), TLS 1.0 ECDHE and static "
+         policy_source=("measured here with gnutls-cli 3.7.9 (priority NORMAL): RSA-1024 leaf "
+                        "accepted, RSA-768 'insecure algorithm' (so a floor in 769..1024); "
+                        "DH-1024 accepted, smaller groups not measured (0); TLS 1.0 ECDHE and static "
                         "RSA accepted, SHA-1-signed leaf 'insecure algorithm', CN-only leaf "
                         "accepted, clientAuth-only EKU 'does not match the intended purpose'")),
     dict(id="chromium_debian", name="Chromium 156 (Debian 12)", fixture="chromium_debian",
@@ -212,7 +227,7 @@ PROFILES = [
                  "; unlike Google's Chrome it still offers TLS_RSA_* suites"),
          policy=dict(min_dh_bits=0, min_rsa_bits=1024, rejects_sha1_certs=1, no_cn_fallback=1,
                      needs_server_auth_eku=1, verifies=1),
-         policy_source="the Chrome engine: as chrome"),
+         policy_source="the Chrome engine, measured with this build: see chrome"),
     dict(id="java8", name="Java 8u161", fixture="java8", current=0,
          source=TESTSSL + ": Java 8u161",
          policy=dict(min_dh_bits=1024, min_rsa_bits=1024, verifies=1),
@@ -385,6 +400,8 @@ def main():
         if pr.get("openssl"):
             row += "\n      .openssl_ciphers = %s,\n      .openssl_min = 0x%04x," % (
                 cstr(pr["openssl"][0]), pr["openssl"][1])
+        if pr.get("floor"):
+            row += "\n      .floor = 0x%04x, .floor_why = %s," % (pr["floor"][0], cstr(pr["floor"][1]))
         row += "\n      .policy_source = %s," % cstr(pr["policy_source"])
         row += "\n      .grease = %d, .hello_len = %d }," % (1 if h["grease"] else 0, h["len"])
         rows.append(row)
