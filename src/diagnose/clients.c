@@ -129,7 +129,8 @@ static bool policy_refuses(const td_obs_t *o, const td_client_profile_t *p, uint
                            uint16_t cipher, int dh_bits, char *why, size_t cap)
 {
     const td_cipher_info_t *ci = cipher != 0 ? td_cipher_info(cipher) : NULL;
-    bool signed_kx = ci != NULL && (ci->flags & (TD_CS_ECDHE | TD_CS_DHE));
+    bool signed_kx = ci != NULL && (ci->flags & (TD_CS_ECDHE | TD_CS_DHE)) &&
+                     !(ci->flags & TD_CS_ANON); /* signed with MD5-SHA1 below TLS 1.2 */
     if (version != 0 && version < p->floor) {
         td_fmt(why, cap, "the server picks %s, which the client then refuses: %s",
                td_version_name(version), p->floor_why != NULL ? p->floor_why : "too old");
@@ -225,7 +226,7 @@ static int quick_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
         cv->source = p->source;
         const td_obs_tls_t *hs = NULL;
         if (p->openssl_ciphers != NULL && strcmp(p->openssl_ciphers, "DEFAULT") == 0 &&
-            p->openssl_min == 0) {
+            p->openssl_min <= TD_V_TLS10) {
             hs = &o->tls; /* OpenSSL's defaults: the diagnosis' own handshake */
         } else if (q->handshake_ran[i]) {
             hs = &q->handshake[i];

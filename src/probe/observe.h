@@ -230,7 +230,7 @@ typedef struct td_obs_redirects {
 #define TD_MX_NVERSIONS   5 /* SSLv3, TLS 1.0, 1.1, 1.2, 1.3: index with td_mx_version_index() */
 #define TD_MX_MAX_SUITES  128
 #define TD_MX_MAX_GROUPS  16
-#define TD_MX_MAX_CLIENTS 16
+#define TD_MX_MAX_CLIENTS 32
 
 /* How one probe connection ended. */
 typedef enum td_mx_end {

@@ -823,7 +823,9 @@ static void matrix(td_obs_t *o, const uint16_t *suites12, int n12, int tls10)
     m->groups12[m->n_groups12++] = TD_GROUP_SECP256R1;
     m->modern.end = TD_MX_HELLO;
     m->large.end = TD_MX_HELLO;
-    m->n_clients = 12;
+    size_t n_profiles = 0;
+    (void)td_kb_clients(&n_profiles);
+    m->n_clients = (int)n_profiles;
 }
 
 static const td_client_verdict_t *verdict(const char *id)

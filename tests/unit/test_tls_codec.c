@@ -7,7 +7,11 @@
 /* cmocka.h needs the three headers above first. */
 #include <cmocka.h>
 
+#include <dirent.h>
+
 #include "fixture.h"
+#include "kb/clients.h"
+#include "probe/observe.h"
 #include "wire/tls_client.h"
 #include "wire/tls_codec.h"
 
@@ -366,16 +370,145 @@ static void cipher_properties(void **state)
     assert_string_equal(td_cipher_name(0x1a1a), "unknown"); /* GREASE */
 }
 
+static void strip_grease(const uint16_t *in, int n, uint16_t *out, int *m)
+{
+    *m = 0;
+    for (int i = 0; i < n; i++) {
+        if (!td_is_grease(in[i])) {
+            out[(*m)++] = in[i];
+        }
+    }
+}
+
+static void assert_list(const uint16_t *got, int n_got, const uint16_t *want, size_t n_want)
+{
+    uint16_t g[TD_CH_MAX];
+    int n = 0;
+    strip_grease(got, n_got, g, &n);
+    assert_int_equal(n, (int)n_want);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(g[i], want[i]);
+    }
+}
+
+/* Every real ClientHello behind the client profiles (tests/fixtures/hellos/, see
+ * scripts/gen-client-profiles.py) parses with our ClientHello parser. */
+static void profile_fixtures_parse(void **state)
+{
+    (void)state;
+    static uint8_t in[8192], sc[16384];
+    static td_client_flight_t ch;
+    char dir[512], name[300];
+    snprintf(dir, sizeof(dir), "%s/hellos", TD_FIXTURES_DIR);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n_files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".hex") != 0) {
+            continue;
+        }
+        snprintf(name, sizeof(name), "hellos/%.*s", (int)(l - 4), e->d_name);
+        size_t n = load_hex(name, in, sizeof(in));
+        td_client_flight_parse(in, n, sc, sizeof(sc), &ch);
+        if (!ch.has_hello || ch.decode_error) {
+            fail_msg("%s: hello %d, decode error in %s", name, ch.has_hello,
+                     ch.error_field ? ch.error_field : "-");
+        }
+        assert_true(ch.n_ciphers > 0);
+        n_files++;
+    }
+    closedir(d);
+    assert_true(n_files >= 19);
+}
+
+/* Every client profile's hello, built by our codec as the matrix sends it (all its key shares,
+ * padded to the real hello's length), parses back with the same lists. */
+static void profile_hellos_roundtrip(void **state)
+{
+    (void)state;
+    static uint8_t buf[8192], sc[16384];
+    static td_client_flight_t ch;
+    uint8_t rnd[128] = { 7 };
+    size_t n_profiles = 0, len = 0;
+    const td_client_profile_t *pr = td_kb_clients(&n_profiles);
+    assert_true(n_profiles <= TD_MX_MAX_CLIENTS);
+    for (size_t i = 0; i < n_profiles; i++) {
+        const td_client_profile_t *c = &pr[i];
+        assert_non_null(c->id);
+        assert_non_null(c->source);
+        assert_true(c->current || c->legacy);
+        for (size_t j = 0; j < i; j++) {
+            assert_string_not_equal(pr[j].id, c->id);
+        }
+        td_hello_params_t p;
+        memset(&p, 0, sizeof(p));
+        p.record_version = c->record_version;
+        p.legacy_version = c->legacy_version;
+        p.random = rnd;
+        p.session_id = rnd;
+        p.session_id_len = c->n_versions > 0 ? 32 : 0;
+        p.ciphers = c->ciphers;
+        p.n_ciphers = c->n_ciphers;
+        p.groups = c->groups;
+        p.n_groups = c->n_groups;
+        p.share_groups = c->shares;
+        p.n_share_groups = c->n_shares;
+        p.share_random = rnd + 32;
+        p.share_random_len = 96;
+        p.sigalgs = c->sigalgs;
+        p.n_sigalgs = c->n_sigalgs;
+        p.versions = c->versions;
+        p.n_versions = c->n_versions;
+        p.sni = c->sends_sni ? "example.com" : NULL;
+        p.alpn = c->alpn;
+        p.n_alpn = c->n_alpn;
+        p.ec_point_formats = c->ec_point_formats;
+        p.renegotiation_info = c->renegotiation_info;
+        p.grease = c->grease;
+        p.pad_to = c->hello_len;
+        if (td_client_hello_build(&p, buf, sizeof(buf), &len) != 0) {
+            fail_msg("%s: the codec cannot build its hello", c->id);
+        }
+        td_client_flight_parse(buf, len, sc, sizeof(sc), &ch);
+        if (!ch.has_hello || ch.decode_error) {
+            fail_msg("%s: built hello does not parse back", c->id);
+        }
+        assert_true(len >= 5 + (size_t)c->hello_len);
+        assert_int_equal(ch.legacy_version, c->legacy_version);
+        assert_list(ch.ciphers, ch.n_ciphers, c->ciphers, c->n_ciphers);
+        assert_list(ch.groups, ch.n_groups, c->groups, c->n_groups);
+        assert_list(ch.sigalgs, ch.n_sigalgs, c->sigalgs, c->n_sigalgs);
+        assert_list(ch.versions, ch.n_versions, c->versions, c->n_versions);
+        assert_int_equal(ch.has_sni, c->sends_sni);
+        assert_int_equal(ch.alpn[0] != '\0', c->n_alpn > 0);
+        assert_int_equal(td_is_grease(ch.ciphers[0]), c->grease);
+        if (c->n_versions > 0) {
+            assert_int_equal(c->max_version, c->versions[0]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(hello_roundtrip),      cmocka_unit_test(hello_limits),
-        cmocka_unit_test(matrix_hello_options), cmocka_unit_test(ske_group),
-        cmocka_unit_test(hello_retry_request),  cmocka_unit_test(cipher_properties),
-        cmocka_unit_test(ja4_empty_first_alpn), cmocka_unit_test(tls13_reply),
-        cmocka_unit_test(tls12_reply),          cmocka_unit_test(alerts),
-        cmocka_unit_test(prefixes_and_shifts),  cmocka_unit_test(length_fields),
-        cmocka_unit_test(hostile_replies),      cmocka_unit_test(not_tls),
+        cmocka_unit_test(hello_roundtrip),
+        cmocka_unit_test(profile_fixtures_parse),
+        cmocka_unit_test(profile_hellos_roundtrip),
+        cmocka_unit_test(hello_limits),
+        cmocka_unit_test(matrix_hello_options),
+        cmocka_unit_test(ske_group),
+        cmocka_unit_test(hello_retry_request),
+        cmocka_unit_test(cipher_properties),
+        cmocka_unit_test(ja4_empty_first_alpn),
+        cmocka_unit_test(tls13_reply),
+        cmocka_unit_test(tls12_reply),
+        cmocka_unit_test(alerts),
+        cmocka_unit_test(prefixes_and_shifts),
+        cmocka_unit_test(length_fields),
+        cmocka_unit_test(hostile_replies),
+        cmocka_unit_test(not_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
