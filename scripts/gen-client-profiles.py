@@ -41,8 +41,9 @@ import sys
 
 # Sent in every run, not only by the matrix (the default run's connection budget is small):
 # current browsers, and the local clients the tests check verdicts against (Debian's
-# Chromium, gnutls-cli). Cloudflare and ALB are marked in src/kb/clients.c.
-DEFAULT_RUN = {"chrome", "firefox", "safari", "chromium_debian", "gnutls_cli"}
+# Chromium, gnutls-cli, Python: a real handshake with its policy). curl/OpenSSL 3 and .NET are
+# the diagnosis' own handshake (OpenSSL's defaults). Cloudflare and ALB: src/kb/clients.c.
+DEFAULT_RUN = {"chrome", "firefox", "safari", "chromium_debian", "gnutls_cli", "python3_ssl"}
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "..", "tests", "fixtures", "hellos")

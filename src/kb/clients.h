@@ -48,7 +48,8 @@ typedef struct td_client_profile {
     const char *policy_source;   /* where the policy values come from */
     int proxy;                   /* a proxy's or CDN's connections to origins: shown on the
                                     proxies rows, never counted as a client that fails */
-    int default_run;             /* its hello is sent in every run, not only by the matrix (a
+    int default_run;             /* judged in every run, not only by the matrix: its hello is
+                                    sent, or, with openssl_ciphers, a real handshake is made (a
                                     few: the connection budget of a default run is small) */
     /* ---- Hello facts added with the 2026 profiles (appended: existing fields unchanged) ---- */
     int grease;         /* the real hello carries RFC 8701 GREASE values */

@@ -739,7 +739,7 @@ void td__clients_run(const char *addr, uint16_t port, const char *sni, const cha
     out->step = TD_STEP_DONE;
     out->n = (int)(n_profiles < TD_MX_MAX_CLIENTS ? n_profiles : TD_MX_MAX_CLIENTS);
     for (int i = 0; i < out->n; i++) {
-        if (profiles[i].default_run) {
+        if (profiles[i].default_run && profiles[i].openssl_ciphers == NULL) {
             q.idx[q.n++] = i;
         }
     }

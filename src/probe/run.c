@@ -454,7 +454,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
                         obs, &obs->clients);
         for (int i = 0; i < obs->clients.n && !out_of_time(obs, deadline); i++) {
             const td_client_profile_t *p = &profiles[i];
-            if (p->openssl_ciphers == NULL ||
+            if (!p->default_run || p->openssl_ciphers == NULL ||
                 (strcmp(p->openssl_ciphers, "DEFAULT") == 0 && p->openssl_min <= TD_V_TLS10)) {
                 continue;
             }
