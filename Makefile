@@ -1,10 +1,13 @@
 # The two commands of the README. Both start from a bare Debian 12 machine:
 #   make demo   install what is missing, build (release), run the built-in lab
 #   make test   install what is missing, build with ASan+UBSan, run every test (CTest)
+#   make fuzz   build with ASan+UBSan and libFuzzer, run every fuzz target FUZZ_SECONDS (600)
+#               each, one at a time at nice 19; prints executions and coverage per target
 # Other targets: build, debug, asan, release, tsan, clean, install, check-src.
-.PHONY: demo test deps build debug release asan tsan clean install check-src
+.PHONY: demo test fuzz deps build debug release asan tsan clean install check-src
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 600
 
 deps:
 	@sh scripts/install-deps.sh
@@ -32,6 +35,9 @@ tsan: deps
 
 test: asan check-src
 	ctest --preset asan -j $(JOBS)
+
+fuzz: asan
+	sh scripts/fuzz.sh build/asan $(FUZZ_SECONDS)
 
 check-src:
 	@sh scripts/checksrc

@@ -504,7 +504,12 @@ static int run_compare(int argc, char **argv)
             if (n == 4) {
                 return die_usage("%s", "compare: at most 4 --via paths");
             }
-            vias[n++] = argv[++i];
+            const char *v = argv[++i];
+            td_target_t vt;
+            if (strcmp(v, "dns") != 0 && strcmp(v, "-") != 0 && td_target_parse(v, &vt, NULL) < 0) {
+                return die_usage("invalid --via '%s' (ADDR[:PORT] with a port 1-65535, or dns)", v);
+            }
+            vias[n++] = v;
         } else if (strcmp(a, "--ca-file") == 0) {
             opt.ca_file = argv[++i];
         } else if (strcmp(a, "--sni") == 0) {

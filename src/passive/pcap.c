@@ -732,7 +732,9 @@ static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_open_offline(path, ebuf);
     if (p == NULL) {
-        td_errinfo_set(err, TD_E_IO, "%s: %s", path, ebuf);
+        /* libpcap's message often names the file already. */
+        bool named = strncmp(ebuf, path, strlen(path)) == 0;
+        td_errinfo_set(err, TD_E_IO, "%s%s%s", named ? "" : path, named ? "" : ": ", ebuf);
         return TD_E_IO;
     }
     int dlt = pcap_datalink(p);

@@ -106,6 +106,7 @@ check dns_servers_port6 3 "ports 1-65535" "$bin" --dns-servers '[::1]:0' example
 check connect_to_port 3 "invalid --connect-to" "$bin" --connect-to 127.0.0.1:65536 example.com
 check target_port_zero 3 "invalid port" "$bin" example.com:0
 check target_port_huge 3 "invalid port" "$bin" example.com:99999999999999999999
+check via_port 3 "invalid --via" "$bin" compare example.com --via 127.0.0.1:99999 --via dns
 check pcap_port 3 "invalid --port '70000' (1-65535)" "$bin" pcap --port 70000 /dev/null
 check pcap_top 3 "invalid --top" "$bin" pcap --top 1001 /dev/null
 check logs_top 3 "(1-1000)" "$bin" logs --top 99999999999999999999 /dev/null
