@@ -42,6 +42,9 @@ typedef struct origin_state {
     bool sni_required, default_cert_wrong, tls13_only;
     bool p80_run, p80_ok, p80_refused, p80_timeout, p80_redirects_https;
     int p80_status;
+    size_t head_bytes; /* the HTTPS response head, as read */
+    bool head_capped;  /* it had not ended when we stopped reading */
+    bool head_stalled; /* it stopped coming before it ended: a proxy waits for its timeout */
 } origin_state_t;
 
 static const td_client_verdict_t *client(const td_report_t *r, const char *id)
@@ -66,6 +69,10 @@ static void state_of(const td_report_t *r, origin_state_t *s)
     s->tls = first_fail_in(r, TD_LAYER_TLS);
     s->cert = first_fail_in(r, TD_LAYER_CERT);
     s->http = first_fail_in(r, TD_LAYER_HTTP);
+    s->head_bytes = o->http.head_bytes;
+    s->head_capped = o->http.head_capped;
+    s->head_stalled =
+            o->http.result == TD_HTTP_HEAD_INCOMPLETE && o->http.head_end == TD_END_TIMEOUT;
     s->sni_required = has(r, "tls.sni.required");
     s->default_cert_wrong = has(r, "tls.sni.default_cert_mismatch");
     s->tls13_only = has(r, "tls.version.tls13_only");
@@ -144,7 +151,8 @@ static bool tls_path(const origin_state_t *s, const td_client_verdict_t *v, cons
         }
     }
     if (s->http != NULL) {
-        bool slow = strcmp(s->http->id, "http.response.timeout") == 0;
+        bool slow = strcmp(s->http->id, "http.response.timeout") == 0 ||
+                    (strcmp(s->http->id, "http.response.head_incomplete") == 0 && s->head_stalled);
         td_strlcpy(res, slow ? http_slow : http_empty, rcap);
         td_fmt(why, wcap, "%s", s->http->id);
         return true;
@@ -152,9 +160,23 @@ static bool tls_path(const origin_state_t *s, const td_client_verdict_t *v, cons
     return false;
 }
 
-static void cloudflare(td_report_t *r, const origin_state_t *s)
+/* A response head too large for some proxies only: one that ended within limit bytes is no
+ * HTTP failure for a proxy that accepts that much. */
+static bool head_fits(const origin_state_t *s, size_t limit)
+{
+    return s->http != NULL && strcmp(s->http->id, "http.response.head_too_large") == 0 &&
+           !s->head_capped && s->head_bytes <= limit;
+}
+
+static void cloudflare(td_report_t *r, const origin_state_t *in)
 {
     char res[64], why[200];
+    /* 520 for response headers over 128 KB [CF520]: a smaller head goes through. */
+    origin_state_t st = *in;
+    if (head_fits(in, 128 * 1024)) {
+        st.http = NULL;
+    }
+    const origin_state_t *s = &st;
     /* Off and Flexible talk plain HTTP to port 80 [CFFLEX][CF521][CF522]. */
     for (int flexible = 0; flexible <= 1; flexible++) {
         const char *mode = flexible ? "Flexible" : "Off";
@@ -205,6 +227,13 @@ static void cloudflare(td_report_t *r, const origin_state_t *s)
 static void aws_alb(td_report_t *r, const origin_state_t *s)
 {
     char res[64], why[200];
+    if (head_fits(s, SIZE_MAX) && !s->sni_required && !s->tls13_only && s->dns == NULL &&
+        s->tcp == NULL && s->proto == NULL && s->tls == NULL) {
+        td_fmt(why, sizeof(why), "a %zu-byte response head: ALB documents no limit for it",
+               s->head_bytes);
+        put(r, "AWS ALB", "HTTPS target group", "not checked", why);
+        return;
+    }
     /* HTTPS target groups do not validate certificates [ALB-TG]; 502 on TLS errors, 504 when
      * no connection within 10 s [ALB-TS]. */
     if (tls_path(s, s->alb_client, "502", "504", "502", "502", "504", res, sizeof(res), why,
@@ -250,9 +279,15 @@ static void nginx_proxy(td_report_t *r, const origin_state_t *s)
     }
 }
 
-static void haproxy(td_report_t *r, const origin_state_t *s)
+static void haproxy(td_report_t *r, const origin_state_t *in)
 {
     char res[64], why[200];
+    /* tune.bufsize 16384 less tune.maxrewrite 1024 (see rules.c http_head_too_large). */
+    origin_state_t st = *in;
+    if (head_fits(in, 16384 - 1024)) {
+        st.http = NULL;
+    }
+    const origin_state_t *s = &st;
     /* A server line with "ssl": no SNI unless "sni" is set; failures mark the server down
      * (L6RSP / L6TOUT) and requests get 503 [HAP-CHK]. */
     if (tls_path(s, NULL, "503", "503", "503", "502", "504", res, sizeof(res), why, sizeof(why))) {

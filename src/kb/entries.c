@@ -16,7 +16,7 @@ static const td_kb_entry_t entries[] = {
         "response headers over 128 KB or a malformed status line",
         "the origin accepted HTTP/2 by ALPN but does not speak it",
         "a firewall resetting Cloudflare's connections mid-request" },
-      "http.response.empty,http.response.non_http",
+      "http.response.empty,http.response.non_http,http.response.head_too_large",
       NEXT_ORIGIN },
     { TD_KB_CLOUDFLARE,
       521,

@@ -87,6 +87,16 @@ def head(want_capped, min_bytes, max_bytes):
     return check
 
 
+def evidence(words):
+    """The root finding's evidence names the specific failure (catch-all ids say little)."""
+    def check(d, m, text):
+        rc = d["root_cause"]
+        if rc is None or words not in rc["evidence"]:
+            return ["default: root evidence lacks %r: %s" % (words, rc and rc["evidence"])]
+        return []
+    return check
+
+
 def body_ignored(d, m, text):
     h = d["observations"]["http"]
     errs = []
@@ -111,15 +121,23 @@ CASES = [
     Case("late", "late", root="diag.deadline", exit_code=3, step=8,
          pending="diag.deadline and exit 3 come with the lead's deadline change (issue 12.1); "
                  "until it is merged this case fails (today: proto.silent, exit 2)"),
-    Case("endless_records", "endless_records", root="tls.handshake.failed"),
-    Case("huge_msg", "huge_msg", root="tls.handshake.failed"),
+    Case("endless_records", "endless_records", root="tls.handshake.failed",
+         check=evidence("unexpected message")),
+    Case("huge_msg", "huge_msg", root="tls.handshake.failed",
+         check=evidence("excessive message size")),
     Case("bigrec", "bigrec", root="proto.tls_malformed"),
-    Case("big_cert", "big_cert", root="tls.handshake.failed"),
-    Case("sh_bad_length", "sh_bad_length", root="proto.tls_malformed"),
-    Case("sh_bad_ext", "sh_bad_ext", root="proto.tls_malformed"),
-    Case("sh_dup_ext", "sh_dup_ext", root="proto.tls_malformed"),
-    Case("zero_records", "zero_records", root="proto.tls_malformed"),
-    Case("many_certs", "many_certs", root="cert.chain.extra_certs", exit_code=1, check=certs_counted, serial=True),
+    Case("big_cert", "big_cert", root="tls.handshake.failed",
+         check=evidence("excessive message size")),
+    Case("sh_bad_length", "sh_bad_length", root="proto.tls_malformed",
+         check=evidence("ServerHello.session_id")),
+    Case("sh_bad_ext", "sh_bad_ext", root="proto.tls_malformed",
+         check=evidence("ServerHello.extensions")),
+    Case("sh_dup_ext", "sh_dup_ext", root="proto.tls_malformed",
+         check=evidence("ServerHello.duplicate_extension")),
+    Case("zero_records", "zero_records", root="proto.tls_malformed",
+         check=evidence("record.empty")),
+    Case("many_certs", "many_certs", root="cert.chain.extra_certs", exit_code=1,
+         check=certs_counted, serial=True),
     Case("head_drip", "head_drip", root="http.response.head_incomplete",
          check=head(False, 1, 8)),
     Case("head_closed", "head_closed", root="http.response.head_incomplete",

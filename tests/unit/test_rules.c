@@ -693,6 +693,24 @@ static void http_head_size(void **state)
     double ms = 0;
     assert_int_equal(td__layer_summary(r, TD_LAYER_HTTP, line, sizeof(line), &ms), TD_LS_FAIL);
     assert_non_null(strstr(line, "head never ended"));
+    /* What proxies make of it: a stalled head is their read timeout, a close a 502. */
+    o->http.head_end = TD_END_TIMEOUT;
+    assert_string_equal(proxy("nginx proxy_pass https://", "verify on, server_name on"), "504");
+    o->http.head_end = TD_END_EOF;
+    assert_string_equal(proxy("nginx proxy_pass https://", "verify on, server_name on"), "502");
+    assert_string_equal(proxy("Cloudflare", "Full"), "520");
+    /* A complete 20 KB head: over nginx's and HAProxy's buffers, under Cloudflare's 128 KB. */
+    healthy(o);
+    o->http.head_complete = 1;
+    o->http.head_bytes = 20000;
+    assert_string_equal(proxy("nginx proxy_pass https://", "verify on, server_name on"), "502");
+    assert_string_equal(proxy("HAProxy server ... ssl", "verify none"), "502");
+    assert_string_equal(proxy("Cloudflare", "Full (strict)"), "OK");
+    assert_string_equal(proxy("AWS ALB", "HTTPS target group"), "not checked");
+    o->http.head_bytes = 10000; /* under HAProxy's 15360 */
+    assert_string_equal(proxy("HAProxy server ... ssl", "verify none"), "OK");
+    o->http.head_bytes = 200000;
+    assert_string_equal(proxy("Cloudflare", "Full (strict)"), "520");
 }
 
 /* Issue 12.6: what is capped says so. */
