@@ -246,6 +246,19 @@ const char *td__server_software(const td_obs_t *o, char *evidence, size_t cap)
                "497 page)");
         return "haproxy";
     }
+    /* HAProxy 2.x rewrites every HTTP/1 header name in lower case (its HTX representation;
+     * the configuration manual's "option h1-case-adjust-bogus-client" exists for clients that
+     * mind), and adds no Server header; nginx, Apache, lighttpd, IIS and Go servers write
+     * "Content-Type". Envoy lowercases too but names itself above. */
+    const td_http_head_t *hh = &o->http.head;
+    if (o->http.step == TD_STEP_DONE && hh->valid && hh->complete && hh->server[0] == '\0' &&
+        hh->headers >= 2 && hh->malformed_lines == 0 && hh->upper_names == 0) {
+        td_fmt(evidence, cap,
+               "HTTPS response with all %d header names in lower case and no Server header "
+               "(HAProxy 2.x writes HTTP/1 header names in lower case)",
+               hh->headers);
+        return "haproxy";
+    }
     if (go_page != NULL && tls_alert_seen(o, 80)) {
         td_fmt(evidence, cap,
                "alert 80 internal_error for a name without a certificate, and Go's plain-HTTP "

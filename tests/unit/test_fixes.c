@@ -292,6 +292,14 @@ static void recognition(void **state)
     assert_string_equal(software(o), "caddy");
     o->nosni.alert_received = -1;
     assert_null(software(o));
+    /* HAProxy's own response over HTTP/1.1: lower-case names, no Server header. */
+    o->plain.sniff.page_software = NULL;
+    o->http.step = TD_STEP_DONE;
+    o->http.head.valid = o->http.head.complete = 1;
+    o->http.head.headers = 2;
+    assert_string_equal(software(o), "haproxy");
+    o->http.head.upper_names = 1; /* "Content-Type": nginx, Apache, Go, ... */
+    assert_null(software(o));
     free(o);
 }
 
