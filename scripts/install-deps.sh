@@ -13,11 +13,13 @@
 #            iproute2 and nftables (network-namespace tests), procps, curl,
 #            tcpdump and tshark (capture tests and the pcap benchmark)
 #            sslscan and testssl.sh (the matrix cross-check and benchmark: peers to compare with)
+#            lighttpd with lighttpd-mod-openssl, apache2, caddy (the other servers whose
+#            software and fixes the lab checks)
 set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
-LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh"
+LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh lighttpd lighttpd-mod-openssl apache2 caddy"
 # Hyperscan exists for x86-64 only; elsewhere `logs` falls back to memmem.
 if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"

@@ -113,6 +113,13 @@ bool td__mx_no_hrr(const td_obs_t *o, td_rule_out_t *out);
 bool td__mx_current_clients_fail(const td_obs_t *o, td_rule_out_t *out);
 bool td__mx_legacy_clients_fail(const td_obs_t *o, td_rule_out_t *out);
 
+/* Replaces the placeholders HOST:PORT, HOST and PORT in a fix with the diagnosed target, so
+ * that its commands can be pasted as they are and pass once the fix is made. With
+ * --connect-to, URLs keep the host name and curl gets --connect-to NAME:PORT:ADDR:PORT,
+ * openssl s_client -connect gets the address with -servername NAME, tlsdoctor gets
+ * --connect-to ADDR:PORT, and nc the address. */
+void td__fill_placeholders(const td_obs_t *o, char *fix, size_t cap);
+
 /* Runs every rule on r->obs and orders r->f: the root cause first, then by layer. */
 void td__diagnose(td_report_t *r);
 

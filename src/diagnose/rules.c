@@ -1667,8 +1667,8 @@ static const td_rule_t rules[] = {
       .match = tls_no_common_cipher,
       .cause = "The server rejected the handshake parameters (alert 40/71): no cipher suite, group "
                "or signature algorithm in common, or a required SNI is missing.",
-      .fix = "Offer current suites (nginx: ssl_ciphers HIGH:!aNULL:!MD5; or Mozilla's "
-             "intermediate profile) and ECDHE groups (ssl_ecdh_curve X25519:prime256v1;); check "
+      .fix = "Offer current suites and ECDHE groups (Mozilla's intermediate profile; nginx: "
+             "ssl_ciphers HIGH:!aNULL:!MD5; ssl_ecdh_curve X25519:prime256v1;); check "
              "the certificate's key type matches the suites. Verify with: openssl s_client "
              "-connect HOST:PORT -servername HOST." },
     { .id = "tls.handshake.closed",
@@ -1878,7 +1878,7 @@ static const td_rule_t rules[] = {
       .title = "self-signed certificate",
       .match = cert_self_signed,
       .cause = "The certificate is self-signed: no client trusts it unless told to.",
-      .fix = "Install a certificate from a public CA (e.g. certbot --nginx -d HOST) or, behind "
+      .fix = "Install a certificate from a public CA (e.g. certbot -d HOST) or, behind "
              "Cloudflare, a Cloudflare Origin CA certificate; for private services, distribute "
              "the certificate to clients and test with --ca-file.",
       .unless = "cert.default_placeholder" },
@@ -2090,7 +2090,7 @@ static const td_rule_t rules[] = {
       .match = http_plain_page,
       .cause = "The TLS terminator forwards requests in plain HTTP to a port where nginx expects "
                "TLS, so every request gets \"400 The plain HTTP request was sent to HTTPS port\".",
-      .fix = "Make the hop behind the terminator speak TLS (proxy_pass https://...; ALB: an "
+      .fix = "Make the hop behind the terminator speak TLS (nginx: proxy_pass https://...; ALB: an "
              "HTTPS target group) or point it at nginx's plain-HTTP port; verify with: curl -sv "
              "https://HOST:PORT/." },
     /* [CFREDIR][failure-kb §1.4 ERR_TOO_MANY_REDIRECTS] */

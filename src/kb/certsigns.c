@@ -8,6 +8,14 @@
  *  - Traefik generates "CN=TRAEFIK DEFAULT CERT" with a SAN under .traefik.default when no
  *    router or store provides a certificate (doc.traefik.io/traefik/https/tls "Default
  *    Certificate"; traefik/traefik issues #3168, #8683).
+ *  - Caddy's internal CA (tls internal, local HTTPS) issues from "Caddy Local Authority -
+ *    ECC Intermediate" under "Caddy Local Authority - <year> ECC Root" (caddyserver.com/docs
+ *    automatic-https "Local HTTPS"; caddyserver/caddy modules/caddypki/ca.go defaultRootCommonName
+ *    and defaultIntermediateCommonName).
+ *  - IIS's Web Management Service creates a self-signed "CN=WMSvc-SHA2-<machine>" certificate
+ *    (learn.microsoft.com, "Configuring Remote Administration and Feature Delegation in IIS").
+ *  - mod_ssl on Fedora / RHEL generates /etc/pki/tls/certs/localhost.crt with O=SomeOrganization
+ *    and OU=SomeOrganizationalUnit (the mod_ssl package's post-install, sscg / make-dummy-cert).
  *  - Cloudflare Origin CA certificates are issued by "CloudFlare Origin SSL (ECC) Certificate
  *    Authority", trusted only by Cloudflare's edge (developers.cloudflare.com/ssl/origin-
  *    configuration/origin-ca). */
@@ -45,4 +53,26 @@ bool td_is_cloudflare_origin_ca(const char *issuer)
 {
     return strstr(issuer, "CloudFlare Origin SSL") != NULL ||
            strstr(issuer, "Cloudflare Origin SSL") != NULL;
+}
+
+static const struct {
+    const char *needle;
+    int in_issuer; /* 1: look in the issuer, 0: in the subject */
+    const char *software;
+    const char *product;
+} own_certs[] = {
+    { "Caddy Local Authority", 1, "caddy", "Caddy's internal CA" },
+    { "WMSvc-", 0, "iis", "IIS Web Management Service's self-signed certificate" },
+    { "SomeOrganization", 0, "apache", "mod_ssl's generated localhost certificate (Fedora/RHEL)" },
+};
+
+const char *td_cert_software(const char *subject, const char *issuer, const char **product)
+{
+    for (size_t i = 0; i < TD_ARRAY_LEN(own_certs); i++) {
+        if (strstr(own_certs[i].in_issuer ? issuer : subject, own_certs[i].needle) != NULL) {
+            *product = own_certs[i].product;
+            return own_certs[i].software;
+        }
+    }
+    return NULL;
 }

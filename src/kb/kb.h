@@ -23,6 +23,11 @@ typedef struct td_placeholder_cert {
 /* The placeholder whose subject or SANs these are, or NULL. */
 const td_placeholder_cert_t *td_placeholder_cert(const char *subject, const char *sans);
 
+/* Certificates a server software makes for itself (not placeholders: they may be what the
+ * operator chose): the software ("caddy", "iis", "apache") when the subject or issuer is one
+ * of them, with *product set for people; NULL otherwise. */
+const char *td_cert_software(const char *subject, const char *issuer, const char **product);
+
 /* True when the issuer is Cloudflare's Origin CA (trusted by Cloudflare's edge only). */
 bool td_is_cloudflare_origin_ca(const char *issuer);
 

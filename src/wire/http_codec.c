@@ -71,6 +71,17 @@ int td_http_head_parse(const uint8_t *buf, size_t len, td_http_head_t *out)
             out->malformed_lines++;
             continue;
         }
+        for (size_t k = 0; k < line.len && line.p[k] != ':'; k++) {
+            if (line.p[k] >= 'A' && line.p[k] <= 'Z') {
+                out->upper_names++;
+                break;
+            }
+        }
+        if (out->x_envoy[0] == '\0' && td_text_lit(&h, "x-envoy-", true)) {
+            const uint8_t *colon = memchr(line.p, ':', line.len);
+            td_escape(out->x_envoy, sizeof(out->x_envoy), line.p, (size_t)(colon - line.p));
+            continue;
+        }
         for (size_t i = 0; i < TD_ARRAY_LEN(slots); i++) {
             if (td_text_lit(&h, slots[i].name, true)) {
                 copy_value((char *)out + slots[i].off, slots[i].cap, &h, &line);

@@ -16,6 +16,8 @@ typedef struct td_http_head {
     char hsts[160];
     char content_type[96];
     char retry_after[48];
+    char x_envoy[64];    /* name of the first x-envoy-* header (Envoy adds them), "" none */
+    int upper_names;     /* header lines whose field name has an upper-case letter */
     int headers;         /* header lines read */
     int malformed_lines; /* header lines without a colon */
 } td_http_head_t;

@@ -23,7 +23,13 @@ static const struct banner banners[] = {
  * nginx src/http/ngx_http_special_response.c (ngx_http_msg497 and the "<center>nginx</center>"
  * error tail); Apache mod_ssl ssl_engine_kernel.c (AH01996, ../shared/log-formats.md) and
  * server/core.c ap_psignature ("<address>Apache"); HAProxy src/http_htx.c default 503 / 504
- * messages; IIS HTTP.sys's "Bad Request - Invalid Hostname" page. */
+ * messages; IIS HTTP.sys's "Bad Request - Invalid Hostname" page. Apache httpd's canned
+ * error texts (modules/http/http_protocol.c get_canned_error_string), which stay when
+ * ServerSignature is off; IIS's own 404 page ("404 - File or directory not found."); Envoy's
+ * local replies (source/common/router/router.cc: "no healthy upstream", "upstream connect
+ * error or disconnect/reset before headers"); Go net/http's answer to plain HTTP on a TLS port
+ * (net/http server.go: "Client sent an HTTP request to an HTTPS server."), which Caddy and
+ * Traefik send: it names Go, not the product. */
 static const struct page_sign {
     const char *phrase;
     const char *software;
@@ -35,6 +41,12 @@ static const struct page_sign {
     { "No server is available to handle this request", "haproxy" },
     { "The server didn't respond in time", "haproxy" },
     { "Bad Request - Invalid Hostname", "iis" },
+    { "The requested URL was not found on this server", "apache" },
+    { "Your browser sent a request that this server could not understand", "apache" },
+    { "404 - File or directory not found.", "iis" },
+    { "no healthy upstream", "envoy" },
+    { "upstream connect error or disconnect/reset before headers", "envoy" },
+    { "Client sent an HTTP request to an HTTPS server.", "go" },
 };
 
 static bool has_prefix(const uint8_t *buf, size_t len, const char *lit)

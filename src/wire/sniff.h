@@ -22,7 +22,8 @@ typedef struct td_sniff {
     int plain_http_page;       /* body holds nginx's "plain HTTP request was sent to HTTPS port" */
     int tls_alert;             /* -1 or the alert description when the first record is an alert */
     const char *page_software; /* static: the server whose built-in page this is ("nginx",
-                                  "apache", "haproxy", "iis"), NULL when none is recognised */
+                                  "apache", "haproxy", "iis", "envoy", or "go" for Go's
+                                  net/http), NULL when none is recognised */
     const char *page_sign;     /* static: the phrase that recognised it */
     char printable[96];        /* escaped start of the reply */
 } td_sniff_t;

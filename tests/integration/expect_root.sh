@@ -4,7 +4,8 @@
 # ("none" = healthy). Extra checks: the exit code matches the verdict; an optional third
 # argument "PROXY/MODE=RESULT;..." asserts what proxies in front would show. Environment:
 # TD_EXPECT_FINDINGS=ID,... findings besides the root; TD_EXPECT_SOFTWARE=NAME the server
-# software detected.
+# software detected; TD_EXPECT_FIX=TEXT the root cause's fix contains TEXT, no other server's
+# directive, and verifies the host name (not the --connect-to address).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 scen="$1"; expect="$2"; proxies="${3:-}"; bin="${TLSDOCTOR:?set TLSDOCTOR to the binary}"; certs="${LAB_CERTS_DIR:?}"
@@ -46,6 +47,23 @@ if want_sw:
         print("server software %s, want %s" % (sw, want_sw))
     else:
         print("server software: %s (%s)" % (sw["name"], sw["evidence"]))
+want_fix = os.environ.get("TD_EXPECT_FIX", "")
+if want_fix:
+    fix = doc["root_cause"]["fix"] if doc["root_cause"] else ""
+    own = {"nginx": ["nginx", "ssl_protocols", "ssl_certificate"],
+           "apache": ["Apache", "SSLProtocol", "SSLCertificate", "apachectl"],
+           "haproxy": ["HAProxy", "haproxy", "ssl-min-ver"],
+           "lighttpd": ["lighttpd", "ssl.pemfile", "ssl.openssl"],
+           "iis": ["IIS", "SCHANNEL"], "caddy": ["Caddy", "caddy"],
+           "traefik": ["Traefik", "minVersion"], "envoy": ["Envoy", "tls_params"]}
+    bad = [w for sw, words in own.items() if sw != want_sw for w in words if w in fix]
+    if want_fix not in fix or bad:
+        ok = False
+        print("fix lacks %r or names another server: %s: %s" % (want_fix, bad, fix))
+    if os.environ["LAB_HOST"] not in fix or "https://127.0.0.1" in fix:
+        ok = False
+        print("the verify command does not check %s: %s" % (os.environ["LAB_HOST"], fix))
+    print("fix: %s" % fix)
 for want in filter(None, proxies.split(";")):
     key, result = want.rsplit("=", 1)
     if got.get(key) != result:

@@ -19,7 +19,8 @@ ingress_default origin_ca haproxy_no_backend
 modern_nginx many_ciphers v13_intolerant large_intolerant sslv2 truncated bigrec alert_mid
 tls10_rsa aria_only dh1024 cn_only eku_client wrong_intermediate misordered_chain short_lived
 late endless_records huge_msg big_cert sh_bad_length sh_bad_ext sh_dup_ext zero_records
-head_drip head_closed head_endless head_10mb body_1gb many_certs escapes"
+head_drip head_closed head_endless head_10mb body_1gb many_certs escapes
+lighttpd_tls10 apache_expired caddy_missing_intermediate"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -421,6 +422,38 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
         python3 "$HERE/rawserver.py" "$s" "$port" >"$d/server.log" 2>&1 & ;;
     head_drip|head_closed|head_endless|head_10mb|body_1gb|many_certs|escapes)
         python3 "$HERE/rawserver.py" "$s" "$port" "$c/good.full.pem" "$c/good.key" "$c" "$d" >"$d/server.log" 2>&1 & ;;
+    lighttpd_tls10)
+        # lighttpd 1.4 (mod_openssl) left at TLS 1.0 only, as old guides configured it.
+        need lighttpd
+        printf '%s\n' "server.document-root = \"$d\"" "server.port = $port" 'server.bind = "127.0.0.1"' \
+            "server.errorlog = \"$d/error.log\"" 'server.modules += ( "mod_openssl" )' 'ssl.engine = "enable"' \
+            "ssl.pemfile = \"$c/good.full.pem\"" "ssl.privkey = \"$c/good.key\"" \
+            'ssl.openssl.ssl-conf-cmd = ("MinProtocol" => "TLSv1", "MaxProtocol" => "TLSv1", "CipherString" => "DEFAULT@SECLEVEL=0")' \
+            > "$d/lighttpd.conf"
+        echo ok > "$d/index.html"
+        lighttpd -D -f "$d/lighttpd.conf" >"$d/server.log" 2>&1 & ;;
+    apache_expired)
+        # Apache httpd 2.4 (mod_ssl) serving an expired certificate with its chain.
+        need apache2
+        mkdir -p "$d/logs"
+        printf '%s\n' "ServerRoot $d" "PidFile $d/httpd.pid" "DefaultRuntimeDir $d" "ErrorLog $d/logs/error.log" \
+            "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so" \
+            "LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so" \
+            "LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so" \
+            "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so" \
+            "Listen 127.0.0.1:$port" "ServerName localhost" "DocumentRoot $d" \
+            "<VirtualHost 127.0.0.1:$port>" "ServerName apache-expired.lab.test" "SSLEngine on" \
+            "SSLCertificateFile $c/expired.full.pem" "SSLCertificateKeyFile $c/expired.key" "</VirtualHost>" \
+            > "$d/httpd.conf"
+        echo ok > "$d/index.html"
+        (exec apache2 -f "$d/httpd.conf" -DFOREGROUND) >"$d/server.log" 2>&1 & ;;
+    caddy_missing_intermediate)
+        # Caddy 2 with a certificate file that holds the leaf only (tls <cert_file> <key_file>).
+        need caddy
+        printf '%s\n' '{' '  admin off' '  auto_https disable_redirects' "  storage file_system $d/data" '}' \
+            "https://:$port {" '  bind 127.0.0.1' "  tls $c/good.pem $c/good.key" '  respond "ok"' '}' > "$d/Caddyfile"
+        (export HOME="$d" XDG_DATA_HOME="$d" XDG_CONFIG_HOME="$d"
+         exec caddy run --config "$d/Caddyfile" --adapter caddyfile) >"$d/server.log" 2>&1 & ;;
     *) die "unknown scenario '$s' (lab.sh list)" ;;
     esac
     echo $!

@@ -85,6 +85,14 @@ static void page_software(void **state)
         { "<html><center>The plain HTTP request was sent to HTTPS port</center>", "nginx" },
         { "HTTP/1.1 400 Bad Request\r\n\r\n<h2>Bad Request - Invalid Hostname</h2>", "iis" },
         { "HTTP/1.1 200 OK\r\nServer: x\r\n\r\nnginx is not named in a center tag here", NULL },
+        /* Apache 2.4.71's 404 with ServerSignature off; Envoy's and Go's (Caddy 2.6) replies,
+         * as the real servers sent them. */
+        { "HTTP/1.1 404 Not Found\r\n\r\n<h1>Not Found</h1>\n<p>The requested URL was not found "
+          "on this server.</p>",
+          "apache" },
+        { "HTTP/1.1 503 Service Unavailable\r\nserver: envoy\r\n\r\nno healthy upstream", "envoy" },
+        { "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n",
+          "go" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         td_sniff_t s;
@@ -123,6 +131,13 @@ static void http_head(void **state)
         int rc = td_http_head_parse((const uint8_t *)resp, i, &h);
         assert_true(rc == 0 || rc == TD_E_DECODE);
     }
+    assert_string_equal(h.x_envoy, "");
+    /* Envoy's router stamps the responses it proxies (the first x-envoy-* name is kept). */
+    static const char envoy[] = "HTTP/1.1 200 OK\r\nX-Envoy-Upstream-Service-Time: 3\r\n"
+                                "x-envoy-decorator-operation: a\r\n\r\n";
+    assert_int_equal(td_http_head_parse((const uint8_t *)envoy, sizeof(envoy) - 1, &h), 0);
+    assert_string_equal(h.x_envoy, "X-Envoy-Upstream-Service-Time");
+    assert_int_equal(h.upper_names, 1);
 }
 
 static void http_date(void **state)
