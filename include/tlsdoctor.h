@@ -108,6 +108,10 @@ typedef struct td_options {
     int matrix;               /* 1: also run the handshake matrix (versions, suites, groups, ALPN,
                                  SNI, tolerance, client profiles); default 0 */
     int matrix_parallel;      /* connections the matrix keeps open at once; default 4, max 16 */
+    int plain_http;           /* 1: the target is an http:// URL: probe plain HTTP (default port
+                                 80), report TLS answering there; default 0 */
+    uint16_t http_port;       /* the plain-HTTP port probed for CDN Off/Flexible modes; default
+                                 80 when the target port is 443, else not probed */
 } td_options_t;
 
 /** Fills *opt with defaults (all fields zero, then defaults applied lazily). */

@@ -13,7 +13,7 @@ void td_options_init(td_options_t *opt)
 static void apply_defaults(td_options_t *o)
 {
     if (o->port == 0) {
-        o->port = 443;
+        o->port = o->plain_http ? 80 : 443;
     }
     if (o->path == NULL || o->path[0] == '\0') {
         o->path = "/";

@@ -54,6 +54,9 @@ static const char usage_text[] =
         "                         and which real clients (browsers, curl, Java, Android, IE,\n"
         "                         Cloudflare, AWS ALB) can connect\n"
         "  --parallel N           connections the matrix keeps open at once (default 4, 1-16)\n"
+        "  --http-port N          also probe plain HTTP on port N (CDN Off/Flexible modes; "
+        "default\n"
+        "                         80 when the target port is 443)\n"
         "  --json                 print the JSON report (docs/json.md, schema_version 1)\n"
         "  --now UNIXTIME         judge dates as if the local clock said UNIXTIME (testing;\n"
         "                         1-32503680000)\n"
@@ -596,7 +599,8 @@ int main(int argc, char **argv)
         O_RESOLVE,
         O_DNS_SERVERS,
         O_MATRIX,
-        O_PARALLEL
+        O_PARALLEL,
+        O_HTTP_PORT
     };
     static const struct option longopts[] = {
         { "sni", required_argument, NULL, O_SNI },
@@ -614,6 +618,7 @@ int main(int argc, char **argv)
         { "dns-servers", required_argument, NULL, O_DNS_SERVERS },
         { "matrix", no_argument, NULL, O_MATRIX },
         { "parallel", required_argument, NULL, O_PARALLEL },
+        { "http-port", required_argument, NULL, O_HTTP_PORT },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -673,6 +678,14 @@ int main(int argc, char **argv)
                 return die_usage("invalid --parallel '%s' (1-16)", optarg);
             }
             opt.matrix_parallel = (int)n;
+            break;
+        }
+        case O_HTTP_PORT: {
+            unsigned long n = 0;
+            if (td_parse_uint(optarg, 65535, &n) < 0 || n < 1) {
+                return die_usage("invalid --http-port '%s' (1-65535)", optarg);
+            }
+            opt.http_port = (uint16_t)n;
             break;
         }
         case O_CONNECT_TO:
@@ -771,6 +784,10 @@ int main(int argc, char **argv)
     opt.host = target.host;
     opt.port = target.port;
     opt.path = target.path;
+    opt.plain_http = target.scheme_http; /* http://: plain HTTP is what the user asked about */
+    if (opt.plain_http && opt.matrix) {
+        return die_usage("%s", "the handshake matrix needs a TLS target (https:// or HOST[:PORT])");
+    }
     td_report_t *r = NULL;
     int rc = td_diagnose(&opt, &r, &err);
     if (rc < 0) {

@@ -348,6 +348,10 @@ void td__proxies(td_report_t *r)
 {
     origin_state_t s;
     r->n_proxies = 0;
+    if (r->obs.plain_target) {
+        td_strlcpy(r->recommended, "", sizeof(r->recommended));
+        return; /* a plain-HTTP target: no TLS for a proxy to judge */
+    }
     state_of(r, &s);
     cloudflare(r, &s);
     aws_alb(r, &s);

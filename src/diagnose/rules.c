@@ -219,6 +219,27 @@ static bool proto_banner(const td_obs_t *o, td_rule_out_t *out)
     return true;
 }
 
+/* An http:// target whose port answers in TLS. */
+static bool proto_tls_on_http(const td_obs_t *o, td_rule_out_t *out)
+{
+    const td_obs_exchange_t *x = &o->plain;
+    if (!o->plain_target || !x->connected) {
+        return false;
+    }
+    if (x->sniff.cls == TD_SNIFF_HTTP && x->sniff.plain_http_page) {
+        EV("a plain HTTP GET to port %u got HTTP %d with nginx's \"The plain HTTP request was "
+           "sent to HTTPS port\" page: the port is an HTTPS port",
+           (unsigned)o->port, x->sniff.http_status);
+        return true;
+    }
+    if (x->sniff.cls != TD_SNIFF_TLS && x->sniff.cls != TD_SNIFF_SSLV2) {
+        return false;
+    }
+    EV("a plain HTTP GET to port %u got a TLS %s back (\"%s\")", (unsigned)o->port,
+       x->sniff.tls_alert >= 0 ? "alert" : "record", x->sniff.printable);
+    return true;
+}
+
 static bool proto_sslv2(const td_obs_t *o, td_rule_out_t *out)
 {
     if (!sniffed(o) || o->sniff.sniff.cls != TD_SNIFF_SSLV2) {
@@ -1158,6 +1179,9 @@ static bool http_status_is(const td_obs_t *o, int status)
 
 static bool http_plain_page(const td_obs_t *o, td_rule_out_t *out)
 {
+    if (o->plain_target) {
+        return false; /* the http:// URL itself points at a TLS port: proto.tls_on_http_port */
+    }
     if (o->http.step != TD_STEP_DONE || !o->http.plain_http_page) {
         return false;
     }
@@ -1273,6 +1297,9 @@ static long hsts_max_age(const char *v)
 
 static bool http_hsts(const td_obs_t *o, td_rule_out_t *out)
 {
+    if (o->plain_target) {
+        return false; /* HSTS is ignored over plain HTTP (RFC 6797 §8.1) */
+    }
     if (o->http.step != TD_STEP_DONE || o->http.result != TD_HTTP_OK ||
         o->http.head.status >= 500) {
         return false;
@@ -1302,6 +1329,17 @@ static bool http_hsts(const td_obs_t *o, td_rule_out_t *out)
 bool td__layer_observed(const td_obs_t *o, td_layer_t layer, char *why, size_t cap)
 {
     const char *w = NULL;
+    if (o->plain_target && (layer == TD_LAYER_TLS || layer == TD_LAYER_CERT)) {
+        return true; /* not applicable to an http:// target */
+    }
+    if (o->plain_target && layer == TD_LAYER_PROTO) {
+        if (o->plain.connected &&
+            (o->plain.sniff.cls == TD_SNIFF_HTTP || o->plain.sniff.cls == TD_SNIFF_HTML)) {
+            return true;
+        }
+        td_fmt(why, cap, "%s", o->plain.step == TD_STEP_NOT_RUN ? "not run" : "no HTTP reply");
+        return false;
+    }
     switch (layer) {
     case TD_LAYER_DNS:
         if ((o->dns.step == TD_STEP_SKIPPED || o->dns.step == TD_STEP_DONE) && o->dns.ok &&
@@ -1502,6 +1540,19 @@ static const td_rule_t rules[] = {
              "ssl_certificate_key; Apache: SSLEngine on in the :443 vhost; HAProxy: bind :443 ssl "
              "crt FILE), or point clients at the TLS port; a CDN in Flexible mode expects port "
              "80 instead. Verify with: openssl s_client -connect HOST:PORT -servername HOST." },
+    /* The mirror image of proto.plain_http: curl says "(52) Empty reply from server" or
+     * "Received HTTP/0.9 when not allowed", browsers ERR_EMPTY_RESPONSE /
+     * ERR_INVALID_HTTP_RESPONSE. */
+    { .id = "proto.tls_on_http_port",
+      .layer = TD_LAYER_PROTO,
+      .severity = TD_SEV_FAIL,
+      .title = "TLS on a plain-HTTP port",
+      .match = proto_tls_on_http,
+      .cause = "The port of this http:// URL speaks TLS: plain HTTP clients get a TLS alert or "
+               "record instead of a response (curl: empty reply; browsers: ERR_EMPTY_RESPONSE).",
+      .fix = "Use https:// for this port, or serve plain HTTP on it (nginx: listen PORT; without "
+             "ssl, usually with return 301 https://$host$request_uri;). Verify with: curl -sv "
+             "http://HOST:PORT/ and tlsdoctor https://HOST:PORT/." },
     { .id = "proto.banner",
       .layer = TD_LAYER_PROTO,
       .severity = TD_SEV_FAIL,

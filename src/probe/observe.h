@@ -357,7 +357,8 @@ typedef struct td_obs {
     td_obs_tcp_t tcp;
     td_obs_exchange_t sniff;     /* our ClientHello, first bytes back */
     td_obs_exchange_t plain;     /* a plain HTTP request to the same port */
-    td_obs_exchange_t port80;    /* a plain HTTP request to port 80 (what CDN Flexible mode uses) */
+    td_obs_exchange_t port80;    /* a plain HTTP request to port 80 or --http-port (what CDN
+                                    Off / Flexible modes use) */
     td_obs_exchange_t tls12;     /* a hello capped at TLS 1.2, run when the server chose 1.3 */
     td_obs_exchange_t small_mss; /* the ClientHello again with MSS 536, when the first stalled */
     td_obs_tls_t tls;            /* OpenSSL handshake with modern defaults */
@@ -368,6 +369,8 @@ typedef struct td_obs {
     int n_peers;
     td_obs_peer_t peers[TD_MAX_ADDRS];
     td_obs_redirects_t redirects;
+    int plain_target;         /* the target is http://: plain HTTP, no TLS expected */
+    uint16_t http_port;       /* the port of the port80 exchange (80 or --http-port) */
     td_obs_clients_t clients; /* every run */
     td_obs_matrix_t matrix;   /* only with --matrix */
 } td_obs_t;

@@ -61,12 +61,12 @@ static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char 
     int status = obs->http.result == TD_HTTP_OK ? obs->http.head.status : 0;
     char location[256];
     td_strlcpy(location, obs->http.head.location, sizeof(location));
-    td_fmt(rd->hop[0].url, sizeof(rd->hop[0].url), "https://%s:%u%s", opt->host,
-           (unsigned)opt->port, opt->path);
+    td_fmt(rd->hop[0].url, sizeof(rd->hop[0].url), "%s://%s:%u%s",
+           obs->plain_target ? "http" : "https", opt->host, (unsigned)opt->port, opt->path);
     rd->hop[0].status = status;
     td_strlcpy(rd->hop[0].location, location, sizeof(rd->hop[0].location));
     rd->n = 1;
-    int scheme_https = 1;
+    int scheme_https = !obs->plain_target;
     uint16_t cur_port = opt->port;
     while (status >= 300 && status < 400 && location[0] != '\0' && rd->n < TD_MAX_HOPS &&
            !out_of_time(obs, deadline)) {
@@ -172,6 +172,48 @@ static void run_matrix(const td_options_t *opt, td_obs_t *obs, const char *addr,
     td_fmt(detail, sizeof(detail), "%d connections in %.0f ms", obs->matrix.connections,
            obs->matrix.ms);
     progress(opt, "matrix", detail);
+}
+
+/* An http:// target: a plain GET; its reply fills the HTTP layer as a TLS target's would. */
+static void plain_target(const td_options_t *opt, td_obs_t *obs, const char *addr, uint16_t port,
+                         double deadline, double step)
+{
+    td_obs_exchange_t *x = &obs->plain;
+    td_obs_http_t *h = &obs->http;
+    td__exchange_path(TD_XCHG_PLAIN_HTTP, addr, port, NULL, opt->host, opt->path,
+                      step_dl(obs, "http", deadline, step), 0, x);
+    progress(opt, "http", td_sniff_class_name(x->sniff.cls));
+    if (!x->connected || x->sniff.cls == TD_SNIFF_TLS || x->sniff.cls == TD_SNIFF_SSLV2) {
+        return; /* TLS on a plain-HTTP port: diagnose/ says so; no HTTP layer */
+    }
+    h->step = TD_STEP_DONE;
+    h->received = x->received;
+    h->ms = x->ms;
+    h->ttfb_ms = x->first_byte_ms;
+    h->alert = -1;
+    td_strlcpy(h->first, x->sniff.printable, sizeof(h->first)); /* already escaped */
+    h->head_bytes = x->received;
+    h->head_complete = x->head.valid;
+    h->head_end = x->end;
+    if (x->sniff.cls == TD_SNIFF_HTTP && !x->head.valid) {
+        h->result = TD_HTTP_HEAD_INCOMPLETE;
+        h->head = x->head;
+    } else if (x->sniff.cls == TD_SNIFF_HTTP) {
+        h->result = TD_HTTP_OK;
+        h->head = x->head;
+        h->plain_http_page = x->sniff.plain_http_page;
+        h->page_software = x->sniff.page_software;
+        h->page_sign = x->sniff.page_sign;
+        if (h->head.date[0] != '\0' && td_http_date_parse(h->head.date, &h->server_date) < 0) {
+            h->server_date = 0;
+        }
+    } else if (x->received == 0) {
+        h->result = x->end == TD_END_RESET     ? TD_HTTP_RESET
+                    : x->end == TD_END_TIMEOUT ? TD_HTTP_TIMEOUT
+                                               : TD_HTTP_EMPTY;
+    } else {
+        h->result = TD_HTTP_NON_HTTP;
+    }
 }
 
 /* The small-segment retry of the first ClientHello, run in a thread beside it. */
@@ -316,6 +358,16 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     const char *addr = obs->tcp.a[obs->tcp.chosen].addr;
     const char *sni = obs->sni[0] != '\0' ? obs->sni : NULL;
 
+    /* An http:// target: what plain HTTP gets, and whether TLS answers there instead. */
+    if (opt->plain_http) {
+        obs->plain_target = 1;
+        plain_target(opt, obs, addr, connect_port, deadline, step);
+        if (obs->http.step == TD_STEP_DONE) {
+            follow_redirects(opt, obs, addr, connect_port, sni, deadline, step);
+        }
+        goto out;
+    }
+
     /* What answers on the port: our ClientHello. When nothing has come back after a short
      * while, the same hello goes out again with small segments (MSS 536) alongside, within the
      * same step deadline: if only that one gets the server's flight, full-size packets are lost
@@ -357,9 +409,11 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, connect_port, NULL, opt->host,
                      step_dl(obs, "plain", deadline, step < 3000 ? step : 3000), &obs->plain);
     }
-    /* What a CDN in Flexible mode would get: plain HTTP on port 80 of the same address. */
-    if (opt->port == 443 && !out_of_time(obs, deadline)) {
-        td__exchange(TD_XCHG_PLAIN_HTTP, addr, 80, NULL, opt->host,
+    /* What a CDN in Off / Flexible mode would get: plain HTTP on port 80 (or --http-port) of
+     * the same address. */
+    obs->http_port = opt->http_port != 0 ? opt->http_port : opt->port == 443 ? 80 : 0;
+    if (obs->http_port != 0 && !out_of_time(obs, deadline)) {
+        td__exchange(TD_XCHG_PLAIN_HTTP, addr, obs->http_port, NULL, opt->host,
                      step_dl(obs, "port80", deadline, step < 3000 ? step : 3000), &obs->port80);
     }
     if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {

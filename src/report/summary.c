@@ -114,6 +114,22 @@ td_layer_status_t td__layer_summary(const td_report_t *r, td_layer_t layer, char
 static td_layer_status_t layer_summary(const td_report_t *r, td_layer_t layer, char *buf,
                                        size_t cap, double *ms)
 {
+    const td_obs_t *po = &r->obs;
+    if (po->plain_target && (layer == TD_LAYER_TLS || layer == TD_LAYER_CERT)) {
+        td_fmt(buf, cap, "skipped (http:// target)");
+        return worst_in_layer(r, layer) == TD_LS_OK ? TD_LS_SKIPPED : worst_in_layer(r, layer);
+    }
+    if (po->plain_target && layer == TD_LAYER_PROTO) {
+        if (po->plain.step != TD_STEP_DONE) {
+            td_fmt(buf, cap, "not run");
+            return TD_LS_NOT_RUN;
+        }
+        *ms = po->plain.ms;
+        td_fmt(buf, cap, "plain HTTP GET answered by %s%s",
+               td_sniff_class_name(po->plain.sniff.cls),
+               po->plain.sniff.cls == TD_SNIFF_TLS ? " (a TLS port)" : "");
+        return worst_in_layer(r, layer);
+    }
     const td_obs_t *o = &r->obs;
     *ms = -1;
     buf[0] = '\0';

@@ -19,6 +19,9 @@ scen="$1"; expect="$2"; proxies="${3:-}"; bin="${TLSDOCTOR:?set TLSDOCTOR to the
     # TD_RESOLVE: reach the name through these addresses (several backends) instead.
     if [ -n "${TD_RESOLVE:-}" ]; then
         target=("$LAB_HOST:$LAB_PORT" --resolve "$TD_RESOLVE")
+    elif [ -n "${TD_SCHEME:-}" ]; then
+        # TD_SCHEME=http: the target as an http:// URL (probed as plain HTTP).
+        target=("$TD_SCHEME://$LAB_HOST/" --connect-to "127.0.0.1:$LAB_PORT")
     else
         target=("$LAB_HOST" --connect-to "127.0.0.1:$LAB_PORT")
     fi
