@@ -88,7 +88,8 @@ static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char 
             td_obs_exchange_t x;
             td__exchange_path(TD_XCHG_PLAIN_HTTP, addr, port, NULL, opt->host, t.path,
                               td__step_deadline(deadline, step), 0, &x);
-            if (x.sniff.cls == TD_SNIFF_HTTP) {
+            /* A head the server stopped sending (not our read limit) is no answer. */
+            if (x.sniff.cls == TD_SNIFF_HTTP && (x.head.complete || x.end == TD_END_ENOUGH)) {
                 status = x.head.status;
                 td_strlcpy(location, x.head.location, sizeof(location));
             }
