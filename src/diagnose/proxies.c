@@ -41,6 +41,7 @@ typedef struct origin_state {
     bool cf_origin_ca; /* issued by Cloudflare Origin CA: trusted by Cloudflare only */
     bool sni_required, default_cert_wrong, tls13_only;
     bool p80_run, p80_ok, p80_refused, p80_timeout, p80_redirects_https;
+    bool p80_head_unended; /* an HTTP status line whose head stopped before its end */
     int p80_status;
     size_t head_bytes; /* the HTTPS response head, as read */
     bool head_capped;  /* it had not ended when we stopped reading */
@@ -102,7 +103,13 @@ static void state_of(const td_report_t *r, origin_state_t *s)
         s->p80_run = true;
         s->p80_refused = !p->connected && p->connect_result == TD_TCP_REFUSED;
         s->p80_timeout = !p->connected && p->connect_result == TD_TCP_TIMEOUT;
-        s->p80_ok = p->connected && p->sniff.cls == TD_SNIFF_HTTP;
+        /* A head cut by our own read limit (8 KiB) may still end; one the server stopped
+         * sending (timeout, close) never does. */
+        bool http = p->connected && p->sniff.cls == TD_SNIFF_HTTP;
+        s->p80_head_unended =
+                http && !p->head.complete &&
+                (p->end == TD_END_TIMEOUT || p->end == TD_END_EOF || p->end == TD_END_RESET);
+        s->p80_ok = http && !s->p80_head_unended;
         s->p80_status = p->sniff.http_status;
         s->p80_redirects_https = s->p80_ok && p->head.status >= 300 && p->head.status < 400 &&
                                  strncmp(p->head.location, "https://", 8) == 0;
@@ -187,6 +194,9 @@ static void cloudflare(td_report_t *r, const origin_state_t *in)
             put(r, "Cloudflare", mode, "521", "port 80 refuses connections");
         } else if (s->p80_timeout) {
             put(r, "Cloudflare", mode, "522", "port 80 does not answer");
+        } else if (s->p80_head_unended) {
+            put(r, "Cloudflare", mode, "520",
+                "port 80 starts an HTTP response whose head never ends");
         } else if (!s->p80_ok) {
             put(r, "Cloudflare", mode, "520", "port 80 does not answer in HTTP");
         } else if (s->p80_redirects_https && flexible) {

@@ -104,7 +104,8 @@ static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char 
             td_obs_exchange_t x;
             td__exchange_path(TD_XCHG_PLAIN_HTTP, addr, port, NULL, opt->host, t.path,
                               step_dl(obs, "http", deadline, step), 0, &x);
-            if (x.sniff.cls == TD_SNIFF_HTTP) {
+            /* A head the server stopped sending (not our read limit) is no answer. */
+            if (x.sniff.cls == TD_SNIFF_HTTP && (x.head.complete || x.end == TD_END_ENOUGH)) {
                 status = x.head.status;
                 td_strlcpy(location, x.head.location, sizeof(location));
             }
@@ -193,9 +194,9 @@ static void plain_target(const td_options_t *opt, td_obs_t *obs, const char *add
     h->alert = -1;
     td_strlcpy(h->first, x->sniff.printable, sizeof(h->first)); /* already escaped */
     h->head_bytes = x->received;
-    h->head_complete = x->head.valid;
+    h->head_complete = x->head.complete;
     h->head_end = x->end;
-    if (x->sniff.cls == TD_SNIFF_HTTP && !x->head.valid) {
+    if (x->sniff.cls == TD_SNIFF_HTTP && !x->head.complete && x->end != TD_END_ENOUGH) {
         h->result = TD_HTTP_HEAD_INCOMPLETE;
         h->head = x->head;
     } else if (x->sniff.cls == TD_SNIFF_HTTP) {

@@ -559,6 +559,14 @@ static void proxy_outcomes(void **state)
     assert_string_equal(proxy("Cloudflare", "Full"), "521");
     assert_string_equal(proxy("Cloudflare", "Flexible"), "redirect loop");
     assert_string_equal(proxy("Cloudflare", "Off"), "OK");
+    /* Port 80 starts a response and stops before the end of its head. */
+    o->port80.end = TD_END_TIMEOUT;
+    assert_string_equal(proxy("Cloudflare", "Flexible"), "520");
+    o->port80.head.complete = 1;
+    assert_string_equal(proxy("Cloudflare", "Flexible"), "redirect loop");
+    o->port80.head.complete = 0;
+    o->port80.end = TD_END_ENOUGH; /* our 8 KiB limit, not the server */
+    assert_string_equal(proxy("Cloudflare", "Flexible"), "redirect loop");
     o->tcp.a[0].result = TD_TCP_TIMEOUT;
     assert_string_equal(proxy("Cloudflare", "Full"), "522");
     assert_string_equal(proxy("AWS ALB", "HTTPS target group"), "504");
