@@ -89,6 +89,12 @@ void td__fill_placeholders(const td_obs_t *o, char *fix, size_t cap)
     td_strlcpy(addr, via ? a->addr : o->host, sizeof(addr));
     td_fmt(aport, sizeof(aport), "%u", via ? (unsigned)a->port : (unsigned)o->port);
     td_fmt(addr_port, sizeof(addr_port), strchr(addr, ':') ? "[%s]:%s" : "%s:%s", addr, aport);
+    /* A CA file given with --ca-file goes into the commands too: they check the chain. */
+    const char *ca = o->cert.store;
+    bool has_ca = ca[0] == '/' && strlen(ca) <= 100;
+    for (size_t k = 0; has_ca && ca[k] != '\0'; k++) {
+        has_ca = word_char(ca[k]) || ca[k] == '/' || ca[k] == '.' || ca[k] == '-';
+    }
     size_t addr_until = 0; /* inside "nc ...": HOST and PORT are the address connected to */
     out[0] = '\0';
     for (size_t i = 0; fix[i] != '\0' && strlen(out) + 1 < sizeof(out);) {
@@ -98,14 +104,26 @@ void td__fill_placeholders(const td_obs_t *o, char *fix, size_t cap)
             if (via && !command_has(fix + i, "-servername")) {
                 td_fmt_append(out, sizeof(out), " -servername %s", o->host);
             }
+            if (has_ca) {
+                td_fmt_append(out, sizeof(out), " -CAfile %s", ca);
+            }
             i += 18;
-        } else if (word_at(fix, i, "curl") && via && command_has(fix + i, "://HOST")) {
-            td_fmt_append(out, sizeof(out), "curl --connect-to %s:%s", name_port, addr_port);
+        } else if (word_at(fix, i, "curl") && (via || has_ca) && command_has(fix + i, "://HOST")) {
+            td_fmt_append(out, sizeof(out), "curl");
+            if (via) {
+                td_fmt_append(out, sizeof(out), " --connect-to %s:%s", name_port, addr_port);
+            }
+            if (has_ca) {
+                td_fmt_append(out, sizeof(out), " --cacert %s", ca);
+            }
             i += 4;
         } else if (strncmp(fix + i, "tlsdoctor HOST:PORT", 19) == 0 && !word_char(fix[i + 19])) {
             td_fmt_append(out, sizeof(out), "tlsdoctor %s", name_port);
             if (via) {
                 td_fmt_append(out, sizeof(out), " --connect-to %s", addr_port);
+            }
+            if (has_ca) {
+                td_fmt_append(out, sizeof(out), " --ca-file %s", ca);
             }
             i += 19;
         } else if (word_at(fix, i, "nc")) {

@@ -117,7 +117,8 @@ bool td__mx_legacy_clients_fail(const td_obs_t *o, td_rule_out_t *out);
  * that its commands can be pasted as they are and pass once the fix is made. With
  * --connect-to, URLs keep the host name and curl gets --connect-to NAME:PORT:ADDR:PORT,
  * openssl s_client -connect gets the address with -servername NAME, tlsdoctor gets
- * --connect-to ADDR:PORT, and nc the address. */
+ * --connect-to ADDR:PORT, and nc the address. A --ca-file goes into curl (--cacert), s_client
+ * (-CAfile) and tlsdoctor (--ca-file) as well. */
 void td__fill_placeholders(const td_obs_t *o, char *fix, size_t cap);
 
 /* Runs every rule on r->obs and orders r->f: the root cause first, then by layer. */

@@ -179,6 +179,17 @@ static void verify_commands_keep_the_name(void **state)
          "curl --connect-to www.a.test:443:[2001:db8::1]:443 -sI https://www.a.test:443/; openssl "
          "s_client -connect [2001:db8::1]:443 -servername www.a.test");
     free(o);
+    /* The CA file the run used goes into the commands (a path with odd characters does not). */
+    o = new_obs("www.a.test", 443, "127.0.0.1", "127.0.0.1", 443);
+    strcpy(o->cert.store, "/tmp/lab/root.pem");
+    fill(o, "curl -v https://HOST:PORT/; openssl s_client -connect HOST:PORT; tlsdoctor HOST:PORT",
+         "curl --connect-to www.a.test:443:127.0.0.1:443 --cacert /tmp/lab/root.pem -v "
+         "https://www.a.test:443/; openssl s_client -connect 127.0.0.1:443 -servername "
+         "www.a.test -CAfile /tmp/lab/root.pem; tlsdoctor www.a.test:443 --connect-to "
+         "127.0.0.1:443 --ca-file /tmp/lab/root.pem");
+    strcpy(o->cert.store, "/tmp/a b;rm.pem");
+    fill(o, "tlsdoctor HOST:PORT", "tlsdoctor www.a.test:443 --connect-to 127.0.0.1:443");
+    free(o);
     /* Without --connect-to: the name everywhere, nothing added. */
     o = new_obs("www.a.test", 443, "", "192.0.2.1", 443);
     fill(o,
