@@ -19,6 +19,12 @@ client did (`ok: null`, or no such id, is a disagreement):
   chromium -> chromium_debian
 Prints a table scenario x client (real / tool) and the disagreements.
 
+For Chromium "connected" means a response to the first request from the origin (a redirect
+counts; where it leads does not). The clients run at the same time, and tlsdoctor alongside
+them, so that a silent server costs one timeout; against openssl s_server (one connection at a
+time) everything runs one after the other. The extra RSA scenarios (tls10_rsa, aria_only,
+dhe1024, cn_only, eku_client_only, wrong_intermediate) need tests/lab/rsa_pki.sh, run here too.
+
   real_clients.py [--scenarios a,b,...] [--observe-only] [--markdown FILE] [--matrix-fallback]
 
 Environment: TLSDOCTOR (the binary; not needed with --observe-only), LAB_CERTS_DIR (the lab PKI),
