@@ -6,6 +6,8 @@ For each lab scenario (tests/lab/lab.sh), on 127.0.0.1 only and bounded in time,
   curl                 curl with the system OpenSSL 3.0 (default security level), --cacert ROOT
   s_client             openssl s_client -verify_return_error -verify_hostname NAME -CAfile ROOT
   python3              Debian's /usr/bin/python3, ssl.create_default_context(cafile=ROOT)
+  py_upstr             the same with upstream CPython's defaults (minimum TLS 1.2, its cipher
+                       string), which Debian's build replaces with OpenSSL's
   gnutls               gnutls-cli --x509cafile ROOT --sni-hostname/--verify-hostname NAME
   chromium             Debian's Chromium, headless, one browser for the whole run, driven over
                        the DevTools protocol on --remote-debugging-pipe (fds 3 and 4: no port),
@@ -15,7 +17,7 @@ and record "connected" (handshake done, certificate and name verified, an HTTP r
 status) or the exact error. Then run `tlsdoctor HOST --connect-to 127.0.0.1:PORT --ca-file ROOT
 --json` (the default run) and assert that its top-level `clients[id].ok` equals what the real
 client did (`ok: null`, or no such id, is a disagreement):
-  curl, s_client -> curl_openssl3   python3 -> python3_ssl   gnutls -> gnutls_cli
+  curl, s_client, python3 -> curl_openssl3   py_upstr -> python3_ssl   gnutls -> gnutls_cli
   chromium -> chromium_debian
 Prints a table scenario x client (real / tool) and the disagreements.
 
@@ -49,9 +51,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "..", "lab", "lab.sh")
 DEBIAN_PYTHON = "/usr/bin/python3"  # Debian's own, not a pyenv or venv interpreter
-CLIENTS = ["curl", "s_client", "python3", "gnutls", "chromium"]
-TOOL_ID = {"curl": "curl_openssl3", "s_client": "curl_openssl3", "python3": "python3_ssl",
-           "gnutls": "gnutls_cli", "chromium": "chromium_debian"}
+CLIENTS = ["curl", "s_client", "python3", "py_upstr", "gnutls", "chromium"]
+# Debian's python3 is built --with-ssl-default-suites=openssl: OpenSSL's defaults, curl's hello
+# and curl's outcomes. python3_ssl is upstream CPython (3.10+: TLS 1.2 minimum, its own cipher
+# string), run here as Debian's python3 with exactly those two settings of upstream's ssl.py.
+TOOL_ID = {"curl": "curl_openssl3", "s_client": "curl_openssl3", "python3": "curl_openssl3",
+           "py_upstr": "python3_ssl", "gnutls": "gnutls_cli", "chromium": "chromium_debian"}
+UPSTREAM_CIPHERS = ("@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:"
+                    "!SHA1:!AESCCM")  # CPython Modules/_ssl.c PY_SSL_DEFAULT_CIPHER_STRING
 # Scenarios that are not one origin behind one address.
 SKIP = {
     "two_backends": "one name on two addresses (127.0.0.1 and 127.0.0.2, TD_RESOLVE): "
@@ -64,7 +71,8 @@ SKIP = {
 for _s in ("head_drip", "head_closed", "head_endless", "head_10mb", "body_1gb"):
     SKIP[_s] = ("the handshake and certificate are the healthy ones; the defect is in the HTTP "
                 "head or body, not a per-client TLS verdict (integration.hostile_%s)" % _s)
-PROGRAMS = {"curl": "curl", "s_client": "openssl", "python3": "python3", "gnutls": "gnutls-cli"}
+PROGRAMS = {"curl": "curl", "s_client": "openssl", "python3": "python3", "py_upstr": "python3",
+            "gnutls": "gnutls-cli"}
 AVAILABLE = set()
 TIMEOUT = min(float(os.environ.get("TD_CLIENT_TIMEOUT", "6")), 10.0)
 
@@ -190,9 +198,13 @@ def run_s_client(host, port, root):
 PY_CLIENT = r"""
 import json, socket, ssl, sys
 root, host, port, t = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+upstream = sys.argv[5] if len(sys.argv) > 5 else ""
 out = {"ok": False, "detail": "", "version": None, "cipher": None}
 try:
     ctx = ssl.create_default_context(cafile=root)
+    if upstream:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers(upstream)
     with socket.create_connection(("127.0.0.1", port), timeout=t) as raw:
         with ctx.wrap_socket(raw, server_hostname=host) as s:
             out["version"], out["cipher"] = s.version(), s.cipher()[0]
@@ -218,10 +230,10 @@ print(json.dumps(out))
 """
 
 
-def run_python(host, port, root):
+def run_python(host, port, root, upstream=""):
     py = DEBIAN_PYTHON if os.path.exists(DEBIAN_PYTHON) else sys.executable
     try:
-        p = subprocess.run([py, "-c", PY_CLIENT, root, host, str(port), str(TIMEOUT)],
+        p = subprocess.run([py, "-c", PY_CLIENT, root, host, str(port), str(TIMEOUT), upstream],
                            capture_output=True, text=True, timeout=TIMEOUT + 3)
     except subprocess.TimeoutExpired:
         return res(False, "timeout (%ds)" % TIMEOUT)
@@ -229,6 +241,10 @@ def run_python(host, port, root):
         return json.loads(p.stdout)
     except ValueError:
         return res(False, "python3 crashed: %s" % first_line(p.stderr))
+
+
+def run_python_upstream(host, port, root):
+    return run_python(host, port, root, UPSTREAM_CIPHERS)
 
 
 def run_gnutls(host, port, root):
@@ -457,7 +473,8 @@ class Scenario:
 
 def run_clients(sc, chromium, serial=None):
     fns = {n: f for n, f in (("curl", run_curl), ("s_client", run_s_client),
-                             ("python3", run_python), ("gnutls", run_gnutls)) if n in AVAILABLE}
+                             ("python3", run_python), ("py_upstr", run_python_upstream),
+                             ("gnutls", run_gnutls)) if n in AVAILABLE}
     if chromium:
         fns["chromium"] = chromium.visit
     out = {}
@@ -648,7 +665,7 @@ def main():
         sys.exit(77)
     # The table: real / tool for each client, '!' where they disagree.
     disagree = []
-    print("\n%-22s" % "scenario" + "".join("%-16s" % c for c in ran))
+    print("\n%-22s" % "scenario" + "".join("%-12s" % c for c in ran))
     for s, (real, tool, how) in results.items():
         row = "%-22s" % s
         if not real:
@@ -656,7 +673,7 @@ def main():
         for c in ran:
             r = real.get(c)
             if r is None:
-                row += "%-16s" % "-"
+                row += "%-12s" % "-"
                 continue
             t = "?"
             if tool is not None:
@@ -668,7 +685,7 @@ def main():
                     t += "!"
             elif not args.observe_only and c == ran[0]:
                 disagree.append((s, None, None, None, how))
-            row += "%-16s" % ("%s/%s" % (cell(r), t))
+            row += "%-12s" % ("%s/%s" % (cell(r), t))
         print(row)
     if args.markdown:
         write_markdown(args.markdown, results, ran, chromium)
@@ -676,9 +693,10 @@ def main():
         print("\nobserve only: no comparison with tlsdoctor")
         return 1 if any(not real for real, _, _ in results.values()) else 0
     for s, (real, _, _) in results.items():
-        if "curl" in real and "s_client" in real and real["curl"]["ok"] != real["s_client"]["ok"]:
-            print("note: %s: curl and s_client (both curl_openssl3) differ: %s / %s"
-                  % (s, real["curl"]["detail"], real["s_client"]["detail"]))
+        same = [c for c in ("curl", "s_client", "python3") if c in real]
+        if len(set(real[c]["ok"] for c in same)) > 1:
+            print("note: %s: curl, s_client and python3 (all curl_openssl3) differ: %s"
+                  % (s, "; ".join("%s %s" % (c, real[c]["detail"]) for c in same)))
     print("\n%d disagreement(s) between the real clients and tlsdoctor's verdicts" % len(disagree))
     if any(c is None for _, c, _, _, _ in disagree):
         print("(a scenario without verdicts counts once; the default run must print a top-level "
