@@ -194,6 +194,43 @@ static const struct fix_row rows[] = {
       "Serve the full chain: the server's certificate file must hold the leaf followed by the "
       "intermediate certificates (fullchain.pem, not cert.pem); then reload the "
       "server." VERIFY_CHAIN },
+    /* Rows for the findings added with issue 11/12 (wrong intermediate, weak DH, TLS on an
+     * http:// port, an oversized response head). */
+    { "cert.chain.wrong_intermediate", "nginx",
+      "nginx: ssl_certificate must name the leaf followed by the intermediates of the CA that "
+      "issued it (that CA's fullchain.pem, not a bundle from another CA), then nginx -s "
+      "reload." VERIFY_CHAIN },
+    { "cert.chain.wrong_intermediate", "apache",
+      "Apache: SSLCertificateFile (2.4.8+) must hold the leaf then the intermediates of the CA "
+      "that issued it; remove a SSLCertificateChainFile from another CA; then apachectl "
+      "graceful." VERIFY_CHAIN },
+    { "cert.chain.wrong_intermediate", "haproxy",
+      "HAProxy: the crt PEM must hold the leaf, the intermediates of the CA that issued it and "
+      "the key; replace the chain part, then reload HAProxy." VERIFY_CHAIN },
+    { "cert.chain.wrong_intermediate", "*",
+      "Replace the chain file with the intermediates of the CA that issued this certificate "
+      "(the CA's download, or the URL in the certificate's Authority Information Access: "
+      "openssl x509 -in cert.pem -noout -ext authorityInfoAccess), then reload the "
+      "server." VERIFY_CHAIN },
+    { "tls.dh.weak", "nginx",
+      "nginx: drop DHE from ssl_ciphers (ECDHE suites only), or point ssl_dhparam at a "
+      "2048-bit or larger group (the RFC 7919 ffdhe2048 file), then nginx -s reload." VERIFY_DIAG },
+    { "tls.dh.weak", "apache",
+      "Apache: drop DHE from SSLCipherSuite, or give a 2048-bit group with SSLOpenSSLConfCmd "
+      "DHParameters /etc/ssl/ffdhe2048.pem, then apachectl graceful." VERIFY_DIAG },
+    { "tls.dh.weak", "haproxy",
+      "HAProxy: drop DHE from ssl-default-bind-ciphers, or set ssl-dh-param-file to a 2048-bit "
+      "or larger group (tune.ssl.default-dh-param 2048), then reload." VERIFY_DIAG },
+    { "tls.dh.weak", "*",
+      "Offer ECDHE suites and drop DHE, or configure a 2048-bit or larger DH group (the RFC "
+      "7919 ffdhe2048 parameters) in the server's TLS settings, then reload it." VERIFY_DIAG },
+    { "proto.tls_on_http_port", "*",
+      "This port is an HTTPS port: use https:// in the URL, or serve plain HTTP on this port "
+      "(usually only to redirect to https://). Verify: curl -sv http://HOST:PORT/" },
+    { "http.response.head_too_large", "*",
+      "Shrink the response headers (large Set-Cookie, Content-Security-Policy, debug or "
+      "tracing headers) below 4 KiB, or raise the buffer of the proxy in front. Verify: curl "
+      "-sv -o /dev/null https://HOST:PORT/ 2>&1 | wc -c" },
     { "cert.expired", "lighttpd",
       "lighttpd: renew (certbot renew, or your CA), point ssl.pemfile / ssl.privkey at the new "
       "files, then systemctl restart lighttpd." VERIFY_DATES },
