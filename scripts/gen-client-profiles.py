@@ -221,8 +221,11 @@ PROFILES = [
     dict(id="gnutls_cli", name="GnuTLS 3.7 (gnutls-cli, Debian 12)", fixture="gnutls_cli",
          current=1, source="gnutls-cli 3.7.9 " + LOCAL,
          policy=dict(min_dh_bits=0, min_rsa_bits=1024, rejects_sha1_certs=1, no_cn_fallback=0,
-                     needs_server_auth_eku=1, verifies=1),
-         policy_source=("measured here with gnutls-cli 3.7.9 (priority NORMAL): RSA-1024 leaf "
+                     needs_server_auth_eku=1, verifies=1, max_chain_certs=16),
+         policy_source=("measured here with gnutls-cli 3.7.9 (priority NORMAL): a chain of 200 "
+                        "certificates 'Some constraint limits were reached' (GnuTLS's default "
+                        "verify limit is 16 certificates, gnutls_certificate_set_verify_limits); "
+                        "RSA-1024 leaf "
                         "accepted, RSA-768 'insecure algorithm' (so a floor in 769..1024); "
                         "DH-1024 accepted, smaller groups not measured (0); TLS 1.0 ECDHE and static "
                         "RSA accepted, SHA-1-signed leaf 'insecure algorithm', CN-only leaf "
@@ -256,7 +259,7 @@ PROFILES = [
 ]
 
 POLICY_FIELDS = ["no_signed_kx_below12", "min_dh_bits", "min_rsa_bits", "rejects_sha1_certs",
-                 "no_cn_fallback", "needs_server_auth_eku", "verifies"]
+                 "no_cn_fallback", "needs_server_auth_eku", "verifies", "max_chain_certs"]
 
 
 def u16s(b):

@@ -7,6 +7,7 @@
 #include "../kb/clients.h"
 #include "../kb/kb.h"
 
+#include <openssl/ssl.h>
 #include <string.h>
 
 #define EV(...)     td_fmt(out->evidence, out->evidence_cap, __VA_ARGS__)
@@ -148,7 +149,30 @@ static bool policy_refuses(const td_obs_t *o, const td_client_profile_t *p, uint
                p->min_dh_bits);
         return true;
     }
+    /* Past the ServerHello: what every TLS library we tried failed on, a client certificate
+     * the server demands, a chain longer than the client takes. */
+    if (o->tls.step == TD_STEP_DONE && !o->tls.ok && o->legacy.step == TD_STEP_DONE &&
+        !o->legacy.ok && !o->tls.timed_out && o->tls.ossl_reason != SSL_R_DH_KEY_TOO_SMALL &&
+        o->sniff.flight.has_server_hello && o->tls.alert_received != 40 &&
+        o->tls.alert_received != 70 && o->tls.alert_received != 71 &&
+        o->tls.alert_received != 112 && !o->tls.cert_requested) {
+        td_fmt(why, cap,
+               "the handshake fails after the ServerHello (OpenSSL, also at security "
+               "level 0: %s)",
+               o->tls.ossl_text[0] ? o->tls.ossl_text : "no reason given");
+        return true;
+    }
+    if (o->tls.cert_requested &&
+        (!o->tls.ok || (o->http.step == TD_STEP_DONE && o->http.result != TD_HTTP_OK))) {
+        td_fmt(why, cap, "the server requires a client certificate, which it does not send");
+        return true;
+    }
     const td_obs_cert_t *c = &o->cert;
+    if (p->max_chain_certs > 0 && c->sent > p->max_chain_certs) {
+        td_fmt(why, cap, "the server sends %d certificates; the client takes at most %d", c->sent,
+               p->max_chain_certs);
+        return true;
+    }
     if (!p->verifies || c->step != TD_STEP_DONE || c->n == 0) {
         return false;
     }
@@ -198,12 +222,44 @@ static uint16_t version_by_name(const char *v)
 /* An HTTP exchange that failed for us fails for every client that got that far. */
 static bool http_refuses(const td_obs_t *o, char *why, size_t cap)
 {
-    if (o->http.step != TD_STEP_DONE || o->http.result == TD_HTTP_OK) {
+    /* A timeout is our patience, not the server's refusal: a client that waits longer gets an
+     * answer (http.response.timeout / slow say so). */
+    if (o->http.step != TD_STEP_DONE || o->http.result == TD_HTTP_OK ||
+        o->http.result == TD_HTTP_TIMEOUT ||
+        (o->http.result == TD_HTTP_HEAD_INCOMPLETE && o->http.head_end == TD_END_TIMEOUT)) {
         return false;
     }
     td_fmt(why, cap, "the handshake works but no HTTP response comes (%s)",
            td_http_result_name(o->http.result));
     return true;
+}
+
+/* No client can speak TLS here: no TCP connection, or the port answers something else (or
+ * nothing). Writes why; false when that was not observed. */
+static bool no_tls_for_anyone(const td_obs_t *o, char *why, size_t cap)
+{
+    if (o->tcp.n > 0 && o->tcp.chosen < 0) {
+        td_fmt(why, cap, "no TCP connection (%s)", td_tcp_result_name(o->tcp.a[0].result));
+        return true;
+    }
+    const td_obs_exchange_t *x = &o->sniff;
+    if (x->step != TD_STEP_DONE || !x->connected) {
+        return false;
+    }
+    if (x->received == 0 && x->end == TD_END_TIMEOUT) {
+        if (o->deadline_hit && o->shortened_step != NULL &&
+            strcmp(o->shortened_step, "proto") == 0) {
+            return false; /* our deadline cut the wait: not observed */
+        }
+        td_fmt(why, cap, "no answer to a ClientHello within %.0f ms", x->ms);
+        return true;
+    }
+    if (x->sniff.cls != TD_SNIFF_TLS && x->received > 0) {
+        td_fmt(why, cap, "the port answers a ClientHello with %s, not TLS",
+               td_sniff_class_name(x->sniff.cls));
+        return true;
+    }
+    return false;
 }
 
 /* Every run without the matrix: the few hellos and handshakes it made; the rest not observed. */
@@ -213,7 +269,15 @@ static int quick_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
     const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
     const td_obs_clients_t *q = &o->clients;
     int n = 0;
-    for (int i = 0; i < q->n && i < (int)n_profiles && n < cap; i++) {
+    char none_why[200] = "";
+    if (o->plain_target) {
+        return 0;
+    }
+    if (q->step != TD_STEP_DONE && !no_tls_for_anyone(o, none_why, sizeof(none_why))) {
+        return 0; /* not observed (the deadline, or nothing ran): no verdict, never a pass */
+    }
+    int n_rows = q->step == TD_STEP_DONE ? q->n : (int)n_profiles;
+    for (int i = 0; i < n_rows && i < (int)n_profiles && n < cap; i++) {
         const td_client_profile_t *p = &profiles[i];
         td_client_verdict_t *cv = &out[n++];
         char rt[80];
@@ -224,6 +288,12 @@ static int quick_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
         cv->legacy = p->legacy;
         cv->proxy = p->proxy;
         cv->source = p->source;
+        if (none_why[0] != '\0') {
+            cv->known = 1;
+            cv->basis = "predicted";
+            td_strlcpy(cv->why, none_why, sizeof(cv->why));
+            continue;
+        }
         const td_obs_tls_t *hs = NULL;
         if (p->openssl_ciphers != NULL && strcmp(p->openssl_ciphers, "DEFAULT") == 0 &&
             p->openssl_min <= TD_V_TLS10) {
@@ -244,6 +314,15 @@ static int quick_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
             } else {
                 cv->version = version_by_name(hs->version);
             }
+        } else if (hs != NULL && o->sniff.connected && o->sniff.received == 0 &&
+                   (o->sniff.end == TD_END_RESET || o->sniff.end == TD_END_EOF)) {
+            /* Not run because our TLS 1.3-style hello, like this client's, was refused. */
+            cv->known = 1;
+            cv->basis = "predicted";
+            td_fmt(cv->why, sizeof(cv->why),
+                   "a TLS 1.3-style ClientHello like its own was %s without a reply",
+                   o->sniff.end == TD_END_RESET ? "reset" : "closed");
+            continue;
         } else if (q->hello[i].sent) {
             const td_mx_reply_t *r = &q->hello[i].r;
             cv->known = 1;
@@ -284,7 +363,7 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
     const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
     int n = 0;
     if (!ran(o)) {
-        return o->clients.step == TD_STEP_DONE ? quick_verdicts(o, out, cap) : 0;
+        return quick_verdicts(o, out, cap);
     }
     for (int i = 0; i < m->n_clients && i < (int)n_profiles && n < cap; i++) {
         const td_client_profile_t *p = &profiles[i];

@@ -52,10 +52,11 @@ typedef struct td_client_profile {
                                     sent, or, with openssl_ciphers, a real handshake is made (a
                                     few: the connection budget of a default run is small) */
     /* ---- Hello facts added with the 2026 profiles (appended: existing fields unchanged) ---- */
-    int grease;         /* the real hello carries RFC 8701 GREASE values */
-    uint16_t hello_len; /* bytes of the real ClientHello handshake message (header included;
-                           what td_hello_params_t.pad_to would make it), e.g. ~1.7 KB for a
-                           hello with an X25519MLKEM768 share */
+    int max_chain_certs; /* refuses a server that sends more certificates than this; 0 none */
+    int grease;          /* the real hello carries RFC 8701 GREASE values */
+    uint16_t hello_len;  /* bytes of the real ClientHello handshake message (header included;
+                            what td_hello_params_t.pad_to would make it), e.g. ~1.7 KB for a
+                            hello with an X25519MLKEM768 share */
 } td_client_profile_t;
 
 /* The profiles, in report order. At most TD_MX_MAX_CLIENTS (observe.h). */

@@ -576,8 +576,12 @@ static void send_client_hello(mx_t *x, const td_client_profile_t *c, td_mx_clien
 {
     uint16_t shares[4];
     size_t n_shares = 0;
+    /* Its key shares as sent (x25519, P-256 and the ~1.2 KB X25519MLKEM768 one, which makes
+     * current browsers' hellos larger than a packet), and its length: middleboxes that read one
+     * segment fail exactly these. */
     for (size_t k = 0; k < c->n_shares && n_shares < 2; k++) {
-        if (c->shares[k] == TD_GROUP_X25519 || c->shares[k] == TD_GROUP_SECP256R1) {
+        if (c->shares[k] == TD_GROUP_X25519 || c->shares[k] == TD_GROUP_SECP256R1 ||
+            c->shares[k] == TD_GROUP_X25519MLKEM768) {
             shares[n_shares++] = c->shares[k];
         }
     }
@@ -607,7 +611,8 @@ static void send_client_hello(mx_t *x, const td_client_profile_t *c, td_mx_clien
     p.n_alpn = c->n_alpn;
     p.ec_point_formats = c->ec_point_formats;
     p.renegotiation_info = c->renegotiation_info;
-    p.grease = c->n_versions > 0 && c->current; /* current browsers send GREASE (RFC 8701) */
+    p.grease = c->grease; /* as the real hello: RFC 8701 GREASE values */
+    p.pad_to = c->hello_len;
     if (probe(x, &p, &mc->r, NULL, NULL)) {
         mc->sent = 1;
         atomic_fetch_add(&x->client_conns, 1);

@@ -499,13 +499,27 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     td__tls_conn_free(nosni_conn); /* a server that serves one connection at a time */
     nosni_conn = NULL;
 
+out:
+    td__tls_conn_free(conn);
+    td__tls_conn_free(legacy_conn);
+    td__tls_conn_free(nosni_conn);
+    /* The matrix runs after the connections above are closed (a server that serves one at a
+     * time, like openssl s_server, would otherwise not answer); when the port answered TLS, and
+     * also when the first hello was closed or reset unanswered: older-style hellos may work
+     * (version intolerance). Not after silence: every probe would wait for its deadline. */
+    bool hello_refused = obs->sniff.connected && obs->sniff.received == 0 &&
+                         (obs->sniff.end == TD_END_EOF || obs->sniff.end == TD_END_RESET);
     /* What real clients get, in every run: a few clients' own hellos, and a real handshake for
-     * the clients the local OpenSSL can be (curl with the defaults is the handshake above). */
-    if (!opt->matrix && (obs->tls.ok || obs->legacy.ok || obs->tls.step == TD_STEP_DONE) &&
-        !out_of_time(obs, deadline)) {
+     * the clients the local OpenSSL can be (curl with the defaults is the handshake above).
+     * Also when our first hello was refused: their own hellos may fare differently (a TLS
+     * 1.2-only one past a TLS 1.3-intolerant box). Not after silence. */
+    if (!opt->matrix && rc == 0 && obs->tcp.chosen >= 0 && !obs->plain_target &&
+        (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused) && !out_of_time(obs, deadline)) {
+        const char *caddr = obs->tcp.a[obs->tcp.chosen].addr;
+        const char *csni = obs->sni[0] != '\0' ? obs->sni : NULL;
         size_t n_profiles = 0;
         const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
-        td__clients_run(addr, connect_port, sni, opt->host, opt->matrix_parallel, deadline, step,
+        td__clients_run(caddr, connect_port, csni, opt->host, opt->matrix_parallel, deadline, step,
                         obs, &obs->clients);
         for (int i = 0; i < obs->clients.n && !out_of_time(obs, deadline); i++) {
             const td_client_profile_t *p = &profiles[i];
@@ -514,7 +528,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
                 continue;
             }
             td_tls_conn_t *pc = NULL;
-            td__tls_handshake_policy(addr, connect_port, p->sends_sni ? sni : NULL, opt->host,
+            td__tls_handshake_policy(caddr, connect_port, p->sends_sni ? csni : NULL, opt->host,
                                      p->openssl_ciphers, p->openssl_min,
                                      step_dl(obs, "clients", deadline, step),
                                      &obs->clients.handshake[i], &pc);
@@ -527,16 +541,6 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         progress(opt, "tls", detail);
     }
 
-out:
-    td__tls_conn_free(conn);
-    td__tls_conn_free(legacy_conn);
-    td__tls_conn_free(nosni_conn);
-    /* The matrix runs after the connections above are closed (a server that serves one at a
-     * time, like openssl s_server, would otherwise not answer); when the port answered TLS, and
-     * also when the first hello was closed or reset unanswered: older-style hellos may work
-     * (version intolerance). Not after silence: every probe would wait for its deadline. */
-    bool hello_refused = obs->sniff.connected && obs->sniff.received == 0 &&
-                         (obs->sniff.end == TD_END_EOF || obs->sniff.end == TD_END_RESET);
     if (opt->matrix && rc == 0 && obs->tcp.chosen >= 0 &&
         (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused)) {
         run_matrix(opt, obs, obs->tcp.a[obs->tcp.chosen].addr, connect_port,

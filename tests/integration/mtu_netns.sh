@@ -3,7 +3,7 @@
 #   client ns --(veth, MTU 1500)-- router ns --(MTU 1000 toward the client)-- ... server ns
 # The router's link toward the client is small, and an nftables rule on the router drops the ICMP
 # "fragmentation needed" it sends back to the server, so the server's full-size segments die
-# silently. Real `openssl s_server` in the server ns; tlsdoctor in the client ns must name
+# silently. Real nginx in the server ns; tlsdoctor in the client ns must name
 # proto.mtu_blackhole. All addresses live only inside the namespaces made here (10.213.x, the
 # project's own test hosts); everything is removed on exit. Skipped (exit 77) with a reason
 # only where network namespaces cannot be made.
@@ -14,6 +14,7 @@ c="${tag}c"; r="${tag}r"; s="${tag}s"
 cleanup() {
     [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null || true
     for n in "$c" "$r" "$s"; do ip netns del "$n" 2>/dev/null || true; done
+    [ -n "${rundir:-}" ] && rm -rf "$rundir"
 }
 trap cleanup EXIT
 if [ "$(id -u)" -ne 0 ] || ! ip netns add "$c" 2>/dev/null; then
@@ -47,9 +48,33 @@ ip netns exec "$s" ip link set "${tag}s0" gso_max_size 65536 2>/dev/null || true
 
 # A certificate flight well over 1000 bytes: the leaf, the intermediate and the root.
 cat "$certs/good.pem" "$certs/int.pem" "$certs/root.pem" > "$certs/mtu-chain.pem"
-ip netns exec "$s" openssl s_server -quiet -www -accept 10.213.2.2:4433 \
-    -cert "$certs/good.pem" -key "$certs/good.key" -cert_chain "$certs/mtu-chain.pem" \
-    -tls1_2 </dev/null >/dev/null 2>&1 &
+# nginx, not the single-threaded s_server: the small-segment retry runs beside the first
+# ClientHello, and s_server would serve it only after the stalled first connection closed.
+rundir="$(mktemp -d "${TMPDIR:-/tmp}/tdmtu.XXXXXX")"
+mkdir -p "$rundir/tmp"
+cat > "$rundir/nginx.conf" <<CONF
+master_process off;
+worker_processes 1;
+pid $rundir/nginx.pid;
+error_log $rundir/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $rundir/tmp;
+    proxy_temp_path $rundir/tmp;
+    fastcgi_temp_path $rundir/tmp;
+    uwsgi_temp_path $rundir/tmp;
+    scgi_temp_path $rundir/tmp;
+    server {
+        listen 10.213.2.2:4433 ssl;
+        ssl_certificate $certs/mtu-chain.pem;
+        ssl_certificate_key $certs/good.key;
+        ssl_protocols TLSv1.2;
+        location / { return 200 "ok\n"; }
+    }
+}
+CONF
+ip netns exec "$s" nginx -p "$rundir" -c "$rundir/nginx.conf" -g 'daemon off;' >/dev/null 2>&1 &
 spid=$!
 for _ in $(seq 1 50); do
     if ip netns exec "$c" bash -c 'exec 3<>/dev/tcp/10.213.2.2/4433' 2>/dev/null; then break; fi
