@@ -668,9 +668,10 @@ def main():
         sys.exit(77)
     # The table: real / tool for each client, '!' where they disagree.
     disagree = []
-    print("\n%-22s" % "scenario" + "".join("%-12s" % c for c in ran))
+    w = max([22] + [len(s) + 2 for s in results])
+    print("\n%-*s" % (w, "scenario") + "".join("%-12s" % c for c in ran))
     for s, (real, tool, how) in results.items():
-        row = "%-22s" % s
+        row = "%-*s" % (w, s)
         if not real:
             disagree.append((s, None, None, None, how))
         for c in ran:
