@@ -71,6 +71,9 @@ SKIP = {
 for _s in ("head_drip", "head_closed", "head_endless", "head_10mb", "body_1gb"):
     SKIP[_s] = ("the handshake and certificate are the healthy ones; the defect is in the HTTP "
                 "head or body, not a per-client TLS verdict (integration.hostile_%s)" % _s)
+# tlsdoctor's --step-timeout: longer than the lab's slowest answer (slow_tls, 3.5 s), as the
+# clients' TIMEOUT is; not equal to it, because a dripping server costs the tool several steps.
+TOOL_STEP = 5
 PROGRAMS = {"curl": "curl", "s_client": "openssl", "python3": "python3", "py_upstr": "python3",
             "gnutls": "gnutls-cli"}
 AVAILABLE = set()
@@ -511,7 +514,7 @@ def tool_verdicts(sc, binary, matrix_fallback):
 
 def tool_run(sc, binary, matrix_fallback):
     base = [sc.host, "--connect-to", "127.0.0.1:%d" % sc.port, "--ca-file", sc.root, "--json",
-            "--timeout", "30", "--step-timeout", "3"]
+            "--timeout", "30", "--step-timeout", "%g" % TOOL_STEP]
     p = subprocess.run([binary] + base, capture_output=True, text=True, timeout=90)
     try:
         doc = json.loads(p.stdout)
@@ -665,9 +668,10 @@ def main():
         sys.exit(77)
     # The table: real / tool for each client, '!' where they disagree.
     disagree = []
-    print("\n%-22s" % "scenario" + "".join("%-12s" % c for c in ran))
+    w = max([22] + [len(s) + 2 for s in results])
+    print("\n%-*s" % (w, "scenario") + "".join("%-12s" % c for c in ran))
     for s, (real, tool, how) in results.items():
-        row = "%-22s" % s
+        row = "%-*s" % (w, s)
         if not real:
             disagree.append((s, None, None, None, how))
         for c in ran:
