@@ -184,6 +184,13 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+alive() { # PID: running, and not a zombie waiting to be reaped (kill -0 counts those)
+    kill -0 "$1" 2>/dev/null || return 1
+    local st
+    st="$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null || echo X)"
+    [ "$st" != Z ] && [ "$st" != X ]
+}
+
 wait_ready() { # PORT PID: a successful connect within 10 s, never a sleep alone
     local port="$1" pid="$2" i
     for i in $(seq 1 100); do
@@ -488,7 +495,7 @@ run)
     cleanup() {
         if [ "$pid" != none ]; then
             kill "$pid" 2>/dev/null || true
-            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
             kill -9 "$pid" 2>/dev/null || true
         fi
         rm -rf "$rundir"
