@@ -123,6 +123,17 @@ static void predict(const td_obs_matrix_t *m, const td_client_profile_t *p, td_c
     }
 }
 
+static void verdict_init(td_client_verdict_t *cv, const td_client_profile_t *p)
+{
+    memset(cv, 0, sizeof(*cv));
+    cv->id = p->id;
+    cv->name = p->name;
+    cv->current = p->current;
+    cv->legacy = p->legacy;
+    cv->proxy = p->proxy;
+    cv->source = p->source;
+}
+
 /* What a client checks after the ServerHello (version floor, signed key exchange below TLS
  * 1.2, DH size) and in the certificate, when it verifies. Returns true and says why when it
  * refuses. version/cipher 0: the handshake was OpenSSL's, which enforced the first part. */
@@ -281,13 +292,7 @@ static int quick_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
         const td_client_profile_t *p = &profiles[i];
         td_client_verdict_t *cv = &out[n++];
         char rt[80];
-        memset(cv, 0, sizeof(*cv));
-        cv->id = p->id;
-        cv->name = p->name;
-        cv->current = p->current;
-        cv->legacy = p->legacy;
-        cv->proxy = p->proxy;
-        cv->source = p->source;
+        verdict_init(cv, p);
         if (none_why[0] != '\0') {
             cv->known = 1;
             cv->basis = "predicted";
@@ -370,13 +375,7 @@ int td__client_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
         const td_mx_client_t *mc = &m->clients[i];
         td_client_verdict_t *cv = &out[n++];
         char rt[80];
-        memset(cv, 0, sizeof(*cv));
-        cv->id = p->id;
-        cv->name = p->name;
-        cv->current = p->current;
-        cv->legacy = p->legacy;
-        cv->proxy = p->proxy;
-        cv->source = p->source;
+        verdict_init(cv, p);
         cv->known = 1;
         predict(m, p, cv);
         cv->ok = cv->predicted_ok;

@@ -32,7 +32,8 @@ typedef struct mx {
     atomic_int conns;
     atomic_int client_conns;
     td_obs_matrix_t *m;
-    const td_obs_t *obs; /* the diagnosis so far: which versions the first hellos saw */
+    const td_obs_t *obs;     /* the diagnosis so far: which versions the first hellos saw */
+    td_obs_clients_t *quick; /* td__clients_run: where its hellos' replies go */
 } mx_t;
 
 static const uint16_t versions_all[TD_MX_NVERSIONS] = { TD_V_SSL3, TD_V_TLS10, TD_V_TLS11,
@@ -627,7 +628,8 @@ typedef enum job_kind {
     JOB_ALPN,
     JOB_SNI,
     JOB_TOLERANCE,
-    JOB_CLIENT
+    JOB_CLIENT,
+    JOB_CLIENT_QUICK /* every run: one default_run profile's hello, no matrix */
 } job_kind_t;
 
 typedef struct job {
@@ -663,6 +665,11 @@ static void run_job(mx_t *x, const job_t *j)
     case JOB_CLIENT:
         client_job(x, j->arg);
         break;
+    case JOB_CLIENT_QUICK: {
+        size_t n_profiles = 0;
+        send_client_hello(x, &td_kb_clients(&n_profiles)[j->arg], &x->quick->hello[j->arg]);
+        break;
+    }
     }
 }
 
@@ -699,29 +706,6 @@ static void run_pool(mx_t *x, const job_t *jobs, int n, int parallel)
 }
 
 /* Every run: the hellos of the profiles marked default_run, a few connections at a time. */
-typedef struct quick_pool {
-    mx_t *x;
-    td_obs_clients_t *out;
-    int idx[TD_MX_MAX_CLIENTS];
-    int n;
-    atomic_int next;
-} quick_pool_t;
-
-static void *quick_worker(void *arg)
-{
-    quick_pool_t *q = arg;
-    size_t n_profiles = 0;
-    const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
-    for (;;) {
-        int k = atomic_fetch_add(&q->next, 1);
-        if (k >= q->n) {
-            return NULL;
-        }
-        int i = q->idx[k];
-        send_client_hello(q->x, &profiles[i], &q->out->hello[i]);
-    }
-}
-
 void td__clients_run(const char *addr, uint16_t port, const char *sni, const char *host,
                      int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
                      td_obs_clients_t *out)
@@ -734,34 +718,23 @@ void td__clients_run(const char *addr, uint16_t port, const char *sni, const cha
                .deadline = deadline_ms,
                .step = step_ms,
                .m = &unused,
-               .obs = obs };
+               .obs = obs,
+               .quick = out };
     size_t n_profiles = 0;
     const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
-    quick_pool_t q = { .x = &x, .out = out };
+    job_t jobs[TD_MX_MAX_CLIENTS];
+    int n = 0;
     atomic_init(&x.conns, 0);
     atomic_init(&x.client_conns, 0);
-    atomic_init(&q.next, 0);
     out->step = TD_STEP_DONE;
     out->n = (int)(n_profiles < TD_MX_MAX_CLIENTS ? n_profiles : TD_MX_MAX_CLIENTS);
     for (int i = 0; i < out->n; i++) {
+        /* Profiles the local OpenSSL can be get a real handshake instead (run.c). */
         if (profiles[i].default_run && profiles[i].openssl_ciphers == NULL) {
-            q.idx[q.n++] = i;
+            jobs[n++] = (job_t){ JOB_CLIENT_QUICK, i };
         }
     }
-    pthread_t th[8];
-    int started = 0;
-    for (int i = 0; i < parallel && i < q.n && i < 8; i++) {
-        if (pthread_create(&th[i], NULL, quick_worker, &q) != 0) {
-            break;
-        }
-        started++;
-    }
-    if (started == 0) {
-        (void)quick_worker(&q);
-    }
-    for (int i = 0; i < started; i++) {
-        pthread_join(th[i], NULL);
-    }
+    run_pool(&x, jobs, n, parallel < 1 ? 1 : parallel > 16 ? 16 : parallel);
     out->connections = atomic_load(&x.conns);
 }
 
