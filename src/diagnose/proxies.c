@@ -63,16 +63,30 @@ typedef struct origin_state {
     bool sni_required, default_cert_wrong, tls13_only;
     bool p80_run, p80_ok, p80_refused, p80_timeout, p80_redirects_https;
     int p80_status;
+    size_t head_bytes;     /* the HTTPS response head, as read */
+    bool head_capped;      /* it had not ended when we stopped reading */
+    bool head_stalled;     /* it stopped coming before it ended: a proxy waits for its timeout */
+    bool http_not_ok;      /* an HTTP exchange ran and brought no usable answer */
+    bool tls12_only_works; /* our TLS 1.3-style hello was refused, a TLS 1.2-style one answered */
 } origin_state_t;
 
 static const td_client_verdict_t *client(const td_report_t *r, const char *id)
 {
     for (int i = 0; i < r->n_clients; i++) {
-        if (strcmp(r->clients[i].id, id) == 0) {
+        /* Only a verdict from this proxy's own hello or handshake (not "not observed"). */
+        if (strcmp(r->clients[i].id, id) == 0 && r->clients[i].known) {
             return &r->clients[i];
         }
     }
     return NULL;
+}
+
+/* A response head too large for some proxies only: one that ended within limit bytes is no
+ * HTTP failure for a proxy that accepts that much. */
+static bool head_fits(const origin_state_t *s, size_t limit)
+{
+    return s->http != NULL && strcmp(s->http->pub.id, "http.response.head_too_large") == 0 &&
+           !s->head_capped && s->head_bytes <= limit;
 }
 
 static void state_of(const td_report_t *r, const char *proxy, const char *mode, origin_state_t *s)
@@ -88,6 +102,25 @@ static void state_of(const td_report_t *r, const char *proxy, const char *mode, 
     s->tls = first_fail_in(r, TD_LAYER_TLS, s->m);
     s->cert = first_fail_in(r, TD_LAYER_CERT, s->m);
     s->http = first_fail_in(r, TD_LAYER_HTTP, s->m);
+    s->http_not_ok = o->http.step == TD_STEP_DONE && o->http.result != TD_HTTP_OK;
+    /* A proxy whose hello stops at TLS 1.2 sends what got through: the refusal of the TLS
+     * 1.3-style hello is not its failure, but the certificate was not seen (run.c). */
+    s->tls12_only_works =
+            s->proto != NULL && o->tls12.step == TD_STEP_DONE && o->tls12.flight.has_server_hello &&
+            o->tls12.flight.version <= TD_V_TLS12 && s->m != NULL && s->m->max_version < TD_V_TLS13;
+    if (s->tls12_only_works) {
+        s->proto = NULL;
+    }
+    s->head_bytes = o->http.head_bytes;
+    s->head_capped = o->http.head_capped;
+    s->head_stalled =
+            o->http.result == TD_HTTP_HEAD_INCOMPLETE && o->http.head_end == TD_END_TIMEOUT;
+    /* 520 for response headers over 128 KB [CF520]: a smaller head goes through. HAProxy:
+     * tune.bufsize 16384 less tune.maxrewrite 1024 (see rules.c http_head_too_large). */
+    if ((strcmp(proxy, "Cloudflare") == 0 && head_fits(s, 128 * 1024)) ||
+        (strcmp(proxy, "HAProxy server ... ssl") == 0 && head_fits(s, 16384 - 1024))) {
+        s->http = NULL;
+    }
     for (size_t i = 0; i < r->n && s->relayed == NULL; i++) {
         if (r->f[i].proxy_effect == TD_PROXY_RELAYED) {
             s->relayed = &r->f[i];
@@ -202,8 +235,11 @@ static bool tls_path(const origin_state_t *s, const td_client_verdict_t *v, cons
         td_fmt(why, wcap, "%s", f->pub.id);
         return true;
     }
-    if (v != NULL) {
-        /* The matrix sent this proxy's own ClientHello: its answer decides the handshake. */
+    /* A verdict that failed only for want of an HTTP answer (clients.c http_refuses) is no
+     * handshake failure: the HTTP step below judges it. */
+    bool http_only = v != NULL && !v->ok && v->version != 0 && s->http_not_ok;
+    if (v != NULL && !http_only) {
+        /* This proxy's own ClientHello was sent: its answer decides the handshake. */
         if (!v->ok) {
             td_strlcpy(res, c->tls, rcap);
             td_fmt(why, wcap, "its own ClientHello fails: %s", v->why);
@@ -221,7 +257,9 @@ static bool tls_path(const origin_state_t *s, const td_client_verdict_t *v, cons
         }
     }
     if (s->http != NULL) {
-        bool slow = s->http->proxy_effect == TD_PROXY_TIMES_OUT;
+        bool slow =
+                s->http->proxy_effect == TD_PROXY_TIMES_OUT ||
+                (strcmp(s->http->pub.id, "http.response.head_incomplete") == 0 && s->head_stalled);
         td_strlcpy(res, slow ? c->http_slow : c->http, rcap);
         td_fmt(why, wcap, "%s", s->http->pub.id);
         return true;
@@ -302,10 +340,21 @@ static void aws_alb(td_report_t *r)
     origin_state_t st;
     const origin_state_t *s = &st;
     state_of(r, "AWS ALB", "HTTPS target group", &st);
+    if (head_fits(s, SIZE_MAX) && !s->sni_required && !s->tls13_only && s->dns == NULL &&
+        s->tcp == NULL && s->proto == NULL && s->tls == NULL) {
+        td_fmt(why, sizeof(why), "a %zu-byte response head: ALB documents no limit for it",
+               s->head_bytes);
+        put(r, "AWS ALB", "HTTPS target group", "not checked", why);
+        return;
+    }
     /* HTTPS target groups do not validate certificates [ALB-TG]; 502 on TLS errors, 504 when
      * no connection within 10 s [ALB-TS]. */
     if (tls_path(s, s->alb_client, &alb_codes, res, sizeof(res), why, sizeof(why))) {
         put(r, "AWS ALB", "HTTPS target group", res, why);
+    } else if (s->tls12_only_works) {
+        put(r, "AWS ALB", "HTTPS target group", "OK",
+            "its hello offers at most TLS 1.2: a TLS 1.2-style hello gets a ServerHello where our "
+            "TLS 1.3-style one is refused; ALB does not validate target certificates");
     } else if (s->sni_required) {
         put(r, "AWS ALB", "HTTPS target group", "502 likely",
             "the target refuses clients without SNI; ALB re-encryption is reported to send none");
@@ -337,6 +386,14 @@ static void modelled(td_report_t *r, const char *proxy, const char *mode, const 
     bool ngx = c == &ngx_codes;
     if (tls_path(s, NULL, c, res, sizeof(res), why, sizeof(why))) {
         put(r, proxy, mode, res, why);
+    } else if (s->tls12_only_works && m->verifies_chain) {
+        put(r, proxy, mode, "unknown",
+            "its TLS 1.2-style hello gets a ServerHello (our TLS 1.3-style one is refused), but "
+            "the certificate it would verify was not seen");
+    } else if (s->tls12_only_works) {
+        put(r, proxy, mode, "OK",
+            "its hello offers at most TLS 1.2: a TLS 1.2-style hello gets a ServerHello where our "
+            "TLS 1.3-style one is refused");
     } else if (s->tls13_only && m->max_version < TD_V_TLS13) {
         put(r, proxy, mode, c->tls,
             "the origin speaks only TLS 1.3; nginx before 1.23.4 (Debian 12: 1.22) offers at "
@@ -431,10 +488,40 @@ void td__proxies(td_report_t *r)
 {
     origin_state_t s;
     r->n_proxies = 0;
+    if (r->obs.plain_target) {
+        td_strlcpy(r->recommended, "", sizeof(r->recommended));
+        return; /* a plain-HTTP target: no TLS for a proxy to judge */
+    }
     cloudflare(r);
     aws_alb(r);
     nginx_proxy(r);
     haproxy(r);
     state_of(r, "Cloudflare", "Full (strict)", &s);
     recommend(r, &s);
+    /* A proxy's outcome is never better than what was observed: where a layer it depends on
+     * was not seen working (a deadline, a skipped step), "OK" becomes "unknown". */
+    char why[96], missing[160] = "";
+    /* A failure explains the layers it stopped; after a deadline, only those before it. */
+    bool explained = false;
+    for (int l = TD_LAYER_TCP; l < TD_LAYER__COUNT; l++) {
+        for (size_t i = 0; i < r->n; i++) {
+            explained = explained || (r->f[i].pub.severity == TD_SEV_FAIL &&
+                                      (!r->obs.deadline_hit || (int)r->f[i].pub.layer <= l));
+        }
+        if (!explained && !td__layer_observed(&r->obs, (td_layer_t)l, why, sizeof(why))) {
+            td_fmt_append(missing, sizeof(missing), "%s%s", missing[0] ? ", " : "",
+                          td_layer_name((td_layer_t)l));
+        }
+    }
+    for (size_t i = 0; missing[0] != '\0' && i < r->n_proxies; i++) {
+        td_proxy_outcome_t *p = &r->proxies[i];
+        if (strcmp(p->result, "OK") == 0) {
+            td_strlcpy(p->result, "unknown", sizeof(p->result));
+            td_fmt(p->why, sizeof(p->why), "not observed: %s", missing);
+        }
+    }
+    if (missing[0] != '\0' && strncmp(r->recommended, "Cloudflare Full (strict)", 24) == 0) {
+        td_fmt(r->recommended, sizeof(r->recommended),
+               "Unknown: %s not observed working; run again with a longer --timeout.", missing);
+    }
 }

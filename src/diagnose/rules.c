@@ -587,7 +587,8 @@ static bool tls_backends_differ(const td_obs_t *o, td_rule_out_t *out)
 
 static bool tls_tls13_only(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (o->tls12.step != TD_STEP_DONE || !o->tls12.connected ||
+    /* Only after a ServerHello: the TLS 1.2 hello also follows a refused first hello. */
+    if (!o->sniff.flight.has_server_hello || o->tls12.step != TD_STEP_DONE || !o->tls12.connected ||
         (o->tls12.flight.has_server_hello && o->tls12.flight.version <= TD_V_TLS12)) {
         return false;
     }
