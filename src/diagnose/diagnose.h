@@ -19,6 +19,9 @@ typedef enum td_proxy_effect {
     TD_PROXY_TLS13_HELLO,  /* fails only proxies whose hello offers TLS 1.3 */
     TD_PROXY_REFUSED_LATE, /* fails, but a TLS 1.3 origin may refuse only after the handshake,
                               when some proxies have sent the request (client certificates) */
+    TD_PROXY_IF_OPENSSL_FAILS, /* a client policy (TLS 1.0 only, CN without SAN): proxies built on
+                                  OpenSSL 3 or offering what it offers fail only when our own
+                                  OpenSSL handshake at its defaults failed too */
 } td_proxy_effect_t;
 
 typedef struct td_finding_store {

@@ -22,7 +22,7 @@ static bool has(const td_report_t *r, const char *id)
 
 /* Whether a failing finding fails the proxy mode m too: the rule's proxy_effect says (a
  * property of the rule in rules.c, never an id compared here). m NULL: any proxy. */
-static bool counts(const td_finding_store_t *f, const td_proxy_mode_t *m)
+static bool counts(const td_report_t *r, const td_finding_store_t *f, const td_proxy_mode_t *m)
 {
     switch (f->proxy_effect) {
     case TD_PROXY_UNAFFECTED: /* our clock, some clients' hellos */
@@ -32,6 +32,11 @@ static bool counts(const td_finding_store_t *f, const td_proxy_mode_t *m)
         return m == NULL || m->verifies_name;
     case TD_PROXY_TLS13_HELLO:
         return m == NULL || m->max_version >= TD_V_TLS13;
+    case TD_PROXY_IF_OPENSSL_FAILS:
+        /* Measured: nginx 1.22 and HAProxy 2.6 get through to a TLS 1.0 static-RSA origin and
+         * accept a CN-only certificate (OpenSSL's name check falls back to the CN); Cloudflare
+         * and ALB offer TLS 1.0 too [CFCIPH][ALB-TG], and Cloudflare matches CN or SAN [CF526]. */
+        return r->obs.tls.step != TD_STEP_DONE || !r->obs.tls.ok;
     case TD_PROXY_FAILS:
     case TD_PROXY_TIMES_OUT:
     case TD_PROXY_REFUSED_LATE:
@@ -45,7 +50,7 @@ static const td_finding_store_t *first_fail_in(const td_report_t *r, td_layer_t 
 {
     for (size_t i = 0; i < r->n; i++) {
         const td_finding_store_t *f = &r->f[i];
-        if (f->pub.layer == layer && f->pub.severity == TD_SEV_FAIL && counts(f, m)) {
+        if (f->pub.layer == layer && f->pub.severity == TD_SEV_FAIL && counts(r, f, m)) {
             return f;
         }
     }
@@ -147,7 +152,7 @@ static void state_of(const td_report_t *r, const char *proxy, const char *mode, 
             skip = skip || strcmp(f->pub.id, trust_only[k]) == 0;
         }
         if (f->pub.layer == TD_LAYER_CERT && f->pub.severity == TD_SEV_FAIL && !skip &&
-            counts(f, s->m)) {
+            counts(r, f, s->m)) {
             s->cf_cert = f;
         }
     }

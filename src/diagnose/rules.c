@@ -1675,7 +1675,8 @@ static const td_rule_t rules[] = {
       .cause = "The server only speaks TLS 1.0/1.1.",
       .fix = "Enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol "
              "-all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver TLSv1.2), upgrading an old OpenSSL if "
-             "needed. Verify with: openssl s_client -connect HOST:PORT -tls1_2." },
+             "needed. Verify with: openssl s_client -connect HOST:PORT -tls1_2.",
+      .proxy_effect = TD_PROXY_IF_OPENSSL_FAILS },
     /* [CONSCRYPT-777]: TLS 1.3 client-certificate rejection after the handshake. */
     { .id = "tls.client_cert.required",
       .layer = TD_LAYER_TLS,
@@ -2000,7 +2001,8 @@ static const td_rule_t rules[] = {
       .fix = "Reissue the certificate with the names in subjectAltName (openssl req -addext "
              "\"subjectAltName=DNS:HOST\"; every public CA and certbot do this). Verify with: "
              "openssl s_client -connect HOST:PORT -servername HOST </dev/null | openssl x509 "
-             "-noout -ext subjectAltName." },
+             "-noout -ext subjectAltName.",
+      .proxy_effect = TD_PROXY_IF_OPENSSL_FAILS },
     /* [OSSL-VTXT 26][RFC 5280 §4.2.1.12] */
     { .id = "cert.eku.no_server_auth",
       .layer = TD_LAYER_CERT,
