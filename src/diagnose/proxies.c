@@ -252,6 +252,11 @@ static bool tls_path(const origin_state_t *s, const td_client_verdict_t *v, cons
         }
     } else {
         f = s->proto != NULL ? s->proto : s->tls;
+        /* Our OpenSSL handshake waited in vain (e.g. zero-length records forever, which our
+         * own parser calls malformed): OpenSSL-based proxies wait too, until their timeout. */
+        if (s->tls != NULL && s->tls->proxy_effect == TD_PROXY_TIMES_OUT) {
+            f = s->tls;
+        }
         if (f != NULL) {
             bool to = f->proxy_effect == TD_PROXY_TIMES_OUT;
             bool late = f->proxy_effect == TD_PROXY_REFUSED_LATE;
