@@ -328,6 +328,7 @@ void td__diagnose(td_report_t *r)
         f->pub.layer = out.layer;
         f->rank_last = rules[i].rank_last;
         f->pub.title = rules[i].title;
+        f->proxy_effect = rules[i].proxy_effect;
         r->n++;
     }
     /* Stable insertion sort by rank: n is small. */

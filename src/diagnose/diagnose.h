@@ -8,8 +8,25 @@
 
 #define TD_MAX_FINDINGS 48
 
+/* How a finding bears on a proxy or CDN in front of the origin (proxies.c): a property of the
+ * rule, so that proxies.c never compares finding ids. */
+typedef enum td_proxy_effect {
+    TD_PROXY_FAILS = 0,    /* the proxy's own connection fails the same way (the default) */
+    TD_PROXY_TIMES_OUT,    /* ... the same way, by waiting for the origin until its timeout */
+    TD_PROXY_UNAFFECTED,   /* about this client or some clients only: our clock, browsers' hellos */
+    TD_PROXY_RELAYED,      /* the origin's own HTTP answer: a proxy passes it through unchanged */
+    TD_PROXY_NAME_CHECK,   /* fails only proxies that check the host name in the certificate */
+    TD_PROXY_TLS13_HELLO,  /* fails only proxies whose hello offers TLS 1.3 */
+    TD_PROXY_REFUSED_LATE, /* fails, but a TLS 1.3 origin may refuse only after the handshake,
+                              when some proxies have sent the request (client certificates) */
+    TD_PROXY_IF_OPENSSL_FAILS, /* a client policy (TLS 1.0 only, CN without SAN): proxies built on
+                                  OpenSSL 3 or offering what it offers fail only when our own
+                                  OpenSSL handshake at its defaults failed too */
+} td_proxy_effect_t;
+
 typedef struct td_finding_store {
-    td_finding_t pub; /* strings point into the arrays below or at static text */
+    td_finding_t pub;               /* strings point into the arrays below or at static text */
+    td_proxy_effect_t proxy_effect; /* the rule's */
     char cause[400];
     char evidence[800];
     char fix[600];
@@ -89,6 +106,7 @@ typedef struct td_rule {
     /* Ranks after the specific findings of its severity: a summary of other findings (which
      * clients fail) or hygiene (old versions still on) is never what to fix first. */
     bool rank_last;
+    td_proxy_effect_t proxy_effect; /* what a proxy in front sees; default TD_PROXY_FAILS */
 } td_rule_t;
 
 /* Whether a layer was observed working. When not, why says what was not observed. */

@@ -587,7 +587,8 @@ static bool tls_backends_differ(const td_obs_t *o, td_rule_out_t *out)
 
 static bool tls_tls13_only(const td_obs_t *o, td_rule_out_t *out)
 {
-    if (o->tls12.step != TD_STEP_DONE || !o->tls12.connected ||
+    /* Only after a ServerHello: the TLS 1.2 hello also follows a refused first hello. */
+    if (!o->sniff.flight.has_server_hello || o->tls12.step != TD_STEP_DONE || !o->tls12.connected ||
         (o->tls12.flight.has_server_hello && o->tls12.flight.version <= TD_V_TLS12)) {
         return false;
     }
@@ -1503,7 +1504,8 @@ static const td_rule_t rules[] = {
       .cause = "The port did not answer the TCP SYN: a firewall or security group drops it, or the "
                "host is down.",
       .fix = "Allow the port in the host firewall / cloud security group / network ACL for the "
-             "clients' addresses; verify with: nc -vz -w 5 HOST PORT." },
+             "clients' addresses; verify with: nc -vz -w 5 HOST PORT.",
+      .proxy_effect = TD_PROXY_TIMES_OUT },
     /* [CF523] */
     { .id = "tcp.connect.unreachable",
       .layer = TD_LAYER_TCP,
@@ -1591,7 +1593,8 @@ static const td_rule_t rules[] = {
              "a proxy or load balancer in TCP mode may have no healthy backend; if small "
              "requests work but the handshake stalls, suspect an MTU black hole. Verify with: "
              "openssl s_client -connect HOST:PORT -servername HOST -msg.",
-      .unless = "proto.mtu_blackhole" },
+      .unless = "proto.mtu_blackhole",
+      .proxy_effect = TD_PROXY_TIMES_OUT },
     /* [failure-kb §7.2]: RST right after the ClientHello. */
     { .id = "proto.reset",
       .layer = TD_LAYER_PROTO,
@@ -1627,7 +1630,8 @@ static const td_rule_t rules[] = {
       .fix = "Check for an overloaded server or a path MTU problem (large certificate flight "
              "dropped, ICMP \"fragmentation needed\" filtered): allow ICMP type 3 code 4 or clamp "
              "the TCP MSS.",
-      .unless = "proto.mtu_blackhole" },
+      .unless = "proto.mtu_blackhole",
+      .proxy_effect = TD_PROXY_TIMES_OUT },
     { .id = "proto.tls_malformed",
       .layer = TD_LAYER_PROTO,
       .severity = TD_SEV_FAIL,
@@ -1648,7 +1652,8 @@ static const td_rule_t rules[] = {
                "style.",
       .fix = "Update the server or the load balancer / firewall / TLS-inspecting device in front "
              "of "
-             "it; until then clients can only connect by forcing TLS 1.2 (curl --tls-max 1.2)." },
+             "it; until then clients can only connect by forcing TLS 1.2 (curl --tls-max 1.2).",
+      .proxy_effect = TD_PROXY_TLS13_HELLO },
     /* [failure-kb: large hello / PQ key share]: middleboxes that read only the first segment. */
     { .id = "tls.hello.large_intolerant",
       .layer = TD_LAYER_TLS,
@@ -1659,7 +1664,8 @@ static const td_rule_t rules[] = {
       .fix = "Find the device that reads only the first TCP segment of the hello (WAF, IPS, "
              "SNI-routing load balancer) and update it; as a stop-gap clients can turn off the "
              "post-quantum key share (Chrome: chrome://flags/#enable-tls13-kyber; curl: --curves "
-             "x25519)." },
+             "x25519).",
+      .proxy_effect = TD_PROXY_UNAFFECTED },
     /* [OSSL-SEC][NGX-CHANGES][CR-NEL]: TLS 1.0/1.1 refused by current clients. */
     { .id = "tls.version.legacy_only",
       .layer = TD_LAYER_TLS,
@@ -1669,7 +1675,8 @@ static const td_rule_t rules[] = {
       .cause = "The server only speaks TLS 1.0/1.1.",
       .fix = "Enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol "
              "-all +TLSv1.2 +TLSv1.3; HAProxy: ssl-min-ver TLSv1.2), upgrading an old OpenSSL if "
-             "needed. Verify with: openssl s_client -connect HOST:PORT -tls1_2." },
+             "needed. Verify with: openssl s_client -connect HOST:PORT -tls1_2.",
+      .proxy_effect = TD_PROXY_IF_OPENSSL_FAILS },
     /* [CONSCRYPT-777]: TLS 1.3 client-certificate rejection after the handshake. */
     { .id = "tls.client_cert.required",
       .layer = TD_LAYER_TLS,
@@ -1680,7 +1687,8 @@ static const td_rule_t rules[] = {
       .fix = "Clients must present a certificate from a CA the server trusts (curl --cert "
              "FILE --key FILE); if the service should be public, turn client verification off "
              "or make it optional (nginx: ssl_verify_client off|optional; Apache: SSLVerifyClient "
-             "none; HAProxy: verify none)." },
+             "none; HAProxy: verify none).",
+      .proxy_effect = TD_PROXY_REFUSED_LATE },
     /* [failure-kb §3 alert 112][NGX-SRC ssl_reject_handshake] */
     { .id = "tls.sni.unrecognized_name",
       .layer = TD_LAYER_TLS,
@@ -1737,7 +1745,8 @@ static const td_rule_t rules[] = {
       .match = tls_timeout,
       .cause = "The TLS handshake did not finish in time.",
       .fix = "Check server load and the path MTU (large certificate flights lost when ICMP is "
-             "filtered); verify with: openssl s_client -connect HOST:PORT -servername HOST." },
+             "filtered); verify with: openssl s_client -connect HOST:PORT -servername HOST.",
+      .proxy_effect = TD_PROXY_TIMES_OUT },
     { .id = "tls.handshake.failed",
       .layer = TD_LAYER_TLS,
       .severity = TD_SEV_FAIL,
@@ -1821,7 +1830,8 @@ static const td_rule_t rules[] = {
       .cause = "Clients in wide use today cannot connect.",
       .fix = "Offer what they need: TLS 1.2 and 1.3 with ECDHE-AES-GCM suites and x25519/P-256 "
              "(Mozilla's 'intermediate' configuration), a certificate for the name without SNI if "
-             "a proxy in front sends none." },
+             "a proxy in front sends none.",
+      .proxy_effect = TD_PROXY_UNAFFECTED },
     /* [RFC 8996]: TLS 1.0 and 1.1 deprecated; [RFC 7568]: SSLv3. */
     { .id = "tls.version.obsolete_enabled",
       .rank_last = true,
@@ -1856,7 +1866,8 @@ static const td_rule_t rules[] = {
       .cause = "Some legacy clients cannot connect; usually intended, listed so that it is a "
                "choice.",
       .fix = "Nothing to do unless one of them must be served; then add the version or suite it "
-             "lacks for that service only." },
+             "lacks for that service only.",
+      .proxy_effect = TD_PROXY_UNAFFECTED },
     /* [CR-NEL ERR_CERT_DATE_INVALID: "or the client clock is wrong"] */
     { .id = "cert.clock.client_wrong",
       .layer = TD_LAYER_CERT,
@@ -1865,7 +1876,8 @@ static const td_rule_t rules[] = {
       .match = cert_clock,
       .cause = "This machine's clock is wrong: by the server's clock the certificate is valid.",
       .fix = "Fix the local clock (timedatectl set-ntp true; chronyc makestep), then run again. "
-             "Clients with the same clock problem see ERR_CERT_DATE_INVALID." },
+             "Clients with the same clock problem see ERR_CERT_DATE_INVALID.",
+      .proxy_effect = TD_PROXY_UNAFFECTED },
     /* [OSSL-VTXT 10][CR-NEL ERR_CERT_DATE_INVALID] */
     { .id = "cert.expired",
       .layer = TD_LAYER_CERT,
@@ -1989,7 +2001,8 @@ static const td_rule_t rules[] = {
       .fix = "Reissue the certificate with the names in subjectAltName (openssl req -addext "
              "\"subjectAltName=DNS:HOST\"; every public CA and certbot do this). Verify with: "
              "openssl s_client -connect HOST:PORT -servername HOST </dev/null | openssl x509 "
-             "-noout -ext subjectAltName." },
+             "-noout -ext subjectAltName.",
+      .proxy_effect = TD_PROXY_IF_OPENSSL_FAILS },
     /* [OSSL-VTXT 26][RFC 5280 §4.2.1.12] */
     { .id = "cert.eku.no_server_auth",
       .layer = TD_LAYER_CERT,
@@ -2023,7 +2036,8 @@ static const td_rule_t rules[] = {
       .cause = "The certificate does not cover the host name.",
       .fix = "Issue a certificate whose subjectAltName lists the name (certbot -d NAME), or fix "
              "the server block that answers for it (nginx server_name / ssl_certificate; Apache "
-             "ServerName in the :443 vhost); browsers ignore the CN, only SANs count." },
+             "ServerName in the :443 vhost); browsers ignore the CN, only SANs count.",
+      .proxy_effect = TD_PROXY_NAME_CHECK },
     { .id = "cert.chain.verify_failed",
       .layer = TD_LAYER_CERT,
       .severity = TD_SEV_FAIL,
@@ -2132,7 +2146,8 @@ static const td_rule_t rules[] = {
       .cause = "The TLS session works but no HTTP response came before the deadline (a CDN shows "
                "524 after its read timeout).",
       .fix = "Profile the slow request in the application; raise proxy timeouts only as a stop "
-             "gap." },
+             "gap.",
+      .proxy_effect = TD_PROXY_TIMES_OUT },
     /* [NGX-SRC 497][failure-kb §2.1 ASTROLIFT] */
     { .id = "http.response.plain_http_page",
       .layer = TD_LAYER_HTTP,
@@ -2143,7 +2158,8 @@ static const td_rule_t rules[] = {
                "TLS, so every request gets \"400 The plain HTTP request was sent to HTTPS port\".",
       .fix = "Make the hop behind the terminator speak TLS (nginx: proxy_pass https://...; ALB: an "
              "HTTPS target group) or point it at nginx's plain-HTTP port; verify with: curl -sv "
-             "https://HOST:PORT/." },
+             "https://HOST:PORT/.",
+      .proxy_effect = TD_PROXY_RELAYED },
     /* [CFREDIR][failure-kb §1.4 ERR_TOO_MANY_REDIRECTS] */
     { .id = "http.redirect.loop",
       .layer = TD_LAYER_HTTP,
@@ -2158,7 +2174,8 @@ static const td_rule_t rules[] = {
              "proxy_set_header X-Forwarded-Proto $scheme; Django SECURE_PROXY_SSL_HEADER; Rails "
              "config.assume_ssl), or terminate TLS at the origin too (Cloudflare Full (strict)). "
              "Verify "
-             "with: curl -sIL --max-redirs 6 https://HOST:PORT/." },
+             "with: curl -sIL --max-redirs 6 https://HOST:PORT/.",
+      .proxy_effect = TD_PROXY_RELAYED },
     { .id = "http.redirect.to_http",
       .layer = TD_LAYER_HTTP,
       .severity = TD_SEV_WARN,

@@ -417,6 +417,15 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, obs->http_port, NULL, opt->host,
                      step_dl(obs, "port80", deadline, step < 3000 ? step : 3000), &obs->port80);
     }
+    /* Our TLS 1.3-style hello refused without a word (reset, or closed with nothing back): a
+     * TLS 1.2-style hello, as TLS 1.2-capped clients and proxies send (nginx before 1.23.4 to
+     * its upstreams, AWS ALB to targets), tells whether those get through (proxies.c). */
+    if (obs->sniff.received == 0 &&
+        (obs->sniff.end == TD_END_RESET || obs->sniff.end == TD_END_EOF) &&
+        !out_of_time(obs, deadline)) {
+        td__exchange(TD_XCHG_HELLO_TLS12, addr, connect_port, sni, opt->host,
+                     step_dl(obs, "tls12", deadline, step), &obs->tls12);
+    }
     if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {
         goto out;
     }

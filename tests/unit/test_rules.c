@@ -701,9 +701,11 @@ static void http_head_size(void **state)
     double ms = 0;
     assert_int_equal(td__layer_summary(r, TD_LAYER_HTTP, line, sizeof(line), &ms), TD_LS_FAIL);
     assert_non_null(strstr(line, "head never ended"));
-    /* What proxies make of it: a stalled head is their read timeout, a close a 502. */
+    /* What proxies make of it: a stalled head is their read timeout (if it stays stalled
+     * that long: we stopped at our deadline), a close a 502. */
     o->http.head_end = TD_END_TIMEOUT;
-    assert_string_equal(proxy("nginx proxy_pass https://", "verify on, server_name on"), "504");
+    assert_string_equal(proxy("nginx proxy_pass https://", "verify on, server_name on"),
+                        "504 (if slower than 60 s)");
     o->http.head_end = TD_END_EOF;
     assert_string_equal(proxy("nginx proxy_pass https://", "verify on, server_name on"), "502");
     assert_string_equal(proxy("Cloudflare", "Full"), "520");
@@ -719,6 +721,65 @@ static void http_head_size(void **state)
     assert_string_equal(proxy("HAProxy server ... ssl", "verify none"), "OK");
     o->http.head_bytes = 200000;
     assert_string_equal(proxy("Cloudflare", "Full (strict)"), "520");
+}
+
+/* Issue 11.5: per-finding proxy behaviour comes from the rule table (.proxy_effect), as
+ * measured with nginx 1.22 and HAProxy 2.6 (tests/integration/real_proxies.sh). */
+static void proxy_effects(void **state)
+{
+    (void)state;
+    td_obs_t *o = &r->obs;
+    const char *ngx = "nginx proxy_pass https://", *hap = "HAProxy server ... ssl";
+    /* Our clock is wrong: the certificate is fine for every proxy. */
+    healthy(o);
+    o->http.server_date = o->now;
+    o->now += 400 * 86400;
+    assert_string_equal(proxy("Cloudflare", "Full (strict)"), "OK");
+    assert_string_equal(proxy(ngx, "verify on, server_name on"), "OK");
+    /* A stalled handshake: nginx times out (504), HAProxy answers 503. */
+    healthy(o);
+    o->sniff.sniff.cls = TD_SNIFF_EMPTY;
+    o->sniff.received = 0;
+    o->sniff.end = TD_END_TIMEOUT;
+    o->sniff.flight.has_server_hello = 0;
+    o->tls.step = TD_STEP_NOT_RUN;
+    o->cert.step = TD_STEP_NOT_RUN;
+    o->http.step = TD_STEP_NOT_RUN;
+    assert_string_equal(proxy(ngx, "verify off, server_name off (defaults)"), "504");
+    assert_string_equal(proxy(hap, "verify none"), "503");
+    /* TLS 1.3 only: nginx before 1.23.4 offers TLS 1.2 at most; HAProxy gets through. */
+    healthy(o);
+    o->tls12.step = TD_STEP_DONE;
+    o->tls12.connected = 1;
+    o->tls12.flight.has_alert = 1;
+    o->tls12.flight.alert_desc = 70;
+    assert_string_equal(proxy(ngx, "verify off, server_name off (defaults)"), "502");
+    assert_string_equal(proxy(hap, "verify none"), "OK");
+    /* A certificate for another name: only proxies that check the name fail. */
+    healthy(o);
+    o->cert.name_match = 0;
+    assert_string_equal(proxy(hap, "verify required"), "OK");
+    assert_string_equal(proxy(hap, "verify required, sni and verifyhost"), "503");
+    assert_string_equal(proxy(ngx, "verify on, server_name on"), "502");
+    /* The TLS 1.3-style hello reset, a TLS 1.2-style one answered: nginx 1.22 gets through. */
+    healthy(o);
+    o->sniff.sniff.cls = TD_SNIFF_EMPTY;
+    o->sniff.received = 0;
+    o->sniff.end = TD_END_RESET;
+    o->sniff.flight.has_server_hello = 0;
+    o->tls.step = TD_STEP_NOT_RUN;
+    o->cert.step = TD_STEP_NOT_RUN;
+    o->http.step = TD_STEP_NOT_RUN;
+    o->tls12.step = TD_STEP_DONE;
+    o->tls12.connected = 1;
+    o->tls12.flight.has_server_hello = 1;
+    o->tls12.flight.version = TD_V_TLS12;
+    assert_string_equal(root_id(), "proto.reset");
+    assert_false(has("tls.version.tls13_only"));
+    assert_string_equal(proxy(ngx, "verify off, server_name off (defaults)"), "OK");
+    assert_string_equal(proxy(ngx, "verify on, server_name on"), "unknown");
+    assert_string_equal(proxy(hap, "verify none"), "503");
+    assert_string_equal(proxy("Cloudflare", "Full"), "525");
 }
 
 /* Issue 12.6: what is capped says so. */
@@ -963,6 +1024,7 @@ int main(void)
         cmocka_unit_test(not_a_pass),
         cmocka_unit_test(http_rules_and_ranking),
         cmocka_unit_test(proxy_outcomes),
+        cmocka_unit_test(proxy_effects),
         cmocka_unit_test(clock_and_server_fixes),
         cmocka_unit_test(http_layer),
         cmocka_unit_test(http_head_size),
