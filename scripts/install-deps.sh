@@ -13,6 +13,7 @@
 #            iproute2 and nftables (network-namespace tests), procps, curl,
 #            tcpdump and tshark (capture tests and the pcap benchmark)
 #            sslscan and testssl.sh (the matrix cross-check and benchmark: peers to compare with)
+#   bench:   strace (bench/default_run.sh counts the default run's connect()s to port 80)
 set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev"
@@ -22,7 +23,8 @@ LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl
 if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"
 fi
-ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS"
+BENCH_PKGS="strace"
+ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS"
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: apt-get not found. Install these packages (Debian names) by hand:" >&2
