@@ -6,6 +6,7 @@
 # slows both alike. Each lab scenario (default: modern_nginx healthy tls10_only) directly on
 # loopback and through bench/delayproxy.py (RTT_MS, default 50 ms round trip).
 #   wall: median and best of REPEAT runs (default 5), from fork to exit (date +%s%N);
+#   own: median of the run's own total ("N ms in all": the probes, without process start-up);
 #   conns: TCP connections of one more run of each binary (not timed): SYNs to the server's
 #          port counted with tcpdump on lo (needs root; the proxy opens one upstream connection
 #          per client connection, so the count is the same through it), plus the connect()s to
@@ -45,7 +46,9 @@ one_server() { # inside lab.sh run: LAB_PORT, LAB_HOST, LAB_CERTS
                 "${!b}" "$LAB_HOST" --connect-to "127.0.0.1:$port" --ca-file "$LAB_CERTS/root.pem" \
                     > "$work/dr.$b.$path.out" 2>&1 || true
                 e=$(date +%s%N)
-                echo $(( (e - s) / 1000 )) >> "$work/dr.$b.$path.ms"
+                # wall µs, and the run's own total ("N ms in all": probes only, no start-up)
+                echo "$(( (e - s) / 1000 )),$(sed -n 's/^\([0-9]*\) ms in all.*/\1/p' "$work/dr.$b.$path.out" | tail -1)" \
+                    >> "$work/dr.$b.$path.ms"
             done
         done
         # Connections: one more run of each, alone, under tcpdump (not during the timed runs).
@@ -86,15 +89,16 @@ for line in open(res):
         steps = line.strip()
         continue
     path, b, syn, p80 = f[0], f[1], f[2], int(f[3])
-    ms = [int(x) / 1000.0 for x in f[4:]]
+    ms = [int(x.split(",")[0]) / 1000.0 for x in f[4:]]
+    own = [int(x.split(",")[1] or 0) for x in f[4:]]
     conns = "n/a + %d to :80" % p80
     if syn != "n/a":
         conns = "%d (%s to the server + %d to :80)" % (int(syn) + p80, syn, p80)
-    rows[(path, b)] = (statistics.median(ms), min(ms), conns)
+    rows[(path, b)] = (statistics.median(ms), min(ms), statistics.median(own), conns)
 print("\n%s" % scen)
-print("  %-7s %-7s %10s %10s  %s" % ("path", "binary", "median_ms", "best_ms", "connections per run"))
-for (path, b), (med, best, conns) in rows.items():
-    print("  %-7s %-7s %10.0f %10.0f  %s" % (path, b, med, best, conns))
+print("  %-7s %-7s %10s %10s %10s  %s" % ("path", "binary", "median_ms", "best_ms", "own_ms", "connections per run"))
+for (path, b), (med, best, own, conns) in rows.items():
+    print("  %-7s %-7s %10.0f %10.0f %10.0f  %s" % (path, b, med, best, own, conns))
 for path in ("direct", "delay"):
     if (path, "before") in rows and (path, "now") in rows:
         print("  %-7s before/now (median) = %.2fx" % (path, rows[(path, "before")][0] / max(rows[(path, "now")][0], 0.001)))

@@ -150,6 +150,8 @@ async def main():
             c, _ = await loop.sock_accept(ls)
             c.setblocking(False)
             c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if DEBUG:
+                print("accept %.3f" % loop.time(), file=sys.stderr, flush=True)
             t = asyncio.ensure_future(Conn(loop, c, half, a.target).run())
             conns.add(t)
             t.add_done_callback(conns.discard)
