@@ -17,6 +17,7 @@
 #            software and fixes the lab checks)
 #            chromium and libnss3-tools (certutil): the client cross-check runs Debian's Chromium
 #            headless with an NSS database that trusts the lab root
+#   bench:   strace (bench/default_run.sh counts the default run's connect()s to port 80)
 set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev"
@@ -26,7 +27,8 @@ LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl
 if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"
 fi
-ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS"
+BENCH_PKGS="strace"
+ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS"
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: apt-get not found. Install these packages (Debian names) by hand:" >&2

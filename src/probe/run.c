@@ -234,7 +234,8 @@ static void *mss_try_run(void *arg)
     /* Give the first attempt a head start: most servers answer within milliseconds, and a
      * second connection to them would be wasted. */
     while (!atomic_load(&m->first_done) && td_now_ms() - start < m->delay_ms) {
-        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        /* 1 ms: the join after the first hello waits for this sleep to end. */
+        struct timespec ts = { 0, 1000 * 1000 };
         (void)nanosleep(&ts, NULL);
     }
     if (!atomic_load(&m->first_done) && td_now_ms() < m->deadline) {

@@ -259,8 +259,12 @@ static void handshake(const char *addr, uint16_t port, const char *sni, const ch
     return;
 out:
     obs->ms = td_now_ms() - t0;
-    /* Keep the connection when the server sent certificates: cert.c still checks them. */
+    /* Keep the certificates when the server sent some: cert.c still checks them. The socket
+     * is closed now: a server that serves one connection at a time (openssl s_server) waits
+     * up to 0.5 s for our close before it accepts the next one. */
     if (c != NULL && c->ssl != NULL && SSL_get_peer_cert_chain(c->ssl) != NULL) {
+        td__close(c->fd);
+        c->fd = -1;
         *conn_out = c;
         return;
     }

@@ -23,7 +23,8 @@ void td__tls_handshake_policy(const char *addr, uint16_t port, const char *sni,
 
 /* Handshakes with addr:port. sni may be NULL (none sent). match_host is the name the leaf is
  * compared with for leaf_matches_host. On return *conn (may be NULL) holds the connection,
- * owned by the caller, freed with td__tls_conn_free(). Always fills obs. */
+ * owned by the caller, freed with td__tls_conn_free(); after a failed handshake it holds only
+ * the certificates the server sent (its socket is already closed). Always fills obs. */
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
                        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs,
                        td_tls_conn_t **conn);
