@@ -245,6 +245,113 @@ static void *mss_try_run(void *arg)
     return NULL;
 }
 
+/* Real handshakes with the policy of the default_run profiles the local OpenSSL can be
+ * (Python's cipher string and minimum; OpenSSL's defaults are the diagnosis' own handshake). */
+static void client_handshakes(const td_options_t *opt, td_obs_t *obs, const char *addr,
+                              uint16_t port, const char *sni, double deadline_ms)
+{
+    size_t n_profiles = 0;
+    const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
+    for (int i = 0; i < obs->clients.n && td_now_ms() < deadline_ms; i++) {
+        const td_client_profile_t *p = &profiles[i];
+        if (!p->default_run || p->openssl_ciphers == NULL ||
+            (strcmp(p->openssl_ciphers, "DEFAULT") == 0 && p->openssl_min <= TD_V_TLS10)) {
+            continue;
+        }
+        td_tls_conn_t *pc = NULL;
+        td__tls_handshake_policy(addr, port, p->sends_sni ? sni : NULL, opt->host,
+                                 p->openssl_ciphers, p->openssl_min, deadline_ms,
+                                 &obs->clients.handshake[i], &pc);
+        td__tls_conn_free(pc);
+        obs->clients.handshake_ran[i] = 1;
+        obs->clients.connections++;
+    }
+}
+
+/* The side probes of a TLS port: short, independent of the main handshake, each writing only
+ * its own observation. With --parallel above 1 each runs in its own thread beside the main
+ * handshake (a path with latency then costs a few round trips instead of twenty); deadlines
+ * are computed before they start, so no thread touches the shared step bookkeeping. */
+struct side {
+    const td_options_t *opt;
+    td_obs_t *obs;
+    const char *addr, *sni;
+    uint16_t port;
+    double dl_short, dl_step, deadline, step;
+    bool plain, port80, tls12, nosni, clients;
+    pthread_t th[5];
+    bool started[5];
+};
+
+static void *side_plain(void *arg)
+{
+    struct side *d = arg;
+    td__exchange(TD_XCHG_PLAIN_HTTP, d->addr, d->port, NULL, d->opt->host, d->dl_short,
+                 &d->obs->plain);
+    return NULL;
+}
+
+static void *side_port80(void *arg)
+{
+    struct side *d = arg;
+    td__exchange(TD_XCHG_PLAIN_HTTP, d->addr, d->obs->http_port, NULL, d->opt->host, d->dl_short,
+                 &d->obs->port80);
+    return NULL;
+}
+
+static void *side_tls12(void *arg)
+{
+    struct side *d = arg;
+    td__exchange(TD_XCHG_HELLO_TLS12, d->addr, d->port, d->sni, d->opt->host, d->dl_step,
+                 &d->obs->tls12);
+    return NULL;
+}
+
+static void *side_nosni(void *arg)
+{
+    struct side *d = arg;
+    td_tls_conn_t *c = NULL;
+    td__tls_handshake(d->addr, d->port, NULL, d->opt->host, TD_TLS_MODERN, d->dl_step,
+                      &d->obs->nosni, &c);
+    td__tls_conn_free(c);
+    return NULL;
+}
+
+static void *side_clients(void *arg)
+{
+    struct side *d = arg;
+    td__clients_run(d->addr, d->port, d->sni, d->opt->host, d->opt->matrix_parallel, d->deadline,
+                    d->step, d->obs, &d->obs->clients);
+    client_handshakes(d->opt, d->obs, d->addr, d->port, d->sni, d->dl_step);
+    return NULL;
+}
+
+static void side_start(struct side *d)
+{
+    void *(*const fn[5])(void *) = { side_plain, side_port80, side_tls12, side_nosni,
+                                     side_clients };
+    const bool on[5] = { d->plain, d->port80, d->tls12, d->nosni, d->clients };
+    for (int i = 0; i < 5; i++) {
+        d->started[i] = false;
+        if (on[i]) {
+            d->started[i] = pthread_create(&d->th[i], NULL, fn[i], d) == 0;
+            if (!d->started[i]) {
+                (void)fn[i](d); /* no thread: do it here */
+            }
+        }
+    }
+}
+
+static void side_join(struct side *d)
+{
+    for (int i = 0; i < 5; i++) {
+        if (d->started[i]) {
+            (void)pthread_join(d->th[i], NULL);
+            d->started[i] = false;
+        }
+    }
+}
+
 int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
 {
     int rc = 0;
@@ -256,6 +363,10 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     char connect_host[256];
     uint16_t connect_port = opt->port;
     char detail[256];
+    struct {
+        bool concurrent;
+        struct side d;
+    } side = { .concurrent = false };
 
     memset(obs, 0, sizeof(*obs));
     obs->started_ms = t0;
@@ -406,15 +517,37 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     if (out_of_time(obs, deadline)) {
         goto out;
     }
-    if (!(obs->sniff.received == 0 && obs->sniff.end == TD_END_TIMEOUT)) {
+    /* What a CDN in Off / Flexible mode would get: plain HTTP on port 80 (or --http-port) of
+     * the same address. */
+    obs->http_port = opt->http_port != 0 ? opt->http_port : opt->port == 443 ? 80 : 0;
+    /* A TLS port: the side probes run beside the main handshake unless --parallel 1 asks for
+     * one connection at a time. */
+    side.concurrent = obs->sniff.sniff.cls == TD_SNIFF_TLS && opt->matrix_parallel > 1;
+    if (side.concurrent) {
+        side.d = (struct side){
+            .opt = opt,
+            .obs = obs,
+            .addr = addr,
+            .sni = sni,
+            .port = connect_port,
+            .dl_short = step_dl(obs, "plain", deadline, step < 3000 ? step : 3000),
+            .dl_step = step_dl(obs, "side", deadline, step),
+            .deadline = deadline,
+            .step = step,
+            .plain = true,
+            .port80 = obs->http_port != 0,
+            .tls12 = obs->sniff.flight.has_server_hello && obs->sniff.flight.version == TD_V_TLS13,
+            .nosni = sni != NULL,
+            .clients = !opt->matrix
+        };
+        side_start(&side.d);
+    }
+    if (!side.concurrent && !(obs->sniff.received == 0 && obs->sniff.end == TD_END_TIMEOUT)) {
         /* A silent port would only make us wait again. */
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, connect_port, NULL, opt->host,
                      step_dl(obs, "plain", deadline, step < 3000 ? step : 3000), &obs->plain);
     }
-    /* What a CDN in Off / Flexible mode would get: plain HTTP on port 80 (or --http-port) of
-     * the same address. */
-    obs->http_port = opt->http_port != 0 ? opt->http_port : opt->port == 443 ? 80 : 0;
-    if (obs->http_port != 0 && !out_of_time(obs, deadline)) {
+    if (!side.concurrent && obs->http_port != 0 && !out_of_time(obs, deadline)) {
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, obs->http_port, NULL, opt->host,
                      step_dl(obs, "port80", deadline, step < 3000 ? step : 3000), &obs->port80);
     }
@@ -430,7 +563,8 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {
         goto out;
     }
-    if (obs->sniff.flight.has_server_hello && obs->sniff.flight.version == TD_V_TLS13) {
+    if (!side.concurrent && obs->sniff.flight.has_server_hello &&
+        obs->sniff.flight.version == TD_V_TLS13) {
         td__exchange(TD_XCHG_HELLO_TLS12, addr, connect_port, sni, opt->host,
                      step_dl(obs, "tls12", deadline, step), &obs->tls12);
     }
@@ -472,6 +606,21 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         follow_redirects(opt, obs, addr, connect_port, sni, deadline, step);
     }
 
+    if (side.concurrent) {
+        side_join(&side.d);
+        side.concurrent = false;
+        progress(opt, "tls", "side probes done (plain HTTP, TLS 1.2 hello, no SNI, clients)");
+        if (!obs->tls.ok && !obs->legacy.ok) {
+            memset(&obs->nosni, 0, sizeof(obs->nosni)); /* only meaningful beside a handshake */
+        } else if (!obs->tls.ok && sni != NULL && !out_of_time(obs, deadline)) {
+            /* Only the legacy handshake works: without SNI in that form too. */
+            td__tls_handshake(addr, connect_port, NULL, opt->host, TD_TLS_LEGACY,
+                              step_dl(obs, "nosni", deadline, step), &obs->nosni, &nosni_conn);
+            td__tls_conn_free(nosni_conn);
+            nosni_conn = NULL;
+        }
+    }
+
     /* The other addresses of the name: the same handshake, to catch one backend that differs. */
     for (int i = 0; i < obs->tcp.n && obs->n_peers < TD_MAX_ADDRS; i++) {
         if (i == obs->tcp.chosen || obs->tcp.a[i].result != TD_TCP_OK ||
@@ -500,7 +649,8 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     conn = legacy_conn = NULL;
 
     /* The same server without SNI: SNI-required servers and default certificates. */
-    if (sni != NULL && (obs->tls.ok || obs->legacy.ok) && !out_of_time(obs, deadline)) {
+    if (obs->nosni.step != TD_STEP_DONE && sni != NULL && (obs->tls.ok || obs->legacy.ok) &&
+        !out_of_time(obs, deadline)) {
         td__tls_handshake(addr, connect_port, NULL, opt->host,
                           obs->tls.ok ? TD_TLS_MODERN : TD_TLS_LEGACY,
                           step_dl(obs, "nosni", deadline, step), &obs->nosni, &nosni_conn);
@@ -510,6 +660,9 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     nosni_conn = NULL;
 
 out:
+    if (side.concurrent) {
+        side_join(&side.d); /* a path that left early: the side probes still finish */
+    }
     td__tls_conn_free(conn);
     td__tls_conn_free(legacy_conn);
     td__tls_conn_free(nosni_conn);
@@ -524,28 +677,14 @@ out:
      * Also when our first hello was refused: their own hellos may fare differently (a TLS
      * 1.2-only one past a TLS 1.3-intolerant box). Not after silence. */
     if (!opt->matrix && rc == 0 && obs->tcp.chosen >= 0 && !obs->plain_target &&
+        obs->clients.step != TD_STEP_DONE &&
         (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused) && !out_of_time(obs, deadline)) {
         const char *caddr = obs->tcp.a[obs->tcp.chosen].addr;
         const char *csni = obs->sni[0] != '\0' ? obs->sni : NULL;
-        size_t n_profiles = 0;
-        const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
         td__clients_run(caddr, connect_port, csni, opt->host, opt->matrix_parallel, deadline, step,
                         obs, &obs->clients);
-        for (int i = 0; i < obs->clients.n && !out_of_time(obs, deadline); i++) {
-            const td_client_profile_t *p = &profiles[i];
-            if (!p->default_run || p->openssl_ciphers == NULL ||
-                (strcmp(p->openssl_ciphers, "DEFAULT") == 0 && p->openssl_min <= TD_V_TLS10)) {
-                continue;
-            }
-            td_tls_conn_t *pc = NULL;
-            td__tls_handshake_policy(caddr, connect_port, p->sends_sni ? csni : NULL, opt->host,
-                                     p->openssl_ciphers, p->openssl_min,
-                                     step_dl(obs, "clients", deadline, step),
-                                     &obs->clients.handshake[i], &pc);
-            td__tls_conn_free(pc);
-            obs->clients.handshake_ran[i] = 1;
-            obs->clients.connections++;
-        }
+        client_handshakes(opt, obs, caddr, connect_port, csni,
+                          step_dl(obs, "clients", deadline, step));
         td_fmt(detail, sizeof(detail), "%d connections for real clients' hellos and handshakes",
                obs->clients.connections);
         progress(opt, "tls", detail);
