@@ -839,6 +839,20 @@ static unsigned leaf_path(const td_obs_t *o)
     return on;
 }
 
+/* [GNUTLS-LIMITS] GnuTLS verifies at most 16 certificates by default
+ * (gnutls_certificate_set_verify_limits); measured here with gnutls-cli 3.7.9: "Some constraint
+ * limits were reached". OpenSSL stops at 100 KiB of certificate list (max_cert_list). */
+static bool cert_too_long(const td_obs_t *o, td_rule_out_t *out)
+{
+    if (o->cert.step != TD_STEP_DONE || o->cert.sent <= 16) {
+        return false;
+    }
+    EV("the server sent %d certificates (%d kept for the report); GnuTLS clients refuse more "
+       "than 16",
+       o->cert.sent, o->cert.n);
+    return true;
+}
+
 static bool cert_misordered(const td_obs_t *o, td_rule_out_t *out)
 {
     if (!have_cert(o)) {
@@ -2064,6 +2078,16 @@ static const td_rule_t rules[] = {
       .cause = "A certificate in the chain is signed with SHA-1, which browsers and OpenSSL 3 "
                "reject.",
       .fix = "Reissue the certificate (and use a current intermediate) signed with SHA-256." },
+    { .id = "cert.chain.too_long",
+      .layer = TD_LAYER_CERT,
+      .severity = TD_SEV_FAIL,
+      .title = "too many certificates",
+      .match = cert_too_long,
+      .cause = "The server sends more certificates than some clients accept: GnuTLS-based "
+               "clients (gnutls-cli, many Linux tools) refuse a list of more than 16.",
+      .fix = "Send only the leaf and the intermediates that issued it: rebuild the chain file "
+             "from the CA's leaf and intermediates. Verify with: openssl s_client -connect "
+             "HOST:PORT -servername HOST -showcerts </dev/null | grep -c BEGIN" },
     /* RFC 8446 §4.4.2 / RFC 5246 §7.4.2: each certificate should certify the one before it;
      * clients reorder, but old ones and some libraries do not. */
     { .id = "cert.chain.misordered",

@@ -224,6 +224,9 @@ static const struct fix_row rows[] = {
     { "tls.dh.weak", "*",
       "Offer ECDHE suites and drop DHE, or configure a 2048-bit or larger DH group (the RFC "
       "7919 ffdhe2048 parameters) in the server's TLS settings, then reload it." VERIFY_DIAG },
+    { "cert.chain.too_long", "*",
+      "Rebuild the chain file from the leaf and the intermediates that issued it (nothing "
+      "else), then reload the server." VERIFY_CHAIN },
     { "proto.tls_on_http_port", "*",
       "This port is an HTTPS port: use https:// in the URL, or serve plain HTTP on this port "
       "(usually only to redirect to https://). Verify: curl -sv http://HOST:PORT/" },

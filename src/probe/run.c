@@ -607,6 +607,11 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     }
 
     if (side.concurrent) {
+        /* Hang up first: a server that serves one connection at a time (openssl s_server) is
+         * still on ours, and the side probes wait behind it. */
+        td__tls_conn_free(conn);
+        td__tls_conn_free(legacy_conn);
+        conn = legacy_conn = NULL;
         side_join(&side.d);
         side.concurrent = false;
         progress(opt, "tls", "side probes done (plain HTTP, TLS 1.2 hello, no SNI, clients)");
