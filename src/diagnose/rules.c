@@ -2083,6 +2083,7 @@ static const td_rule_t rules[] = {
       .severity = TD_SEV_FAIL,
       .title = "too many certificates",
       .match = cert_too_long,
+      .proxy_effect = TD_PROXY_UNAFFECTED, /* GnuTLS's limit: nginx and HAProxy use OpenSSL */
       .cause = "The server sends more certificates than some clients accept: GnuTLS-based "
                "clients (gnutls-cli, many Linux tools) refuse a list of more than 16.",
       .fix = "Send only the leaf and the intermediates that issued it: rebuild the chain file "
