@@ -15,7 +15,6 @@
 #include <stdlib.h>
 
 #include "diagnose/diagnose.h"
-#include "report/report.h"
 #include "kb/clients.h"
 #include "report/report.h"
 
