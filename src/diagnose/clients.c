@@ -284,9 +284,8 @@ static int quick_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
     if (o->plain_target) {
         return 0;
     }
-    if (q->step != TD_STEP_DONE && !no_tls_for_anyone(o, none_why, sizeof(none_why))) {
-        return 0; /* not observed (the deadline, or nothing ran): no verdict, never a pass */
-    }
+    /* Not run (the deadline, or nothing to ask): every row "not observed", never a pass. */
+    bool none_ran = q->step != TD_STEP_DONE && !no_tls_for_anyone(o, none_why, sizeof(none_why));
     int n_rows = q->step == TD_STEP_DONE ? q->n : (int)n_profiles;
     for (int i = 0; i < n_rows && i < (int)n_profiles && n < cap; i++) {
         const td_client_profile_t *p = &profiles[i];
@@ -300,6 +299,11 @@ static int quick_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
             continue;
         }
         const td_obs_tls_t *hs = NULL;
+        if (none_ran) {
+            cv->basis = "not_observed";
+            td_fmt(cv->why, sizeof(cv->why), "not observed: the run ended before the clients");
+            continue;
+        }
         if (p->openssl_ciphers != NULL && strcmp(p->openssl_ciphers, "DEFAULT") == 0 &&
             p->openssl_min <= TD_V_TLS10) {
             hs = &o->tls; /* OpenSSL's defaults: the diagnosis' own handshake */
