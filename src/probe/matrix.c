@@ -710,14 +710,13 @@ void td__clients_run(const char *addr, uint16_t port, const char *sni, const cha
                      int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
                      td_obs_clients_t *out)
 {
-    static td_obs_matrix_t unused; /* send_client_hello reads no matrix field */
     mx_t x = { .addr = addr,
                .port = port,
                .sni = sni,
                .host = host,
                .deadline = deadline_ms,
                .step = step_ms,
-               .m = &unused,
+               .m = NULL, /* no matrix: send_client_hello and probe() do not use it */
                .obs = obs,
                .quick = out };
     size_t n_profiles = 0;
