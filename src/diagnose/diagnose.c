@@ -305,7 +305,13 @@ void td__diagnose(td_report_t *r)
     const td_rule_t *rules = td__rules(&n);
     r->n = 0;
     r->has_root = 0;
-    for (size_t i = 0; i < n && r->n < TD_MAX_FINDINGS; i++) {
+    /* Two passes: the rules that speak only when nothing failed (summaries, "not observed")
+     * come after every other rule, wherever they stand in the table. */
+    for (size_t k = 0; k < 2 * n && r->n < TD_MAX_FINDINGS; k++) {
+        size_t i = k % n;
+        if (rules[i].only_without_fail != (k >= n)) {
+            continue;
+        }
         td_finding_store_t *f = &r->f[r->n];
         memset(f, 0, sizeof(*f));
         td_strlcpy(f->cause, rules[i].cause, sizeof(f->cause));

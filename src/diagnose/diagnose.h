@@ -101,7 +101,8 @@ typedef struct td_rule {
     /* Skip this rule when an earlier finding explains it: an id, or an id prefix ending in
      * '.' (e.g. "tls." for a catch-all that only speaks when no other TLS failure did). */
     const char *unless;
-    /* Only when no failure was found before it (a rule that says the verdict is unknown). */
+    /* Only when no other rule found a failure (evaluated after all the others): a summary such
+     * as "current clients cannot connect", or "the verdict is unknown". */
     bool only_without_fail;
     /* Ranks after the specific findings of its severity: a summary of other findings (which
      * clients fail) or hygiene (old versions still on) is never what to fix first. */

@@ -1837,6 +1837,7 @@ static const td_rule_t rules[] = {
              "ECDHE-RSA-CHACHA20-POLY1305;)." },
     { .id = "tls.clients.current_fail",
       .rank_last = true,
+      .only_without_fail = true, /* a specific failure already names why they fail */
       .layer = TD_LAYER_TLS,
       .severity = TD_SEV_FAIL,
       .title = "current clients cannot connect",
