@@ -221,15 +221,6 @@ static bool policy_refuses(const td_obs_t *o, const td_client_profile_t *p, uint
     return true;
 }
 
-static uint16_t version_by_name(const char *v)
-{
-    return strcmp(v, "TLSv1.3") == 0   ? TD_V_TLS13
-           : strcmp(v, "TLSv1.2") == 0 ? TD_V_TLS12
-           : strcmp(v, "TLSv1.1") == 0 ? TD_V_TLS11
-           : strcmp(v, "TLSv1") == 0   ? TD_V_TLS10
-                                       : 0;
-}
-
 /* An HTTP exchange that failed for us fails for every client that got that far. */
 static bool http_refuses(const td_obs_t *o, char *why, size_t cap)
 {
@@ -321,7 +312,7 @@ static int quick_verdicts(const td_obs_t *o, td_client_verdict_t *out, int cap)
                        : hs->ossl_text[0]      ? hs->ossl_text
                                                : "no handshake");
             } else {
-                cv->version = version_by_name(hs->version);
+                cv->version = td_version_by_ossl_name(hs->version);
             }
         } else if (hs != NULL && o->sniff.connected && o->sniff.received == 0 &&
                    (o->sniff.end == TD_END_RESET || o->sniff.end == TD_END_EOF)) {

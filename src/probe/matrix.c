@@ -505,7 +505,7 @@ static void sni_probe(mx_t *x, const char *name, const char *label, bool raw, td
     s->r.alert = t->alert_received;
     if (t->ok) {
         s->r.end = TD_MX_HELLO;
-        s->r.version = (uint16_t)(strcmp(t->version, "TLSv1.3") == 0 ? TD_V_TLS13 : 0);
+        s->r.version = td_version_by_ossl_name(t->version);
         STACK_OF(X509) *chain = conn != NULL ? td__tls_conn_chain(conn) : NULL;
         if (chain != NULL && sk_X509_num(chain) > 0) {
             sni_leaf(sk_X509_value(chain, 0), x->host, s);
@@ -705,20 +705,26 @@ static void run_pool(mx_t *x, const job_t *jobs, int n, int parallel)
     }
 }
 
+/* The probe context both entry points start from (counters set by the caller). */
+static mx_t mx_for(const char *addr, uint16_t port, const char *sni, const char *host,
+                   double deadline_ms, double step_ms, const td_obs_t *obs)
+{
+    return (mx_t){ .addr = addr,
+                   .port = port,
+                   .sni = sni,
+                   .host = host,
+                   .deadline = deadline_ms,
+                   .step = step_ms,
+                   .obs = obs };
+}
+
 /* Every run: the hellos of the profiles marked default_run, a few connections at a time. */
 void td__clients_run(const char *addr, uint16_t port, const char *sni, const char *host,
                      int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
                      td_obs_clients_t *out)
 {
-    mx_t x = { .addr = addr,
-               .port = port,
-               .sni = sni,
-               .host = host,
-               .deadline = deadline_ms,
-               .step = step_ms,
-               .m = NULL, /* no matrix: send_client_hello and probe() do not use it */
-               .obs = obs,
-               .quick = out };
+    mx_t x = mx_for(addr, port, sni, host, deadline_ms, step_ms, obs);
+    x.quick = out; /* no matrix (x.m NULL): send_client_hello and probe() do not use it */
     size_t n_profiles = 0;
     const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
     job_t jobs[TD_MX_MAX_CLIENTS];
@@ -741,14 +747,8 @@ void td__matrix_run(const char *addr, uint16_t port, const char *sni, const char
                     int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
                     td_obs_matrix_t *m)
 {
-    mx_t x = { .addr = addr,
-               .port = port,
-               .sni = sni,
-               .host = host,
-               .deadline = deadline_ms,
-               .step = step_ms,
-               .m = m,
-               .obs = obs };
+    mx_t x = mx_for(addr, port, sni, host, deadline_ms, step_ms, obs);
+    x.m = m;
     double t0 = td_now_ms();
     size_t n_profiles = 0;
     (void)td_kb_clients(&n_profiles);

@@ -568,6 +568,16 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
     }
 }
 
+uint16_t td_version_by_ossl_name(const char *name)
+{
+    return strcmp(name, "TLSv1.3") == 0   ? TD_V_TLS13
+           : strcmp(name, "TLSv1.2") == 0 ? TD_V_TLS12
+           : strcmp(name, "TLSv1.1") == 0 ? TD_V_TLS11
+           : strcmp(name, "TLSv1") == 0   ? TD_V_TLS10
+           : strcmp(name, "SSLv3") == 0   ? TD_V_SSL3
+                                          : 0;
+}
+
 const char *td_version_name(uint16_t v)
 {
     switch (v) {

@@ -196,6 +196,9 @@ bool td_cipher_is_weak(uint16_t code);
 
 /** Static names. */
 const char *td_version_name(uint16_t v);
+/** The version code of an OpenSSL version name ("TLSv1", "TLSv1.3", as SSL_get_version()
+ * gives), 0 when unknown. */
+uint16_t td_version_by_ossl_name(const char *name);
 const char *td_cipher_name(uint16_t c);
 const char *td_group_name(uint16_t g);
 
