@@ -112,7 +112,13 @@ typedef struct td_options {
                                  80), report TLS answering there; default 0 */
     uint16_t http_port;       /* the plain-HTTP port probed for CDN Off/Flexible modes; default
                                  80 when the target port is 443, else not probed */
+    int profile;              /* TD_PROFILE_FULL (default): the whole diagnosis;
+                                 TD_PROFILE_QUICK: one handshake, the chain and the verdict
+                                 (the fleet scan's and the exporter's quick profile) */
 } td_options_t;
+
+/** Values of td_options_t.profile. */
+enum { TD_PROFILE_FULL = 0, TD_PROFILE_QUICK = 1 };
 
 /** Fills *opt with defaults (all fields zero, then defaults applied lazily). */
 TD_API void td_options_init(td_options_t *opt);
