@@ -77,6 +77,11 @@ struct td_pcap_summary {
 
 /** Decides outcome, finding and evidence for a finished connection (no I/O). */
 void td__pcap_judge(td_pcap_conn_t *c);
+/** The rows of t by count, most first, at most top (report/pcap.c); out holds TD_PCAP_TOP. */
+size_t td__pcap_top_sorted(const td_pcap_top_t *t, td_pcap_count_t *out, int top);
+/** The same as a JSON array of {key, count} (a new jansson reference). */
+struct json_t;
+struct json_t *td__pcap_top_json(const td_pcap_top_t *t, int top);
 /** Adds one to key's row of a top list (bounded: unknown keys past the limit count as other). */
 void td__pcap_top_add(td_pcap_top_t *t, const char *key);
 
