@@ -50,12 +50,22 @@ struct job {
 
 /* ---- first bytes ---------------------------------------------------------------------- */
 
+/* What reading the first bytes keeps between reads. */
+struct first_state {
+    td_client_first_t *f;
+    uint8_t *scratch;
+    size_t first_read; /* bytes of the first read: a PROXY header alone in its segment */
+};
+
 static bool first_enough(const uint8_t *buf, size_t len, double *deadline_ms, void *user)
 {
-    td_client_first_t *f = user;
+    struct first_state *st = user;
     (void)deadline_ms;
-    td_client_first_classify(buf, len, (uint8_t *)f + sizeof(*f), SCRATCH_CAP, f);
-    return !f->need_more;
+    if (st->first_read == 0) {
+        st->first_read = len;
+    }
+    td_client_first_classify(buf, len, st->scratch, SCRATCH_CAP, st->f);
+    return !st->f->need_more;
 }
 
 static bool any_bytes(const uint8_t *buf, size_t len, double *deadline_ms, void *user)
@@ -341,25 +351,29 @@ static void serve(struct job *j)
     double deadline = j->t0 + s->o.client_timeout_s * 1000.0;
     size_t len = 0;
     double first_ms = -1;
-    /* The classifier's scratch follows the result in one block. */
-    uint8_t *buf = td_malloc(s->o.max_bytes);
-    td_client_first_t *f = td_malloc(sizeof(*f) + SCRATCH_CAP);
-    if (buf == NULL || f == NULL) {
+    uint8_t *buf = td_malloc(s->o.max_bytes), *scratch = td_malloc(SCRATCH_CAP);
+    td_client_first_t *f = td_calloc(1, sizeof(*f));
+    struct first_state st = { .f = f, .scratch = scratch, .first_read = 0 };
+    if (buf == NULL || f == NULL || scratch == NULL) {
         td_strlcpy(c->tls_error, "out of memory", sizeof(c->tls_error));
         td_free(buf);
         td_free(f);
+        td_free(scratch);
         return;
     }
-    memset(f, 0, sizeof(*f));
     c->first_end =
-            td__read_until(j->fd, buf, s->o.max_bytes, deadline, first_enough, f, &len, &first_ms);
+            td__read_until(j->fd, buf, s->o.max_bytes, deadline, first_enough, &st, &len, &first_ms);
     c->bytes_in = len;
-    td_client_first_classify(buf, len, (uint8_t *)f + sizeof(*f), SCRATCH_CAP, f);
+    td_client_first_classify(buf, len, scratch, SCRATCH_CAP, f);
     c->first = *f;
     c->capped = len == s->o.max_bytes && f->need_more;
     if (f->hello.has_hello) {
         tcp_facts(j->fd, c);
-        c->hello_bytes = f->proxy.len + (size_t)f->hello.records * 5 + f->hello.hello_len;
+        /* A PROXY header that came in a segment of its own is not part of the hello's. */
+        if (f->proxy.len > 0 && st.first_read == f->proxy.len && c->hello_segments > 1) {
+            c->hello_segments--;
+        }
+        c->hello_bytes = (size_t)f->hello.records * 5 + f->hello.hello_len;
         if (td_ja4_string(&f->hello, c->ja4, sizeof(c->ja4), c->ja4_r, sizeof(c->ja4_r)) < 0) {
             c->ja4[0] = '\0';
         }
@@ -371,6 +385,7 @@ static void serve(struct job *j)
     }
     td_free(buf);
     td_free(f);
+    td_free(scratch);
 }
 
 static void *client_thread(void *arg)
