@@ -406,7 +406,7 @@ static int run_pcap(int argc, char **argv)
 
 /* ---- listen --------------------------------------------------------------------------- */
 
-static volatile int listen_stop;
+static volatile sig_atomic_t listen_stop;
 
 static void on_stop_signal(int sig)
 {

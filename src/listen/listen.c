@@ -361,8 +361,8 @@ static void serve(struct job *j)
         td_free(scratch);
         return;
     }
-    c->first_end =
-            td__read_until(j->fd, buf, s->o.max_bytes, deadline, first_enough, &st, &len, &first_ms);
+    c->first_end = td__read_until(j->fd, buf, s->o.max_bytes, deadline, first_enough, &st, &len,
+                                  &first_ms);
     c->bytes_in = len;
     td_client_first_classify(buf, len, scratch, SCRATCH_CAP, f);
     c->first = *f;
