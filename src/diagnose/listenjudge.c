@@ -108,10 +108,10 @@ static const listen_rule_t rules[] = {
                     .layer = TD_LAYER_TLS,
                     .severity = TD_SEV_FAIL,
                     .title = "The client stopped answering during the handshake" },
-    [R_CHAIN_OK] = { .id = "listen.like.chain_accepted",
+    [R_CHAIN_OK] = { .id = "listen.like.past_certificate",
                      .layer = TD_LAYER_CERT,
                      .severity = TD_SEV_OK,
-                     .title = "The client accepted the real server's certificate chain" },
+                     .title = "The client went on past the real server's certificate chain" },
     [R_NO_REQUEST] = { .id = "listen.client.no_request",
                        .layer = TD_LAYER_HTTP,
                        .severity = TD_SEV_OK,
@@ -268,13 +268,13 @@ static void judge_handshake(td_listen_client_t *c)
                 "alert; which one is encrypted) and closed: it refused the chain",
                 c->late_first_len);
         } else {
-            react(c, "chain_accepted",
-                  "accepted the certificate chain, then stopped at the server's signature "
-                  "(tlsdoctor does not hold that key)");
+            react(c, "past_certificate",
+                  "went on past the real certificate chain without refusing it; the handshake "
+                  "stopped at the server's signature (tlsdoctor does not hold that key)");
             add(c, R_CHAIN_OK,
-                "no alert after the real chain: the client verified it and went on; the "
-                "handshake stopped only because tlsdoctor cannot sign with the server's key "
-                "(%s)",
+                "no alert after the real chain: the client accepted its trust and dates, or "
+                "checks them only later (GnuTLS with TLS 1.3 checks after the signature; curl "
+                "checks the name after the handshake), which this copy cannot reach (%s)",
                 c->tls_error[0] ? c->tls_error : "no signature");
         }
         return;
@@ -286,7 +286,7 @@ static void judge_handshake(td_listen_client_t *c)
               td_alert_name(c->alert_sent));
         if (c->alert_sent == 70) {
             add(c, R_NO_VERSION, "it offered %s; this server %s", vers,
-                c->like ? "copies a server that accepts other versions" : "refused them");
+                c->like ? "(a copy of the --like server) accepts none of them" : "refused them");
         } else if (c->ossl_reason == SSL_R_NO_SHARED_CIPHER) {
             add(c, R_NO_CIPHER, "none of its %d suites is accepted here (%s)",
                 c->first.hello.n_ciphers, c->tls_error);

@@ -91,24 +91,27 @@ static int ext_alpn(td_reader_t *b, td_client_flight_t *c)
 }
 
 /* RFC 8446 §4.2.8: KeyShareClientHello { KeyShareEntry client_shares<0..2^16-1>; } with
- * KeyShareEntry { NamedGroup group; opaque key_exchange<1..2^16-1>; }. */
-static int ext_key_share(td_reader_t *b, td_client_flight_t *c)
+ * KeyShareEntry { NamedGroup group; opaque key_exchange<1..2^16-1>; }. Entries are kept up
+ * to the first malformed one, which only sets shares_malformed: the hello's other fields (and
+ * the verdicts built on them before key shares were read) stay as they were. */
+static void ext_key_share(td_reader_t *b, td_client_flight_t *c)
 {
     td_reader_t list, ke;
     if (td_reader_vec(b, 2, 0, 0xffff, &list) < 0) {
-        return TD_E_DECODE;
+        c->shares_malformed = 1;
+        return;
     }
     while (td_reader_left(&list) > 0) {
         uint16_t g = 0;
         if (td_reader_u16(&list, &g) < 0 || td_reader_vec(&list, 2, 1, 0xffff, &ke) < 0) {
-            return TD_E_DECODE;
+            c->shares_malformed = 1;
+            return;
         }
         if (c->n_shares < (int)TD_ARRAY_LEN(c->share_groups)) {
             c->share_groups[c->n_shares] = g;
             c->share_lens[c->n_shares++] = (uint16_t)td_reader_left(&ke);
         }
     }
-    return 0;
 }
 
 /*   struct {
@@ -162,7 +165,7 @@ static void parse_client_hello(td_reader_t *r, td_client_flight_t *c)
             rc = u16_list(&b, 2, c->groups, &c->n_groups, TD_CH_MAX);
             break;
         case TD_EXT_KEY_SHARE:
-            rc = ext_key_share(&b, c);
+            ext_key_share(&b, c);
             break;
         case TD_EXT_SIGNATURE_ALGORITHMS:
             rc = u16_list(&b, 2, c->sigalgs, &c->n_sigalgs, TD_CH_MAX);

@@ -45,6 +45,7 @@ typedef struct td_client_flight {
     uint16_t share_groups[16]; /* key_share entries (RFC 8446 §4.2.8), wire order */
     uint16_t share_lens[16];   /* ... and the size of each key_exchange */
     int n_shares;              /* entries kept (at most 16) */
+    int shares_malformed;      /* the key_share extension did not parse to its end */
     size_t hello_len;          /* bytes of the ClientHello message (header included) */
 } td_client_flight_t;
 

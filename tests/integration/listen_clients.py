@@ -284,10 +284,10 @@ def like():
         cases += [
             ("curl_tls10_trusted", lambda: curl(p, "--tlsv1.0", "--tls-max", "1.0", "--ciphers",
                                                 "DEFAULT@SECLEVEL=0", "--cacert", ROOT),
-             "chain_accepted", ["listen.like.chain_accepted", "listen.client.legacy_only"], ()),
+             "past_certificate", ["listen.like.past_certificate", "listen.client.legacy_only"], ()),
             ("curl_tls10_untrusted", lambda: curl(p, "--tlsv1.0", "--tls-max", "1.0", "--ciphers",
                                                   "DEFAULT@SECLEVEL=0"),
-             "alert", ["listen.client.untrusted_issuer"], ("listen.like.chain_accepted",)),
+             "alert", ["listen.client.untrusted_issuer"], ("listen.like.past_certificate",)),
         ]
     else:
         print("skip curl at TLS 1.0: the local OpenSSL offers no TLS 1.0 suite at SECLEVEL=0")
