@@ -59,7 +59,7 @@ static const listen_rule_t rules[] = {
     [R_PROXY] = { .id = "listen.client.proxy_header",
                   .layer = TD_LAYER_PROTO,
                   .severity = TD_SEV_FAIL,
-                  .title = "A PROXY protocol header before TLS" },
+                  .title = "A PROXY protocol header before what the client sent" },
     [R_HELLO_BAD] = { .id = "listen.client.hello_malformed",
                       .layer = TD_LAYER_PROTO,
                       .severity = TD_SEV_FAIL,

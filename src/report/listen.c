@@ -212,22 +212,6 @@ int td_listen_client_write_json(const td_listen_client_t *c, FILE *f)
     return rc;
 }
 
-static void top_text(FILE *f, const char *title, const td_pcap_top_t *t)
-{
-    td_pcap_count_t rows[TD_PCAP_TOP];
-    size_t n = td__pcap_top_sorted(t, rows, TD_PCAP_TOP);
-    if (n == 0) {
-        return;
-    }
-    fprintf(f, "  %s\n", title);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(f, "    %6llu  %s\n", (unsigned long long)rows[i].n, rows[i].key);
-    }
-    if (t->other > 0) {
-        fprintf(f, "    %6llu  (others)\n", (unsigned long long)t->other);
-    }
-}
-
 int td_listen_summary_write_text(const td_listen_summary_t *s, FILE *f, int color)
 {
     const char *b = color ? "\033[1m" : "", *r = color ? "\033[0m" : "";
@@ -237,10 +221,11 @@ int td_listen_summary_write_text(const td_listen_summary_t *s, FILE *f, int colo
     if (s->like[0] != '\0') {
         fprintf(f, "  %s\n", s->like);
     }
-    top_text(f, "by fingerprint (JA4, or what was sent) and reaction:", &s->fingerprints);
-    top_text(f, "reactions:", &s->reactions);
-    top_text(f, "findings:", &s->findings);
-    top_text(f, "SNI:", &s->sni);
+    td__pcap_top_write_text(f, "Clients by fingerprint (JA4, or what was sent) and reaction",
+                            &s->fingerprints, TD_PCAP_TOP);
+    td__pcap_top_write_text(f, "Reactions", &s->reactions, TD_PCAP_TOP);
+    td__pcap_top_write_text(f, "Findings", &s->findings, TD_PCAP_TOP);
+    td__pcap_top_write_text(f, "SNI", &s->sni, TD_PCAP_TOP);
     return ferror(f) ? TD_E_IO : 0;
 }
 

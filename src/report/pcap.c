@@ -193,9 +193,9 @@ int td_pcap_summary_write_text(const td_pcap_summary_t *s, FILE *f, int color)
 }
 
 /* The top lists for the other summaries that count with td_pcap_top_t (listen). */
-size_t td__pcap_top_sorted(const td_pcap_top_t *t, td_pcap_count_t *out, int top)
+void td__pcap_top_write_text(FILE *f, const char *title, const td_pcap_top_t *t, int top)
 {
-    return sorted(t, out, top);
+    top_text(f, title, t, top);
 }
 
 struct json_t *td__pcap_top_json(const td_pcap_top_t *t, int top)

@@ -26,13 +26,6 @@ static const char *const methods[] = { "GET ",    "POST ",     "HEAD ",  "PUT ",
                                        "DELETE ", "OPTIONS ",  "PATCH ", "CONNECT ",
                                        "TRACE ",  "PROPFIND ", "MKCOL " };
 
-static bool has_prefix(const uint8_t *buf, size_t len, const char *lit)
-{
-    td_text_t t;
-    td_text_init(&t, (const char *)buf, len);
-    return td_text_lit(&t, lit, false);
-}
-
 /* True when buf is a proper prefix of lit: more bytes could still make it lit. */
 static bool prefix_of(const uint8_t *buf, size_t len, const char *lit)
 {
@@ -159,7 +152,7 @@ static bool read_proxy(const uint8_t *buf, size_t len, td_proxy_header_t *p)
     if (len >= sizeof(proxy_v2_sig) && memcmp(buf, proxy_v2_sig, sizeof(proxy_v2_sig)) == 0) {
         p->version = 2;
         rc = proxy_v2(buf, len, p);
-    } else if (has_prefix(buf, len, "PROXY ")) {
+    } else if (td_bytes_prefix(buf, len, "PROXY ")) {
         p->version = 1;
         rc = proxy_v1(buf, len, p);
     } else {
@@ -178,7 +171,7 @@ static bool read_proxy(const uint8_t *buf, size_t len, td_proxy_header_t *p)
 static void classify_text(const uint8_t *buf, size_t len, td_client_first_t *out)
 {
     for (size_t i = 0; i < TD_ARRAY_LEN(methods); i++) {
-        if (has_prefix(buf, len, methods[i])) {
+        if (td_bytes_prefix(buf, len, methods[i])) {
             td_text_t t;
             td_bytes_t line;
             out->kind = TD_FIRST_HTTP;
@@ -198,7 +191,7 @@ static void classify_text(const uint8_t *buf, size_t len, td_client_first_t *out
             out->need_more = 1;
         }
     }
-    if (has_prefix(buf, len, "PRI * HTTP/2.0")) {
+    if (td_bytes_prefix(buf, len, "PRI * HTTP/2.0")) {
         out->kind = TD_FIRST_H2C;
         out->proto = "h2c";
         td_strlcpy(out->request_line, "PRI * HTTP/2.0", sizeof(out->request_line));
@@ -208,7 +201,7 @@ static void classify_text(const uint8_t *buf, size_t len, td_client_first_t *out
         out->need_more = 1;
     }
     for (size_t i = 0; i < TD_ARRAY_LEN(openings); i++) {
-        if (has_prefix(buf, len, openings[i].prefix)) {
+        if (td_bytes_prefix(buf, len, openings[i].prefix)) {
             out->kind = TD_FIRST_OTHER;
             out->proto = openings[i].proto;
             out->need_more = 0;
