@@ -341,7 +341,9 @@ static void answer_plain_http(int fd, double deadline_ms)
     static const char resp[] = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
                                "Content-Length: 63\r\nConnection: close\r\n\r\n"
                                "tlsdoctor listen: plain HTTP was sent to this TLS port (use TLS)";
-    (void)td__send_all(fd, resp, sizeof(resp) - 1, deadline_ms);
+    if (td__send_all(fd, resp, sizeof(resp) - 1, deadline_ms) < 0) {
+        return; /* the client left: its reaction is already recorded */
+    }
 }
 
 static void serve(struct job *j)
@@ -548,6 +550,13 @@ static int setup_own_cert(SSL_CTX *ctx, const td_listen_options_t *o, td_errinfo
                           size_t icap)
 {
     if (o->cert_file != NULL) {
+        const char *files[2] = { o->cert_file, o->key_file };
+        for (int i = 0; i < 2; i++) {
+            if (access(files[i], R_OK) != 0) {
+                td_errinfo_set(err, TD_E_USAGE, "cannot read %s: %s", files[i], strerror(errno));
+                return TD_E_USAGE;
+            }
+        }
         ERR_clear_error();
         if (SSL_CTX_use_certificate_chain_file(ctx, o->cert_file) != 1 ||
             SSL_CTX_use_PrivateKey_file(ctx, o->key_file, SSL_FILETYPE_PEM) != 1 ||
