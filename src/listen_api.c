@@ -101,21 +101,27 @@ static int like_setup(const td_listen_options_t *o, struct glue *g, td_listen_li
     d.matrix = 1;
     TD_TRY(td_diagnose(&d, &rep, err));
     const td_finding_t *root = td_report_root_cause(rep);
-    int rc =
-            td__listen_like_init(like, &rep->obs, d.step_timeout_s > 0 ? d.step_timeout_s : 8, err);
-    td_fmt(line, sizeof(line), "like %s:%u: %s%s%s", like->host, like->port,
-           root != NULL ? "root cause " : "healthy", root != NULL ? root->id : "",
-           like->notes[0] ? "" : "");
+    /* The chain is fetched with one more handshake under the diagnosis' default step time. */
+    int rc = td__listen_like_init(like, &rep->obs, 8.0, err);
+    td_fmt(line, sizeof(line), "like %s:%u: %s%s", like->host, like->port,
+           root != NULL ? "root cause " : "healthy", root != NULL ? root->id : "");
     td_strlcpy(g->sum->like, line, sizeof(g->sum->like));
     if (root != NULL) {
         td_strlcpy(like->root_cause, root->id, sizeof(like->root_cause));
     }
     td_report_free(rep);
     if (rc == 0) {
-        td_fmt_append(line, sizeof(line), "; answering with its versions (%s%s%s%s%s)%s%s",
-                      like->versions & 2 ? "TLSv1 " : "", like->versions & 4 ? "TLSv1.1 " : "",
-                      like->versions & 8 ? "TLSv1.2 " : "", like->versions & 16 ? "TLSv1.3" : "",
-                      like->versions & 1 ? " SSLv3" : "", like->notes[0] ? "; " : "", like->notes);
+        static const char *const names[] = { "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3" };
+        td_fmt_append(line, sizeof(line), "; answering with its versions:");
+        for (size_t i = 0; i < TD_ARRAY_LEN(names); i++) {
+            if ((like->versions & (1u << i)) != 0) {
+                td_fmt_append(line, sizeof(line), " %s", names[i]);
+            }
+        }
+        td_fmt_append(line, sizeof(line),
+                      ", its suites, groups and chain (without its key: "
+                      "handshakes stop after the certificate)%s%s",
+                      like->notes[0] ? "; " : "", like->notes);
     }
     if (g->caller->on_ready != NULL) {
         g->caller->on_ready(line, g->user);

@@ -15,6 +15,7 @@ typedef struct listen_rule {
     td_layer_t layer;
     td_severity_t severity;
     const char *title;
+    const char *fix; /* the change to make, in general words (the evidence is per client) */
 } listen_rule_t;
 
 enum {
@@ -43,79 +44,123 @@ static const listen_rule_t rules[] = {
     [R_TCP_ONLY] = { .id = "listen.client.tcp_only",
                      .layer = TD_LAYER_TCP,
                      .severity = TD_SEV_WARN,
-                     .title = "Opened TCP and closed without a byte (a TCP health check)" },
+                     .title = "Opened TCP and closed without a byte (a TCP health check)",
+                     .fix = "Nothing, if it is a TCP health check; make it an HTTPS check if the "
+                            "server logs these connections as failed handshakes." },
     [R_SILENT] = { .id = "listen.client.silent",
                    .layer = TD_LAYER_PROTO,
                    .severity = TD_SEV_FAIL,
-                   .title = "Sent nothing: it waits for the server to speak first" },
+                   .title = "Sent nothing: it waits for the server to speak first",
+                   .fix = "Point the client at the port of its own protocol, or make it speak TLS "
+                          "first (implicit TLS, e.g. SMTPS on 465 rather than STARTTLS on 587)." },
     [R_PLAIN_HTTP] = { .id = "client.plain_http_to_tls_port",
                        .layer = TD_LAYER_PROTO,
                        .severity = TD_SEV_FAIL,
-                       .title = "Plain HTTP sent to the TLS port" },
+                       .title = "Plain HTTP sent to the TLS port",
+                       .fix = "Set the health check or target-group protocol to HTTPS (or point it "
+                              "at the plain-HTTP port)." },
     [R_NOT_TLS] = { .id = "client.not_tls",
                     .layer = TD_LAYER_PROTO,
                     .severity = TD_SEV_FAIL,
-                    .title = "Another protocol sent to the TLS port" },
+                    .title = "Another protocol sent to the TLS port",
+                    .fix = "Point that client at the port of its own protocol; scanners hit many "
+                           "ports and can be ignored." },
     [R_PROXY] = { .id = "listen.client.proxy_header",
                   .layer = TD_LAYER_PROTO,
                   .severity = TD_SEV_FAIL,
-                  .title = "A PROXY protocol header before what the client sent" },
+                  .title = "A PROXY protocol header before what the client sent",
+                  .fix = "Turn on PROXY protocol on the server (nginx: listen ... proxy_protocol; "
+                         "HAProxy: accept-proxy) or turn it off on the load balancer: both sides "
+                         "must agree." },
     [R_HELLO_BAD] = { .id = "listen.client.hello_malformed",
                       .layer = TD_LAYER_PROTO,
                       .severity = TD_SEV_FAIL,
-                      .title = "The ClientHello is malformed or never completed" },
+                      .title = "The ClientHello is malformed or never completed",
+                      .fix = "Capture the connection (tlsdoctor pcap) to see whether the client or "
+                             "a middlebox truncates the hello." },
     [R_LEGACY] = { .id = "listen.client.legacy_only",
                    .layer = TD_LAYER_TLS,
                    .severity = TD_SEV_FAIL,
-                   .title = "The client offers only TLS 1.0 / 1.1 (or older)" },
+                   .title = "The client offers only TLS 1.0 / 1.1 (or older)",
+                   .fix = "Upgrade or configure the client for TLS 1.2 (Java 7: "
+                          "-Dhttps.protocols=TLSv1.2; old .NET: SchUseStrongCrypto); keep TLS 1.0 "
+                          "on the server only as a stopgap." },
     [R_NO_SNI] = { .id = "listen.client.no_sni",
                    .layer = TD_LAYER_TLS,
                    .severity = TD_SEV_WARN,
-                   .title = "No SNI: a server that requires SNI will refuse it" },
+                   .title = "No SNI: a server that requires SNI will refuse it",
+                   .fix = "Make the client send SNI (HAProxy: check-sni / sni on the server line; "
+                          "curl and browsers send it for names, not for IP addresses), or make the "
+                          "default certificate cover its name." },
     [R_SPLIT] = { .id = "listen.client.hello_split",
                   .layer = TD_LAYER_TLS,
                   .severity = TD_SEV_WARN,
-                  .title = "The ClientHello needs more than one TCP segment" },
+                  .title = "The ClientHello needs more than one TCP segment",
+                  .fix = "Check the firewalls, IDS and load balancers on the path for ClientHello "
+                         "reassembly (tlsdoctor matrix HOST shows tls.hello.large_intolerant); as "
+                         "a test, disable the client's post-quantum key share." },
     [R_UNTRUSTED] = { .id = "listen.client.untrusted_issuer",
                       .layer = TD_LAYER_CERT,
                       .severity = TD_SEV_FAIL,
-                      .title = "The client does not trust the certificate's issuer" },
+                      .title = "The client does not trust the certificate's issuer",
+                      .fix = "Add the issuing root to the client's trust store, or serve a chain "
+                             "that ends at a root it trusts (with every intermediate)." },
     [R_CERT_REJECTED] = { .id = "client.cert_rejected",
                           .layer = TD_LAYER_CERT,
                           .severity = TD_SEV_FAIL,
-                          .title = "The client rejected the certificate" },
+                          .title = "The client rejected the certificate",
+                          .fix = "See why with the same client's verbose mode; serve the full "
+                                 "chain with a name and dates it accepts." },
     [R_EXPIRED] = { .id = "cert.expired",
                     .layer = TD_LAYER_CERT,
                     .severity = TD_SEV_FAIL,
-                    .title = "The client says the certificate has expired" },
+                    .title = "The client says the certificate has expired",
+                    .fix = "Renew the certificate (or fix the client's clock if the certificate is "
+                           "valid)." },
     [R_NO_VERSION] = { .id = "tls.version.no_common",
                        .layer = TD_LAYER_TLS,
                        .severity = TD_SEV_FAIL,
-                       .title = "No TLS version in common" },
+                       .title = "No TLS version in common",
+                       .fix = "Enable a TLS version both sides support (TLS 1.2 at least) on the "
+                              "side that lacks it." },
     [R_NO_CIPHER] = { .id = "tls.cipher.no_common",
                       .layer = TD_LAYER_TLS,
                       .severity = TD_SEV_FAIL,
-                      .title = "No cipher suite in common" },
+                      .title = "No cipher suite in common",
+                      .fix = "Enable a suite both sides support (an ECDHE-AES-GCM suite on TLS "
+                             "1.2)." },
     [R_FAILED] = { .id = "tls.handshake.failed",
                    .layer = TD_LAYER_TLS,
                    .severity = TD_SEV_FAIL,
-                   .title = "The handshake failed" },
+                   .title = "The handshake failed",
+                   .fix = "Read the alert and OpenSSL's error; run the client in its verbose mode "
+                          "against this listener." },
     [R_CLOSED] = { .id = "client.closed_in_handshake",
                    .layer = TD_LAYER_TLS,
                    .severity = TD_SEV_FAIL,
-                   .title = "The client closed during the handshake without an alert" },
+                   .title = "The client closed during the handshake without an alert",
+                   .fix = "Run the client in its verbose mode: a silent close after the "
+                          "certificate is usually a trust or name failure it does not report with "
+                          "an alert." },
     [R_TIMEOUT] = { .id = "client.handshake_timeout",
                     .layer = TD_LAYER_TLS,
                     .severity = TD_SEV_FAIL,
-                    .title = "The client stopped answering during the handshake" },
+                    .title = "The client stopped answering during the handshake",
+                    .fix = "Look for a middlebox dropping the server's flight (MTU black hole) or "
+                           "a client stuck on OCSP / CRL fetching." },
     [R_CHAIN_OK] = { .id = "listen.like.past_certificate",
                      .layer = TD_LAYER_CERT,
                      .severity = TD_SEV_OK,
-                     .title = "The client went on past the real server's certificate chain" },
+                     .title = "The client went on past the real server's certificate chain",
+                     .fix = "Nothing for the chain: the failure against the real server, if any, "
+                            "is after the certificate (its signature, or a name check the client "
+                            "makes later)." },
     [R_NO_REQUEST] = { .id = "listen.client.no_request",
                        .layer = TD_LAYER_HTTP,
                        .severity = TD_SEV_OK,
-                       .title = "Handshake completed, but no request followed" },
+                       .title = "Handshake completed, but no request followed",
+                       .fix = "Nothing: clients such as openssl s_client, gnutls-cli without "
+                              "input, or a TLS health check stop after the handshake." },
 };
 
 static void add(td_listen_client_t *c, int rule, const char *fmt, ...) TD_PRINTF(3, 4);
@@ -131,6 +176,7 @@ static void add(td_listen_client_t *c, int rule, const char *fmt, ...)
     c->f[i].title = rules[rule].title;
     c->f[i].severity = rules[rule].severity;
     c->f[i].layer = rules[rule].layer;
+    c->f[i].fix = rules[rule].fix;
     va_start(ap, fmt);
     (void)vsnprintf(c->f[i].evidence, sizeof(c->f[i].evidence), fmt, ap);
     va_end(ap);

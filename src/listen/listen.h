@@ -63,7 +63,7 @@ struct td_listen_client {
     char reaction_text[200];
     int n_findings;
     struct {
-        const char *id, *title;
+        const char *id, *title, *fix; /* static */
         td_severity_t severity;
         td_layer_t layer;
         char evidence[300];

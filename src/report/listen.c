@@ -106,8 +106,9 @@ int td_listen_client_write_text(const td_listen_client_t *c, FILE *f, int color)
                           : c->f[i].severity == TD_SEV_FAIL ? "\033[31m"
                           : c->f[i].severity == TD_SEV_WARN ? "\033[33m"
                                                             : "";
-        fprintf(f, "  %s%s%s %s  %s\n           %s\n", col, sev_word(c->f[i].severity), r,
-                c->f[i].id, c->f[i].title, c->f[i].evidence);
+        fprintf(f, "  %s%s%s %s  %s\n           %s\n           fix: %s\n", col,
+                sev_word(c->f[i].severity), r, c->f[i].id, c->f[i].title, c->f[i].evidence,
+                c->f[i].fix);
     }
     return ferror(f) ? TD_E_IO : 0;
 }
@@ -198,10 +199,10 @@ int td_listen_client_write_json(const td_listen_client_t *c, FILE *f)
     json_object_set_new(j, "request", c->request_seen ? json_string(c->request) : json_null());
     json_t *fs = json_array();
     for (int i = 0; i < c->n_findings; i++) {
-        json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", c->f[i].id,
+        json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", c->f[i].id,
                                             "severity", td_severity_name(c->f[i].severity), "layer",
                                             td_layer_name(c->f[i].layer), "title", c->f[i].title,
-                                            "evidence", c->f[i].evidence));
+                                            "evidence", c->f[i].evidence, "fix", c->f[i].fix));
     }
     json_object_set_new(j, "findings", fs);
     int rc = json_dumpf(j, f, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', f) != EOF &&
