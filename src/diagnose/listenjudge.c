@@ -238,7 +238,8 @@ static void judge_hello(td_listen_client_t *c)
             "refuses it");
     }
     size_t one_segment = 1448; /* MSS 1460 less the 12-byte timestamp option (Ethernet) */
-    if (c->hello_segments > 1) {
+    /* A PROXY header's segment counts in hello_segments: then only the size can tell. */
+    if (c->hello_segments > 1 && c->first.proxy.version == 0) {
         add(c, R_SPLIT,
             "the hello (%zu bytes in %d record%s) arrived in %d TCP segments (MSS %d): a "
             "middlebox that reads only the first segment cannot see the SNI or drops it",

@@ -54,16 +54,12 @@ struct job {
 struct first_state {
     td_client_first_t *f;
     uint8_t *scratch;
-    size_t first_read; /* bytes of the first read: a PROXY header alone in its segment */
 };
 
 static bool first_enough(const uint8_t *buf, size_t len, double *deadline_ms, void *user)
 {
     struct first_state *st = user;
     (void)deadline_ms;
-    if (st->first_read == 0) {
-        st->first_read = len;
-    }
     td_client_first_classify(buf, len, st->scratch, SCRATCH_CAP, st->f);
     return !st->f->need_more;
 }
@@ -355,7 +351,7 @@ static void serve(struct job *j)
     double first_ms = -1;
     uint8_t *buf = td_malloc(s->o.max_bytes), *scratch = td_malloc(SCRATCH_CAP);
     td_client_first_t *f = td_calloc(1, sizeof(*f));
-    struct first_state st = { .f = f, .scratch = scratch, .first_read = 0 };
+    struct first_state st = { .f = f, .scratch = scratch };
     if (buf == NULL || f == NULL || scratch == NULL) {
         td_strlcpy(c->tls_error, "out of memory", sizeof(c->tls_error));
         td_free(buf);
@@ -371,10 +367,6 @@ static void serve(struct job *j)
     c->capped = len == s->o.max_bytes && f->need_more;
     if (f->hello.has_hello) {
         tcp_facts(j->fd, c);
-        /* A PROXY header that came in a segment of its own is not part of the hello's. */
-        if (f->proxy.len > 0 && st.first_read == f->proxy.len && c->hello_segments > 1) {
-            c->hello_segments--;
-        }
         c->hello_bytes = (size_t)f->hello.records * 5 + f->hello.hello_len;
         if (td_ja4_string(&f->hello, c->ja4, sizeof(c->ja4), c->ja4_r, sizeof(c->ja4_r)) < 0) {
             c->ja4[0] = '\0';

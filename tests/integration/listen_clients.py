@@ -144,6 +144,20 @@ def raw(port, data=b"", hold=0.0):
     return 0
 
 
+def raw_flood(port, head, total=1 << 20):
+    """Sends head, then filler until total bytes or until the listener stops reading."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.settimeout(CLIENT_TIMEOUT + 3)
+        sent = 0
+        try:
+            s.sendall(head)
+            while sent < total:
+                sent += s.send(b"\x00" * 16384)
+        except OSError:
+            pass
+    return sent
+
+
 def ids(line):
     return {f["id"] for f in line.get("findings", [])}
 
@@ -202,7 +216,7 @@ def clients():
         ("python3_untrusted", lambda: python_get(p), "alert", ["listen.client.untrusted_issuer"]),
         ("python3_proxy_header",
          lambda: python_get(p, ROOT, b"PROXY TCP4 192.0.2.7 192.0.2.8 40000 443\r\n"), "request",
-         ["listen.client.proxy_header"], (),
+         ["listen.client.proxy_header"], ("listen.client.hello_split",),
          lambda l: l["proxy"]["src"] == "192.0.2.7" and l["proxy"]["dport"] == 443),
         ("gnutls_trusted", lambda: gnutls(p, "--x509cafile", ROOT), "no_request", [], fail_free),
         ("gnutls_untrusted", lambda: gnutls(p), "alert", ["client.cert_rejected"], (),
@@ -217,6 +231,17 @@ def clients():
                              "-p", str(p), "127.0.0.1", "true"], timeout=CLIENT_TIMEOUT + 5),
          "other_protocol", ["client.not_tls"], (), lambda l: l["first_bytes"]["proto"] == "ssh"),
         ("tcp_only", lambda: raw(p), "no_data", ["listen.client.tcp_only"]),
+        # A hello that claims 16 MB and never ends: read up to --max-bytes (64 KiB), no more.
+        ("endless_hello", lambda: raw_flood(p, b"\x16\x03\x01\x40\x00\x01\xff\xff\xff"),
+         "hello_incomplete", ["listen.client.hello_malformed"], (),
+         lambda l: l["bytes"] <= 65536),
+        ("binary_garbage", lambda: raw(p, b"\x1b[2J\x00\xff\xfe<script>"), "other_protocol",
+         ["client.not_tls"], (),
+         lambda l: l["first_bytes"]["printable"].startswith("\\x1b[2J\\x00\\xff")),
+        ("proxy_v2_local", lambda: raw(p, b"\r\n\r\n\x00\r\nQUIT\n\x20\x00\x00\x00"
+                                          b"GET / HTTP/1.1\r\n\r\n"),
+         "plain_http", ["listen.client.proxy_header", "client.plain_http_to_tls_port"], (),
+         lambda l: l["proxy"]["version"] == 2 and l["proxy"]["family"] == "LOCAL"),
         ("silent", lambda: raw(p, hold=CLIENT_TIMEOUT + 1), "silent", ["listen.client.silent"]),
     ]
     if tls10_possible():
