@@ -263,12 +263,40 @@ def clients():
     else:
         print("skip chromium: chromium or certutil (libnss3-tools) not installed")
     summary = ln.stop()
+    ok &= stops()
     if summary is None or summary["clients"] < len(cases):
         print("FAIL summary: %s" % summary)
         ok = False
     else:
         print("ok   summary: %d clients, %d with a failure" % (summary["clients"],
                                                               summary["failures"]))
+    return ok
+
+
+def stops():
+    """--duration and --count end the listener by themselves, each with its summary line; a bad
+    option or an unreadable key is a usage error (exit 3)."""
+    ok = True
+    for args, clients in ((["--duration", "1"], 0), (["--count", "1"], 1)):
+        t0 = time.monotonic()
+        ln = Listener(args)
+        if clients:
+            raw(ln.port, b"GET /one HTTP/1.1\r\n\r\n")
+        try:
+            ln.proc.wait(timeout=CLIENT_TIMEOUT + 10)
+        except subprocess.TimeoutExpired:
+            pass
+        took = time.monotonic() - t0
+        summary = ln.stop()
+        good = summary is not None and summary["clients"] == clients and took < 10
+        print("%s %-22s stopped after %.1f s, summary %s" % ("ok  " if good else "FAIL",
+                                                             " ".join(args), took, summary))
+        ok &= good
+    for args in (["listen"], ["listen", "0", "--cert", ROOT], ["listen", "0", "--mss", "10"],
+                 ["listen", "0", "--cert", ROOT, "--key", "/nonexistent"]):
+        rc = run([TD] + args)
+        print("%s %-22s exit %s" % ("ok  " if rc == 3 else "FAIL", " ".join(args[1:]), rc))
+        ok &= rc == 3
     return ok
 
 
