@@ -60,8 +60,10 @@ class Listener:
                     ready.put(int(m.group(1)))
             ready.put(None)
 
-        threading.Thread(target=out, daemon=True).start()
-        threading.Thread(target=err, daemon=True).start()
+        self.readers = [threading.Thread(target=out, daemon=True),
+                        threading.Thread(target=err, daemon=True)]
+        for t in self.readers:
+            t.start()
         try:
             self.port = ready.get(timeout=ready_timeout)
         except queue.Empty:
@@ -89,6 +91,12 @@ class Listener:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        for t in self.readers:
+            t.join(timeout=5)
+        # Under ASan/UBSan a leak or an error report fails the run: exit status 0 or 1 only.
+        if self.proc.returncode not in (0, 1) or any("Sanitizer" in e for e in self.stderr):
+            print("FAIL listener exit %s: %s" % (self.proc.returncode, "\n".join(self.stderr[-20:])))
+            return None
         summary = None
         while not self.lines.empty():
             line = self.lines.get()
