@@ -318,6 +318,8 @@ typedef struct td_listen_options {
     const char *like;         /* "HOST[:PORT]": diagnose that server (with the matrix) first and
                                  answer with its versions, suites, groups and certificate chain */
     const char *ca_file;      /* trust anchors for the --like diagnosis; default the system's */
+    const char *connect_to;   /* "ADDR[:PORT]" for --like: connect there, keep HOST for SNI and
+                                 names (as td_options_t.connect_to); default none */
     unsigned long count;      /* stop after this many clients; default 0: no limit */
     double duration_s;        /* stop accepting after this many seconds; default 0: no limit */
     int max_clients;          /* clients served at once; default 16, at most 256 */

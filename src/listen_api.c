@@ -98,6 +98,7 @@ static int like_setup(const td_listen_options_t *o, struct glue *g, td_listen_li
     d.host = t.host;
     d.port = t.port;
     d.ca_file = o->ca_file;
+    d.connect_to = o->connect_to;
     d.matrix = 1;
     TD_TRY(td_diagnose(&d, &rep, err));
     const td_finding_t *root = td_report_root_cause(rep);

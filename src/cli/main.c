@@ -85,6 +85,7 @@ static const char usage_listen[] =
         "                         goes on is listen.like.past_certificate (it accepted the\n"
         "                         chain or checks it later: GnuTLS with TLS 1.3, curl's name)\n"
         "     --ca-file FILE      trust anchors for the --like diagnosis\n"
+        "     --connect-to ADDR[:PORT]  reach the --like server there, keeping HOST for SNI\n"
         "     --json              one JSON line per client, then a summary line\n"
         "     --count N           stop after N clients;  --duration S  stop after S seconds\n"
         "     --max-clients N     clients served at once (1-256, default 16)\n"
@@ -511,6 +512,8 @@ static int run_listen(int argc, char **argv)
             opt.like = v;
         } else if (strcmp(a, "--ca-file") == 0) {
             opt.ca_file = v;
+        } else if (strcmp(a, "--connect-to") == 0) {
+            opt.connect_to = v;
         } else if (strcmp(a, "--count") == 0) {
             if (td_parse_uint(v, 1000000000UL, &n) < 0 || n == 0) {
                 return die_usage("invalid --count '%s' (1-1000000000)", v);

@@ -38,6 +38,7 @@ enum {
     R_TIMEOUT,
     R_CHAIN_OK,
     R_NO_REQUEST,
+    R_SNI_REFUSED,
 };
 
 static const listen_rule_t rules[] = {
@@ -161,6 +162,12 @@ static const listen_rule_t rules[] = {
                        .title = "Handshake completed, but no request followed",
                        .fix = "Nothing: clients such as openssl s_client, gnutls-cli without "
                               "input, or a TLS health check stop after the handshake." },
+    [R_SNI_REFUSED] = { .id = "tls.sni.unrecognized_name",
+                        .layer = TD_LAYER_TLS,
+                        .severity = TD_SEV_FAIL,
+                        .title = "Refused without SNI, as the copied server refuses it",
+                        .fix = "Make the client send SNI, or give the server a default "
+                               "certificate for clients without it." },
 };
 
 static void add(td_listen_client_t *c, int rule, const char *fmt, ...) TD_PRINTF(3, 4);
@@ -331,7 +338,11 @@ static void judge_handshake(td_listen_client_t *c)
         offered_versions(&c->first.hello, vers, sizeof(vers));
         react(c, "refused", "we refused its hello: alert %d (%s)", c->alert_sent,
               td_alert_name(c->alert_sent));
-        if (c->alert_sent == 70) {
+        if (c->alert_sent == 112) {
+            add(c, R_SNI_REFUSED,
+                "no server_name in its hello; the server copied with --like refuses such hellos, "
+                "so this client fails against it with alert 112 (unrecognized_name)");
+        } else if (c->alert_sent == 70) {
             add(c, R_NO_VERSION, "it offered %s; this server %s", vers,
                 c->like ? "(a copy of the --like server) accepts none of them" : "refused them");
         } else if (c->ossl_reason == SSL_R_NO_SHARED_CIPHER) {

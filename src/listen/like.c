@@ -48,6 +48,12 @@ static void copy_matrix(td_listen_like_t *like, const td_obs_matrix_t *m)
             add_name(like->groups, sizeof(like->groups), n);
         }
     }
+    /* A server that answers the named hello but not the one without SNI requires SNI. */
+    if (m->sni_host.ran && m->sni_host.r.end == TD_MX_HELLO && m->sni_none.ran &&
+        m->sni_none.r.end != TD_MX_HELLO && m->sni_none.r.end != TD_MX_TIMEOUT &&
+        m->sni_none.r.end != TD_MX_NOT_RUN) {
+        like->sni_required = 1;
+    }
     if (like->ciphers[0] != '\0') {
         /* The server's own policy decides, not ours: any level the copy needs. */
         td_fmt_append(like->ciphers, sizeof(like->ciphers), ":@SECLEVEL=0");

@@ -483,6 +483,18 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     return SSL_TLSEXT_ERR_NOACK;
 }
 
+/* --like a server that requires SNI: a hello without it is refused as that server refuses it
+ * (OpenSSL calls this for every hello, with or without server_name). */
+static int sni_required_cb(SSL *ssl, int *al, void *arg)
+{
+    (void)arg;
+    if (SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) == NULL) {
+        *al = SSL_AD_UNRECOGNIZED_NAME;
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
 static int setup_like(SSL_CTX *ctx, const td_listen_like_t *like, td_errinfo_t *err)
 {
     static const int ossl_versions[TD_MX_NVERSIONS] = { SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION,
@@ -514,6 +526,9 @@ static int setup_like(SSL_CTX *ctx, const td_listen_like_t *like, td_errinfo_t *
     }
     if (like->server_order) {
         SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    }
+    if (like->sni_required) {
+        SSL_CTX_set_tlsext_servername_callback(ctx, sni_required_cb);
     }
     ERR_clear_error();
     if ((like->ciphers[0] != '\0' && SSL_CTX_set_cipher_list(ctx, like->ciphers) != 1) ||

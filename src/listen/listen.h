@@ -19,6 +19,8 @@ typedef struct td_listen_like {
     char suites13[256];   /* TLS 1.3 suites (SSL_CTX_set_ciphersuites) */
     char groups[256];     /* OpenSSL group list, "" when none was learnt */
     int server_order;     /* the server imposes its own suite order */
+    int sni_required;     /* the server refused the hello without SNI: so does the copy (alert
+                             112 unrecognized_name) */
     char root_cause[128]; /* the diagnosis' root cause id, "" when healthy */
     char notes[400];      /* what could not be copied (suites OpenSSL lacks, ...) */
     void *chain;          /* STACK_OF(X509) *: the chain as the server sent it; owned */

@@ -10,6 +10,8 @@
   listen_clients.py like      run by `lab.sh run tls10_only`: `listen --like` the TLS 1.0-only
                               server, then curl at TLS 1.0 (trusted, untrusted) and curl and
                               s_client at TLS 1.2+
+  listen_clients.py like_sni  run by `lab.sh run sni_required`: `listen --like` nginx with
+                              ssl_reject_handshake; s_client without and with SNI
 
 Each case runs the real client once and asserts the reaction `listen --json` reported for its
 connection and the finding ids. Environment: TLSDOCTOR (the binary), LAB_CERTS_DIR (lab.sh
@@ -364,6 +366,31 @@ def like():
     return ok
 
 
+def like_sni():
+    """`--like` the lab's SNI-requiring nginx (lab.sh run sni_required): a hello without SNI is
+    refused as nginx refuses it; one with SNI goes on to the real chain."""
+    ok = True
+    ln = Listener(["--like", "sni.lab.test:%s" % os.environ["LAB_PORT"], "--connect-to",
+                   "127.0.0.1", "--ca-file", ROOT], ready_timeout=120)
+    p = ln.port
+    wait = CLIENT_TIMEOUT + 5
+    rc = s_client(p, "-noservername")
+    ok &= check("s_client_no_sni (rc %s)" % rc, ln.take(wait), "refused",
+                ["tls.sni.unrecognized_name", "listen.client.no_sni"], (),
+                lambda l: l["handshake"]["alert_sent"]["code"] == 112)
+    rc = s_client(p, "-servername", "sni.lab.test", "-CAfile", ROOT)
+    ok &= check("s_client_sni (rc %s)" % rc, ln.take(wait), "past_certificate",
+                ["listen.like.past_certificate"], ("tls.sni.unrecognized_name",))
+    summary = ln.stop()
+    if summary is None or "tls.sni.required" not in summary["like"]:
+        print("FAIL like summary: %s" % summary)
+        ok = False
+    else:
+        print("ok   like summary: %s" % summary["like"])
+    return ok
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "clients"
-    sys.exit(0 if (like() if mode == "like" else clients()) else 1)
+    fn = {"clients": clients, "like": like, "like_sni": like_sni}[mode]
+    sys.exit(0 if fn() else 1)
