@@ -17,6 +17,8 @@
 #            software and fixes the lab checks)
 #            chromium and libnss3-tools (certutil): the client cross-check runs Debian's Chromium
 #            headless with an NSS database that trusts the lab root
+#   listen:  wget and openssh-client (ssh): real clients pointed at `tlsdoctor listen` (with
+#            curl, openssl, gnutls-bin, python3 and chromium above)
 #   bench:   strace (bench/default_run.sh counts the default run's connect()s to port 80)
 set -eu
 
@@ -28,7 +30,8 @@ if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"
 fi
 BENCH_PKGS="strace"
-ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS"
+LISTEN_PKGS="wget openssh-client"
+ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS $LISTEN_PKGS"
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: apt-get not found. Install these packages (Debian names) by hand:" >&2
