@@ -717,7 +717,7 @@ static char *capture(void (*fn)(const td_report_t *, FILE *, int), const td_repo
     }
     fn(r, m, 0);
     if (fclose(m) != 0) {
-        free(buf);
+        td_free(buf); /* open_memstream's buffer: libc's malloc, which td_free frees */
         return NULL;
     }
     return buf;
@@ -744,7 +744,7 @@ static void section_evidence(FILE *f, const td_report_t *r)
             td__html_pre(f, buf);
             fprintf(f, "</details>\n");
         }
-        free(buf);
+        td_free(buf); /* open_memstream's buffer: libc's malloc, which td_free frees */
     }
 }
 
@@ -761,7 +761,7 @@ void td__html_report_body(FILE *f, const td_report_t *r, int index)
         fprintf(f, "); the fixes are for it.</p>\n");
     }
     fprintf(f, "<h2>The handshake</h2>\n");
-    ladder_t *l = calloc(1, sizeof(*l));
+    ladder_t *l = td_calloc(1, sizeof(*l));
     if (l != NULL) {
         int k = index * 4;
         if (o->plain_target) {
@@ -774,7 +774,7 @@ void td__html_report_body(FILE *f, const td_report_t *r, int index)
             ladder_tls(l, o);
             ladder_write(f, l, k++);
         }
-        free(l);
+        td_free(l);
     }
     section_layers(f, r);
     section_clients(f, r);
@@ -786,7 +786,7 @@ void td__html_report_body(FILE *f, const td_report_t *r, int index)
         if (m != NULL) {
             fprintf(f, "<h2>Handshake matrix</h2>\n");
             td__html_pre(f, m);
-            free(m);
+            td_free(m);
         }
     }
     section_evidence(f, r);
