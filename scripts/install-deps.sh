@@ -16,7 +16,7 @@
 #            lighttpd with lighttpd-mod-openssl, apache2, caddy (the other servers whose
 #            software and fixes the lab checks)
 #            chromium and libnss3-tools (certutil): the client cross-check runs Debian's Chromium
-#            headless with an NSS database that trusts the lab root
+#            headless with an NSS database that trusts the lab root; tidy checks the HTML report
 #   listen:  wget and openssh-client (ssh): real clients pointed at `tlsdoctor listen` (with
 #            curl, openssl, gnutls-bin, python3 and chromium above)
 #   bench:   strace (bench/default_run.sh counts the default run's connect()s to port 80)
@@ -24,7 +24,7 @@ set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
-LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh lighttpd lighttpd-mod-openssl apache2 caddy chromium libnss3-tools"
+LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh lighttpd lighttpd-mod-openssl apache2 caddy chromium libnss3-tools tidy"
 # Hyperscan exists for x86-64 only; elsewhere `logs` falls back to memmem.
 if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"

@@ -61,6 +61,9 @@ static const char usage_text[] =
         "default\n"
         "                         80 when the target port is 443)\n"
         "  --json                 print the JSON report (docs/json.md, schema_version 1)\n"
+        "  --html FILE            also write the report as one self-contained HTML page (the\n"
+        "                         handshake drawn, no network access); also for matrix and\n"
+        "                         compare. FILE is written whole or not at all\n"
         "  --now UNIXTIME         judge dates as if the local clock said UNIXTIME (testing;\n"
         "                         1-32503680000)\n"
         "  --no-color             no colours (also when NO_COLOR is set or not a terminal)\n"
@@ -685,6 +688,28 @@ static int run_explain(int argc, char **argv)
     return known > 0 ? EXIT_HEALTHY : EXIT_WARN;
 }
 
+static int html_report(const void *obj, FILE *f)
+{
+    return td_report_write_html((const td_report_t *)obj, f);
+}
+
+static int html_compare(const void *obj, FILE *f)
+{
+    return td_compare_write_html((const td_compare_t *)obj, f);
+}
+
+/* Writes the HTML page atomically; on failure says why on stderr and returns -1. */
+static int write_html(const char *path, int (*fn)(const void *, FILE *), const void *obj)
+{
+    td_errinfo_t e;
+    memset(&e, 0, sizeof(e));
+    if (td_write_file_atomic(path, fn, obj, &e) < 0) {
+        fprintf(stderr, "tlsdoctor: %s\n", e.message);
+        return -1;
+    }
+    return 0;
+}
+
 static int run_compare(int argc, char **argv)
 {
     td_options_t opt;
@@ -693,13 +718,14 @@ static int run_compare(int argc, char **argv)
     const char *vias[4];
     size_t n = 0;
     int json = 0, no_color = 0;
-    const char *host_arg = NULL;
+    const char *host_arg = NULL, *html_path = NULL;
     td_options_init(&opt);
     memset(&err, 0, sizeof(err));
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         bool has_value = strcmp(a, "--via") == 0 || strcmp(a, "--ca-file") == 0 ||
-                         strcmp(a, "--timeout") == 0 || strcmp(a, "--sni") == 0;
+                         strcmp(a, "--timeout") == 0 || strcmp(a, "--sni") == 0 ||
+                         strcmp(a, "--html") == 0;
         if (has_value && i + 1 >= argc) {
             return die_usage("option '%s' needs a value", a);
         }
@@ -721,6 +747,8 @@ static int run_compare(int argc, char **argv)
             opt.ca_file = argv[++i];
         } else if (strcmp(a, "--sni") == 0) {
             opt.sni = argv[++i];
+        } else if (strcmp(a, "--html") == 0) {
+            html_path = argv[++i];
         } else if (strcmp(a, "--timeout") == 0) {
             if (parse_seconds(argv[++i], &opt.timeout_s) < 0) {
                 return die_usage("invalid --timeout '%s' (seconds: more than 0, at most 86400)",
@@ -755,6 +783,10 @@ static int run_compare(int argc, char **argv)
     }
     rc = json ? td_compare_write_json(x, stdout)
               : td_compare_write_text(x, stdout, use_color(no_color));
+    if (html_path != NULL && write_html(html_path, html_compare, x) < 0) {
+        td_compare_free(x);
+        return EXIT_TOOL;
+    }
     int code = td_compare_interception(x) != NULL ? EXIT_FAIL
                : td_compare_differences(x) > 0    ? EXIT_WARN
                                                   : EXIT_HEALTHY;
@@ -804,7 +836,8 @@ int main(int argc, char **argv)
         O_DNS_SERVERS,
         O_MATRIX,
         O_PARALLEL,
-        O_HTTP_PORT
+        O_HTTP_PORT,
+        O_HTML
     };
     static const struct option longopts[] = {
         { "sni", required_argument, NULL, O_SNI },
@@ -823,6 +856,7 @@ int main(int argc, char **argv)
         { "matrix", no_argument, NULL, O_MATRIX },
         { "parallel", required_argument, NULL, O_PARALLEL },
         { "http-port", required_argument, NULL, O_HTTP_PORT },
+        { "html", required_argument, NULL, O_HTML },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -832,6 +866,7 @@ int main(int argc, char **argv)
     td_target_t target;
     td_errinfo_t err;
     int json = 0, no_color = 0, c;
+    const char *html_path = NULL;
     static char expect_addrs[600];
 
     /* OpenSSL writes to sockets with write(): a peer that closed must not kill us. */
@@ -929,6 +964,9 @@ int main(int argc, char **argv)
         case O_JSON:
             json = 1;
             break;
+        case O_HTML:
+            html_path = optarg;
+            break;
         case O_EXPECT_ADDR:
             /* Repeatable: collected into one comma-separated list. */
             if (expect_addrs[0] != '\0') {
@@ -1001,6 +1039,10 @@ int main(int argc, char **argv)
     int rc = td_diagnose(&opt, &r, &err);
     if (rc < 0) {
         return tool_error(&err, rc);
+    }
+    if (html_path != NULL && write_html(html_path, html_report, r) < 0) {
+        td_report_free(r);
+        return EXIT_TOOL;
     }
     rc = json ? td_report_write_json(r, stdout)
               : td_report_write_text(r, stdout, use_color(no_color));
