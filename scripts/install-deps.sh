@@ -32,6 +32,13 @@ fi
 BENCH_PKGS="strace"
 LISTEN_PKGS="wget openssh-client"
 ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS $LISTEN_PKGS"
+# `install-deps.sh build` (make demo, make release): only what building and running the tool
+# needs; `install-deps.sh` or `install-deps.sh test` (make test, make fuzz): everything above.
+case "${1:-test}" in
+build) ALL="$BUILD_PKGS" ;;
+test) ;;
+*) echo "usage: install-deps.sh [build|test]" >&2; exit 2 ;;
+esac
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: apt-get not found. Install these packages (Debian names) by hand:" >&2
