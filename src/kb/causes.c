@@ -211,6 +211,11 @@ int td_ossl_reason_at(const char *e, size_t left)
     if ((v >> 24) == 20) {
         return (int)(v & 0xFFFul);
     }
+    /* BoringSSL (Envoy, Chrome, Apple's logs): ERR_LIB_SSL is 16 in the top byte; its reasons
+     * from 1000 up are received alerts as in OpenSSL, the lower ones are numbered otherwise. */
+    if ((v >> 24) == 16 && (v & 0xFFFul) >= 1000) {
+        return (int)(v & 0xFFFul);
+    }
     return -1;
 }
 
