@@ -90,7 +90,7 @@ static void nginx_error(void **state)
     static const struct want w[] = {
         { 2, "tls.cipher.no_common" },          { 3, "client.plain_http_to_tls_port" },
         { 4, "client.plain_http_to_tls_port" }, { 5, "client.closed_in_handshake" },
-        { 6, "tls.handshake.failed" },          { 7, "client.cert_rejected" },
+        { 6, "upstream.handshake_failed" },     { 7, "client.cert_rejected" },
         { 8, "tls.version.no_common" },         { 9, "client.handshake_timeout" },
         { 12, "tls.sni.unrecognized_name" }
     };
