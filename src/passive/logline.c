@@ -475,9 +475,10 @@ static int parse_nginx(const char *p, size_t n, uint64_t line, td_log_event_t *e
 static bool apache_header(const char *p, size_t n, td_log_event_t *ev)
 {
     /* "[Www Mmm DD ...] [ssl:LEVEL] ...", also with its first bracket lost in a paste. */
-    if (n < 30 || (p[0] != '[' && find(p, n < 80 ? n : 80, "] [") == NULL) ||
-        (find(p, n, "[ssl:") == NULL && find(p, n, "SSL Library Error") == NULL &&
-         find(p, n, "] AH0") == NULL)) {
+    bool bare = starts(p, n, "SSL Library Error: "); /* pasted without its header */
+    if (!bare && (n < 30 || (p[0] != '[' && find(p, n < 80 ? n : 80, "] [") == NULL) ||
+                  (find(p, n, "[ssl:") == NULL && find(p, n, "SSL Library Error") == NULL &&
+                   find(p, n, "] AH0") == NULL))) {
         return false;
     }
     ev->time = p[0] == '[' ? parse_syslogish(p + 1, n - 1, 0) : parse_syslogish(p, n, 0);
@@ -1135,9 +1136,13 @@ static int parse_go(td_log_format_t fmt, const char *p, size_t n, uint64_t line,
         ev->cause = "client.closed_in_handshake";
         return 1;
     }
-    const char *remote = find(r, rlen, "remote error: tls: ");
+    /* "remote error: tls: ALERT" (Go 1.x "remote error: ALERT" before 1.8) */
+    const char *remote = find(r, rlen, "remote error: ");
     if (remote != NULL) {
-        const char *t = remote + 19;
+        const char *t = remote + 14;
+        if (starts(t, (size_t)(r + rlen - t), "tls: ")) {
+            t += 5;
+        }
         size_t tl = (size_t)(r + rlen - t);
         for (size_t i = 0; i < TD_ARRAY_LEN(go_alerts); i++) {
             if (starts(t, tl, go_alerts[i].text)) {
@@ -1232,8 +1237,8 @@ static int parse_envoy(const char *p, size_t n, uint64_t line, td_log_event_t *e
     }
     bool uf = strstr(flags, "UF") != NULL, uh = strstr(flags, "UH") != NULL,
          ut = strstr(flags, "UT") != NULL, uc = strstr(flags, "UC") != NULL,
-         urx = strstr(flags, "URX") != NULL;
-    if (!uf && !uh && !ut && !uc && !urx) {
+         urx = strstr(flags, "URX") != NULL, upe = strstr(flags, "UPE") != NULL;
+    if (!uf && !uh && !ut && !uc && !urx && !upe) {
         return 0;
     }
     ev->side = "upstream";
@@ -1254,6 +1259,8 @@ static int parse_envoy(const char *p, size_t n, uint64_t line, td_log_event_t *e
         ev->cause = upstream_cause(low, l, tmp.cause);
     } else if (ut) {
         ev->cause = "http.response.timeout";
+    } else if (upe) {
+        ev->cause = "http.response.non_http"; /* the upstream's reply did not parse */
     } else {
         ev->cause = "upstream.target_failed";
     }
@@ -1355,6 +1362,11 @@ static int parse_mail(td_logline_state_t *st, const char *p, size_t n, uint64_t 
     const char *lib = find(p, n, "TLS library problem: ");
     const char *stacked = find(p, n, "SSL: Stacked error: ");
     const char *dov = find(p, n, "SSL_accept() failed: ");
+    const char *dov_reason = dov != NULL ? dov + 21 : NULL;
+    if (dov == NULL) {
+        dov = find(p, n, "SSL_read failed: "); /* an alert after the handshake */
+        dov_reason = dov != NULL ? dov + 17 : NULL;
+    }
     if (st->has_pending && (line - st->pending_line > 3 || acc != NULL || con != NULL)) {
         out[emitted++] = st->pending; /* no reason line followed */
         st->has_pending = 0;
@@ -1386,10 +1398,7 @@ static int parse_mail(td_logline_state_t *st, const char *p, size_t n, uint64_t 
         out[emitted++] = ev;
         return emitted;
     }
-    const char *reason = lib != NULL       ? lib + 21
-                         : stacked != NULL ? stacked + 20
-                         : dov != NULL     ? dov + 21
-                                           : NULL;
+    const char *reason = lib != NULL ? lib + 21 : stacked != NULL ? stacked + 20 : dov_reason;
     if (reason == NULL) {
         return emitted;
     }
@@ -1528,8 +1537,9 @@ static td_log_format_t detect_line(const char *p, size_t n)
     if (n > 2 && p[0] == '{' && find(p, n, "\"response_flags\"") != NULL) {
         return TD_LOG_ENVOY;
     }
-    if (n > 30 && (find(p, n, "] [ssl:") != NULL || find(p, n, "] [pid ") != NULL) &&
-        (p[0] == '[' || find(p, n < 48 ? n : 48, "] [") != NULL)) {
+    if ((n > 30 && (find(p, n, "] [ssl:") != NULL || find(p, n, "] [pid ") != NULL) &&
+         (p[0] == '[' || find(p, n < 48 ? n : 48, "] [") != NULL)) ||
+        starts(p, n, "SSL Library Error: ")) {
         return TD_LOG_APACHE;
     }
     if (find(p, n, "mod_openssl.c.") != NULL || find(p, n, "mod_gnutls.c.") != NULL ||
@@ -1549,7 +1559,8 @@ static td_log_format_t detect_line(const char *p, size_t n)
     }
     if (find(p, n, "postfix/") != NULL || find(p, n, "dovecot") != NULL ||
         find(p, n, "imap-login:") != NULL || find(p, n, "pop3-login:") != NULL ||
-        find(p, n, "TLS library problem") != NULL) {
+        find(p, n, "TLS library problem") != NULL ||
+        find(p, n, "TLS handshaking: SSL_accept") != NULL) {
         return TD_LOG_MAIL;
     }
     if (find(p, n, "haproxy[") != NULL ||
