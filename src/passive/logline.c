@@ -492,7 +492,7 @@ static int apache_emit(td_logline_state_t *st, td_log_event_t *out, int k, const
 {
     if (strcmp(ev->cause, "client.plain_http_to_tls_port") == 0 && st->last_cause != NULL &&
         strcmp(st->last_cause, ev->cause) == 0 && ev->line - st->last_line <= 3 &&
-        strcmp(st->last_client, ev->client) == 0) {
+        (strcmp(st->last_client, ev->client) == 0 || ev->client[0] == '\0')) {
         st->last_line = ev->line;
         return k;
     }
@@ -1579,9 +1579,13 @@ static td_log_format_t detect_line(const char *p, size_t n)
     }
     if (iso_at(p, n)) {
         const char *sp = memchr(p, ' ', n < 40 ? n : 40);
-        if (sp != NULL && (find(sp, (size_t)(p + n - sp), " TLSv") != NULL ||
-                           find(sp, (size_t)(p + n - sp), " Failed:") != NULL ||
-                           find(sp, (size_t)(p + n - sp), " Success") != NULL)) {
+        td_bytes_t f[4];
+        /* Connection log: "TIME CLIENT_IP CLIENT_PORT LISTENER_PORT ..." (no ip:port). */
+        if (sp != NULL && alb_fields(p, n, f, 4) == 4 && memchr(f[1].p, ':', f[1].len) == NULL &&
+            strspn((const char *)f[2].p, "0123456789") >= f[2].len &&
+            (find(sp, (size_t)(p + n - sp), " TLSv") != NULL ||
+             find(sp, (size_t)(p + n - sp), " Failed:") != NULL ||
+             find(sp, (size_t)(p + n - sp), " Success") != NULL)) {
             return TD_LOG_ALB; /* connection log */
         }
         const char *sp2 = sp != NULL ? memchr(sp + 1, ' ', (size_t)(p + n - sp - 1)) : NULL;
@@ -1593,9 +1597,14 @@ static td_log_format_t detect_line(const char *p, size_t n)
     if (n > 30 && p[0] == '[' && iso_at(p + 1, n - 1) && find(p, n, "] \"") != NULL) {
         return TD_LOG_ENVOY;
     }
-    if (n > 30 && p[4] == '-' && p[7] == '-' && p[10] == ' ' && p[13] == ':' &&
-        find(p, n, " HTTP/") != NULL) {
-        return TD_LOG_IIS;
+    if (n > 30 && p[4] == '-' && p[7] == '-' && p[10] == ' ' && p[13] == ':') {
+        /* HTTPERR: date time c-ip c-port s-ip s-port version method uri status site reason q */
+        td_bytes_t f[14];
+        if (alb_fields(p, n, f, 14) >= 12 && f[3].len > 0 && f[5].len > 0 &&
+            strspn((const char *)f[3].p, "0123456789") >= f[3].len &&
+            strspn((const char *)f[5].p, "0123456789") >= f[5].len) {
+            return TD_LOG_IIS;
+        }
     }
     if (n > 8 && memcmp(p, "#Software: Microsoft HTTP API", n < 29 ? n : 29) == 0) {
         return TD_LOG_IIS;
