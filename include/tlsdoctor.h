@@ -197,6 +197,7 @@ typedef enum td_log_format {
     TD_LOG_IIS,        /* IIS HTTP.sys HTTPERR log */
     TD_LOG_ELB,        /* AWS Classic Load Balancer access log */
     TD_LOG_MAIL,       /* Postfix and Dovecot (syslog) */
+    TD_LOG_INGRESS,    /* ingress-nginx controller: nginx lines and its access format */
     TD_LOG__COUNT
 } td_log_format_t;
 

@@ -1465,6 +1465,11 @@ int td_logline_parse(td_log_format_t fmt, td_logline_state_t *st, const char *p,
     switch (fmt) {
     case TD_LOG_LIGHTTPD:
         return parse_lighttpd(p, n, line_no, &out[0]);
+    case TD_LOG_INGRESS: {
+        int k = parse_nginx(p, n, line_no, &out[0]);
+        out[0].format = td_log_format_name(TD_LOG_INGRESS);
+        return k;
+    }
     case TD_LOG_CADDY:
     case TD_LOG_TRAEFIK:
     case TD_LOG_GO:
@@ -1610,7 +1615,9 @@ static td_log_format_t detect_line(const char *p, size_t n)
         return TD_LOG_IIS;
     }
     if (find(p, n, "] \"") != NULL && find(p, n, " - ") != NULL) {
-        return TD_LOG_NGINX; /* combined access log */
+        /* ingress-nginx adds "[upstream-name] [alternative]" after the request time. */
+        const char *q = find(p, n, "] \"");
+        return find(q + 3, (size_t)(p + n - q - 3), "] [") != NULL ? TD_LOG_INGRESS : TD_LOG_NGINX;
     }
     return TD_LOG_AUTO;
 }
@@ -1639,18 +1646,22 @@ const char *const *td_logline_anchors(td_log_format_t fmt)
     /* Long, specific anchors: memmem skips further per step on longer needles, so these cost
      * less than a short "SSL" although there are more of them (bench/logs.sh measures it).
      * Every failure message of each format contains one of its anchors [log-formats §1-§6]. */
-    static const char *const nginx[] = { " SSL handshaking",
-                                         "plain HTTP request",
-                                         "SSL certificate",
-                                         "\" 497 ",
-                                         "\\x16\\x03",
-                                         "SSL_read() failed",
-                                         "SSL_write() failed",
-                                         "client sent invalid",
-                                         "\" 502 ",
-                                         "\" 503 ",
-                                         "\" 504 ",
-                                         NULL };
+    static const char *const nginx[] = {
+        " SSL handshaking", "plain HTTP request", "SSL certificate",     "\" 497 ",
+        "\\x16\\x03",       "() failed (SSL:",    "client sent invalid", NULL
+    };
+    /* ingress-nginx: the same, and the controller's own 502/503/504 to its upstreams. */
+    static const char *const ingress[] = { " SSL handshaking",
+                                           "plain HTTP request",
+                                           "SSL certificate",
+                                           "\" 497 ",
+                                           "\\x16\\x03",
+                                           "() failed (SSL:",
+                                           "client sent invalid",
+                                           "\" 502 ",
+                                           "\" 503 ",
+                                           "\" 504 ",
+                                           NULL };
     static const char *const apache[] = { "] [ssl:", NULL };
     static const char *const haproxy[] = {
         "SSL handshake",     "SSL client", "SSL certificate", "SSL fatal", "SSL connections",
@@ -1677,6 +1688,8 @@ const char *const *td_logline_anchors(td_log_format_t fmt)
         return cloudflare;
     case TD_LOG_LIGHTTPD:
         return lighttpd;
+    case TD_LOG_INGRESS:
+        return ingress;
     case TD_LOG_CADDY:
     case TD_LOG_TRAEFIK:
     case TD_LOG_GO:
@@ -1696,9 +1709,10 @@ const char *const *td_logline_anchors(td_log_format_t fmt)
 
 const char *td_log_format_name(td_log_format_t f)
 {
-    static const char *const names[] = { "auto", "nginx",      "apache",   "haproxy", "f5",
-                                         "alb",  "cloudflare", "lighttpd", "caddy",   "traefik",
-                                         "go",   "envoy",      "iis",      "elb",     "mail" };
+    static const char *const names[] = { "auto",  "nginx",   "apache",     "haproxy",
+                                         "f5",    "alb",     "cloudflare", "lighttpd",
+                                         "caddy", "traefik", "go",         "envoy",
+                                         "iis",   "elb",     "mail",       "ingress-nginx" };
     return (unsigned)f < TD_ARRAY_LEN(names) ? names[f] : "?";
 }
 
