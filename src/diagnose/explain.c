@@ -23,6 +23,7 @@ typedef struct cand {
 typedef struct cands {
     cand_t c[64];
     size_t n;
+    char folded[SCAN_MAX]; /* the input folded once (fold()), searched with memmem */
 } cands_t;
 
 static void add(cands_t *cs, const td_kb_entry_t *e, const char *how, size_t len)
@@ -123,18 +124,32 @@ static const char *ifind(const char *p, size_t n, const char *needle)
 
 #define GLOB_GAP 160 /* bytes a '*' may cover, never across a line */
 
-/* Pattern search: '*' matches a run of up to GLOB_GAP bytes on the same line. Returns the
- * number of literal bytes matched (0: no match). */
-static size_t glob_match(const char *s, size_t n, const char *pat)
+/* m bytes of needle, folded, in the folded text fs. */
+static const char *ffind(const char *fs, size_t n, const char *needle, size_t m)
+{
+    char f[256];
+    if (m == 0 || m > sizeof(f) || m > n) {
+        return NULL;
+    }
+    for (size_t i = 0; i < m; i++) {
+        f[i] = fold(needle[i]);
+    }
+    return memmem(fs, n, f, m);
+}
+
+/* Pattern search in the folded text fs: '*' matches a run of up to GLOB_GAP bytes on the
+ * same line. Returns the number of literal bytes matched (0: no match). */
+static size_t glob_match(const char *fs, size_t n, const char *pat)
 {
     const char *star = strchr(pat, '*');
     if (star == NULL) {
-        return ifind(s, n, pat) != NULL ? strlen(pat) : 0;
+        size_t l = strlen(pat);
+        return ffind(fs, n, pat, l) != NULL ? l : 0;
     }
     size_t first = (size_t)(star - pat);
-    const char *p = s, *end = s + n;
+    const char *p = fs, *end = fs + n;
     while (p < end) {
-        const char *h = ifindn(p, (size_t)(end - p), pat, first);
+        const char *h = ffind(p, (size_t)(end - p), pat, first);
         if (h == NULL) {
             return 0;
         }
@@ -150,7 +165,7 @@ static size_t glob_match(const char *s, size_t n, const char *pat)
             if (nl != NULL) {
                 win = (size_t)(nl - at);
             }
-            const char *f = ifindn(at, win, piece, len);
+            const char *f = ffind(at, win, piece, len);
             if (f == NULL) {
                 ok = false;
                 break;
@@ -460,8 +475,13 @@ static size_t norm(const char *s, size_t n, char *out, size_t cap)
     return k;
 }
 
-static size_t distance(const char *a, size_t la, const char *b, size_t lb)
+/* Edit distance, or `limit` as soon as it cannot be below limit (the length difference is a
+ * lower bound, and a row's minimum never decreases). */
+static size_t distance(const char *a, size_t la, const char *b, size_t lb, size_t limit)
 {
+    if ((la > lb ? la - lb : lb - la) >= limit) {
+        return limit;
+    }
     size_t row[65];
     for (size_t j = 0; j <= lb; j++) {
         row[j] = j;
@@ -469,21 +489,29 @@ static size_t distance(const char *a, size_t la, const char *b, size_t lb)
     for (size_t i = 1; i <= la; i++) {
         size_t prev = row[0];
         row[0] = i;
+        size_t low = row[0];
         for (size_t j = 1; j <= lb; j++) {
             size_t cur = row[j];
             size_t sub = prev + (a[i - 1] != b[j - 1]);
             size_t del = row[j] + 1, ins = row[j - 1] + 1;
             row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            low = row[j] < low ? row[j] : low;
             prev = cur;
         }
+        if (low >= limit) {
+            return limit;
+        }
     }
-    return row[lb];
+    return row[lb] < limit ? row[lb] : limit;
 }
 
 /* Names and aliases found in the text (digits-only and very short aliases need the whole
  * input), '*' patterns on one line. */
 static void names(cands_t *cs, const char *s, size_t n, bool from_log)
 {
+    for (size_t i = 0; i < n; i++) {
+        cs->folded[i] = fold(s[i]);
+    }
     size_t ne = 0;
     const td_kb_entry_t *t = td_kb_entries(&ne);
     for (size_t i = 0; i < ne; i++) {
@@ -506,7 +534,7 @@ static void names(cands_t *cs, const char *s, size_t n, bool from_log)
             } else if (a == 0 && strchr(cand[a], '*') != NULL) {
                 found = 0; /* a name is not a pattern */
             } else {
-                found = glob_match(s, n, cand[a]);
+                found = glob_match(cs->folded, n, cand[a]);
             }
             if (found > longest) {
                 longest = found;
@@ -535,7 +563,7 @@ static void fuzzy(td_explain_t *x, const char *s, size_t n)
         size_t d = (size_t)-1;
         for (size_t a = 0; a <= TD_KB_MAX_ALIASES && cand[a] != NULL; a++) {
             size_t ln = norm(cand[a], strlen(cand[a]), nm, sizeof(nm));
-            size_t v = distance(in, li, nm, ln);
+            size_t v = distance(in, li, nm, ln, d < best[2] ? d : best[2]);
             d = v < d ? v : d;
         }
         for (size_t k = 0; k < 3; k++) {

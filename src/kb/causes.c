@@ -102,6 +102,10 @@ static const td_cause_t causes[] = {
       "(502/503).",
       "targets down, TLS to the target failing, or no registered targets",
       "tlsdoctor TARGET_IP:PORT" },
+    { "http.response.non_http",
+      "The upstream's reply was not valid HTTP (Envoy UPE: an upstream protocol error).",
+      "a head the proxy refuses (too large, malformed) or a non-HTTP service on that port",
+      "tlsdoctor UPSTREAM:PORT (the http layer shows the response head)" },
     /* A proxy's own TLS connection to its upstream [NGX-SRC upstream SSL certificate ...] */
     { "upstream.cert.expired", "The upstream's certificate is expired (seen by the proxy).",
       "a backend certificate that was not renewed, or an internal CA's expired intermediate",

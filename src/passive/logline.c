@@ -1647,11 +1647,11 @@ const char *const *td_logline_anchors(td_log_format_t fmt)
      * less than a short "SSL" although there are more of them (bench/logs.sh measures it).
      * Every failure message of each format contains one of its anchors [log-formats §1-§6]. */
     static const char *const nginx[] = {
-        " SSL handshaking", "plain HTTP request", "SSL certificate",     "\" 497 ",
-        "\\x16\\x03",       "() failed (SSL:",    "client sent invalid", NULL
+        " SSL handshak", "plain HTTP request", "SSL certificate",     "\" 497 ",
+        "\\x16\\x03",    "() failed (SSL:",    "client sent invalid", NULL
     };
     /* ingress-nginx: the same, and the controller's own 502/503/504 to its upstreams. */
-    static const char *const ingress[] = { " SSL handshaking",
+    static const char *const ingress[] = { " SSL handshak",
                                            "plain HTTP request",
                                            "SSL certificate",
                                            "\" 497 ",
@@ -1662,7 +1662,7 @@ const char *const *td_logline_anchors(td_log_format_t fmt)
                                            "\" 503 ",
                                            "\" 504 ",
                                            NULL };
-    static const char *const apache[] = { "] [ssl:", NULL };
+    static const char *const apache[] = { "] [ssl:", "SSL Library Error", NULL };
     static const char *const haproxy[] = {
         "SSL handshake",     "SSL client", "SSL certificate", "SSL fatal", "SSL connections",
         "SSL renegotiation", NULL
@@ -1671,8 +1671,9 @@ const char *const *td_logline_anchors(td_log_format_t fmt)
                                             "mod_wolfssl.c.", NULL };
     static const char *const go[] = { "TLS handshake error from", "x509: ", "tls: failed to verify",
                                       NULL };
-    static const char *const mail[] = { "SSL_accept", "TLS library problem", "SSL_connect error",
-                                        "SSL: Stacked error", NULL };
+    static const char *const mail[] = { "SSL_accept",        "TLS library problem",
+                                        "SSL_connect error", "SSL: Stacked error",
+                                        "SSL_read failed",   NULL };
     static const char *const f5[] = { "01260", NULL };
     static const char *const cloudflare[] = { "\"EdgeResponseStatus\":52", NULL };
     switch (fmt) {
