@@ -364,10 +364,10 @@ static int parse_nginx(const char *p, size_t n, uint64_t line, td_log_event_t *e
                     find(msg, mlen, "alert") != NULL || find(msg, mlen, "bad record mac") != NULL;
         }
         /* Not TLS at all: a TLS hello on a plain port, an SSH banner, an HTTP/2 preface. */
-        const char *req = find(p, n, "request: \"");
         bool invalid = starts(msg, mlen, "client sent invalid method") ||
                        starts(msg, mlen, "client sent invalid request");
         if (invalid) {
+            const char *req = find(p, n, "request: \"");
             req = req != NULL ? req + 10 : NULL;
             size_t rl = req != NULL ? (size_t)(p + n - req) : 0;
             bool tls = rl >= 8 && memcmp(req, "\\x16\\x03", 8) == 0;
