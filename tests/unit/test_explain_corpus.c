@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "diagnose/explain.h"
+#include "fixture.h"
 #include "tlsdoctor.h"
 
 /* id is one of the comma-separated ids of list. */
@@ -35,20 +36,9 @@ static void corpus(void **state)
     assert_non_null(f);
     static char line[8192];
     unsigned total = 0, ok = 0;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        size_t n = strlen(line);
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
-            line[--n] = '\0';
-        }
-        if (n == 0 || line[0] == '#') {
-            continue;
-        }
-        char *want = line, *src = strchr(line, '\t'), *text = NULL;
-        assert_non_null(src);
-        *src++ = '\0';
-        text = strchr(src, '\t');
-        assert_non_null(text);
-        *text++ = '\0';
+    char *col[3];
+    while (next_tsv_row(f, line, sizeof(line), col, 3)) {
+        const char *want = col[0], *src = col[1], *text = col[2];
         td_explain_t *x = NULL;
         assert_int_equal(td_explain(text, strlen(text), &x), 0);
         total++;

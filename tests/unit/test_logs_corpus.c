@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "passive/logline.h"
 #include "tlsdoctor.h"
 
@@ -25,23 +26,9 @@ static void corpus(void **state)
     assert_non_null(f);
     static char line[16384];
     unsigned total = 0, ok = 0;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        size_t n = strlen(line);
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
-            line[--n] = '\0';
-        }
-        if (n == 0 || line[0] == '#') {
-            continue;
-        }
-        char *fmt = line, *want = strchr(line, '\t'), *src = NULL, *text = NULL;
-        assert_non_null(want);
-        *want++ = '\0';
-        src = strchr(want, '\t');
-        assert_non_null(src);
-        *src++ = '\0';
-        text = strchr(src, '\t');
-        assert_non_null(text);
-        *text++ = '\0';
+    char *col[4];
+    while (next_tsv_row(f, line, sizeof(line), col, 4)) {
+        const char *fmt = col[0], *want = col[1], *src = col[2], *text = col[3];
         total++;
         td_log_format_t d = td_logline_detect(text, strlen(text));
         td_logline_state_t st;
