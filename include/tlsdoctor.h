@@ -200,6 +200,15 @@ typedef enum td_log_format {
     TD_LOG_F5,         /* F5 BIG-IP LTM /var/log/ltm */
     TD_LOG_ALB,        /* AWS Application Load Balancer access log */
     TD_LOG_CLOUDFLARE, /* Cloudflare Logpush http_requests (JSON lines) */
+    TD_LOG_LIGHTTPD,   /* lighttpd 1.4 error log (mod_openssl) */
+    TD_LOG_CADDY,      /* Caddy (JSON, or its text log) */
+    TD_LOG_TRAEFIK,    /* Traefik (logfmt, JSON or its console format) */
+    TD_LOG_GO,         /* other Go servers: "http: TLS handshake error from ..." */
+    TD_LOG_ENVOY,      /* Envoy / Istio access log (default format, response flags) */
+    TD_LOG_IIS,        /* IIS HTTP.sys HTTPERR log */
+    TD_LOG_ELB,        /* AWS Classic Load Balancer access log */
+    TD_LOG_MAIL,       /* Postfix and Dovecot (syslog) */
+    TD_LOG_INGRESS,    /* ingress-nginx controller: nginx lines and its access format */
     TD_LOG__COUNT
 } td_log_format_t;
 

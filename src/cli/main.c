@@ -103,7 +103,9 @@ static const char usage_commands[] =
         "  lab                    start built-in broken servers on 127.0.0.1 and diagnose each\n"
         "  logs FILE...           read server / load-balancer logs (plain, gzip, - for stdin)\n"
         "                         and count failed handshakes by cause, client, server, hour:\n"
-        "     --format F          auto (default), nginx, apache, haproxy, f5, alb, cloudflare\n"
+        "     --format F          auto (default), nginx, apache, haproxy, f5, alb, cloudflare,\n"
+        "                         lighttpd, caddy, traefik, go, envoy, iis, elb, mail,\n"
+        "                         ingress-nginx\n"
         "     --since TIME        only events at or after TIME: 2026-11-22[T10:00[:00]] (UTC)\n"
         "                         (years 1970-9999) or a duration back from now: 90s,\n"
         "                         30m, 24h, 7d (at most 100 years)\n"
@@ -604,7 +606,8 @@ static int run_logs(int argc, char **argv)
                 int f = td_log_format_parse(v);
                 if (f < 0) {
                     return die_usage("unknown --format '%s' (auto, nginx, apache, haproxy, f5, "
-                                     "alb, cloudflare)",
+                                     "alb, cloudflare, lighttpd, caddy, traefik, go, envoy, iis, "
+                                     "elb, mail, ingress-nginx)",
                                      v);
                 }
                 opt.format = (td_log_format_t)f;
