@@ -169,6 +169,10 @@ TD_API int td_report_exit_code(const td_report_t *r);
 TD_API TD_MUST_USE int td_report_write_json(const td_report_t *r, FILE *f);
 /** Writes the human report. color: 1 to use ANSI colours. Returns 0 or TD_E_IO. */
 TD_API TD_MUST_USE int td_report_write_text(const td_report_t *r, FILE *f, int color);
+/** Writes the report as one self-contained HTML page (no external resources; the handshake
+ * drawn as inline SVG; every network string escaped). Uses a temporary file (tmpfile()) for
+ * the raw evidence. Returns 0 or TD_E_IO. */
+TD_API TD_MUST_USE int td_report_write_html(const td_report_t *r, FILE *f);
 /** Frees a report; NULL is a no-op. */
 TD_API void td_report_free(td_report_t *r);
 
@@ -285,6 +289,9 @@ TD_API size_t td_compare_differences(const td_compare_t *x);
 TD_API const char *td_compare_interception(const td_compare_t *x);
 TD_API TD_MUST_USE int td_compare_write_text(const td_compare_t *x, FILE *f, int color);
 TD_API TD_MUST_USE int td_compare_write_json(const td_compare_t *x, FILE *f);
+/** The comparison as one HTML page: the paths, the differences, then each path's report
+ * (td_report_write_html's body). Returns 0 or TD_E_IO. */
+TD_API TD_MUST_USE int td_compare_write_html(const td_compare_t *x, FILE *f);
 TD_API void td_compare_free(td_compare_t *x);
 
 /* ---- explain: what a pasted error means --------------------------------------------- */

@@ -4,6 +4,7 @@
  * Glue over td_diagnose(); judging per path stays in diagnose/. */
 #include "diagnose/diagnose.h"
 #include "kb/kb.h"
+#include "report/report.h"
 #include "util/td_util.h"
 
 #include <jansson.h>
@@ -221,6 +222,95 @@ int td_compare_write_json(const td_compare_t *x, FILE *f)
     int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     json_decref(doc);
     return rc != 0 || fputc('\n', f) == EOF ? TD_E_IO : 0;
+}
+
+/* Escaped for HTML: every value here came from the network or the command line. */
+static void html_esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            (void)fputc(*s, f);
+            break;
+        }
+    }
+}
+
+int td_compare_write_html(const td_compare_t *x, FILE *f)
+{
+    char title[320];
+    td_fmt(title, sizeof(title), "tlsdoctor compare %s", x->host);
+    td__html_begin(f, title);
+    fputs("<header><h1>tlsdoctor compare: ", f);
+    html_esc(f, x->host);
+    fprintf(f, "</h1><p class=\"mute\">through %zu paths</p></header>\n", x->n);
+    fprintf(f, "<section class=\"verdict v-%s\" id=\"verdict\"><h2>",
+            td_compare_interception(x) != NULL ? "fail"
+            : x->n_diffs > 0                   ? "warn"
+                                               : "ok");
+    if (td_compare_interception(x) != NULL) {
+        fputs("TLS interception: ", f);
+        html_esc(f, td_compare_interception(x));
+    } else if (x->n_diffs > 0) {
+        fprintf(f, "%zu difference%s between the paths", x->n_diffs, x->n_diffs == 1 ? "" : "s");
+    } else {
+        fputs("No difference between the paths", f);
+    }
+    fputs("</h2>\n<table><thead><tr><th>path</th><th>via</th><th>root cause</th>"
+          "<th>interception</th></tr></thead><tbody>\n",
+          f);
+    for (size_t i = 0; i < x->n; i++) {
+        const td_report_t *r = x->p[i].r;
+        fprintf(f, "<tr><td><a href=\"#path-%zu\">%zu</a></td><td>", i + 1, i + 1);
+        html_esc(f, x->p[i].via);
+        fputs("</td><td><code>", f);
+        html_esc(f, r->has_root ? r->f[0].pub.id : "healthy");
+        fputs("</code></td><td>", f);
+        html_esc(f, x->p[i].intercept != NULL ? x->p[i].intercept : "");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table></section>\n", f);
+    if (x->n_diffs > 0) {
+        fputs("<h2 id=\"differences\">Differences</h2>\n<table><thead><tr><th>field</th>", f);
+        for (size_t i = 0; i < x->n; i++) {
+            fprintf(f, "<th>path %zu</th>", i + 1);
+        }
+        fputs("</tr></thead><tbody>\n", f);
+        for (size_t k = 0; k < x->n_diffs; k++) {
+            fputs("<tr><td>", f);
+            html_esc(f, x->d[k].field);
+            fputs("</td>", f);
+            for (size_t i = 0; i < x->n; i++) {
+                fputs("<td>", f);
+                html_esc(f, x->d[k].values[i]);
+                fputs("</td>", f);
+            }
+            fputs("</tr>\n", f);
+        }
+        fputs("</tbody></table>\n", f);
+    }
+    for (size_t i = 0; i < x->n; i++) {
+        fprintf(f, "<h2 id=\"path-%zu\">Path %zu via ", i + 1, i + 1);
+        html_esc(f, x->p[i].via);
+        fputs("</h2>\n<details><summary>the full diagnosis of this path</summary>\n", f);
+        char pfx[16];
+        td_fmt(pfx, sizeof(pfx), "p%zu-", i + 1);
+        td__html_report_body(x->p[i].r, f, pfx);
+        fputs("</details>\n", f);
+    }
+    return td__html_end(f);
 }
 
 void td_compare_free(td_compare_t *x)

@@ -27,4 +27,11 @@ struct json_t *td__matrix_json(const td_report_t *r);
 void td__clients_write_text(const td_report_t *r, FILE *f, int color);
 struct json_t *td__clients_json(const td_report_t *r);
 
+/* The HTML page (html.c): its head and style, the body of one diagnosis, its end and script.
+ * compare.c puts several bodies in one page. */
+void td__html_begin(FILE *f, const char *title);
+/* pfx starts every element id ("" for one report; "p1-" ... in compare). */
+void td__html_report_body(const td_report_t *r, FILE *f, const char *pfx);
+int td__html_end(FILE *f);
+
 #endif
