@@ -17,6 +17,7 @@
 #            software and fixes the lab checks)
 #            chromium and libnss3-tools (certutil): the client cross-check runs Debian's Chromium
 #            headless with an NSS database that trusts the lab root
+#            tidy: the --html report's validity check (tests/integration/html_report.py)
 #   bench:   strace (bench/default_run.sh counts the default run's connect()s to port 80)
 set -eu
 
@@ -27,6 +28,7 @@ LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl
 if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"
 fi
+LAB_PKGS="$LAB_PKGS tidy"
 BENCH_PKGS="strace"
 ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS"
 
