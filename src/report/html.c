@@ -23,7 +23,10 @@ static const char copy_script[] =
         "navigator.clipboard.writeText(s).then(done,function(){});}else{"
         "var r=document.createRange();r.selectNodeContents(t);var g=window.getSelection();"
         "g.removeAllRanges();g.addRange(r);try{document.execCommand('copy');done();}"
-        "catch(e){}}});});";
+        "catch(e){}}});});"
+        /* Printing opens the findings (not the raw JSON: it can be long). */
+        "window.addEventListener('beforeprint',function(){"
+        "document.querySelectorAll('details.f').forEach(function(d){d.open=true;});});";
 
 static const char style_sheet[] =
         ":root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--mute:#5b636d;--line:#d0d7de;"
@@ -49,7 +52,7 @@ static const char style_sheet[] =
         "table{border-collapse:collapse;width:100%;font-size:.9rem}"
         "th,td{border:1px solid var(--line);padding:.2rem .4rem;text-align:left;"
         "vertical-align:top;word-break:break-word}th{background:var(--code)}\n"
-        "table.layers td:nth-child(-n+3){white-space:nowrap}\n"
+        "th,table.layers td:nth-child(-n+3){white-space:nowrap}\n"
         "tr.broken td{background:rgba(207,34,46,.12)}\n"
         "svg.ladder{width:100%;height:auto;max-width:54rem;display:block}\n"
         "svg.ladder text{font:12px ui-monospace,monospace;fill:var(--fg)}"
@@ -62,7 +65,7 @@ static const char style_sheet[] =
         "svg.ladder .silence line{stroke:var(--warn);stroke-dasharray:5 4;stroke-width:2}"
         "svg.ladder .silence text{fill:var(--warn)}svg.ladder .note.bad text{fill:var(--fail)}\n"
         "details{margin:.4rem 0}summary{cursor:pointer}\n"
-        "@media print{button.copy{display:none}details{display:block}details>*{display:block}"
+        "@media print{button.copy{display:none}"
         "body{max-width:none;margin:0}a{color:inherit}}\n";
 
 /* Writes s escaped for HTML text and attribute values (also inside SVG <text>). The report's
@@ -567,8 +570,9 @@ static void findings(FILE *f, const td_report_t *r, const char *pfx)
     fprintf(f, "<h2 id=\"%sfindings\">Other findings</h2>\n", pfx);
     for (size_t i = first; i < r->n; i++) {
         const td_finding_t *x = &r->f[i].pub;
-        fprintf(f, "<details><summary><span class=\"%s\">%s</span> <code>", sev_class(x->severity),
-                td_severity_name(x->severity));
+        fprintf(f, "<details class=\"f\"><summary><span class=\"%s\">%s</span> <code>",
+                sev_class(x->severity),
+                x->severity == TD_SEV_OK ? "info" : td_severity_name(x->severity));
         put_esc(f, x->id);
         fputs("</code> ", f);
         put_esc(f, x->title);
