@@ -224,37 +224,13 @@ int td_compare_write_json(const td_compare_t *x, FILE *f)
     return rc != 0 || fputc('\n', f) == EOF ? TD_E_IO : 0;
 }
 
-/* Escaped for HTML: every value here came from the network or the command line. */
-static void html_esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            (void)fputc(*s, f);
-            break;
-        }
-    }
-}
-
 int td_compare_write_html(const td_compare_t *x, FILE *f)
 {
     char title[320];
     td_fmt(title, sizeof(title), "tlsdoctor compare %s", x->host);
     td__html_begin(f, title);
     fputs("<header><h1>tlsdoctor compare: ", f);
-    html_esc(f, x->host);
+    td__html_esc(f, x->host);
     fprintf(f, "</h1><p class=\"mute\">through %zu paths</p></header>\n", x->n);
     fprintf(f, "<section class=\"verdict v-%s\" id=\"verdict\"><h2>",
             td_compare_interception(x) != NULL ? "fail"
@@ -262,7 +238,7 @@ int td_compare_write_html(const td_compare_t *x, FILE *f)
                                                : "ok");
     if (td_compare_interception(x) != NULL) {
         fputs("TLS interception: ", f);
-        html_esc(f, td_compare_interception(x));
+        td__html_esc(f, td_compare_interception(x));
     } else if (x->n_diffs > 0) {
         fprintf(f, "%zu difference%s between the paths", x->n_diffs, x->n_diffs == 1 ? "" : "s");
     } else {
@@ -274,11 +250,11 @@ int td_compare_write_html(const td_compare_t *x, FILE *f)
     for (size_t i = 0; i < x->n; i++) {
         const td_report_t *r = x->p[i].r;
         fprintf(f, "<tr><td><a href=\"#path-%zu\">%zu</a></td><td>", i + 1, i + 1);
-        html_esc(f, x->p[i].via);
+        td__html_esc(f, x->p[i].via);
         fputs("</td><td><code>", f);
-        html_esc(f, r->has_root ? r->f[0].pub.id : "healthy");
+        td__html_esc(f, r->has_root ? r->f[0].pub.id : "healthy");
         fputs("</code></td><td>", f);
-        html_esc(f, x->p[i].intercept != NULL ? x->p[i].intercept : "");
+        td__html_esc(f, x->p[i].intercept != NULL ? x->p[i].intercept : "");
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table></section>\n", f);
@@ -290,11 +266,11 @@ int td_compare_write_html(const td_compare_t *x, FILE *f)
         fputs("</tr></thead><tbody>\n", f);
         for (size_t k = 0; k < x->n_diffs; k++) {
             fputs("<tr><td>", f);
-            html_esc(f, x->d[k].field);
+            td__html_esc(f, x->d[k].field);
             fputs("</td>", f);
             for (size_t i = 0; i < x->n; i++) {
                 fputs("<td>", f);
-                html_esc(f, x->d[k].values[i]);
+                td__html_esc(f, x->d[k].values[i]);
                 fputs("</td>", f);
             }
             fputs("</tr>\n", f);
@@ -303,7 +279,7 @@ int td_compare_write_html(const td_compare_t *x, FILE *f)
     }
     for (size_t i = 0; i < x->n; i++) {
         fprintf(f, "<h2 id=\"path-%zu\">Path %zu via ", i + 1, i + 1);
-        html_esc(f, x->p[i].via);
+        td__html_esc(f, x->p[i].via);
         fputs("</h2>\n<details><summary>the full diagnosis of this path</summary>\n", f);
         char pfx[16];
         td_fmt(pfx, sizeof(pfx), "p%zu-", i + 1);

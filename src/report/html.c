@@ -1,7 +1,7 @@
 /* html.c: the report as one self-contained HTML page (issue 16): verdict and fix, a handshake
  * ladder per probe in inline SVG, layers, findings, clients and proxies, the certificate chain,
  * the matrix and the raw JSON. Rendering only. Every string that came from the network or a
- * file goes through put_esc(); the page loads nothing and runs only the fixed script below,
+ * file goes through td__html_esc(); the page loads nothing and runs only the fixed script below,
  * pinned by its hash in the Content-Security-Policy. */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
@@ -40,7 +40,7 @@ static const char style_sheet[] =
         "var(--line);padding-bottom:.2rem;margin-top:2rem}h3{font-size:1rem;margin:1.2rem 0 "
         ".3rem}\n"
         ".mute{color:var(--mute)}.ok{color:var(--ok)}.warn{color:var(--warn)}"
-        ".fail{color:var(--fail)}.unknown{color:var(--warn)}\n"
+        ".fail{color:var(--fail)}.unknown{color:var(--warn)}.not_run,.skipped{color:var(--mute)}\n"
         ".verdict{border:2px solid var(--line);border-radius:6px;padding:.6rem 1rem}"
         ".verdict.v-fail{border-color:var(--fail)}.verdict.v-warn,.verdict.v-unknown{"
         "border-color:var(--warn)}.verdict.v-ok{border-color:var(--ok)}"
@@ -99,7 +99,7 @@ static void put_esc_c(FILE *f, unsigned char c)
     }
 }
 
-static void put_esc(FILE *f, const char *s)
+void td__html_esc(FILE *f, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
         put_esc_c(f, *p);
@@ -114,24 +114,8 @@ static void put_el(FILE *f, const char *tag, const char *cls, const char *s)
     } else {
         fprintf(f, "<%s>", tag);
     }
-    put_esc(f, s);
+    td__html_esc(f, s);
     fprintf(f, "</%s>", tag);
-}
-
-static const char *status_class(td_layer_status_t s)
-{
-    switch (s) {
-    case TD_LS_OK:
-        return "ok";
-    case TD_LS_WARN:
-        return "warn";
-    case TD_LS_FAIL:
-        return "fail";
-    case TD_LS_UNKNOWN:
-        return "unknown";
-    default:
-        return "mute";
-    }
 }
 
 static const char *sev_class(td_severity_t s)
@@ -387,10 +371,10 @@ static void ladder_svg(FILE *f, const ladder_t *l, const char *title, const char
             "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
             "role=\"img\" aria-label=\"",
             LAD_W, h);
-    put_esc(f, title);
+    td__html_esc(f, title);
     fprintf(f, "\">\n<text x=\"%d\" y=\"16\" text-anchor=\"middle\">tlsdoctor</text>", LAD_CX);
     fprintf(f, "<text x=\"%d\" y=\"16\" text-anchor=\"end\">", LAD_W - 4);
-    put_esc(f, server);
+    td__html_esc(f, server);
     fprintf(f, "</text>\n<line class=\"peer\" x1=\"%d\" y1=\"24\" x2=\"%d\" y2=\"%d\"/>", LAD_CX,
             LAD_CX, h - 8);
     fprintf(f, "<line class=\"peer\" x1=\"%d\" y1=\"24\" x2=\"%d\" y2=\"%d\"/>\n", LAD_SX, LAD_SX,
@@ -414,7 +398,7 @@ static void ladder_svg(FILE *f, const ladder_t *l, const char *title, const char
         }
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (LAD_CX + LAD_SX) / 2,
                 e->kind == EV_NOTE || e->kind == EV_SILENCE ? y + 4 : y - 3);
-        put_esc(f, e->label);
+        td__html_esc(f, e->label);
         fputs("</text></g>\n", f);
     }
     fputs("</svg>\n", f);
@@ -505,7 +489,7 @@ static void put_fix(FILE *f, const char *fix, const char *pfx, int idx)
             "<p><b>Fix</b> <button class=\"copy\" type=\"button\" data-for=\"%sfix-%d\">"
             "copy</button></p>\n<pre class=\"fix\" id=\"%sfix-%d\">",
             pfx, idx, pfx, idx);
-    put_esc(f, fix);
+    td__html_esc(f, fix);
     fputs("</pre>\n", f);
 }
 
@@ -526,9 +510,9 @@ static void verdict(FILE *f, const td_report_t *r, const char *pfx)
                                            : "MAIN ISSUE",
           f);
     fputs(": ", f);
-    put_esc(f, rc->title);
+    td__html_esc(f, rc->title);
     fputs("</h2>\n<p><code>", f);
-    put_esc(f, rc->id);
+    td__html_esc(f, rc->id);
     fprintf(f, "</code> <span class=\"mute\">(%s layer)</span></p>\n", td_layer_name(rc->layer));
     put_el(f, "p", NULL, rc->cause);
     fputs("<p><b>Evidence</b></p>", f);
@@ -549,7 +533,7 @@ static void layers(FILE *f, const td_report_t *r, const char *pfx)
         double ms = -1;
         td_layer_status_t s = td__layer_summary(r, (td_layer_t)i, line, sizeof(line), &ms);
         fprintf(f, "<tr><td>%s</td><td class=\"%s\">%s</td><td>", td_layer_name((td_layer_t)i),
-                status_class(s), td__layer_status_name(s));
+                td__layer_status_name(s), td__layer_status_name(s));
         if (ms >= 0) {
             fprintf(f, "%.1f&nbsp;ms", ms);
         }
@@ -573,9 +557,9 @@ static void findings(FILE *f, const td_report_t *r, const char *pfx)
         fprintf(f, "<details class=\"f\"><summary><span class=\"%s\">%s</span> <code>",
                 sev_class(x->severity),
                 x->severity == TD_SEV_OK ? "info" : td_severity_name(x->severity));
-        put_esc(f, x->id);
+        td__html_esc(f, x->id);
         fputs("</code> ", f);
-        put_esc(f, x->title);
+        td__html_esc(f, x->title);
         fputs("</summary>\n", f);
         put_el(f, "p", NULL, x->cause);
         put_el(f, "pre", NULL, x->evidence);
@@ -641,7 +625,7 @@ static void clients(FILE *f, const td_report_t *r, const char *pfx)
             fputs("</tr>\n", f);
         }
         fputs("</tbody></table>\n<p>Recommended: ", f);
-        put_esc(f, r->recommended);
+        td__html_esc(f, r->recommended);
         fputs("</p>\n", f);
     }
 }
@@ -676,10 +660,10 @@ static void chain(FILE *f, const td_report_t *r, const char *pfx)
         const td_cert_info_t *x = &c->c[i];
         int expired = x->not_after < c->now || x->not_before > c->now;
         fprintf(f, "<tr%s><td>%d</td><td>", i == bad || expired ? " class=\"broken\"" : "", i);
-        put_esc(f, x->subject);
+        td__html_esc(f, x->subject);
         if (i == 0 && x->sans[0] != '\0') {
             fputs("<br><span class=\"mute\">SAN: ", f);
-            put_esc(f, x->sans);
+            td__html_esc(f, x->sans);
             fputs("</span>", f);
         }
         fputs("</td>", f);
@@ -690,9 +674,9 @@ static void chain(FILE *f, const td_report_t *r, const char *pfx)
         put_date(f, x->not_after);
         fprintf(f, "%s</td><td>",
                 expired ? (x->not_after < c->now ? " (expired)" : " (not yet)") : "");
-        put_esc(f, x->key_type);
+        td__html_esc(f, x->key_type);
         fprintf(f, " %d, ", x->key_bits);
-        put_esc(f, x->sig_alg);
+        td__html_esc(f, x->sig_alg);
         fputs("</td><td>", f);
         if (x->self_signed) {
             fputs("itself (self-signed)", f);
@@ -708,7 +692,7 @@ static void chain(FILE *f, const td_report_t *r, const char *pfx)
     int seen = 0, at = 0;
     for (int guard = 0; at >= 0 && guard < c->n; guard++) {
         fprintf(f, "%s#%d ", seen ? " &rarr; " : "", at);
-        put_esc(f, c->c[at].subject);
+        td__html_esc(f, c->c[at].subject);
         seen++;
         at = c->c[at].self_signed ? -1 : c->c[at].issued_by - 1;
     }
@@ -716,19 +700,19 @@ static void chain(FILE *f, const td_report_t *r, const char *pfx)
         fprintf(f, " &rarr; <span class=\"ok\">trusted");
         if (c->built_chain_len > seen) {
             fprintf(f, " (%d more from the trust store ", c->built_chain_len - seen);
-            put_esc(f, c->store);
+            td__html_esc(f, c->store);
             fputs(")", f);
         }
         fputs("</span>", f);
     } else {
         fprintf(f, " &rarr; <b class=\"fail\">broken at depth %d: ", c->verify_depth);
-        put_esc(f, c->verify_text);
+        td__html_esc(f, c->verify_text);
         fprintf(f, " (X509 error %d)</b>", c->verify_code);
     }
     fputs("</p>\n<p class=\"mute\">Name checked: ", f);
-    put_esc(f, c->name_checked);
+    td__html_esc(f, c->name_checked);
     fprintf(f, " (%s); trust store: ", c->name_match ? "matches the leaf" : "NOT in the leaf");
-    put_esc(f, c->store);
+    td__html_esc(f, c->store);
     fputs("</p>\n", f);
 }
 
@@ -803,7 +787,7 @@ void td__html_begin(FILE *f, const char *title)
     fputs("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta name=\"generator\" content=\"tlsdoctor " TD_VERSION "\">\n<title>",
           f);
-    put_esc(f, title);
+    td__html_esc(f, title);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style_sheet);
 }
 
@@ -818,23 +802,23 @@ void td__html_report_body(const td_report_t *r, FILE *f, const char *pfx)
 {
     const td_obs_t *o = &r->obs;
     fputs("<header><h1>tlsdoctor: ", f);
-    put_esc(f, o->host);
+    td__html_esc(f, o->host);
     fprintf(f, ":%u</h1>\n<p class=\"mute\">", (unsigned)o->port);
     if (o->connect_to[0] != '\0') {
         fputs("via ", f);
-        put_esc(f, o->connect_to);
+        td__html_esc(f, o->connect_to);
         fputs(" ", f);
     }
     if (o->sni[0] != '\0' && strcmp(o->sni, o->host) != 0) {
         fputs("(SNI ", f);
-        put_esc(f, o->sni);
+        td__html_esc(f, o->sni);
         fputs(") ", f);
     }
     if (r->server_software != NULL) {
         fputs("server software: ", f);
-        put_esc(f, r->server_software);
+        td__html_esc(f, r->server_software);
         fputs(" (", f);
-        put_esc(f, r->server_evidence);
+        td__html_esc(f, r->server_evidence);
         fputs(")", f);
     }
     fputs("</p></header>\n", f);

@@ -30,6 +30,8 @@ struct json_t *td__clients_json(const td_report_t *r);
 /* The HTML page (html.c): its head and style, the body of one diagnosis, its end and script.
  * compare.c puts several bodies in one page. */
 void td__html_begin(FILE *f, const char *title);
+/* Writes s escaped for HTML text and attribute values (and SVG text). */
+void td__html_esc(FILE *f, const char *s);
 /* pfx starts every element id ("" for one report; "p1-" ... in compare). */
 void td__html_report_body(const td_report_t *r, FILE *f, const char *pfx);
 int td__html_end(FILE *f);
