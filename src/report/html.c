@@ -223,9 +223,9 @@ static void tcp_open(ladder_t *l, int connected, td_tcp_result_t res, double con
     }
 }
 
-/* Our own ClientHello (or a plain HTTP request) and the server's first flight, from the
+/* Our own ClientHello (or a plain HTTP request: http) and the server's first flight, from the
  * exchange's parsed reply. */
-static void ladder_exchange(ladder_t *l, const td_obs_exchange_t *x, const char *what,
+static void ladder_exchange(ladder_t *l, const td_obs_exchange_t *x, const char *what, int http,
                             double deadline_ms)
 {
     tcp_open(l, x->connected, x->connect_result, x->connect_ms, x->ms, deadline_ms);
@@ -261,9 +261,9 @@ static void ladder_exchange(ladder_t *l, const td_obs_exchange_t *x, const char 
                    fl->alert_desc, td_alert_name(fl->alert_desc));
         }
         if (x->sniff.cls == TD_SNIFF_HTTP) {
-            /* Every exchange drawn sent a ClientHello: an HTTP answer is the wrong protocol. */
-            add_ev(l, EV_S2C, 1, rx, "HTTP %d %s (%zu bytes)", x->head.status, x->head.reason,
-                   x->received);
+            /* After a ClientHello an HTTP answer is the wrong protocol. */
+            add_ev(l, EV_S2C, !http || x->head.status >= 500, rx, "HTTP %d %s (%zu bytes)",
+                   x->head.status, x->head.reason, x->received);
         } else if (x->sniff.cls != TD_SNIFF_TLS || (!fl->has_server_hello && !fl->has_alert)) {
             add_ev(l, EV_S2C, 1, rx, "%zu bytes, not a TLS reply: %s \"%s\"", x->received,
                    td_sniff_class_name(x->sniff.cls), x->sniff.printable);
@@ -422,17 +422,21 @@ static void ladders(FILE *f, const td_report_t *r, const char *pfx)
     struct {
         const td_obs_exchange_t *x;
         const char *title, *what;
+        int http;
     } xs[] = {
-        { &o->sniff, "Our ClientHello, read as far as the server's first flight", "ClientHello" },
-        { &o->tls12, "A ClientHello capped at TLS 1.2", "ClientHello (TLS 1.2)" },
-        { &o->small_mss, "The ClientHello again with MSS 536", "ClientHello (MSS 536)" },
+        { &o->sniff, "Our ClientHello, read as far as the server's first flight", "ClientHello",
+          0 },
+        { &o->tls12, "A ClientHello capped at TLS 1.2", "ClientHello (TLS 1.2)", 0 },
+        { &o->small_mss, "The ClientHello again with MSS 536", "ClientHello (MSS 536)", 0 },
+        { o->plain_target ? &o->plain : NULL, "The plain HTTP request (an http:// target)",
+          "GET (HTTP/1.1 request)", 1 },
     };
     for (size_t i = 0; i < TD_ARRAY_LEN(xs); i++) {
-        if (xs[i].x->step != TD_STEP_DONE) {
+        if (xs[i].x == NULL || xs[i].x->step != TD_STEP_DONE) {
             continue;
         }
         memset(l, 0, sizeof(*l));
-        ladder_exchange(l, xs[i].x, xs[i].what, o->step_timeout_ms);
+        ladder_exchange(l, xs[i].x, xs[i].what, xs[i].http, o->step_timeout_ms);
         put_el(f, "h3", NULL, xs[i].title);
         ladder_svg(f, l, xs[i].title, server);
         drawn++;
