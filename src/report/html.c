@@ -238,8 +238,9 @@ static void ladder_exchange(ladder_t *l, const td_obs_exchange_t *x, const char 
     double rx = x->first_byte_ms >= 0 ? at + x->first_byte_ms : x->ms;
     if (x->received > 0) {
         if (x->sniff.cls == TD_SNIFF_TLS && fl->has_server_hello) {
-            add_ev(l, EV_S2C, 0, rx, "%s %s %s%s", fl->is_hrr ? "HelloRetryRequest" : "ServerHello",
-                   td_version_name(fl->version), td_cipher_name(fl->cipher),
+            add_ev(l, EV_S2C, 0, rx, "%s %s %s%s%s",
+                   fl->is_hrr ? "HelloRetryRequest" : "ServerHello", td_version_name(fl->version),
+                   td_cipher_name(fl->cipher), fl->group ? " " : "",
                    fl->group ? td_group_name(fl->group) : "");
             if (fl->has_certificate) {
                 add_ev(l, EV_S2C, 0, rx, "Certificate (%d certificates, %u bytes)", fl->cert_count,
@@ -286,6 +287,20 @@ static void ladder_exchange(ladder_t *l, const td_obs_exchange_t *x, const char 
         break;
     default:
         break;
+    }
+}
+
+/* Orders events from first to the end by time, keeping the order of equal times (insertion
+ * sort: a few dozen events). */
+static void sort_from(ladder_t *l, int first)
+{
+    for (int i = first + 1; i < l->n; i++) {
+        ladder_ev_t e = l->ev[i];
+        int j = i;
+        for (; j > first && l->ev[j - 1].ms > e.ms; j--) {
+            l->ev[j] = l->ev[j - 1];
+        }
+        l->ev[j] = e;
     }
 }
 
@@ -357,6 +372,8 @@ static void ladder_tls(ladder_t *l, const td_obs_tls_t *t, const td_obs_http_t *
     } else {
         add_ev(l, EV_S2C, 1, base + h->ms, "no HTTP answer: %s", td_http_result_name(h->result));
     }
+    /* TLS 1.3 tickets arrive after the handshake, while the request is on its way. */
+    sort_from(l, 0);
 }
 
 #define LAD_W   860
