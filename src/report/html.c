@@ -290,14 +290,14 @@ static void ladder_exchange(ladder_t *l, const td_obs_exchange_t *x, const char 
     }
 }
 
-/* Orders events from first to the end by time, keeping the order of equal times (insertion
- * sort: a few dozen events). */
-static void sort_from(ladder_t *l, int first)
+/* Orders the events by time, keeping the order of equal times (insertion sort: a few dozen
+ * events). */
+static void sort_events(ladder_t *l)
 {
-    for (int i = first + 1; i < l->n; i++) {
+    for (int i = 1; i < l->n; i++) {
         ladder_ev_t e = l->ev[i];
         int j = i;
-        for (; j > first && l->ev[j - 1].ms > e.ms; j--) {
+        for (; j > 0 && l->ev[j - 1].ms > e.ms; j--) {
             l->ev[j] = l->ev[j - 1];
         }
         l->ev[j] = e;
@@ -373,7 +373,7 @@ static void ladder_tls(ladder_t *l, const td_obs_tls_t *t, const td_obs_http_t *
         add_ev(l, EV_S2C, 1, base + h->ms, "no HTTP answer: %s", td_http_result_name(h->result));
     }
     /* TLS 1.3 tickets arrive after the handshake, while the request is on its way. */
-    sort_from(l, 0);
+    sort_events(l);
 }
 
 #define LAD_W   860
@@ -803,7 +803,8 @@ void td__html_begin(FILE *f, const char *title)
     /* Nothing is fetched: no source is allowed but the inline style and our one script. */
     fprintf(f,
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-            "style-src 'unsafe-inline'; script-src 'sha256-%s'; img-src data:\">\n",
+            "style-src 'unsafe-inline'; script-src 'sha256-%s'; base-uri 'none'; "
+            "form-action 'none'\">\n",
             h);
     fputs("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta name=\"generator\" content=\"tlsdoctor " TD_VERSION "\">\n<title>",
