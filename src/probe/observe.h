@@ -373,6 +373,8 @@ typedef struct td_obs {
     uint16_t http_port;       /* the port of the port80 exchange (80 or --http-port) */
     td_obs_clients_t clients; /* every run */
     td_obs_matrix_t matrix;   /* only with --matrix */
+    int quick;                /* TD_PROFILE_QUICK ran: one handshake, the chain and the verdict;
+                                 HTTP and the side probes were not checked */
 } td_obs_t;
 
 /** Runs every probe in layer order under opt's deadlines and fills obs. Never judges.

@@ -27,4 +27,8 @@ struct json_t *td__matrix_json(const td_report_t *r);
 void td__clients_write_text(const td_report_t *r, FILE *f, int color);
 struct json_t *td__clients_json(const td_report_t *r);
 
+/* One compact JSON line of the report (no newline), with "target_line" when not NULL and
+ * "profile"; td_free() it; NULL on failure (json.c). */
+char *td__report_json_line(const td_report_t *r, const char *target_line);
+
 #endif
