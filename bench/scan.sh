@@ -108,7 +108,7 @@ measure() {
     echo "$name $wall $(python3 -c "print(round($u+$s,2))") $rss"
 }
 scan=("$bin" scan --json --no-progress --ca-file "$c/root.pem" --concurrency "$CONC" --timeout 10 --step-timeout 5)
-echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(nginx -v 2>&1); $(sslscan --version 2>&1 | grep -o '[0-9][0-9.]*' | head -1) sslscan; testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.a-z-]*' | head -1)"
+echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(nginx -v 2>&1); sslscan $(sslscan --version 2>&1 | grep -o '[0-9]\.[0-9.]*' | head -1); testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.a-z-]*' | head -1)"
 echo "# name wall_s cpu_s peak_rss_kb   (targets)"
 if [ -n "${ONLY_QUICK:-}" ]; then # iterate on the quick profile alone
     measure quick_throughput "${scan[@]}" --profile quick "$work/quick.txt"

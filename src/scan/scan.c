@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -99,7 +100,7 @@ static void host_key(const td_scan_target_t *t, char *key, size_t cap)
     }
 }
 
-/* Waits for a free connection slot of key; false when the scan is stopping meanwhile. */
+/* Waits for a free connection slot of key (at most opt->per_host in flight). */
 static void host_acquire(scan_t *s, const char *key)
 {
     pthread_mutex_lock(&s->mu);
@@ -511,20 +512,24 @@ static void sleep_ms(double ms)
     (void)nanosleep(&ts, NULL);
 }
 
+/* Waits on cv (mu held) for at most ms milliseconds. */
+static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, long ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += ms * 1000 * 1000;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    (void)pthread_cond_timedwait(cv, mu, &ts);
+}
+
 static void *progress_thread(void *arg)
 {
     scan_t *s = arg;
     pthread_mutex_lock(&s->mu);
-    while (!(s->closed && s->qlen == 0 && s->in_flight == 0)) {
+    while (!s->closed) { /* closed: the summary follows, abandoned diagnoses or not */
         progress_line(s);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 250 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        (void)pthread_cond_timedwait(&s->idle, &s->mu, &ts);
+        wait_ms(&s->idle, &s->mu, 250);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -535,14 +540,7 @@ static bool enqueue(scan_t *s, job_t *j)
 {
     pthread_mutex_lock(&s->mu);
     while (s->qlen == s->qcap && !stop_asked(s)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000; /* wake up to see a stop request */
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        (void)pthread_cond_timedwait(&s->can_put, &s->mu, &ts);
+        wait_ms(&s->can_put, &s->mu, 100);
     }
     bool ok = !stop_asked(s);
     if (ok) {
@@ -593,6 +591,13 @@ int td_scan(const td_scan_options_t *opt, FILE *in, const char *in_name, FILE *o
         goto out_sync;
     }
     s->t0 = td_now_ms();
+    /* SIGINT and SIGTERM go to the calling thread only (its handler sets *opt->stop): a
+     * worker's poll() or connect() is never cut short by them. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    (void)pthread_sigmask(SIG_BLOCK, &block, &old);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     (void)pthread_attr_setstacksize(&attr, TD_SCAN_STACK);
@@ -604,12 +609,14 @@ int td_scan(const td_scan_options_t *opt, FILE *in, const char *in_name, FILE *o
     }
     pthread_attr_destroy(&attr);
     if (started == 0) {
+        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
         td_errinfo_set(err, TD_E_NOMEM, "cannot start a worker thread");
         rc = TD_E_NOMEM;
         goto out_sync;
     }
     pthread_t pth;
     bool progress = opt->progress && pthread_create(&pth, NULL, progress_thread, s) == 0;
+    (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 
     char buf[TD_SCAN_MAX_LINE + 1];
     size_t n;
@@ -708,14 +715,7 @@ int td_scan(const td_scan_options_t *opt, FILE *in, const char *in_name, FILE *o
         double step = opt->diag.step_timeout_s > 0 ? opt->diag.step_timeout_s : 8;
         double until = td_now_ms() + step * 1000.0;
         while (s->in_flight > 0 && td_now_ms() < until) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 50 * 1000 * 1000;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            (void)pthread_cond_timedwait(&s->idle, &s->mu, &ts);
+            wait_ms(&s->idle, &s->mu, 50);
         }
         s->abandoned = (uint64_t)s->in_flight;
     } else {
