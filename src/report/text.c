@@ -86,6 +86,12 @@ int td_report_write_text(const td_report_t *r, FILE *f, int color)
         fprintf(f, "  %s\n", rc->cause);
         fprintf(f, "  evidence: %s\n", rc->evidence);
         fprintf(f, "  fix: %s\n\n", rc->fix);
+    } else if (o->quick) {
+        /* The quick profile did not look at HTTP: never say every layer is fine. */
+        fprintf(f,
+                "%sHANDSHAKE AND CHAIN OK%s: no problem found in what the quick profile checks "
+                "(HTTP and the side probes were not checked: run the full diagnosis).\n\n",
+                colour(TD_LS_OK, color), rs);
     } else {
         fprintf(f, "%sHEALTHY%s: no problem found on any layer.\n\n", colour(TD_LS_OK, color), rs);
     }
