@@ -53,14 +53,18 @@ int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err)
         td_errinfo_set(err, TD_E_USAGE, "timeout out of range (at most 86400 seconds)");
         return TD_E_USAGE;
     }
-    td_report_t *r = td_calloc(1, sizeof(*r));
+    /* Zero pages from the kernel: a diagnosis in flight holds only the pages it wrote (the
+     * report is ~190 KiB, mostly zeros until judged; the fleet scan keeps thousands). */
+    bool pages = false;
+    td_report_t *r = td_zalloc_pages(sizeof(*r), &pages);
     if (r == NULL) {
         td_errinfo_set(err, TD_E_NOMEM, "out of memory");
         return TD_E_NOMEM;
     }
     int rc = td__probe_all(&o, &r->obs, err);
+    r->pages = pages;
     if (rc < 0) {
-        td_free(r);
+        td_free_pages(r, sizeof(*r), pages);
         return rc;
     }
     td__diagnose(r);
@@ -113,7 +117,9 @@ int td_report_exit_code(const td_report_t *r)
 
 void td_report_free(td_report_t *r)
 {
-    td_free(r);
+    if (r != NULL) {
+        td_free_pages(r, sizeof(*r), r->pages);
+    }
 }
 
 const char *td_layer_name(td_layer_t layer)

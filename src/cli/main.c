@@ -7,7 +7,6 @@
 #include "../util/td_util.h"
 
 #include <getopt.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -996,11 +995,6 @@ static int run_scan(int argc, char **argv)
     if (in == NULL) {
         return die_usage("scan: cannot open '%s'", file);
     }
-    /* Reports (about 200 KiB, mostly zeros until judged) straight from mmap: zero pages cost no
-     * memory until written, so a diagnosis in flight holds only what it observed. glibc's
-     * default threshold rises after the first free and would put them on the heap, where calloc
-     * writes every byte (docs/scan.md, memory). */
-    (void)mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     so.color = use_color(no_color);
     so.progress = !no_progress && isatty(STDERR_FILENO);
     so.stop = &scan_stop;

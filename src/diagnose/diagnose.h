@@ -71,6 +71,7 @@ struct td_report {
     char recommended[400];
     td_client_verdict_t clients[TD_MX_MAX_CLIENTS];
     int n_clients;
+    bool pages; /* allocated with td_zalloc_pages (api.c) */
 };
 
 /* The server software, from HTTP Server headers and error pages; NULL when unknown. */

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static td_malloc_fn g_malloc = NULL;
 
@@ -35,4 +36,27 @@ void *td_calloc(size_t n, size_t size)
 void td_free(void *p)
 {
     free(p);
+}
+
+void *td_zalloc_pages(size_t size, bool *pages)
+{
+    *pages = false;
+    if (g_malloc != NULL || size < 64 * 1024) {
+        return td_calloc(1, size); /* the tests' failing allocator sees it */
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        return td_calloc(1, size);
+    }
+    *pages = true;
+    return p;
+}
+
+void td_free_pages(void *p, size_t size, bool pages)
+{
+    if (pages) {
+        (void)munmap(p, size);
+    } else {
+        td_free(p);
+    }
 }

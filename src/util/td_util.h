@@ -54,6 +54,11 @@
 void *td_malloc(size_t n);
 void *td_calloc(size_t n, size_t size);
 void td_free(void *p);
+/* A large zeroed block straight from the kernel (mmap): pages never written cost no memory,
+ * where td_calloc writes every byte. *pages says how it was made (a calloc fallback for
+ * small sizes, a failed mmap or the tests' allocator); td_free_pages needs it and the size. */
+void *td_zalloc_pages(size_t size, bool *pages);
+void td_free_pages(void *p, size_t size, bool pages);
 typedef void *(*td_malloc_fn)(size_t);
 /* Test hook: replaces the allocator (NULL restores malloc). */
 void td__set_allocator(td_malloc_fn fn);
