@@ -540,6 +540,17 @@ void td__proxies(td_report_t *r)
             td_fmt(p->why, sizeof(p->why), "not observed: %s", missing);
         }
     }
+    /* The quick profile did not read the origin's HTTP answer, which every proxy passes on or
+     * fails on (a head that never ends is a 502): "OK" would be a pass not observed. */
+    for (size_t i = 0; r->obs.quick && i < r->n_proxies; i++) {
+        td_proxy_outcome_t *p = &r->proxies[i];
+        if (strcmp(p->result, "OK") == 0) {
+            td_strlcpy(p->result, "not checked", sizeof(p->result));
+            td_fmt(p->why, sizeof(p->why),
+                   "quick profile: the handshake and chain pass; the origin's HTTP answer was "
+                   "not checked");
+        }
+    }
     if (missing[0] != '\0' && strncmp(r->recommended, "Cloudflare Full (strict)", 24) == 0) {
         td_fmt(r->recommended, sizeof(r->recommended),
                "Unknown: %s not observed working; run again with a longer --timeout.", missing);
