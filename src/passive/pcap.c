@@ -47,6 +47,7 @@ typedef struct flow {
     struct flow *older, *newer; /* LRU list by last packet time */
     dir_state_t d[2];           /* 0 client->server, 1 server->client */
     td_pcap_facts_t t;          /* TCP facts so far */
+    uint32_t isn;               /* the client's SYN sequence number (t.syn set) */
 } flow_t;
 
 typedef struct scanner {
@@ -226,36 +227,97 @@ static void read_certs(td_pcap_conn_t *c)
     }
 }
 
+/* The handshake message type a stream starts with (a TLS handshake record), -1 otherwise. */
+static int first_hs_type(const dir_state_t *d)
+{
+    if (d->buf == NULL || d->n_iv == 0 || contiguous(d) < 6 || d->buf[0] != TD_CT_HANDSHAKE ||
+        d->buf[1] != 3) {
+        return -1;
+    }
+    return d->buf[5];
+}
+
+/* Without the SYN the first sender was taken for the client. Content decides when it can (a
+ * ClientHello, a ServerHello); otherwise a well-known port below 1024 is the server's. */
+static bool reversed_by_content(const flow_t *f)
+{
+    if (f->t.syn || f->t.synack) {
+        return false;
+    }
+    int h0 = first_hs_type(&f->d[0]), h1 = first_hs_type(&f->d[1]);
+    if (h0 == TD_HS_CLIENT_HELLO || h1 == TD_HS_SERVER_HELLO) {
+        return false;
+    }
+    if (h1 == TD_HS_CLIENT_HELLO || h0 == TD_HS_SERVER_HELLO) {
+        return true;
+    }
+    return f->key.pa < 1024 && f->key.pb >= 1024;
+}
+
+static void swap_int(int *a, int *b)
+{
+    int t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void swap_facts(td_pcap_facts_t *t)
+{
+    char tmp[sizeof(t->client)];
+    memcpy(tmp, t->client, sizeof(tmp));
+    memcpy(t->client, t->server, sizeof(tmp));
+    memcpy(t->server, tmp, sizeof(tmp));
+    uint16_t p = t->cport;
+    t->cport = t->sport;
+    t->sport = p;
+    swap_int(&t->fin_client, &t->fin_server);
+    swap_int(&t->rst_client, &t->rst_server);
+    swap_int(&t->retrans_client, &t->retrans_server);
+    swap_int(&t->gap_client, &t->gap_server);
+    swap_int(&t->trunc_client, &t->trunc_server);
+    uint64_t b = t->bytes_client;
+    t->bytes_client = t->bytes_server;
+    t->bytes_server = b;
+    t->retrans_server_large = 0; /* counted for the other side: unknown */
+    t->first_close = t->first_close == 0 ? 0 : 3 - t->first_close;
+}
+
 static void finish(scanner_t *s, flow_t *f)
 {
     td_pcap_conn_t *c = &s->work;
     memset(c, 0, sizeof(*c));
     c->t = f->t;
     td_pcap_summary_t *sum = s->sum;
-    size_t n0 = contiguous(&f->d[0]), n1 = contiguous(&f->d[1]);
-    c->t.gap_client = n0 < covered_end(&f->d[0]);
-    c->t.gap_server = n1 < covered_end(&f->d[1]);
-    td_client_flight_parse(f->d[0].buf, n0, s->scratch[0], sizeof(s->scratch[0]), &c->ch);
-    td_server_flight_parse(f->d[1].buf, n1, s->scratch[1], sizeof(s->scratch[1]), &c->sh);
+    int rev = reversed_by_content(f);
+    const dir_state_t *dc = &f->d[rev], *ds = &f->d[!rev];
+    if (rev) {
+        swap_facts(&c->t);
+    }
+    size_t n0 = contiguous(dc), n1 = contiguous(ds);
+    c->t.gap_client = n0 < covered_end(dc);
+    c->t.gap_server = n1 < covered_end(ds);
+    const uint8_t *b0 = dc->buf, *b1 = ds->buf;
+    td_client_flight_parse(b0, n0, s->scratch[0], sizeof(s->scratch[0]), &c->ch);
+    td_server_flight_parse(b1, n1, s->scratch[1], sizeof(s->scratch[1]), &c->sh);
     /* TLS after a preamble (an HTTP CONNECT, a SOCKS exchange, a STARTTLS dialogue): found by
      * content, and both directions parsed from their first handshake record. */
     if (!c->ch.has_hello && n0 > 0) {
-        size_t co = td_tls_find_handshake(f->d[0].buf, n0, TD_HS_CLIENT_HELLO, 4096);
+        size_t co = td_tls_find_handshake(b0, n0, TD_HS_CLIENT_HELLO, 4096);
         if (co > 0 && co < n0) {
             td_client_flight_t ch;
             td_reader_t r0;
             td_bytes_t v0;
-            td_reader_init(&r0, f->d[0].buf, n0);
+            td_reader_init(&r0, b0, n0);
             if (td_reader_skip(&r0, co) == 0 &&
                 td_reader_bytes(&r0, td_reader_left(&r0), &v0) == 0) {
                 td_client_flight_parse(v0.p, v0.len, s->scratch[0], sizeof(s->scratch[0]), &ch);
                 if (ch.has_hello) {
                     c->ch = ch;
                     c->preamble_client = co;
-                    size_t so = td_tls_find_handshake(f->d[1].buf, n1, TD_HS_SERVER_HELLO, 4096);
+                    size_t so = td_tls_find_handshake(b1, n1, TD_HS_SERVER_HELLO, 4096);
                     td_reader_t r1;
                     td_bytes_t v1;
-                    td_reader_init(&r1, f->d[1].buf, n1);
+                    td_reader_init(&r1, b1, n1);
                     if (so < n1 && td_reader_skip(&r1, so) == 0 &&
                         td_reader_bytes(&r1, td_reader_left(&r1), &v1) == 0) {
                         c->preamble_server = so;
@@ -268,14 +330,14 @@ static void finish(scanner_t *s, flow_t *f)
     }
     if (n1 > 0 && c->preamble_client == 0) {
         td_sniff_t sn;
-        td_sniff_classify(f->d[1].buf, n1, &sn);
+        td_sniff_classify(b1, n1, &sn);
         c->server_tls = sn.cls == TD_SNIFF_TLS;
         c->server_http = sn.cls == TD_SNIFF_HTTP || sn.cls == TD_SNIFF_HTML;
         c->server_http_status = sn.http_status;
         c->server_page = sn.page_sign;
     }
     if (c->ch.has_hello) {
-        char a[16], b[800], cc[900], hb[13], hc[13];
+        char a[16], b[TD_CH_MAX_CIPHERS * 5 + 8], cc[900], hb[13], hc[13];
         if (td_ja3_string(&c->ch, c->ja3, sizeof(c->ja3)) == 0) {
             hex_digest("MD5", c->ja3, c->ja3_md5, 32);
         }
@@ -331,9 +393,12 @@ static void flow_free(scanner_t *s, flow_t *f)
     td_free(f);
 }
 
+/* idle: 0 closed (FIN, RST, port reuse), 1 quiet for IDLE_SECONDS, 2 end of the capture or
+ * evicted for room. */
 static void flow_remove(scanner_t *s, flow_t *f, int idle)
 {
-    f->t.evicted_idle = idle;
+    f->t.evicted_idle = idle != 0;
+    f->t.capture_ended = idle == 2;
     finish(s, f);
     size_t b = key_hash(&f->key) & (s->nbuckets - 1);
     for (flow_t **pp = &s->buckets[b]; *pp != NULL; pp = &(*pp)->hnext) {
@@ -347,15 +412,18 @@ static void flow_remove(scanner_t *s, flow_t *f, int idle)
     flow_free(s, f);
 }
 
-static flow_t *flow_get(scanner_t *s, const addr_key_t *k, int syn_only, int synack, int create,
-                        int *dir)
+static flow_t *flow_get(scanner_t *s, const addr_key_t *k, uint32_t seq, int syn_only, int synack,
+                        int create, int *dir)
 {
     size_t b = key_hash(k) & (s->nbuckets - 1);
     for (flow_t *f = s->buckets[b]; f != NULL; f = f->hnext) {
         int m = key_match(&f->key, k);
         if (m >= 0) {
-            if (!(syn_only && (f->t.bytes_client > 0 || f->t.fin_client || f->t.rst_client ||
-                               f->t.rst_server))) {
+            /* A retransmitted SYN (same ISN; with TCP Fast Open it carried data, RFC 7413)
+             * belongs to the flow. */
+            bool same_syn = syn_only && m == 0 && f->t.syn && f->isn == seq;
+            if (same_syn || !(syn_only && (f->t.bytes_client > 0 || f->t.fin_client ||
+                                           f->t.rst_client || f->t.rst_server))) {
                 *dir = m;
                 return f;
             }
@@ -370,7 +438,7 @@ static flow_t *flow_get(scanner_t *s, const addr_key_t *k, int syn_only, int syn
     }
     while (s->nflows >= MAX_FLOWS && s->oldest != NULL) {
         s->sum->evicted_full++;
-        flow_remove(s, s->oldest, 1);
+        flow_remove(s, s->oldest, 2);
     }
     flow_t *f = td_calloc(1, sizeof(*f));
     if (f == NULL) {
@@ -414,6 +482,12 @@ static int stream_add(scanner_t *s, dir_state_t *d, uint32_t seq, const uint8_t 
         d->base = seq;
     }
     uint32_t off = seq - d->base; /* modulo 2^32: wraps like TCP */
+    if (off >= WINDOW && d->n_iv == 0) {
+        /* No byte yet and far from the SYN's number: the SYN seen was another one (several
+         * SYN-ACKs with different ISNs); the stream starts here. */
+        d->base = seq;
+        off = 0;
+    }
     if (off >= WINDOW) {
         *trunc = 1;
         return 0;
@@ -660,7 +734,7 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
     }
     int syn = (t.flags & TCP_SYN) != 0, ack = (t.flags & TCP_ACK) != 0;
     int dir = 0;
-    flow_t *f = flow_get(s, &t.k, syn && !ack, syn && ack, syn || t.payload.len > 0, &dir);
+    flow_t *f = flow_get(s, &t.k, t.seq, syn && !ack, syn && ack, syn || t.payload.len > 0, &dir);
     if (f == NULL) {
         return;
     }
@@ -673,6 +747,7 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
     if (syn) {
         if (dir == 0 && !ack) {
             c->syn = 1;
+            f->isn = seq;
         } else if (dir == 1 && ack) {
             c->synack = 1;
         }
@@ -714,10 +789,9 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
     /* Idle flows and the buffer budget: evict from the old end. */
     while (s->oldest != NULL &&
            (s->now - s->oldest->t.ts_last > IDLE_SECONDS || s->buf_bytes > BUF_BUDGET)) {
-        if (s->buf_bytes > BUF_BUDGET) {
-            s->sum->evicted_full++;
-        }
-        flow_remove(s, s->oldest, 1);
+        int full = s->buf_bytes > BUF_BUDGET;
+        s->sum->evicted_full += full ? 1u : 0u;
+        flow_remove(s, s->oldest, full ? 2 : 1);
     }
 }
 
@@ -824,7 +898,7 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
         rc = scan_file(s, files[i], err);
     }
     while (s->oldest != NULL) {
-        flow_remove(s, s->oldest, 1);
+        flow_remove(s, s->oldest, 2);
     }
     td_free(s->buckets);
     int cb_failed = s->cb_failed;

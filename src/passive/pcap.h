@@ -29,6 +29,8 @@ typedef struct td_pcap_facts {
     int gap_client, gap_server;     /* a hole stopped reassembly */
     int trunc_client, trunc_server; /* over the per-direction window */
     int evicted_idle;               /* ended by idle eviction or end of capture */
+    int capture_ended;              /* still open when the capture ended (or evicted for room):
+                                       not quiet for the idle time, so no sign of a stall */
 } td_pcap_facts_t;
 
 typedef struct td_pcap_conn {
@@ -40,8 +42,8 @@ typedef struct td_pcap_conn {
     const char *server_page; /* built-in page of a plain-HTTP reply (wire/sniff.c) */
     int server_http;         /* the server answered in HTTP */
     int server_http_status;
-    int server_tls; /* the server's first bytes are TLS */
-    char ja3[512];
+    int server_tls;                         /* the server's first bytes are TLS */
+    char ja3[TD_CH_MAX_CIPHERS * 6 + 1024]; /* every suite of a hello, in decimal */
     char ja3_md5[33];
     char ja4[40];
     char ja4s[32];
@@ -49,7 +51,8 @@ typedef struct td_pcap_conn {
     td_pcap_cert_t certs[3];
     int cert_name_ok; /* -1 not checked, 0 leaf does not cover the SNI, 1 covers */
     /* judgment (pcapjudge.c) */
-    const char *outcome; /* static: "established", "alert", "no_answer", ... */
+    const char *outcome; /* static: "established", "alert", "no_answer", ... (the cause) */
+    const char *result;  /* static: "established", "failed", "incomplete" or "not_tls" */
     const char *finding; /* static finding id, NULL when healthy or not TLS */
     char evidence[256];
 } td_pcap_conn_t;

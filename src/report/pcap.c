@@ -38,6 +38,7 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
                           c->t.client, "client_port", c->t.cport, "server", c->t.server,
                           "server_port", c->t.sport, "outcome", c->outcome, "finding",
                           c->finding ? json_string(c->finding) : json_null());
+    json_object_set_new(j, "result", json_string(c->result != NULL ? c->result : "incomplete"));
     json_object_set_new(j, "evidence", json_string(c->evidence));
     json_object_set_new(j, "preamble_bytes", json_integer((json_int_t)c->preamble_client));
     json_object_set_new(
@@ -66,19 +67,33 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
                             json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:s}", "version",
                                       td_version_name(sh->version), "cipher",
                                       td_cipher_name(sh->cipher), "cipher_id", sh->cipher, "group",
-                                      td_group_name(sh->group), "hello_retry_request", sh->is_hrr,
-                                      "alpn", sh->alpn, "ja4s", c->ja4s));
+                                      /* TLS <= 1.2: the ECDHE curve of ServerKeyExchange */
+                                      td_group_name(sh->group != 0 ? sh->group : sh->ske_group),
+                                      "hello_retry_request", sh->is_hrr || sh->hrr_seen, "alpn",
+                                      sh->alpn, "ja4s", c->ja4s));
     } else {
         json_object_set_new(j, "server_hello", json_null());
     }
     json_t *alerts = json_array();
     if (ch->has_alert) {
-        json_array_append_new(alerts, json_pack("{s:s, s:i, s:i}", "from", "client", "level",
-                                                ch->alert_level, "description", ch->alert_desc));
+        json_array_append_new(alerts, json_pack("{s:s, s:i, s:i, s:b}", "from", "client", "level",
+                                                ch->alert_level, "description", ch->alert_desc,
+                                                "encrypted", 0));
+    }
+    if (ch->enc_alerts > 0) {
+        json_array_append_new(alerts,
+                              json_pack("{s:s, s:n, s:n, s:b, s:i}", "from", "client", "level",
+                                        "description", "encrypted", 1, "count", ch->enc_alerts));
     }
     if (sh->has_alert) {
-        json_array_append_new(alerts, json_pack("{s:s, s:i, s:i}", "from", "server", "level",
-                                                sh->alert_level, "description", sh->alert_desc));
+        json_array_append_new(alerts, json_pack("{s:s, s:i, s:i, s:b}", "from", "server", "level",
+                                                sh->alert_level, "description", sh->alert_desc,
+                                                "encrypted", 0));
+    }
+    if (sh->enc_alerts > 0) {
+        json_array_append_new(alerts,
+                              json_pack("{s:s, s:n, s:n, s:b, s:i}", "from", "server", "level",
+                                        "description", "encrypted", 1, "count", sh->enc_alerts));
     }
     json_object_set_new(j, "alerts", alerts);
     json_t *certs = json_array();

@@ -102,7 +102,7 @@ static void parse_client_hello(td_reader_t *r, td_client_flight_t *c)
         ch_error(c, "ClientHello.random");
         return;
     }
-    if (u16_list(r, 2, c->ciphers, &c->n_ciphers, TD_CH_MAX) < 0) {
+    if (u16_list(r, 2, c->ciphers, &c->n_ciphers, TD_CH_MAX_CIPHERS) < 0) {
         ch_error(c, "ClientHello.cipher_suites");
         return;
     }
@@ -248,7 +248,7 @@ void td_client_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             if (td_reader_u8(&specs, &k) < 0 || td_reader_u16(&specs, &v) < 0) {
                 break;
             }
-            if (k == 0 && c->n_ciphers < TD_CH_MAX) { /* a TLS suite in SSLv2 clothing */
+            if (k == 0 && c->n_ciphers < TD_CH_MAX_CIPHERS) { /* a TLS suite in SSLv2 clothing */
                 c->ciphers[c->n_ciphers++] = v;
             }
         }
@@ -307,10 +307,14 @@ void td_client_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
                 c->first_app_len = td_reader_left(&frag);
             }
             c->app_data = 1;
-        } else if (type == TD_CT_ALERT && !c->ccs && !c->has_alert) {
-            if (td_reader_u8(&frag, &c->alert_level) == 0 &&
-                td_reader_u8(&frag, &c->alert_desc) == 0) {
+        } else if (type == TD_CT_ALERT && c->ccs) {
+            c->enc_alerts++; /* encrypted after the CCS (RFC 5246 §7.1): level unknown */
+        } else if (type == TD_CT_ALERT && (!c->has_alert || c->alert_level == 1)) {
+            uint8_t lvl = 0, desc = 0;
+            if (td_reader_u8(&frag, &lvl) == 0 && td_reader_u8(&frag, &desc) == 0) {
                 c->has_alert = 1;
+                c->alert_level = lvl;
+                c->alert_desc = desc;
             }
         }
     }
@@ -422,7 +426,7 @@ static void sort_u16(uint16_t *v, int n)
 int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b, size_t bcap, char *cc,
                  size_t ccap)
 {
-    uint16_t ciphers[TD_CH_MAX], exts[TD_CH_MAX];
+    uint16_t ciphers[TD_CH_MAX_CIPHERS], exts[TD_CH_MAX];
     int nc = 0, ne = 0, ne_all = 0;
     uint16_t ver = c->legacy_version;
     uint16_t best = 0;

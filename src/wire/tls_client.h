@@ -6,7 +6,8 @@
 
 #include "tls_codec.h"
 
-#define TD_CH_MAX 128
+#define TD_CH_MAX         128
+#define TD_CH_MAX_CIPHERS 1024 /* real hellos carry up to a few hundred suites */
 
 typedef struct td_client_flight {
     int records;      /* complete records read */
@@ -19,7 +20,7 @@ typedef struct td_client_flight {
     const char *error_field;
     uint16_t record_version;
     uint16_t legacy_version;
-    uint16_t ciphers[TD_CH_MAX]; /* wire order, GREASE included */
+    uint16_t ciphers[TD_CH_MAX_CIPHERS]; /* wire order, GREASE included */
     int n_ciphers;
     uint16_t exts[TD_CH_MAX]; /* extension types, wire order, GREASE included */
     int n_exts;
@@ -42,6 +43,7 @@ typedef struct td_client_flight {
     size_t first_app_len; /* length of the first one (an encrypted alert is 19 bytes) */
     int has_alert;        /* a plaintext alert from the client */
     uint8_t alert_level, alert_desc;
+    int enc_alerts; /* alert records after its ChangeCipherSpec: encrypted, not read */
 } td_client_flight_t;
 
 /** Parses a client's byte stream from its first byte. scratch (caller-owned) reassembles a
