@@ -1,12 +1,17 @@
-/* pcap.c: `tlsdoctor pcap`. libpcap reads the file (pcap or pcapng); every header from the
- * link layer to TCP is decoded here through td_reader; the first bytes of each direction of
- * each TCP connection are reassembled into a bounded window and handed to the TLS codecs.
- * Memory depends on the number of concurrent flows (capped, oldest evicted first), never on
- * the size of the file.
+/* pcap.c: `tlsdoctor pcap`. capfile.c reads the file (pcap or pcapng, link types mixed or
+ * not); every header from the link layer to TCP is decoded here through td_reader; the first
+ * bytes of each direction of each TCP connection are reassembled into a bounded window and
+ * handed to the TLS codecs. Memory depends on the number of concurrent flows (capped, oldest
+ * evicted first), never on the size of the file.
  *
- * Link types: Ethernet (+ 802.1Q / 802.1ad tags), Linux cooked v1 / v2, raw IP, BSD
- * loopback (null / loop), IPv4 / IPv6 link types. IP fragments are counted and skipped. */
+ * Link types: Ethernet, Linux cooked v1 / v2, raw IP, IPv4 / IPv6, BSD null / loopback, PPP,
+ * PPP in HDLC framing, PPPoE, Cisco HDLC. Inside: 802.1Q / 802.1ad / QinQ tags, MPLS, PPPoE
+ * sessions, IP-in-IP (4in4, 6in4, 4in6, 6in6), GRE (also with Ethernet, ERSPAN II / III, PPP),
+ * VXLAN, Geneve, GTP-U, CAPWAP data (802.3 or 802.11 frames). IP fragments are counted and
+ * skipped. */
 #include "pcap.h"
+
+#include "capfile.h"
 
 #include "../../include/tlsdoctor.h"
 #include "../util/td_x509.h"
@@ -557,15 +562,143 @@ typedef struct tcp_pkt {
 
 enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
 
-/* IPv4 (RFC 791) / IPv6 (RFC 8200) down to TCP (RFC 9293). 0 ok, 1 not TCP / fragment. */
-static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
+#define MAX_ENCAP 6 /* nested encapsulations followed */
+
+static int decode_frame(scanner_t *s, uint16_t lt, td_reader_t *r, tcp_pkt_t *t, int depth);
+static int decode_ether(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth);
+static int decode_ethertype(scanner_t *s, uint16_t et, td_reader_t *r, tcp_pkt_t *t, int depth);
+
+static int truncated(scanner_t *s)
+{
+    s->sum->truncated_packets++;
+    return 1;
+}
+
+static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth);
+
+/* UDP tunnels, by destination port (either port for GTP-U and CAPWAP, whose two ends use the
+ * same one): VXLAN 4789 (RFC 7348), Geneve 6081 (RFC 8926), GTP-U 2152 (3GPP TS 29.281),
+ * CAPWAP data 5247 (RFC 5415 §4.3; RFC 5416 §3 for 802.11 frames). 0 decoded, 1 skip. */
+static int decode_udp(scanner_t *s, td_reader_t *l4, tcp_pkt_t *t, int depth)
+{
+    uint16_t sp = 0, dp = 0;
+    if (td_reader_u16(l4, &sp) < 0 || td_reader_u16(l4, &dp) < 0 || td_reader_skip(l4, 4) < 0) {
+        return truncated(s);
+    }
+    if (dp == 4789) { /* flags(1) reserved(3) VNI(3) reserved(1), then Ethernet */
+        return td_reader_skip(l4, 8) < 0 ? truncated(s) : decode_ether(s, l4, t, depth + 1);
+    }
+    if (dp == 6081) { /* ver+optlen(1) flags(1) protocol(2) VNI(3) rsvd(1) options */
+        uint8_t vo = 0;
+        uint16_t proto = 0;
+        if (td_reader_u8(l4, &vo) < 0 || td_reader_skip(l4, 1) < 0 ||
+            td_reader_u16(l4, &proto) < 0 || td_reader_skip(l4, 4 + (size_t)(vo & 0x3f) * 4) < 0) {
+            return truncated(s);
+        }
+        return decode_ethertype(s, proto, l4, t, depth + 1);
+    }
+    if (dp == 2152 || sp == 2152) {
+        uint8_t fl = 0, type = 0;
+        if (td_reader_u8(l4, &fl) < 0 || td_reader_u8(l4, &type) < 0 || td_reader_skip(l4, 6) < 0) {
+            return truncated(s);
+        }
+        if ((fl >> 5) != 1 || type != 0xff) { /* GTPv1, G-PDU only */
+            s->sum->non_tcp++;
+            return 1;
+        }
+        if (fl & 0x07) { /* sequence, N-PDU, next extension type */
+            uint8_t next = 0;
+            if (td_reader_skip(l4, 3) < 0 || td_reader_u8(l4, &next) < 0) {
+                return truncated(s);
+            }
+            for (int n = 0; next != 0 && n < 8; n++) { /* extension headers, 4-byte units */
+                uint8_t units = 0;
+                if (td_reader_u8(l4, &units) < 0 || units == 0 ||
+                    td_reader_skip(l4, (size_t)units * 4 - 2) < 0 || td_reader_u8(l4, &next) < 0) {
+                    return truncated(s);
+                }
+            }
+        }
+        return decode_ip(s, l4, t, depth + 1);
+    }
+    if (dp == 5247 || sp == 5247) {
+        uint8_t pre = 0, b1 = 0, b2 = 0;
+        if (td_reader_u8(l4, &pre) < 0 || td_reader_u8(l4, &b1) < 0 || td_reader_u8(l4, &b2) < 0) {
+            return truncated(s);
+        }
+        size_t hlen = (size_t)(b1 >> 3) * 4; /* HLEN: 5 bits, 4-byte words */
+        int tbit = b2 & 0x01;                /* T: native frame of WBID */
+        if ((pre >> 4) != 0 || (pre & 0x0f) != 0 || hlen < 8 || td_reader_skip(l4, hlen - 3) < 0) {
+            return truncated(s);
+        }
+        if (tbit && ((b1 & 0x01) << 4 | b2 >> 4) == 1) { /* WBID 1: IEEE 802.11 */
+            uint16_t fc = 0;
+            uint8_t llc[6];
+            td_bytes_t v;
+            if (td_reader_u16(l4, &fc) < 0) {
+                return truncated(s);
+            }
+            uint8_t fc0 = (uint8_t)(fc >> 8), fc1 = (uint8_t)fc;
+            if (((fc0 >> 2) & 3) != 2) { /* data frames only */
+                s->sum->non_ip++;
+                return 1;
+            }
+            size_t hdr = 24 - 2 + ((fc1 & 3) == 3 ? 6 : 0) + ((fc0 & 0x80) ? 2 : 0);
+            if (td_reader_skip(l4, hdr) < 0 || td_reader_bytes(l4, 6, &v) < 0) {
+                return truncated(s);
+            }
+            memcpy(llc, v.p, 6);
+            uint16_t et = 0;
+            if (memcmp(llc, "\xaa\xaa\x03\x00\x00\x00", 6) != 0 || td_reader_u16(l4, &et) < 0) {
+                s->sum->non_ip++;
+                return 1;
+            }
+            return decode_ethertype(s, et, l4, t, depth + 1);
+        }
+        return decode_ether(s, l4, t, depth + 1); /* 802.3 */
+    }
+    s->sum->non_tcp++;
+    return 1;
+}
+
+/* GRE (RFC 2784, RFC 2890 key and sequence, RFC 2637 enhanced GRE for PPTP); ERSPAN II / III
+ * carry Ethernet after 8 / 12 bytes. */
+static int decode_gre(scanner_t *s, td_reader_t *l4, tcp_pkt_t *t, int depth)
+{
+    uint16_t fl = 0, proto = 0;
+    if (td_reader_u16(l4, &fl) < 0 || td_reader_u16(l4, &proto) < 0) {
+        return truncated(s);
+    }
+    size_t opt = ((fl & 0x8000) ? 4 : 0) + ((fl & 0x2000) ? 4 : 0) + ((fl & 0x1000) ? 4 : 0) +
+                 (((fl & 7) == 1 && (fl & 0x0080)) ? 4 : 0);
+    if (td_reader_skip(l4, opt) < 0) {
+        return truncated(s);
+    }
+    if (proto == 0x88be || proto == 0x22eb) {
+        if (td_reader_skip(l4, proto == 0x88be ? 8 : 12) < 0) {
+            return truncated(s);
+        }
+        return decode_ether(s, l4, t, depth + 1);
+    }
+    if (proto == 0x880b) { /* PPP */
+        return decode_frame(s, 9, l4, t, depth + 1);
+    }
+    return decode_ethertype(s, proto, l4, t, depth + 1);
+}
+
+/* IPv4 (RFC 791) / IPv6 (RFC 8200) down to TCP (RFC 9293), through IP-in-IP (4, 41), GRE (47)
+ * and UDP tunnels. 0 ok, 1 not TCP / fragment / skipped. */
+static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth)
 {
     uint8_t vihl = 0, proto = 0;
     td_reader_t ipr = *r;
+    if (depth > MAX_ENCAP) {
+        s->sum->non_ip++;
+        return 1;
+    }
     memset(&t->k, 0, sizeof(t->k));
     if (td_reader_u8(&ipr, &vihl) < 0) {
-        s->sum->truncated_packets++;
-        return 1;
+        return truncated(s);
     }
     td_reader_t l4;
     if ((vihl >> 4) == 4) {
@@ -577,8 +710,7 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
             td_reader_skip(&ipr, 1) < 0 || td_reader_u8(&ipr, &proto) < 0 ||
             td_reader_skip(&ipr, 2) < 0 || td_reader_bytes(&ipr, 4, &src) < 0 ||
             td_reader_bytes(&ipr, 4, &dst) < 0 || td_reader_skip(&ipr, ihl - 20) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+            return truncated(s);
         }
         if ((frag & 0x3fff) != 0) { /* MF set or an offset: a fragment */
             s->sum->fragments++;
@@ -600,8 +732,7 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
         if (td_reader_skip(&ipr, 3) < 0 || td_reader_u16(&ipr, &plen) < 0 ||
             td_reader_u8(&ipr, &proto) < 0 || td_reader_skip(&ipr, 1) < 0 ||
             td_reader_bytes(&ipr, 16, &src) < 0 || td_reader_bytes(&ipr, 16, &dst) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+            return truncated(s);
         }
         t->k.v6 = 1;
         memcpy(t->k.a, src.p, 16);
@@ -622,8 +753,7 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
             }
             if (td_reader_u8(&l4, &next) < 0 || td_reader_u8(&l4, &hlen) < 0 ||
                 td_reader_skip(&l4, (size_t)hlen * 8 + 6) < 0) {
-                s->sum->truncated_packets++;
-                return 1;
+                return truncated(s);
             }
             proto = next;
         }
@@ -631,7 +761,17 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
         s->sum->non_ip++;
         return 1;
     }
-    if (proto != 6) {
+    switch (proto) {
+    case 6:
+        break;
+    case 4:  /* IPv4 in IP (RFC 2003) */
+    case 41: /* IPv6 in IP (RFC 4213) */
+        return decode_ip(s, &l4, t, depth + 1);
+    case 47:
+        return decode_gre(s, &l4, t, depth);
+    case 17:
+        return decode_udp(s, &l4, t, depth);
+    default:
         s->sum->non_tcp++;
         return 1;
     }
@@ -641,8 +781,7 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
         td_reader_u8(&l4, &doff) < 0 || td_reader_u8(&l4, &flags) < 0 ||
         td_reader_skip(&l4, 6) < 0 || (doff >> 4) < 5 ||
         td_reader_skip(&l4, (size_t)(doff >> 4) * 4 - 20) < 0) {
-        s->sum->truncated_packets++;
-        return 1;
+        return truncated(s);
     }
     t->flags = flags;
     if (td_reader_bytes(&l4, td_reader_left(&l4), &t->payload) < 0) {
@@ -651,62 +790,145 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
     return 0;
 }
 
-/* Link layer down to the IP header. 0 ok with r at the IP header, 1 skip. */
-static int decode_link(scanner_t *s, int dlt, td_reader_t *r)
+/* EtherType dispatch: IPv4, IPv6, 802.1Q / 802.1ad / QinQ tags, MPLS (RFC 3032: labels up to
+ * bottom-of-stack, then IP by its version nibble), PPPoE session (RFC 2516), Ethernet in GRE /
+ * Geneve (0x6558). */
+static int decode_ethertype(scanner_t *s, uint16_t et, td_reader_t *r, tcp_pkt_t *t, int depth)
 {
-    uint16_t et = 0;
-    switch (dlt) {
-    case DLT_EN10MB:
-        if (td_reader_skip(r, 12) < 0 || td_reader_u16(r, &et) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+    for (int tags = 0; et == 0x8100 || et == 0x88a8 || et == 0x9100; tags++) {
+        if (tags > 4 || td_reader_skip(r, 2) < 0 || td_reader_u16(r, &et) < 0) {
+            return truncated(s);
         }
-        while (et == 0x8100 || et == 0x88a8) { /* 802.1Q / 802.1ad */
-            if (td_reader_skip(r, 2) < 0 || td_reader_u16(r, &et) < 0) {
-                s->sum->truncated_packets++;
-                return 1;
+    }
+    switch (et) {
+    case 0x0800:
+    case 0x86dd:
+        return decode_ip(s, r, t, depth);
+    case 0x8847:
+    case 0x8848: {
+        uint32_t label = 0;
+        for (int n = 0; n < 16; n++) {
+            if (td_reader_u32(r, &label) < 0) {
+                return truncated(s);
+            }
+            if (label & 0x100) {
+                break;
             }
         }
-        break;
-    case DLT_LINUX_SLL: /* 16 bytes, protocol last */
-        if (td_reader_skip(r, 14) < 0 || td_reader_u16(r, &et) < 0) {
-            s->sum->truncated_packets++;
+        if (!(label & 0x100)) {
+            s->sum->non_ip++;
             return 1;
         }
-        break;
-#ifdef DLT_LINUX_SLL2
-    case DLT_LINUX_SLL2: /* 20 bytes, protocol first */
-        if (td_reader_u16(r, &et) < 0 || td_reader_skip(r, 18) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+        uint8_t first = 0;
+        td_reader_t peek = *r;
+        if (td_reader_u8(&peek, &first) < 0) {
+            return truncated(s);
         }
-        break;
-#endif
-    case DLT_NULL:
-    case DLT_LOOP: {
-        /* A 4-byte address family (host order for NULL, network for LOOP): the IP
-         * version nibble that follows tells IPv4 from IPv6 on every platform. */
-        if (td_reader_skip(r, 4) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+        if ((first >> 4) == 4 || (first >> 4) == 6) {
+            return decode_ip(s, r, t, depth + 1);
         }
-        return 0;
+        if (first == 0) { /* pseudowire control word, then Ethernet (RFC 4448) */
+            return td_reader_skip(r, 4) < 0 ? truncated(s) : decode_ether(s, r, t, depth + 1);
+        }
+        s->sum->non_ip++;
+        return 1;
     }
-    case DLT_RAW:
-#ifdef DLT_IPV4
-    case DLT_IPV4:
-    case DLT_IPV6:
-#endif
-        return 0;
+    case 0x8864: /* PPPoE session: ver/type, code, session, length; then PPP */
+        if (td_reader_skip(r, 6) < 0) {
+            return truncated(s);
+        }
+        return decode_frame(s, 51, r, t, depth + 1);
+    case 0x6558:
+        return decode_ether(s, r, t, depth + 1);
     default:
         s->sum->non_ip++;
         return 1;
     }
-    if (et != 0x0800 && et != 0x86dd) {
+}
+
+static int decode_ether(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth)
+{
+    uint16_t et = 0;
+    if (depth > MAX_ENCAP) {
         s->sum->non_ip++;
         return 1;
     }
-    return 0;
+    if (td_reader_skip(r, 12) < 0 || td_reader_u16(r, &et) < 0) {
+        return truncated(s);
+    }
+    return decode_ethertype(s, et, r, t, depth);
+}
+
+/* PPP protocol numbers (RFC 1661 / 1332 / 5072): IPv4 0x0021, IPv6 0x0057. */
+static int decode_ppp_proto(scanner_t *s, uint16_t proto, td_reader_t *r, tcp_pkt_t *t, int depth)
+{
+    if (proto == 0x0021 || proto == 0x0057) {
+        return decode_ip(s, r, t, depth);
+    }
+    s->sum->non_ip++;
+    return 1;
+}
+
+/* A frame of one link type (LINKTYPE_ values, tcpdump.org/linktypes.html) down to TCP. */
+static int decode_frame(scanner_t *s, uint16_t lt, td_reader_t *r, tcp_pkt_t *t, int depth)
+{
+    uint16_t et = 0;
+    switch (lt) {
+    case 1: /* Ethernet */
+        return decode_ether(s, r, t, depth);
+    case 113: /* Linux cooked v1: 16 bytes, protocol last */
+        if (td_reader_skip(r, 14) < 0 || td_reader_u16(r, &et) < 0) {
+            return truncated(s);
+        }
+        return decode_ethertype(s, et, r, t, depth);
+    case 276: /* Linux cooked v2: 20 bytes, protocol first */
+        if (td_reader_u16(r, &et) < 0 || td_reader_skip(r, 18) < 0) {
+            return truncated(s);
+        }
+        return decode_ethertype(s, et, r, t, depth);
+    case 0:   /* BSD null: host-order address family */
+    case 108: /* OpenBSD loop: network-order address family */
+        /* The IP version nibble that follows tells IPv4 from IPv6 on every platform. */
+        return td_reader_skip(r, 4) < 0 ? truncated(s) : decode_ip(s, r, t, depth);
+    case 12:
+    case 14:
+    case 101: /* raw IP */
+    case 228: /* IPv4 */
+    case 229: /* IPv6 */
+        return decode_ip(s, r, t, depth);
+    case 9:   /* PPP: optional address/control 0xff 0x03, then the protocol */
+    case 50:  /* PPP in HDLC-like framing */
+    case 51:  /* PPPoE payload (also the PPP of a PPPoE session) */
+    case 104: /* Cisco HDLC: address, control, then an EtherType */
+    {
+        uint8_t a = 0, b = 0;
+        td_reader_t peek = *r;
+        if (td_reader_u8(&peek, &a) < 0 || td_reader_u8(&peek, &b) < 0) {
+            return truncated(s);
+        }
+        if (lt == 104) {
+            return td_reader_skip(r, 2) < 0 || td_reader_u16(r, &et) < 0
+                           ? truncated(s)
+                           : decode_ethertype(s, et, r, t, depth);
+        }
+        if (a == 0xff && b == 0x03 && td_reader_skip(r, 2) < 0) {
+            return truncated(s);
+        }
+        uint8_t p0 = 0, p1 = 0;
+        if (td_reader_u8(r, &p0) < 0) {
+            return truncated(s);
+        }
+        /* Protocol field compression (RFC 1661 §6.5): one byte when it is odd. */
+        if ((p0 & 1) == 0 && td_reader_u8(r, &p1) < 0) {
+            return truncated(s);
+        }
+        uint16_t proto = (p0 & 1) ? p0 : (uint16_t)(p0 << 8 | p1);
+        return decode_ppp_proto(s, proto, r, t, depth);
+    }
+    default:
+        s->sum->non_ip++;
+        return 1;
+    }
 }
 
 static bool port_wanted(const td_pcap_options_t *o, const addr_key_t *k)
@@ -722,14 +944,14 @@ static bool port_wanted(const td_pcap_options_t *o, const addr_key_t *k)
     return false;
 }
 
-static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const uint8_t *data)
+static void on_packet(scanner_t *s, const td_cappkt_t *h)
 {
     td_reader_t r;
     tcp_pkt_t t;
     s->sum->packets++;
-    s->now = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
-    td_reader_init(&r, data, h->caplen);
-    if (decode_link(s, dlt, &r) != 0 || decode_ip(s, &r, &t) != 0 || !port_wanted(s->opt, &t.k)) {
+    s->now = h->ts;
+    td_reader_init(&r, h->data, h->caplen);
+    if (decode_frame(s, h->linktype, &r, &t, 0) != 0 || !port_wanted(s->opt, &t.k)) {
         return;
     }
     int syn = (t.flags & TCP_SYN) != 0, ack = (t.flags & TCP_ACK) != 0;
@@ -795,71 +1017,116 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
     }
 }
 
-static const char *dlt_label(int dlt)
+/* --filter: a BPF program per link type (libpcap compiles it for a dead handle of that DLT;
+ * the file itself is read by capfile.c, which can mix link types). */
+typedef struct bpf_cache {
+    uint16_t lt[8];
+    struct bpf_program prog[8];
+    int n;
+} bpf_cache_t;
+
+static int lt_to_dlt(uint16_t lt)
 {
-    const char *n = pcap_datalink_val_to_name(dlt);
-    return n != NULL ? n : "unknown";
+    return lt == 101 ? DLT_RAW : lt;
+}
+
+static int filter_pass(scanner_t *s, bpf_cache_t *bc, const td_cappkt_t *h, td_errinfo_t *err)
+{
+    int i = 0;
+    while (i < bc->n && bc->lt[i] != h->linktype) {
+        i++;
+    }
+    if (i == bc->n) {
+        if (bc->n == (int)TD_ARRAY_LEN(bc->lt)) {
+            return 0;
+        }
+        pcap_t *dead = pcap_open_dead(lt_to_dlt(h->linktype), 262144);
+        if (dead == NULL) {
+            return 0;
+        }
+        if (pcap_compile(dead, &bc->prog[i], s->opt->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+            td_errinfo_set(err, TD_E_USAGE, "--filter '%s': %s", s->opt->filter, pcap_geterr(dead));
+            pcap_close(dead);
+            return -1;
+        }
+        pcap_close(dead);
+        bc->lt[i] = h->linktype;
+        bc->n++;
+    }
+    struct pcap_pkthdr ph = { .caplen = h->caplen, .len = h->origlen };
+    return pcap_offline_filter(&bc->prog[i], &ph, h->data) != 0;
 }
 
 static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
 {
-    char ebuf[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = pcap_open_offline(path, ebuf);
-    if (p == NULL) {
-        /* libpcap's message often names the file already. */
-        bool named = strncmp(ebuf, path, strlen(path)) == 0;
-        td_errinfo_set(err, TD_E_IO, "%s%s%s", named ? "" : path, named ? "" : ": ", ebuf);
-        return TD_E_IO;
+    char ebuf[256] = "";
+    td_capfile_t *cf = NULL;
+    int rc = td_capfile_open(path, &cf, ebuf, sizeof(ebuf));
+    if (rc < 0) {
+        td_errinfo_set(err, rc, "%s: %s", path, ebuf);
+        return rc;
     }
-    int dlt = pcap_datalink(p);
-    if (strstr(s->sum->link_types, dlt_label(dlt)) == NULL) {
-        td_fmt_append(s->sum->link_types, sizeof(s->sum->link_types), "%s%s",
-                      s->sum->link_types[0] ? "," : "", dlt_label(dlt));
-    }
-    if (s->opt->filter != NULL) {
-        struct bpf_program prog;
-        if (pcap_compile(p, &prog, s->opt->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-            pcap_setfilter(p, &prog) < 0) {
-            td_errinfo_set(err, TD_E_USAGE, "--filter '%s': %s", s->opt->filter, pcap_geterr(p));
-            pcap_close(p);
-            return TD_E_USAGE;
-        }
-        pcap_freecode(&prog);
-    }
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int rc;
+    bpf_cache_t bc = { .n = 0 };
+    td_cappkt_t h;
     uint64_t n = 0, got = 0;
+    uint32_t seen_lt[8];
+    int n_lt = 0;
     double t0 = td_now_ms();
-    while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+    while ((rc = td_capfile_next(cf, &h, ebuf, sizeof(ebuf))) == 1) {
         got++;
-        s->sum->bytes += h->caplen + 16;
-        on_packet(s, dlt, h, data);
+        s->sum->bytes += h.caplen + 16;
+        int k = 0;
+        while (k < n_lt && seen_lt[k] != h.linktype) {
+            k++;
+        }
+        if (k == n_lt && n_lt < (int)TD_ARRAY_LEN(seen_lt)) {
+            seen_lt[n_lt++] = h.linktype;
+            const char *name = td_linktype_name(h.linktype);
+            if (strstr(s->sum->link_types, name) == NULL) {
+                td_fmt_append(s->sum->link_types, sizeof(s->sum->link_types), "%s%s",
+                              s->sum->link_types[0] ? "," : "", name);
+            }
+        }
+        if (s->opt->filter != NULL) {
+            int pass = filter_pass(s, &bc, &h, err);
+            if (pass < 0) {
+                rc = TD_E_USAGE;
+                break;
+            }
+            if (pass == 0) {
+                continue;
+            }
+        }
+        on_packet(s, &h);
         if (s->opt->progress && (++n & 0xfffff) == 0) {
             fprintf(stderr, "\r%s: %llu packets, %llu MB, %.0f s", path,
                     (unsigned long long)s->sum->packets, (unsigned long long)(s->sum->bytes >> 20),
                     (td_now_ms() - t0) / 1000.0);
         }
     }
+    for (int i = 0; i < bc.n; i++) {
+        pcap_freecode(&bc.prog[i]);
+    }
+    td_capfile_close(cf);
     if (s->opt->progress && n >= 0x100000) {
         fprintf(stderr, "\n");
     }
-    if (rc == PCAP_ERROR && got == 0) {
+    if (rc == TD_E_USAGE) {
+        return rc;
+    }
+    if (rc < 0 && got == 0) {
         /* Not one packet could be read (a damaged header or record): nothing to judge, so
          * this is a read error, not an empty capture. */
-        td_errinfo_set(err, TD_E_IO, "%s: no packet could be read: %s", path, pcap_geterr(p));
-        pcap_close(p);
+        td_errinfo_set(err, TD_E_IO, "%s: no packet could be read: %s", path, ebuf);
         return TD_E_IO;
     }
-    if (rc == PCAP_ERROR) {
+    if (rc < 0) {
         /* A truncated file: what was read counts; the message is kept for the summary. */
         s->sum->decode_errors++;
         if (s->sum->first_error[0] == '\0') {
-            td_fmt(s->sum->first_error, sizeof(s->sum->first_error), "%s: %s", path,
-                   pcap_geterr(p));
+            td_fmt(s->sum->first_error, sizeof(s->sum->first_error), "%s: %s", path, ebuf);
         }
     }
-    pcap_close(p);
     s->sum->files++;
     return 0;
 }

@@ -84,7 +84,18 @@ CASES = [
       "version": "TLSv1.3"}),
     ("F/midstream_appdata.pcap", None,
      {"client_port": 50600, "server_port": 443, "outcome": "midstream"}),
+    # One pcapng, interfaces with different link types (Ethernet, raw IP): both connections.
+    ("F/multi_linktype.pcapng", 38288, {"outcome": "established", "version": "TLSv1.3"}),
+    ("F/multi_linktype.pcapng", 38290, {"outcome": "established", "version": "TLSv1.3"}),
 ]
+# Encapsulations (make_fixtures.py): the connection inside is the one of the source capture.
+for name in sorted(os.listdir(fixtures)):
+    if name.startswith("encap_"):
+        v6 = name in ("encap_6in4.pcap", "encap_vxlan6.pcap")
+        CASES.append(("F/" + name, 64034 if v6 else 38288,
+                      {"result": "incomplete", "version": "TLSv1.2"} if v6 else
+                      {"outcome": "established", "version": "TLSv1.3", "cipher_id": 0x1301,
+                       "client": "10.9.0.1"}))
 
 
 def run(path):
