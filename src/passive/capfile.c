@@ -93,7 +93,10 @@ int td_capfile_open(const char *path, td_capfile_t **out, char *err, size_t errc
         return TD_E_IO;
     }
     td_reader_init(&r, cf->buf, 24);
-    (void)td_reader_u32(&r, &magic);
+    if (td_reader_u32(&r, &magic) < 0) {
+        td_capfile_close(cf);
+        return TD_E_IO;
+    }
     if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d || magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
         uint32_t lt = 0;
         cf->swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
@@ -171,7 +174,7 @@ static void read_idb(td_capfile_t *cf, td_reader_t *b)
         code = sw16(cf, code);
         len = sw16(cf, len);
         if (code == 0 || td_reader_bytes(b, len, &v) < 0 ||
-            td_reader_skip(b, (4 - len % 4) % 4) < 0) {
+            td_reader_skip(b, (4u - len % 4u) % 4u) < 0) {
             return;
         }
         if (code == 9 && len >= 1) {
@@ -201,12 +204,13 @@ static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errca
         td_reader_t r;
         uint32_t type = 0, len = 0;
         td_reader_init(&r, cf->buf + cf->pos, 12);
-        (void)td_reader_u32(&r, &type);
+        if (td_reader_u32(&r, &type) < 0) {
+            return fail(cf, err, errcap, TD_E_DECODE, "block header");
+        }
         if (type == 0x0a0d0d0a) { /* a new section: byte order and interfaces anew */
             uint32_t bom = 0;
-            (void)td_reader_skip(&r, 4);
-            (void)td_reader_u32(&r, &bom);
-            if (bom != 0x1a2b3c4d && bom != 0x4d3c2b1a) {
+            if (td_reader_skip(&r, 4) < 0 || td_reader_u32(&r, &bom) < 0 ||
+                (bom != 0x1a2b3c4d && bom != 0x4d3c2b1a)) {
                 return fail(cf, err, errcap, TD_E_DECODE, "section header byte-order magic");
             }
             cf->swap = bom == 0x4d3c2b1a;
@@ -214,7 +218,9 @@ static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errca
         }
         type = sw32(cf, type);
         td_reader_init(&r, cf->buf + cf->pos + 4, 4);
-        (void)td_reader_u32(&r, &len);
+        if (td_reader_u32(&r, &len) < 0) {
+            return fail(cf, err, errcap, TD_E_DECODE, "block header");
+        }
         len = sw32(cf, len);
         if (len < 12 || len % 4 != 0 || len > TD_CAP_MAX_RECORD) {
             return fail(cf, err, errcap, TD_E_DECODE, "damaged block length");

@@ -22,6 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,8 @@
 #define BUF_BUDGET    (256u << 20)  /* bytes of stream buffers before the oldest is evicted */
 #define IDLE_SECONDS  120.0         /* a flow quiet this long (capture time) is finished */
 #define MAX_INTERVALS 16
+#define SPARE_FLOWS   1024  /* finished flows kept for reuse */
+#define SPARE_BUF     16384 /* stream buffers up to this size stay with a spare flow */
 
 typedef struct addr_key {
     uint8_t a[16], b[16]; /* client, server (IPv4 mapped into the first 4 bytes) */
@@ -65,6 +68,9 @@ typedef struct scanner {
     size_t nflows;
     uint64_t buf_bytes;
     flow_t *oldest, *newest;
+    flow_t *spare; /* finished flows kept for reuse, chained by hnext */
+    size_t nspare;
+    struct cert_entry *certs; /* CERT_CACHE decoded certificates */
     double now;
     uint8_t scratch[2][WINDOW + 1024];
     td_pcap_conn_t work; /* the connection being finished (one at a time) */
@@ -91,17 +97,37 @@ void td__pcap_top_add(td_pcap_top_t *t, const char *key)
 
 /* ---- flow table ---------------------------------------------------------------------- */
 
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static inline uint64_t end_hash(const uint8_t *a, uint16_t port)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a, 8);
+    memcpy(&w1, a + 8, 8);
+    return mix64(w0 ^ mix64(w1 ^ ((uint64_t)port << 48)));
+}
+
 static uint64_t key_hash(const addr_key_t *k)
 {
-    /* FNV-1a over both endpoints in a direction-free order. */
-    uint64_t h1 = 1469598103934665603ull, h2 = 1469598103934665603ull;
-    for (int i = 0; i < 16; i++) {
-        h1 = (h1 ^ k->a[i]) * 1099511628211ull;
-        h2 = (h2 ^ k->b[i]) * 1099511628211ull;
-    }
-    h1 = (h1 ^ k->pa) * 1099511628211ull;
-    h2 = (h2 ^ k->pb) * 1099511628211ull;
-    return (h1 ^ h2) * 0x9e3779b97f4a7c15ull;
+    /* Each endpoint mixed on its own (8-byte words), summed: the same for both directions. */
+    return end_hash(k->a, k->pa) + end_hash(k->b, k->pb);
+}
+
+static inline bool addr_eq(const uint8_t *x, const uint8_t *y)
+{
+    uint64_t x0, x1, y0, y1;
+    memcpy(&x0, x, 8);
+    memcpy(&x1, x + 8, 8);
+    memcpy(&y0, y, 8);
+    memcpy(&y1, y + 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
 }
 
 /* 0: same direction, 1: reversed, -1: different flow. */
@@ -110,12 +136,11 @@ static int key_match(const addr_key_t *f, const addr_key_t *k)
     if (f->v6 != k->v6) {
         return -1;
     }
-    if (f->pa == k->pa && f->pb == k->pb && memcmp(f->a, k->a, 16) == 0 &&
-        memcmp(f->b, k->b, 16) == 0) {
+    /* Two 8-byte words per address, no memcmp call per chain entry and direction. */
+    if (f->pa == k->pa && f->pb == k->pb && addr_eq(f->a, k->a) && addr_eq(f->b, k->b)) {
         return 0;
     }
-    if (f->pa == k->pb && f->pb == k->pa && memcmp(f->a, k->b, 16) == 0 &&
-        memcmp(f->b, k->a, 16) == 0) {
+    if (f->pa == k->pb && f->pb == k->pa && addr_eq(f->a, k->b) && addr_eq(f->b, k->a)) {
         return 1;
     }
     return -1;
@@ -181,13 +206,27 @@ static void fmt_addr(const addr_key_t *k, int side, char *out, size_t cap)
     }
 }
 
-static void hex_digest(const char *md, const char *in, char *out, size_t hexlen)
+/* The digests are fetched once: EVP_get_digestbyname() per call made OpenSSL 3 look the
+ * algorithm up under its store's read-write lock for every ClientHello (a profile of
+ * handshake-dense traffic showed the locks on the hot path). */
+static EVP_MD *g_md5, *g_sha256;
+static pthread_once_t g_md_once = PTHREAD_ONCE_INIT;
+
+static void md_fetch(void)
+{
+    g_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static void hex_digest(int sha256, const char *in, char *out, size_t hexlen)
 {
     uint8_t d[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     static const char hx[] = "0123456789abcdef";
     out[0] = '\0';
-    if (EVP_Digest(in, strlen(in), d, &n, EVP_get_digestbyname(md), NULL) != 1) {
+    pthread_once(&g_md_once, md_fetch);
+    const EVP_MD *md = sha256 ? g_sha256 : g_md5;
+    if (md == NULL || EVP_Digest(in, strlen(in), d, &n, md, NULL) != 1) {
         return;
     }
     size_t w = 0;
@@ -205,30 +244,92 @@ static void ja4_hash(const char *in, char out[13])
         return;
     }
     char full[65];
-    hex_digest("SHA256", in, full, 12);
+    hex_digest(1, in, full, 12);
     td_strlcpy(out, full, 13);
 }
 
+/* Decoded certificates, kept by their DER bytes: d2i_X509() (OpenSSL's key decoders, under
+ * read-write locks, with many small allocations) was half the time of `tlsdoctor pcap` on
+ * real traffic, where a few server certificates recur in thousands of handshakes. A fixed,
+ * direct-mapped table: bounded memory, an entry is replaced when another certificate hashes
+ * to its slot. */
+#define CERT_CACHE 256
+
+typedef struct cert_entry {
+    uint8_t *der;
+    size_t len;
+    X509 *x;
+    td_pcap_cert_t facts;
+} cert_entry_t;
+
+static uint64_t der_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) {
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    }
+    return h ^ (h >> 32);
+}
+
+static const cert_entry_t *cert_get(cert_entry_t *cache, const uint8_t *der, size_t len)
+{
+    cert_entry_t *e = &cache[der_hash(der, len) & (CERT_CACHE - 1)];
+    if (e->x != NULL && e->len == len && memcmp(e->der, der, len) == 0) {
+        return e;
+    }
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (x == NULL) {
+        return NULL;
+    }
+    uint8_t *copy = td_malloc(len);
+    if (copy == NULL) {
+        X509_free(x);
+        return NULL;
+    }
+    memcpy(copy, der, len);
+    X509_free(e->x);
+    td_free(e->der);
+    e->x = x;
+    e->der = copy;
+    e->len = len;
+    td_pcap_cert_t *pc = &e->facts;
+    td_x509_name_text(X509_get_subject_name(x), pc->subject, sizeof(pc->subject));
+    td_x509_name_text(X509_get_issuer_name(x), pc->issuer, sizeof(pc->issuer));
+    pc->not_before = td_asn1_time_unix(X509_get0_notBefore(x));
+    pc->not_after = td_asn1_time_unix(X509_get0_notAfter(x));
+    (void)td_x509_sans_text(x, pc->sans, sizeof(pc->sans));
+    return e;
+}
+
+static void cert_cache_free(cert_entry_t *cache)
+{
+    for (int i = 0; i < CERT_CACHE; i++) {
+        X509_free(cache[i].x);
+        td_free(cache[i].der);
+    }
+}
+
 /* The certificates of a TLS <= 1.2 flight, decoded by OpenSSL from the DER views. */
-static void read_certs(td_pcap_conn_t *c)
+static void read_certs(cert_entry_t *cache, td_pcap_conn_t *c)
 {
     c->cert_name_ok = -1;
     for (int i = 0; i < c->sh.n_certs && c->n_certs < (int)TD_ARRAY_LEN(c->certs); i++) {
-        const unsigned char *p = c->sh.certs[i].p;
-        X509 *x = d2i_X509(NULL, &p, (long)c->sh.certs[i].len);
-        if (x == NULL) {
+        const cert_entry_t *e = cert_get(cache, c->sh.certs[i].p, c->sh.certs[i].len);
+        if (e == NULL) {
             break;
         }
-        td_pcap_cert_t *pc = &c->certs[c->n_certs++];
-        td_x509_name_text(X509_get_subject_name(x), pc->subject, sizeof(pc->subject));
-        td_x509_name_text(X509_get_issuer_name(x), pc->issuer, sizeof(pc->issuer));
-        pc->not_before = td_asn1_time_unix(X509_get0_notBefore(x));
-        pc->not_after = td_asn1_time_unix(X509_get0_notAfter(x));
-        (void)td_x509_sans_text(x, pc->sans, sizeof(pc->sans));
+        c->certs[c->n_certs++] = e->facts;
         if (i == 0 && c->ch.has_sni) {
-            c->cert_name_ok = X509_check_host(x, c->ch.sni, strlen(c->ch.sni), 0, NULL) == 1;
+            c->cert_name_ok = X509_check_host(e->x, c->ch.sni, strlen(c->ch.sni), 0, NULL) == 1;
         }
-        X509_free(x);
     }
 }
 
@@ -344,7 +445,7 @@ static void finish(scanner_t *s, flow_t *f)
     if (c->ch.has_hello) {
         char a[16], b[TD_CH_MAX_CIPHERS * 5 + 8], cc[900], hb[13], hc[13];
         if (td_ja3_string(&c->ch, c->ja3, sizeof(c->ja3)) == 0) {
-            hex_digest("MD5", c->ja3, c->ja3_md5, 32);
+            hex_digest(0, c->ja3, c->ja3_md5, 32);
         }
         if (td_ja4_parts(&c->ch, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
             ja4_hash(b, hb);
@@ -357,7 +458,7 @@ static void finish(scanner_t *s, flow_t *f)
             td_fmt(c->ja4s, sizeof(c->ja4s), "%s_%s_%s", a, b, hc);
         }
     }
-    read_certs(c);
+    read_certs(s->certs, c);
     td__pcap_judge(c);
     /* The views into the scratch buffers die with this call. */
     memset(c->sh.certs, 0, sizeof(c->sh.certs));
@@ -389,13 +490,57 @@ static void finish(scanner_t *s, flow_t *f)
     }
 }
 
+/* Finished flows are kept for reuse (up to SPARE_FLOWS, with their first stream buffers):
+ * handshake-dense traffic otherwise calls malloc and free three times per connection. */
 static void flow_free(scanner_t *s, flow_t *f)
 {
+    bool keep = s->nspare < SPARE_FLOWS;
     for (int i = 0; i < 2; i++) {
         s->buf_bytes -= f->d[i].cap;
-        td_free(f->d[i].buf);
+        if (!keep || f->d[i].cap > SPARE_BUF) {
+            td_free(f->d[i].buf);
+            f->d[i].buf = NULL;
+            f->d[i].cap = 0;
+        }
     }
-    td_free(f);
+    if (!keep) {
+        td_free(f);
+        return;
+    }
+    f->hnext = s->spare;
+    s->spare = f;
+    s->nspare++;
+}
+
+static flow_t *flow_alloc(scanner_t *s)
+{
+    flow_t *f = s->spare;
+    if (f == NULL) {
+        return td_calloc(1, sizeof(*f));
+    }
+    s->spare = f->hnext;
+    s->nspare--;
+    uint8_t *buf[2] = { f->d[0].buf, f->d[1].buf };
+    size_t cap[2] = { f->d[0].cap, f->d[1].cap };
+    memset(f, 0, sizeof(*f));
+    for (int i = 0; i < 2; i++) {
+        f->d[i].buf = buf[i];
+        f->d[i].cap = cap[i];
+        s->buf_bytes += cap[i];
+    }
+    return f;
+}
+
+static void spare_free(scanner_t *s)
+{
+    while (s->spare != NULL) {
+        flow_t *f = s->spare;
+        s->spare = f->hnext;
+        td_free(f->d[0].buf);
+        td_free(f->d[1].buf);
+        td_free(f);
+    }
+    s->nspare = 0;
 }
 
 /* idle: 0 closed (FIN, RST, port reuse), 1 quiet for IDLE_SECONDS, 2 end of the capture or
@@ -445,7 +590,7 @@ static flow_t *flow_get(scanner_t *s, const addr_key_t *k, uint32_t seq, int syn
         s->sum->evicted_full++;
         flow_remove(s, s->oldest, 2);
     }
-    flow_t *f = td_calloc(1, sizeof(*f));
+    flow_t *f = flow_alloc(s);
     if (f == NULL) {
         return NULL;
     }
@@ -643,7 +788,7 @@ static int decode_udp(scanner_t *s, td_reader_t *l4, tcp_pkt_t *t, int depth)
                 s->sum->non_ip++;
                 return 1;
             }
-            size_t hdr = 24 - 2 + ((fc1 & 3) == 3 ? 6 : 0) + ((fc0 & 0x80) ? 2 : 0);
+            size_t hdr = 22u + ((fc1 & 3) == 3 ? 6u : 0u) + ((fc0 & 0x80) ? 2u : 0u);
             if (td_reader_skip(l4, hdr) < 0 || td_reader_bytes(l4, 6, &v) < 0) {
                 return truncated(s);
             }
@@ -669,8 +814,8 @@ static int decode_gre(scanner_t *s, td_reader_t *l4, tcp_pkt_t *t, int depth)
     if (td_reader_u16(l4, &fl) < 0 || td_reader_u16(l4, &proto) < 0) {
         return truncated(s);
     }
-    size_t opt = ((fl & 0x8000) ? 4 : 0) + ((fl & 0x2000) ? 4 : 0) + ((fl & 0x1000) ? 4 : 0) +
-                 (((fl & 7) == 1 && (fl & 0x0080)) ? 4 : 0);
+    size_t opt = ((fl & 0x8000) ? 4u : 0u) + ((fl & 0x2000) ? 4u : 0u) + ((fl & 0x1000) ? 4u : 0u) +
+                 (((fl & 7) == 1 && (fl & 0x0080)) ? 4u : 0u);
     if (td_reader_skip(l4, opt) < 0) {
         return truncated(s);
     }
@@ -1154,7 +1299,10 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     sum->top = opt->top > 0 ? opt->top : 10;
     s->nbuckets = MAX_FLOWS;
     s->buckets = td_calloc(s->nbuckets, sizeof(*s->buckets));
-    if (s->buckets == NULL) {
+    s->certs = td_calloc(CERT_CACHE, sizeof(*s->certs));
+    if (s->buckets == NULL || s->certs == NULL) {
+        td_free(s->buckets);
+        td_free(s->certs);
         td_free(s);
         td_free(sum);
         td_errinfo_set(err, TD_E_NOMEM, "out of memory");
@@ -1167,6 +1315,9 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     while (s->oldest != NULL) {
         flow_remove(s, s->oldest, 2);
     }
+    spare_free(s);
+    cert_cache_free(s->certs);
+    td_free(s->certs);
     td_free(s->buckets);
     int cb_failed = s->cb_failed;
     td_free(s);
