@@ -253,7 +253,7 @@ static void ja4_hash(const char *in, char out[13])
  * real traffic, where a few server certificates recur in thousands of handshakes. A fixed,
  * direct-mapped table: bounded memory, an entry is replaced when another certificate hashes
  * to its slot. */
-#define CERT_CACHE 256
+#define CERT_CACHE 2048
 
 typedef struct cert_entry {
     uint8_t *der;
