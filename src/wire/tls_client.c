@@ -341,10 +341,59 @@ size_t td_tls_find_handshake(const uint8_t *buf, size_t len, uint8_t hs_type, si
     return len;
 }
 
+/* An appender for the fingerprint strings: a ClientHello with hundreds of suites made
+ * td_fmt_append (strlen + vsnprintf per number) a fifth of `tlsdoctor pcap` on real traffic.
+ * Truncates like snprintf: at most cap - 1 characters and the terminator. */
+typedef struct fp_buf {
+    char *p;
+    size_t cap, len;
+} fp_buf_t;
+
+static void fp_init(fp_buf_t *o, char *p, size_t cap)
+{
+    o->p = p;
+    o->cap = cap;
+    o->len = 0;
+    if (cap > 0) {
+        p[0] = '\0';
+    }
+}
+
+static void fp_ch(fp_buf_t *o, char ch)
+{
+    if (o->len + 1 < o->cap) {
+        o->p[o->len++] = ch;
+        o->p[o->len] = '\0';
+    }
+}
+
+static void fp_dec(fp_buf_t *o, unsigned v)
+{
+    char t[12];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0) {
+        fp_ch(o, t[--n]);
+    }
+}
+
+static void fp_hex4(fp_buf_t *o, unsigned v)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int sh = 12; sh >= 0; sh -= 4) {
+        fp_ch(o, hx[(v >> sh) & 15]);
+    }
+}
+
 int td_ja3_string(const td_client_flight_t *c, char *out, size_t cap)
 {
-    out[0] = '\0';
-    td_fmt_append(out, cap, "%u,", (unsigned)c->legacy_version);
+    fp_buf_t o;
+    fp_init(&o, out, cap);
+    fp_dec(&o, c->legacy_version);
+    fp_ch(&o, ',');
     const struct {
         const uint16_t *v;
         int n;
@@ -355,16 +404,22 @@ int td_ja3_string(const td_client_flight_t *c, char *out, size_t cap)
         int first = 1;
         for (int i = 0; i < lists[l].n; i++) {
             if (!td_is_grease(lists[l].v[i])) {
-                td_fmt_append(out, cap, "%s%u", first ? "" : "-", (unsigned)lists[l].v[i]);
+                if (!first) {
+                    fp_ch(&o, '-');
+                }
+                fp_dec(&o, lists[l].v[i]);
                 first = 0;
             }
         }
-        td_fmt_append(out, cap, ",");
+        fp_ch(&o, ',');
     }
     for (int i = 0; i < c->n_point_formats; i++) {
-        td_fmt_append(out, cap, "%s%u", i ? "-" : "", (unsigned)c->point_formats[i]);
+        if (i) {
+            fp_ch(&o, '-');
+        }
+        fp_dec(&o, c->point_formats[i]);
     }
-    return strlen(out) + 1 < cap ? 0 : TD_E_LIMIT;
+    return o.len + 1 < cap ? 0 : TD_E_LIMIT;
 }
 
 static const char *ja4_version(uint16_t v)
@@ -458,21 +513,31 @@ int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b, siz
            ne_all > 99 ? 99 : ne_all, alpn);
     sort_u16(ciphers, nc);
     sort_u16(exts, ne);
-    b[0] = '\0';
+    fp_buf_t ob, oc;
+    fp_init(&ob, b, bcap);
     for (int i = 0; i < nc; i++) {
-        td_fmt_append(b, bcap, "%s%04x", i ? "," : "", (unsigned)ciphers[i]);
+        if (i) {
+            fp_ch(&ob, ',');
+        }
+        fp_hex4(&ob, ciphers[i]);
     }
-    cc[0] = '\0';
+    fp_init(&oc, cc, ccap);
     for (int i = 0; i < ne; i++) {
-        td_fmt_append(cc, ccap, "%s%04x", i ? "," : "", (unsigned)exts[i]);
+        if (i) {
+            fp_ch(&oc, ',');
+        }
+        fp_hex4(&oc, exts[i]);
     }
     if (c->n_sigalgs > 0) {
-        td_fmt_append(cc, ccap, "_");
+        fp_ch(&oc, '_');
         for (int i = 0; i < c->n_sigalgs; i++) {
-            td_fmt_append(cc, ccap, "%s%04x", i ? "," : "", (unsigned)c->sigalgs[i]);
+            if (i) {
+                fp_ch(&oc, ',');
+            }
+            fp_hex4(&oc, c->sigalgs[i]);
         }
     }
-    return strlen(b) + 1 < bcap && strlen(cc) + 1 < ccap ? 0 : TD_E_LIMIT;
+    return ob.len + 1 < bcap && oc.len + 1 < ccap ? 0 : TD_E_LIMIT;
 }
 
 int td_ja4s_parts(const td_server_flight_t *s, char *a, size_t acap, char *b, size_t bcap, char *cc,
