@@ -547,9 +547,13 @@ int td_ja4s_parts(const td_server_flight_t *s, char *a, size_t acap, char *b, si
     ja4_alpn(s->alpn_raw, s->alpn_raw_len, alpn);
     td_fmt(a, acap, "t%s%02d%s", ja4_version(s->version), s->n_exts > 99 ? 99 : s->n_exts, alpn);
     td_fmt(b, bcap, "%04x", (unsigned)s->cipher);
-    cc[0] = '\0';
+    fp_buf_t oc;
+    fp_init(&oc, cc, ccap);
     for (int i = 0; i < s->n_exts; i++) {
-        td_fmt_append(cc, ccap, "%s%04x", i ? "," : "", (unsigned)s->exts[i]);
+        if (i) {
+            fp_ch(&oc, ',');
+        }
+        fp_hex4(&oc, s->exts[i]);
     }
-    return strlen(cc) + 1 < ccap ? 0 : TD_E_LIMIT;
+    return oc.len + 1 < ccap ? 0 : TD_E_LIMIT;
 }
