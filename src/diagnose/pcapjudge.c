@@ -230,8 +230,11 @@ static void judge(td_pcap_conn_t *c)
            ch->first_app_len);
         return;
     }
-    bool established = sh->has_server_hello && !sh->is_hrr && (ch->app_data || ch->ccs) &&
-                       (sh->encrypted || sh->ccs);
+    /* TLS 1.3: the client's Finished is an application_data record (its CCS may come before
+     * its second ClientHello); TLS <= 1.2: its ChangeCipherSpec. */
+    bool client_done = td_version_is_tls13(sh->version) ? ch->app_data : (ch->app_data || ch->ccs);
+    bool established =
+            sh->has_server_hello && !sh->is_hrr && client_done && (sh->encrypted || sh->ccs);
     if (established) {
         set(c, "established", NULL);
         if (!cert_dates(c) && legacy) {

@@ -63,14 +63,16 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
         json_object_set_new(j, "client_hello", json_null());
     }
     if (sh->has_server_hello) {
+        uint16_t group = sh->group != 0 ? sh->group : sh->ske_group;
         json_object_set_new(j, "server_hello",
                             json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:s}", "version",
                                       td_version_name(sh->version), "cipher",
                                       td_cipher_name(sh->cipher), "cipher_id", sh->cipher, "group",
                                       /* TLS <= 1.2: the ECDHE curve of ServerKeyExchange */
-                                      td_group_name(sh->group != 0 ? sh->group : sh->ske_group),
-                                      "hello_retry_request", sh->is_hrr || sh->hrr_seen, "alpn",
-                                      sh->alpn, "ja4s", c->ja4s));
+                                      td_group_name(group), "hello_retry_request",
+                                      sh->is_hrr || sh->hrr_seen, "alpn", sh->alpn, "ja4s",
+                                      c->ja4s));
+        json_object_set_new(json_object_get(j, "server_hello"), "group_id", json_integer(group));
     } else {
         json_object_set_new(j, "server_hello", json_null());
     }

@@ -302,6 +302,11 @@ void td_client_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             }
         } else if (type == TD_CT_CHANGE_CIPHER_SPEC) {
             c->ccs = 1;
+        } else if (type == TD_CT_HANDSHAKE && c->ccs && c->has_hello &&
+                   td_reader_left(&frag) >= 4 && frag.base[0] == TD_HS_CLIENT_HELLO &&
+                   ((size_t)frag.base[1] << 16 | (size_t)frag.base[2] << 8 | frag.base[3]) + 4 ==
+                           td_reader_left(&frag)) {
+            c->second_hello = 1; /* after a HelloRetryRequest and the compatibility CCS */
         } else if (type == TD_CT_APPLICATION_DATA || (type == TD_CT_HANDSHAKE && c->ccs)) {
             if (c->app_records++ == 0) {
                 c->first_app_len = td_reader_left(&frag);

@@ -38,6 +38,7 @@ typedef struct td_client_flight {
     uint8_t alpn_first[32]; /* the first ALPN name as sent (JA4) */
     size_t alpn_first_len;
     int ccs;              /* ChangeCipherSpec seen after the hello */
+    int second_hello;     /* a plaintext ClientHello after the CCS (answer to an HRR) */
     int app_data;         /* application_data (or encrypted handshake after CCS) seen */
     int app_records;      /* how many such records */
     size_t first_app_len; /* length of the first one (an encrypted alert is 19 bytes) */

@@ -415,6 +415,14 @@ static void parse_server_key_exchange(td_reader_t *r, td_server_flight_t *f)
     if (cs == NULL) {
         return;
     }
+    /* (EC)DHE_PSK: the psk_identity_hint<0..2^16-1> comes first (RFC 4279 §3, RFC 5489 §2). */
+    if (strstr(cs->iana, "HE_PSK_") != NULL) {
+        td_reader_t hint;
+        if (td_reader_vec(r, 2, 0, 0xffff, &hint) < 0) {
+            flight_error(f, r, "ServerKeyExchange.psk_identity_hint");
+            return;
+        }
+    }
     if (cs->flags & TD_CS_ECDHE) {
         uint8_t curve_type = 0;
         if (td_reader_u8(r, &curve_type) < 0) {
