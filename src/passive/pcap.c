@@ -333,6 +333,56 @@ static void read_certs(cert_entry_t *cache, td_pcap_conn_t *c)
     }
 }
 
+static void count_add(td_pcap_count_t *rows, int *n, uint64_t *other, const char *key)
+{
+    for (int i = 0; i < *n; i++) {
+        if (strcmp(rows[i].key, key) == 0) {
+            rows[i].n++;
+            return;
+        }
+    }
+    if (*n < TD_PCAP_SERVER_KEYS) {
+        td_strlcpy(rows[*n].key, key, sizeof(rows[0].key));
+        rows[(*n)++].n = 1;
+    } else {
+        (*other)++;
+    }
+}
+
+/* One failing handshake of server (address:port) into the per-server summary. */
+static void server_fail(td_pcap_summary_t *sum, const char *server, const td_pcap_conn_t *c)
+{
+    td_pcap_server_t *sv = NULL;
+    for (size_t i = 0; i < sum->n_servers; i++) {
+        if (strcmp(sum->servers[i].server, server) == 0) {
+            sv = &sum->servers[i];
+            break;
+        }
+    }
+    if (sv == NULL) {
+        if (sum->n_servers == TD_PCAP_SERVERS) {
+            sum->servers_other++;
+            return;
+        }
+        sv = &sum->servers[sum->n_servers++];
+        td_strlcpy(sv->server, server, sizeof(sv->server));
+        sv->first_failure = c->t.ts_first;
+        sv->last_failure = c->t.ts_first;
+    }
+    sv->failures++;
+    if (c->t.ts_first < sv->first_failure) {
+        sv->first_failure = c->t.ts_first;
+    }
+    if (c->t.ts_first > sv->last_failure) {
+        sv->last_failure = c->t.ts_first;
+    }
+    if (sv->sni[0] == '\0' && c->ch.sni[0] != '\0') {
+        td_strlcpy(sv->sni, c->ch.sni, sizeof(sv->sni));
+    }
+    count_add(sv->causes, &sv->n_causes, &sv->causes_other, c->finding);
+    count_add(sv->ja4, &sv->n_ja4, &sv->ja4_other, c->ja4[0] ? c->ja4 : "(no ClientHello)");
+}
+
 /* The handshake message type a stream starts with (a TLS handshake record), -1 otherwise. */
 static int first_hs_type(const dir_state_t *d)
 {
@@ -474,6 +524,9 @@ static void finish(scanner_t *s, flow_t *f)
         td__pcap_top_add(&sum->fail_clients, c->t.client);
         td_fmt(sni, sizeof(sni), "%s:%u", c->t.server, (unsigned)c->t.sport);
         td__pcap_top_add(&sum->fail_servers, sni);
+        if (c->result != NULL && strcmp(c->result, "failed") == 0) {
+            server_fail(sum, sni, c);
+        }
         if (c->ch.sni[0] != '\0') {
             td__pcap_top_add(&sum->fail_sni, c->ch.sni);
         }

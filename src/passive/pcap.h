@@ -68,6 +68,23 @@ typedef struct td_pcap_top {
     uint64_t other;
 } td_pcap_top_t;
 
+/* Per server (address:port) with failing handshakes: counts by cause (finding id), first and
+ * last failure (capture time), and the client JA4 fingerprints that failed. Bounded: the first
+ * TD_PCAP_SERVERS failing servers get a row, later ones count in servers_other. */
+#define TD_PCAP_SERVERS     256
+#define TD_PCAP_SERVER_KEYS 8
+
+typedef struct td_pcap_server {
+    char server[64]; /* address:port */
+    char sni[64];    /* the first SNI name seen in a failing handshake */
+    uint64_t failures;
+    double first_failure, last_failure;
+    td_pcap_count_t causes[TD_PCAP_SERVER_KEYS];
+    td_pcap_count_t ja4[TD_PCAP_SERVER_KEYS];
+    int n_causes, n_ja4;
+    uint64_t causes_other, ja4_other;
+} td_pcap_server_t;
+
 struct td_pcap_summary {
     size_t files;
     uint64_t bytes, packets, non_ip, non_tcp, fragments, truncated_packets, decode_errors;
@@ -76,6 +93,9 @@ struct td_pcap_summary {
     td_pcap_top_t outcomes, findings, fail_clients, fail_servers, fail_sni, versions, ciphers, ja4;
     char link_types[128];
     char first_error[256];
+    td_pcap_server_t servers[TD_PCAP_SERVERS];
+    size_t n_servers;
+    uint64_t servers_other; /* failures of servers past the table */
 };
 
 /** Decides outcome, finding and evidence for a finished connection (no I/O). */

@@ -157,6 +157,32 @@ for p in (garbage, garbage + ".missing"):
         bad.append("%s: exit %d, want 3" % (p, rc))
 os.unlink(garbage)
 
+# The summary per failing server: cause, count, first / last failure, failing client JA4s;
+# healthy and merely flagged (legacy-version) connections give no row.
+def summary(*caps):
+    paths = [c.replace("P/", pcaps + "/", 1) for c in caps]
+    out = subprocess.run([binary, "pcap", "--json", *paths], capture_output=True, text=True,
+                         timeout=120).stdout.splitlines()
+    return json.loads(out[-1])
+
+
+s = summary("P/wireshark-notes/ssl3/sslv2.pcapng", "P/wireshark-notes/tls/http2-16-ssl.pcapng",
+            "P/wireshark-notes/tls/works/dump.pcapng", "P/wireshark/captures/tls12-dsb.pcapng",
+            "P/wireshark-notes/tls/mysql-ssl.pcapng")
+rows = {v["server"]: v for v in s.get("failing_servers", [])}
+want = {"127.0.0.1:4433": ("proto.sslv2", "ts2i000000_000000000000_000000000000"),
+        "::1:443": ("tcp.connect.refused", "(no ClientHello)")}
+if set(rows) != set(want):
+    bad.append("summary: failing servers %s, want %s" % (sorted(rows), sorted(want)))
+for srv, (cause, ja4) in want.items():
+    v = rows.get(srv, {})
+    if ([c["key"] for c in v.get("causes", [])] != [cause] or v.get("failures") != 1 or
+            [j["key"] for j in v.get("failing_ja4", [])] != [ja4] or
+            not 0 < v.get("first_failure", 0) <= v.get("last_failure", 0)):
+        bad.append("summary: %s row %s" % (srv, v))
+print("%-4s summary per failing server" % ("ok" if not any(b.startswith("summary") for b in bad)
+                                           else "FAIL"))
+
 for b in bad:
     print("FAIL " + b)
 sys.exit(1 if bad else 0)
