@@ -29,6 +29,19 @@ static json_t *u16_array(const uint16_t *v, int n, int skip_grease)
     }
     return a;
 }
+/* One side's alerts: its first plaintext alert, then the count of encrypted ones (after its
+ * ChangeCipherSpec: level and description unknown). */
+static void alerts_add(json_t *a, const char *from, int has, int level, int desc, int n_enc)
+{
+    if (has) {
+        json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:b}", "from", from, "level", level,
+                                           "description", desc, "encrypted", 0));
+    }
+    if (n_enc > 0) {
+        json_array_append_new(a, json_pack("{s:s, s:n, s:n, s:b, s:i}", "from", from, "level",
+                                           "description", "encrypted", 1, "count", n_enc));
+    }
+}
 
 int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
 {
@@ -78,26 +91,8 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
         json_object_set_new(j, "server_hello", json_null());
     }
     json_t *alerts = json_array();
-    if (ch->has_alert) {
-        json_array_append_new(alerts, json_pack("{s:s, s:i, s:i, s:b}", "from", "client", "level",
-                                                ch->alert_level, "description", ch->alert_desc,
-                                                "encrypted", 0));
-    }
-    if (ch->enc_alerts > 0) {
-        json_array_append_new(alerts,
-                              json_pack("{s:s, s:n, s:n, s:b, s:i}", "from", "client", "level",
-                                        "description", "encrypted", 1, "count", ch->enc_alerts));
-    }
-    if (sh->has_alert) {
-        json_array_append_new(alerts, json_pack("{s:s, s:i, s:i, s:b}", "from", "server", "level",
-                                                sh->alert_level, "description", sh->alert_desc,
-                                                "encrypted", 0));
-    }
-    if (sh->enc_alerts > 0) {
-        json_array_append_new(alerts,
-                              json_pack("{s:s, s:n, s:n, s:b, s:i}", "from", "server", "level",
-                                        "description", "encrypted", 1, "count", sh->enc_alerts));
-    }
+    alerts_add(alerts, "client", ch->has_alert, ch->alert_level, ch->alert_desc, ch->enc_alerts);
+    alerts_add(alerts, "server", sh->has_alert, sh->alert_level, sh->alert_desc, sh->enc_alerts);
     json_object_set_new(j, "alerts", alerts);
     json_t *certs = json_array();
     for (int i = 0; i < c->n_certs; i++) {
