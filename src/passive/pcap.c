@@ -826,10 +826,11 @@ static int decode_udp(scanner_t *s, td_reader_t *l4, tcp_pkt_t *t, int depth)
         }
         size_t hlen = (size_t)(b1 >> 3) * 4; /* HLEN: 5 bits, 4-byte words */
         int tbit = b2 & 0x01;                /* T: native frame of WBID */
+        int wbid = (b2 >> 1) & 0x1f;         /* bits 18-22 */
         if ((pre >> 4) != 0 || (pre & 0x0f) != 0 || hlen < 8 || td_reader_skip(l4, hlen - 3) < 0) {
             return truncated(s);
         }
-        if (tbit && ((b1 & 0x01) << 4 | b2 >> 4) == 1) { /* WBID 1: IEEE 802.11 */
+        if (tbit && wbid == 1) { /* native IEEE 802.11 (RFC 5416 §3) */
             uint16_t fc = 0;
             uint8_t llc[6];
             td_bytes_t v;
