@@ -5,7 +5,7 @@
  * TCP reassembly (retransmissions, gaps, out of order, FIN / RST, idle eviction) and both TLS
  * flight parsers with the per-connection judgment (src/diagnose/pcapjudge.c) and JSON line.
  * Input: one mode byte, then packets.
- *   mode < 128, raw packets: the link type is mode % 8 (table below); each packet is
+ *   mode < 128, raw packets: the link type is mode % 16 (table below); each packet is
  *     [time step: 1 byte, in 1/8 s][length: 2 bytes][the frame].
  *   mode >= 128, TCP segments on one Ethernet/IPv4 conversation built by the harness: each is
  *     [control: 1 byte][length: 1 byte][payload]. control bit 0: server to client; bits 1-4:
@@ -121,8 +121,11 @@ static int sink(const td_pcap_conn_t *c, void *user)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* pcap LINKTYPE_ values: Ethernet, raw IP, Linux SLL, SLL2, NULL, LOOP, IPv4, IPv6. */
-    static const uint32_t links[8] = { 1, 101, 113, 276, 0, 108, 228, 229 };
+    /* pcap LINKTYPE_ values: Ethernet, raw IP, Linux SLL, SLL2, NULL, LOOP, IPv4, IPv6, then
+     * PPP, PPP in HDLC framing, PPPoE payload, Cisco HDLC (the rest Ethernet again: the
+     * tunnels inside it). */
+    static const uint32_t links[16] = { 1, 101, 113, 276, 0, 108, 228, 229,
+                                        9, 50,  51,  104, 1, 1,   1,   1 };
     char path[64];
     if (size < 1) {
         return 0;
@@ -139,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     put32(f, 0);
     put32(f, 0);
     put32(f, 65535);
-    put32(f, mode < 128 ? links[mode % 8] : 1);
+    put32(f, mode < 128 ? links[mode % 16] : 1);
     if (mode < 128) {
         write_raw(f, data + 1, size - 1);
     } else {

@@ -143,6 +143,15 @@ def pcap_to_raw(path):
 for fn in ("curl.pcap", "tls12.pcap"):
     put("pcap_packets", "raw_" + fn.split(".")[0], pcap_to_raw(os.path.join(C, "pcap", fn)))
 
+# Encapsulation fixtures (tests/fixtures/pcap/encap_*), with the mode byte of their link type.
+MODES = {1: 0, 101: 1, 113: 2, 276: 3, 0: 4, 108: 5, 228: 6, 229: 7, 9: 8, 50: 9, 51: 10, 104: 11}
+for fn in sorted(os.listdir(os.path.join(FX, "pcap"))):
+    if fn.startswith("encap_") and fn.endswith(".pcap"):
+        path = os.path.join(FX, "pcap", fn)
+        lt = struct.unpack("<I", open(path, "rb").read()[20:24])[0] & 0xFFFF
+        if lt in MODES:
+            put("pcap_packets", "raw_" + fn[:-5], bytes([MODES[lt]]) + pcap_to_raw(path)[1:])
+
 
 def seg(ctl, payload=b""):
     out = b""

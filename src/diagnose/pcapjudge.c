@@ -54,6 +54,13 @@ static const char *client_alert_finding(const td_pcap_conn_t *c)
     }
 }
 
+/* A plaintext alert that ends the handshake: fatal (RFC 5246 §7.2), or close_notify. A
+ * warning such as unrecognized_name (level 1, RFC 6066 §3) lets the handshake go on. */
+static bool ends(int has, uint8_t level, uint8_t desc)
+{
+    return has && (level != 1 || desc == 0);
+}
+
 static bool cert_dates(td_pcap_conn_t *c)
 {
     if (c->n_certs == 0) {
@@ -81,7 +88,7 @@ static bool cert_dates(td_pcap_conn_t *c)
     return false;
 }
 
-void td__pcap_judge(td_pcap_conn_t *c)
+static void judge(td_pcap_conn_t *c)
 {
     const td_client_flight_t *ch = &c->ch;
     const td_server_flight_t *sh = &c->sh;
@@ -110,6 +117,14 @@ void td__pcap_judge(td_pcap_conn_t *c)
         return;
     }
     if (!ch->has_hello) {
+        bool tls_seen = c->server_tls || (ch->records > 0 && !ch->non_tls);
+        if (!c->t.syn && !ch->sslv2_hello && !ch->need_more && tls_seen) {
+            /* The capture began after the ClientHello: TLS, but no handshake to judge. */
+            set(c, "midstream", NULL);
+            EV("the capture began inside the connection (no SYN, no ClientHello)%s",
+               sh->has_server_hello ? "; the ServerHello was captured" : "");
+            return;
+        }
         if (ch->sslv2_hello) {
             set(c, "sslv2_hello", NULL);
             EV("an SSLv2 CLIENT-HELLO that could not be read");
@@ -141,6 +156,10 @@ void td__pcap_judge(td_pcap_conn_t *c)
         } else if (c->t.fin_server) {
             set(c, "closed_after_hello", "proto.closed");
             EV("FIN from the server right after the ClientHello");
+        } else if (c->t.capture_ended && !c->t.retrans_client) {
+            set(c, "incomplete", NULL);
+            EV("the capture ended %.1f s after the ClientHello, before any reply",
+               c->t.ts_last - c->t.ts_first);
         } else {
             set(c, "no_answer", "proto.silent");
             EV("ClientHello%s, no reply in %.1f s", c->t.retrans_client ? " (retransmitted)" : "",
@@ -157,7 +176,9 @@ void td__pcap_judge(td_pcap_conn_t *c)
         EV("reply to the ClientHello is not TLS");
         return;
     }
-    if (sh->has_alert && !sh->has_server_hello) {
+    bool sh_alert = ends(sh->has_alert, sh->alert_level, sh->alert_desc);
+    bool ch_alert = ends(ch->has_alert, ch->alert_level, ch->alert_desc);
+    if (sh_alert && !sh->has_server_hello) {
         set(c, "alert", server_alert_finding(c));
         EV("server alert %u %s (level %u) in answer to the ClientHello", sh->alert_desc,
            td_alert_name(sh->alert_desc), sh->alert_level);
@@ -172,18 +193,18 @@ void td__pcap_judge(td_pcap_conn_t *c)
             offered = ch->versions[i];
         }
     }
-    if (sh->has_server_hello && sh->version < TD_V_TLS12 && offered >= TD_V_TLS12) {
-        set(c, ch->has_alert || sh->has_alert ? "alert" : "legacy_version",
-            "tls.version.legacy_only");
+    bool legacy = sh->has_server_hello && sh->version < TD_V_TLS12 && offered >= TD_V_TLS12;
+    if (legacy && (ch_alert || sh_alert)) {
+        set(c, "alert", "tls.version.legacy_only");
         EV("client offered up to %s; the server chose %s", td_version_name(offered),
            td_version_name(sh->version));
-        if (ch->has_alert) {
+        if (ch_alert) {
             td_fmt_append(c->evidence, sizeof(c->evidence), "; client alert %u %s", ch->alert_desc,
                           td_alert_name(ch->alert_desc));
         }
         return;
     }
-    if (ch->has_alert) {
+    if (ch_alert) {
         set(c, "alert", client_alert_finding(c));
         EV("client alert %u %s (level %u)%s", ch->alert_desc, td_alert_name(ch->alert_desc),
            ch->alert_level, c->n_certs > 0 ? " after the server's certificate" : "");
@@ -193,7 +214,7 @@ void td__pcap_judge(td_pcap_conn_t *c)
         }
         return;
     }
-    if (sh->has_alert) {
+    if (sh_alert) {
         set(c, "alert", server_alert_finding(c));
         EV("server alert %u %s (level %u) after its ServerHello", sh->alert_desc,
            td_alert_name(sh->alert_desc), sh->alert_level);
@@ -201,7 +222,7 @@ void td__pcap_judge(td_pcap_conn_t *c)
     }
     /* TLS 1.3 encrypts the client's alert: one record of an alert's size (2 bytes + content
      * type + 16-byte tag = 19, RFC 8446 §5.2) and nothing more is a client that gave up. */
-    if (sh->has_server_hello && sh->version == TD_V_TLS13 && ch->app_records == 1 &&
+    if (sh->has_server_hello && td_version_is_tls13(sh->version) && ch->app_records == 1 &&
         ch->first_app_len <= 19 + 4 && (c->t.fin_client || c->t.rst_client)) {
         set(c, "client_rejected", "cert.rejected_by_client");
         EV("TLS 1.3: the client answered the server's flight with one %zu-byte encrypted "
@@ -209,11 +230,26 @@ void td__pcap_judge(td_pcap_conn_t *c)
            ch->first_app_len);
         return;
     }
-    bool established = sh->has_server_hello && !sh->is_hrr && (ch->app_data || ch->ccs) &&
-                       (sh->encrypted || sh->ccs);
+    /* TLS 1.3: the client's Finished is an application_data record (its CCS may come before
+     * its second ClientHello); TLS <= 1.2: its ChangeCipherSpec. */
+    bool client_done = td_version_is_tls13(sh->version) ? ch->app_data : (ch->app_data || ch->ccs);
+    bool established =
+            sh->has_server_hello && !sh->is_hrr && client_done && (sh->encrypted || sh->ccs);
     if (established) {
         set(c, "established", NULL);
-        (void)cert_dates(c);
+        if (!cert_dates(c) && legacy) {
+            /* Completed, but on TLS 1.0 / 1.1 although the client had 1.2 or later. */
+            set(c, "established", "tls.version.legacy_only");
+            EV("established on %s; the client offered up to %s", td_version_name(sh->version),
+               td_version_name(offered));
+        }
+        return;
+    }
+    if (legacy) {
+        bool closed = c->t.rst_server || c->t.fin_server || c->t.rst_client || c->t.fin_client;
+        set(c, closed ? "closed_during_handshake" : "incomplete", "tls.version.legacy_only");
+        EV("client offered up to %s; the server chose %s", td_version_name(offered),
+           td_version_name(sh->version));
         return;
     }
     if (sh->need_more || (sh->has_server_hello && !sh->encrypted && !sh->has_done)) {
@@ -225,6 +261,10 @@ void td__pcap_judge(td_pcap_conn_t *c)
             set(c, "closed_during_handshake", "tls.handshake.closed");
             EV("%s during the handshake, no alert",
                c->t.rst_server || c->t.rst_client ? "RST" : "FIN");
+        } else if (c->t.capture_ended) {
+            set(c, "incomplete", NULL);
+            EV("the capture ended with the server's flight incomplete (%llu bytes), no close",
+               (unsigned long long)c->t.bytes_server);
         } else {
             set(c, "stalled", "proto.tls_stalled");
             EV("server flight incomplete after %llu bytes", (unsigned long long)c->t.bytes_server);
@@ -239,4 +279,19 @@ void td__pcap_judge(td_pcap_conn_t *c)
     }
     set(c, "incomplete", NULL);
     (void)cert_dates(c);
+}
+
+void td__pcap_judge(td_pcap_conn_t *c)
+{
+    judge(c);
+    /* established / failed (outcome is the cause) / incomplete (the capture ended first). */
+    if (strcmp(c->outcome, "established") == 0) {
+        c->result = "established";
+    } else if (strcmp(c->outcome, "midstream") == 0) {
+        c->result = "incomplete";
+    } else if (!c->ch.has_hello && !c->ch.sslv2_hello && !c->ch.need_more && c->finding == NULL) {
+        c->result = "not_tls";
+    } else {
+        c->result = c->finding != NULL ? "failed" : "incomplete";
+    }
 }

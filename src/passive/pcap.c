@@ -1,12 +1,17 @@
-/* pcap.c: `tlsdoctor pcap`. libpcap reads the file (pcap or pcapng); every header from the
- * link layer to TCP is decoded here through td_reader; the first bytes of each direction of
- * each TCP connection are reassembled into a bounded window and handed to the TLS codecs.
- * Memory depends on the number of concurrent flows (capped, oldest evicted first), never on
- * the size of the file.
+/* pcap.c: `tlsdoctor pcap`. capfile.c reads the file (pcap or pcapng, link types mixed or
+ * not); every header from the link layer to TCP is decoded here through td_reader; the first
+ * bytes of each direction of each TCP connection are reassembled into a bounded window and
+ * handed to the TLS codecs. Memory depends on the number of concurrent flows (capped, oldest
+ * evicted first), never on the size of the file.
  *
- * Link types: Ethernet (+ 802.1Q / 802.1ad tags), Linux cooked v1 / v2, raw IP, BSD
- * loopback (null / loop), IPv4 / IPv6 link types. IP fragments are counted and skipped. */
+ * Link types: Ethernet, Linux cooked v1 / v2, raw IP, IPv4 / IPv6, BSD null / loopback, PPP,
+ * PPP in HDLC framing, PPPoE, Cisco HDLC. Inside: 802.1Q / 802.1ad / QinQ tags, MPLS, PPPoE
+ * sessions, IP-in-IP (4in4, 6in4, 4in6, 6in6), GRE (also with Ethernet, ERSPAN II / III, PPP),
+ * VXLAN, Geneve, GTP-U, CAPWAP data (802.3 or 802.11 frames). IP fragments are counted and
+ * skipped. */
 #include "pcap.h"
+
+#include "capfile.h"
 
 #include "../../include/tlsdoctor.h"
 #include "../util/td_x509.h"
@@ -17,6 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +31,8 @@
 #define BUF_BUDGET    (256u << 20)  /* bytes of stream buffers before the oldest is evicted */
 #define IDLE_SECONDS  120.0         /* a flow quiet this long (capture time) is finished */
 #define MAX_INTERVALS 16
+#define SPARE_FLOWS   1024  /* finished flows kept for reuse */
+#define SPARE_BUF     16384 /* stream buffers up to this size stay with a spare flow */
 
 typedef struct addr_key {
     uint8_t a[16], b[16]; /* client, server (IPv4 mapped into the first 4 bytes) */
@@ -47,6 +55,7 @@ typedef struct flow {
     struct flow *older, *newer; /* LRU list by last packet time */
     dir_state_t d[2];           /* 0 client->server, 1 server->client */
     td_pcap_facts_t t;          /* TCP facts so far */
+    uint32_t isn;               /* the client's SYN sequence number (t.syn set) */
 } flow_t;
 
 typedef struct scanner {
@@ -59,6 +68,9 @@ typedef struct scanner {
     size_t nflows;
     uint64_t buf_bytes;
     flow_t *oldest, *newest;
+    flow_t *spare; /* finished flows kept for reuse, chained by hnext */
+    size_t nspare;
+    struct cert_entry *certs; /* CERT_CACHE decoded certificates */
     double now;
     uint8_t scratch[2][WINDOW + 1024];
     td_pcap_conn_t work; /* the connection being finished (one at a time) */
@@ -85,17 +97,37 @@ void td__pcap_top_add(td_pcap_top_t *t, const char *key)
 
 /* ---- flow table ---------------------------------------------------------------------- */
 
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static inline uint64_t end_hash(const uint8_t *a, uint16_t port)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a, 8);
+    memcpy(&w1, a + 8, 8);
+    return mix64(w0 ^ mix64(w1 ^ ((uint64_t)port << 48)));
+}
+
 static uint64_t key_hash(const addr_key_t *k)
 {
-    /* FNV-1a over both endpoints in a direction-free order. */
-    uint64_t h1 = 1469598103934665603ull, h2 = 1469598103934665603ull;
-    for (int i = 0; i < 16; i++) {
-        h1 = (h1 ^ k->a[i]) * 1099511628211ull;
-        h2 = (h2 ^ k->b[i]) * 1099511628211ull;
-    }
-    h1 = (h1 ^ k->pa) * 1099511628211ull;
-    h2 = (h2 ^ k->pb) * 1099511628211ull;
-    return (h1 ^ h2) * 0x9e3779b97f4a7c15ull;
+    /* Each endpoint mixed on its own (8-byte words), summed: the same for both directions. */
+    return end_hash(k->a, k->pa) + end_hash(k->b, k->pb);
+}
+
+static inline bool addr_eq(const uint8_t *x, const uint8_t *y)
+{
+    uint64_t x0, x1, y0, y1;
+    memcpy(&x0, x, 8);
+    memcpy(&x1, x + 8, 8);
+    memcpy(&y0, y, 8);
+    memcpy(&y1, y + 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
 }
 
 /* 0: same direction, 1: reversed, -1: different flow. */
@@ -104,12 +136,11 @@ static int key_match(const addr_key_t *f, const addr_key_t *k)
     if (f->v6 != k->v6) {
         return -1;
     }
-    if (f->pa == k->pa && f->pb == k->pb && memcmp(f->a, k->a, 16) == 0 &&
-        memcmp(f->b, k->b, 16) == 0) {
+    /* Two 8-byte words per address, no memcmp call per chain entry and direction. */
+    if (f->pa == k->pa && f->pb == k->pb && addr_eq(f->a, k->a) && addr_eq(f->b, k->b)) {
         return 0;
     }
-    if (f->pa == k->pb && f->pb == k->pa && memcmp(f->a, k->b, 16) == 0 &&
-        memcmp(f->b, k->a, 16) == 0) {
+    if (f->pa == k->pb && f->pb == k->pa && addr_eq(f->a, k->b) && addr_eq(f->b, k->a)) {
         return 1;
     }
     return -1;
@@ -175,13 +206,27 @@ static void fmt_addr(const addr_key_t *k, int side, char *out, size_t cap)
     }
 }
 
-static void hex_digest(const char *md, const char *in, char *out, size_t hexlen)
+/* The digests are fetched once: EVP_get_digestbyname() per call made OpenSSL 3 look the
+ * algorithm up under its store's read-write lock for every ClientHello (a profile of
+ * handshake-dense traffic showed the locks on the hot path). */
+static EVP_MD *g_md5, *g_sha256;
+static pthread_once_t g_md_once = PTHREAD_ONCE_INIT;
+
+static void md_fetch(void)
+{
+    g_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static void hex_digest(int sha256, const char *in, char *out, size_t hexlen)
 {
     uint8_t d[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     static const char hx[] = "0123456789abcdef";
     out[0] = '\0';
-    if (EVP_Digest(in, strlen(in), d, &n, EVP_get_digestbyname(md), NULL) != 1) {
+    pthread_once(&g_md_once, md_fetch);
+    const EVP_MD *md = sha256 ? g_sha256 : g_md5;
+    if (md == NULL || EVP_Digest(in, strlen(in), d, &n, md, NULL) != 1) {
         return;
     }
     size_t w = 0;
@@ -199,31 +244,198 @@ static void ja4_hash(const char *in, char out[13])
         return;
     }
     char full[65];
-    hex_digest("SHA256", in, full, 12);
+    hex_digest(1, in, full, 12);
     td_strlcpy(out, full, 13);
 }
 
+/* Decoded certificates, kept by their DER bytes: d2i_X509() (OpenSSL's key decoders, under
+ * read-write locks, with many small allocations) was half the time of `tlsdoctor pcap` on
+ * real traffic, where a few server certificates recur in thousands of handshakes. A fixed,
+ * direct-mapped table: bounded memory, an entry is replaced when another certificate hashes
+ * to its slot. */
+#define CERT_CACHE 2048
+
+typedef struct cert_entry {
+    uint8_t *der;
+    size_t len;
+    X509 *x;
+    td_pcap_cert_t facts;
+} cert_entry_t;
+
+static uint64_t der_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) {
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    }
+    return h ^ (h >> 32);
+}
+
+static const cert_entry_t *cert_get(cert_entry_t *cache, const uint8_t *der, size_t len)
+{
+    cert_entry_t *e = &cache[der_hash(der, len) & (CERT_CACHE - 1)];
+    if (e->x != NULL && e->len == len && memcmp(e->der, der, len) == 0) {
+        return e;
+    }
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (x == NULL) {
+        return NULL;
+    }
+    uint8_t *copy = td_malloc(len);
+    if (copy == NULL) {
+        X509_free(x);
+        return NULL;
+    }
+    memcpy(copy, der, len);
+    X509_free(e->x);
+    td_free(e->der);
+    e->x = x;
+    e->der = copy;
+    e->len = len;
+    td_pcap_cert_t *pc = &e->facts;
+    td_x509_name_text(X509_get_subject_name(x), pc->subject, sizeof(pc->subject));
+    td_x509_name_text(X509_get_issuer_name(x), pc->issuer, sizeof(pc->issuer));
+    pc->not_before = td_asn1_time_unix(X509_get0_notBefore(x));
+    pc->not_after = td_asn1_time_unix(X509_get0_notAfter(x));
+    (void)td_x509_sans_text(x, pc->sans, sizeof(pc->sans));
+    return e;
+}
+
+static void cert_cache_free(cert_entry_t *cache)
+{
+    for (int i = 0; i < CERT_CACHE; i++) {
+        X509_free(cache[i].x);
+        td_free(cache[i].der);
+    }
+}
+
 /* The certificates of a TLS <= 1.2 flight, decoded by OpenSSL from the DER views. */
-static void read_certs(td_pcap_conn_t *c)
+static void read_certs(cert_entry_t *cache, td_pcap_conn_t *c)
 {
     c->cert_name_ok = -1;
     for (int i = 0; i < c->sh.n_certs && c->n_certs < (int)TD_ARRAY_LEN(c->certs); i++) {
-        const unsigned char *p = c->sh.certs[i].p;
-        X509 *x = d2i_X509(NULL, &p, (long)c->sh.certs[i].len);
-        if (x == NULL) {
+        const cert_entry_t *e = cert_get(cache, c->sh.certs[i].p, c->sh.certs[i].len);
+        if (e == NULL) {
             break;
         }
-        td_pcap_cert_t *pc = &c->certs[c->n_certs++];
-        td_x509_name_text(X509_get_subject_name(x), pc->subject, sizeof(pc->subject));
-        td_x509_name_text(X509_get_issuer_name(x), pc->issuer, sizeof(pc->issuer));
-        pc->not_before = td_asn1_time_unix(X509_get0_notBefore(x));
-        pc->not_after = td_asn1_time_unix(X509_get0_notAfter(x));
-        (void)td_x509_sans_text(x, pc->sans, sizeof(pc->sans));
+        c->certs[c->n_certs++] = e->facts;
         if (i == 0 && c->ch.has_sni) {
-            c->cert_name_ok = X509_check_host(x, c->ch.sni, strlen(c->ch.sni), 0, NULL) == 1;
+            c->cert_name_ok = X509_check_host(e->x, c->ch.sni, strlen(c->ch.sni), 0, NULL) == 1;
         }
-        X509_free(x);
     }
+}
+
+static void count_add(td_pcap_count_t *rows, int *n, uint64_t *other, const char *key)
+{
+    for (int i = 0; i < *n; i++) {
+        if (strcmp(rows[i].key, key) == 0) {
+            rows[i].n++;
+            return;
+        }
+    }
+    if (*n < TD_PCAP_SERVER_KEYS) {
+        td_strlcpy(rows[*n].key, key, sizeof(rows[0].key));
+        rows[(*n)++].n = 1;
+    } else {
+        (*other)++;
+    }
+}
+
+/* One failing handshake of server (address:port) into the per-server summary. */
+static void server_fail(td_pcap_summary_t *sum, const char *server, const td_pcap_conn_t *c)
+{
+    td_pcap_server_t *sv = NULL;
+    for (size_t i = 0; i < sum->n_servers; i++) {
+        if (strcmp(sum->servers[i].server, server) == 0) {
+            sv = &sum->servers[i];
+            break;
+        }
+    }
+    if (sv == NULL) {
+        if (sum->n_servers == TD_PCAP_SERVERS) {
+            sum->servers_other++;
+            return;
+        }
+        sv = &sum->servers[sum->n_servers++];
+        td_strlcpy(sv->server, server, sizeof(sv->server));
+        sv->first_failure = c->t.ts_first;
+        sv->last_failure = c->t.ts_first;
+    }
+    sv->failures++;
+    if (c->t.ts_first < sv->first_failure) {
+        sv->first_failure = c->t.ts_first;
+    }
+    if (c->t.ts_first > sv->last_failure) {
+        sv->last_failure = c->t.ts_first;
+    }
+    if (sv->sni[0] == '\0' && c->ch.sni[0] != '\0') {
+        td_strlcpy(sv->sni, c->ch.sni, sizeof(sv->sni));
+    }
+    count_add(sv->causes, &sv->n_causes, &sv->causes_other, c->finding);
+    count_add(sv->ja4, &sv->n_ja4, &sv->ja4_other, c->ja4[0] ? c->ja4 : "(no ClientHello)");
+}
+
+/* The handshake message type a stream starts with (a TLS handshake record), -1 otherwise. */
+static int first_hs_type(const dir_state_t *d)
+{
+    if (d->buf == NULL || d->n_iv == 0 || contiguous(d) < 6 || d->buf[0] != TD_CT_HANDSHAKE ||
+        d->buf[1] != 3) {
+        return -1;
+    }
+    return d->buf[5];
+}
+
+/* Without the SYN the first sender was taken for the client. Content decides when it can (a
+ * ClientHello, a ServerHello); otherwise a well-known port below 1024 is the server's. */
+static bool reversed_by_content(const flow_t *f)
+{
+    if (f->t.syn || f->t.synack) {
+        return false;
+    }
+    int h0 = first_hs_type(&f->d[0]), h1 = first_hs_type(&f->d[1]);
+    if (h0 == TD_HS_CLIENT_HELLO || h1 == TD_HS_SERVER_HELLO) {
+        return false;
+    }
+    if (h1 == TD_HS_CLIENT_HELLO || h0 == TD_HS_SERVER_HELLO) {
+        return true;
+    }
+    return f->key.pa < 1024 && f->key.pb >= 1024;
+}
+
+static void swap_int(int *a, int *b)
+{
+    int t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void swap_facts(td_pcap_facts_t *t)
+{
+    char tmp[sizeof(t->client)];
+    memcpy(tmp, t->client, sizeof(tmp));
+    memcpy(t->client, t->server, sizeof(tmp));
+    memcpy(t->server, tmp, sizeof(tmp));
+    uint16_t p = t->cport;
+    t->cport = t->sport;
+    t->sport = p;
+    swap_int(&t->fin_client, &t->fin_server);
+    swap_int(&t->rst_client, &t->rst_server);
+    swap_int(&t->retrans_client, &t->retrans_server);
+    swap_int(&t->gap_client, &t->gap_server);
+    swap_int(&t->trunc_client, &t->trunc_server);
+    uint64_t b = t->bytes_client;
+    t->bytes_client = t->bytes_server;
+    t->bytes_server = b;
+    t->retrans_server_large = 0; /* counted for the other side: unknown */
+    t->first_close = t->first_close == 0 ? 0 : 3 - t->first_close;
 }
 
 static void finish(scanner_t *s, flow_t *f)
@@ -232,30 +444,36 @@ static void finish(scanner_t *s, flow_t *f)
     memset(c, 0, sizeof(*c));
     c->t = f->t;
     td_pcap_summary_t *sum = s->sum;
-    size_t n0 = contiguous(&f->d[0]), n1 = contiguous(&f->d[1]);
-    c->t.gap_client = n0 < covered_end(&f->d[0]);
-    c->t.gap_server = n1 < covered_end(&f->d[1]);
-    td_client_flight_parse(f->d[0].buf, n0, s->scratch[0], sizeof(s->scratch[0]), &c->ch);
-    td_server_flight_parse(f->d[1].buf, n1, s->scratch[1], sizeof(s->scratch[1]), &c->sh);
+    int rev = reversed_by_content(f);
+    const dir_state_t *dc = &f->d[rev], *ds = &f->d[!rev];
+    if (rev) {
+        swap_facts(&c->t);
+    }
+    size_t n0 = contiguous(dc), n1 = contiguous(ds);
+    c->t.gap_client = n0 < covered_end(dc);
+    c->t.gap_server = n1 < covered_end(ds);
+    const uint8_t *b0 = dc->buf, *b1 = ds->buf;
+    td_client_flight_parse(b0, n0, s->scratch[0], sizeof(s->scratch[0]), &c->ch);
+    td_server_flight_parse(b1, n1, s->scratch[1], sizeof(s->scratch[1]), &c->sh);
     /* TLS after a preamble (an HTTP CONNECT, a SOCKS exchange, a STARTTLS dialogue): found by
      * content, and both directions parsed from their first handshake record. */
     if (!c->ch.has_hello && n0 > 0) {
-        size_t co = td_tls_find_handshake(f->d[0].buf, n0, TD_HS_CLIENT_HELLO, 4096);
+        size_t co = td_tls_find_handshake(b0, n0, TD_HS_CLIENT_HELLO, 4096);
         if (co > 0 && co < n0) {
             td_client_flight_t ch;
             td_reader_t r0;
             td_bytes_t v0;
-            td_reader_init(&r0, f->d[0].buf, n0);
+            td_reader_init(&r0, b0, n0);
             if (td_reader_skip(&r0, co) == 0 &&
                 td_reader_bytes(&r0, td_reader_left(&r0), &v0) == 0) {
                 td_client_flight_parse(v0.p, v0.len, s->scratch[0], sizeof(s->scratch[0]), &ch);
                 if (ch.has_hello) {
                     c->ch = ch;
                     c->preamble_client = co;
-                    size_t so = td_tls_find_handshake(f->d[1].buf, n1, TD_HS_SERVER_HELLO, 4096);
+                    size_t so = td_tls_find_handshake(b1, n1, TD_HS_SERVER_HELLO, 4096);
                     td_reader_t r1;
                     td_bytes_t v1;
-                    td_reader_init(&r1, f->d[1].buf, n1);
+                    td_reader_init(&r1, b1, n1);
                     if (so < n1 && td_reader_skip(&r1, so) == 0 &&
                         td_reader_bytes(&r1, td_reader_left(&r1), &v1) == 0) {
                         c->preamble_server = so;
@@ -268,16 +486,16 @@ static void finish(scanner_t *s, flow_t *f)
     }
     if (n1 > 0 && c->preamble_client == 0) {
         td_sniff_t sn;
-        td_sniff_classify(f->d[1].buf, n1, &sn);
+        td_sniff_classify(b1, n1, &sn);
         c->server_tls = sn.cls == TD_SNIFF_TLS;
         c->server_http = sn.cls == TD_SNIFF_HTTP || sn.cls == TD_SNIFF_HTML;
         c->server_http_status = sn.http_status;
         c->server_page = sn.page_sign;
     }
     if (c->ch.has_hello) {
-        char a[16], b[800], cc[900], hb[13], hc[13];
+        char a[16], b[TD_CH_MAX_CIPHERS * 5 + 8], cc[900], hb[13], hc[13];
         if (td_ja3_string(&c->ch, c->ja3, sizeof(c->ja3)) == 0) {
-            hex_digest("MD5", c->ja3, c->ja3_md5, 32);
+            hex_digest(0, c->ja3, c->ja3_md5, 32);
         }
         if (td_ja4_parts(&c->ch, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
             ja4_hash(b, hb);
@@ -290,7 +508,7 @@ static void finish(scanner_t *s, flow_t *f)
             td_fmt(c->ja4s, sizeof(c->ja4s), "%s_%s_%s", a, b, hc);
         }
     }
-    read_certs(c);
+    read_certs(s->certs, c);
     td__pcap_judge(c);
     /* The views into the scratch buffers die with this call. */
     memset(c->sh.certs, 0, sizeof(c->sh.certs));
@@ -306,6 +524,9 @@ static void finish(scanner_t *s, flow_t *f)
         td__pcap_top_add(&sum->fail_clients, c->t.client);
         td_fmt(sni, sizeof(sni), "%s:%u", c->t.server, (unsigned)c->t.sport);
         td__pcap_top_add(&sum->fail_servers, sni);
+        if (c->result != NULL && strcmp(c->result, "failed") == 0) {
+            server_fail(sum, sni, c);
+        }
         if (c->ch.sni[0] != '\0') {
             td__pcap_top_add(&sum->fail_sni, c->ch.sni);
         }
@@ -322,18 +543,65 @@ static void finish(scanner_t *s, flow_t *f)
     }
 }
 
+/* Finished flows are kept for reuse (up to SPARE_FLOWS, with their first stream buffers):
+ * handshake-dense traffic otherwise calls malloc and free three times per connection. */
 static void flow_free(scanner_t *s, flow_t *f)
 {
+    bool keep = s->nspare < SPARE_FLOWS;
     for (int i = 0; i < 2; i++) {
         s->buf_bytes -= f->d[i].cap;
-        td_free(f->d[i].buf);
+        if (!keep || f->d[i].cap > SPARE_BUF) {
+            td_free(f->d[i].buf);
+            f->d[i].buf = NULL;
+            f->d[i].cap = 0;
+        }
     }
-    td_free(f);
+    if (!keep) {
+        td_free(f);
+        return;
+    }
+    f->hnext = s->spare;
+    s->spare = f;
+    s->nspare++;
 }
 
+static flow_t *flow_alloc(scanner_t *s)
+{
+    flow_t *f = s->spare;
+    if (f == NULL) {
+        return td_calloc(1, sizeof(*f));
+    }
+    s->spare = f->hnext;
+    s->nspare--;
+    uint8_t *buf[2] = { f->d[0].buf, f->d[1].buf };
+    size_t cap[2] = { f->d[0].cap, f->d[1].cap };
+    memset(f, 0, sizeof(*f));
+    for (int i = 0; i < 2; i++) {
+        f->d[i].buf = buf[i];
+        f->d[i].cap = cap[i];
+        s->buf_bytes += cap[i];
+    }
+    return f;
+}
+
+static void spare_free(scanner_t *s)
+{
+    while (s->spare != NULL) {
+        flow_t *f = s->spare;
+        s->spare = f->hnext;
+        td_free(f->d[0].buf);
+        td_free(f->d[1].buf);
+        td_free(f);
+    }
+    s->nspare = 0;
+}
+
+/* idle: 0 closed (FIN, RST, port reuse), 1 quiet for IDLE_SECONDS, 2 end of the capture or
+ * evicted for room. */
 static void flow_remove(scanner_t *s, flow_t *f, int idle)
 {
-    f->t.evicted_idle = idle;
+    f->t.evicted_idle = idle != 0;
+    f->t.capture_ended = idle == 2;
     finish(s, f);
     size_t b = key_hash(&f->key) & (s->nbuckets - 1);
     for (flow_t **pp = &s->buckets[b]; *pp != NULL; pp = &(*pp)->hnext) {
@@ -347,15 +615,18 @@ static void flow_remove(scanner_t *s, flow_t *f, int idle)
     flow_free(s, f);
 }
 
-static flow_t *flow_get(scanner_t *s, const addr_key_t *k, int syn_only, int synack, int create,
-                        int *dir)
+static flow_t *flow_get(scanner_t *s, const addr_key_t *k, uint32_t seq, int syn_only, int synack,
+                        int create, int *dir)
 {
     size_t b = key_hash(k) & (s->nbuckets - 1);
     for (flow_t *f = s->buckets[b]; f != NULL; f = f->hnext) {
         int m = key_match(&f->key, k);
         if (m >= 0) {
-            if (!(syn_only && (f->t.bytes_client > 0 || f->t.fin_client || f->t.rst_client ||
-                               f->t.rst_server))) {
+            /* A retransmitted SYN (same ISN; with TCP Fast Open it carried data, RFC 7413)
+             * belongs to the flow. */
+            bool same_syn = syn_only && m == 0 && f->t.syn && f->isn == seq;
+            if (same_syn || !(syn_only && (f->t.bytes_client > 0 || f->t.fin_client ||
+                                           f->t.rst_client || f->t.rst_server))) {
                 *dir = m;
                 return f;
             }
@@ -370,9 +641,9 @@ static flow_t *flow_get(scanner_t *s, const addr_key_t *k, int syn_only, int syn
     }
     while (s->nflows >= MAX_FLOWS && s->oldest != NULL) {
         s->sum->evicted_full++;
-        flow_remove(s, s->oldest, 1);
+        flow_remove(s, s->oldest, 2);
     }
-    flow_t *f = td_calloc(1, sizeof(*f));
+    flow_t *f = flow_alloc(s);
     if (f == NULL) {
         return NULL;
     }
@@ -414,6 +685,12 @@ static int stream_add(scanner_t *s, dir_state_t *d, uint32_t seq, const uint8_t 
         d->base = seq;
     }
     uint32_t off = seq - d->base; /* modulo 2^32: wraps like TCP */
+    if (off >= WINDOW && d->n_iv == 0) {
+        /* No byte yet and far from the SYN's number: the SYN seen was another one (several
+         * SYN-ACKs with different ISNs); the stream starts here. */
+        d->base = seq;
+        off = 0;
+    }
     if (off >= WINDOW) {
         *trunc = 1;
         return 0;
@@ -483,15 +760,144 @@ typedef struct tcp_pkt {
 
 enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
 
-/* IPv4 (RFC 791) / IPv6 (RFC 8200) down to TCP (RFC 9293). 0 ok, 1 not TCP / fragment. */
-static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
+#define MAX_ENCAP 6 /* nested encapsulations followed */
+
+static int decode_frame(scanner_t *s, uint16_t lt, td_reader_t *r, tcp_pkt_t *t, int depth);
+static int decode_ether(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth);
+static int decode_ethertype(scanner_t *s, uint16_t et, td_reader_t *r, tcp_pkt_t *t, int depth);
+
+static int truncated(scanner_t *s)
+{
+    s->sum->truncated_packets++;
+    return 1;
+}
+
+static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth);
+
+/* UDP tunnels, by destination port (either port for GTP-U and CAPWAP, whose two ends use the
+ * same one): VXLAN 4789 (RFC 7348), Geneve 6081 (RFC 8926), GTP-U 2152 (3GPP TS 29.281),
+ * CAPWAP data 5247 (RFC 5415 §4.3; RFC 5416 §3 for 802.11 frames). 0 decoded, 1 skip. */
+static int decode_udp(scanner_t *s, td_reader_t *l4, tcp_pkt_t *t, int depth)
+{
+    uint16_t sp = 0, dp = 0;
+    if (td_reader_u16(l4, &sp) < 0 || td_reader_u16(l4, &dp) < 0 || td_reader_skip(l4, 4) < 0) {
+        return truncated(s);
+    }
+    if (dp == 4789) { /* flags(1) reserved(3) VNI(3) reserved(1), then Ethernet */
+        return td_reader_skip(l4, 8) < 0 ? truncated(s) : decode_ether(s, l4, t, depth + 1);
+    }
+    if (dp == 6081) { /* ver+optlen(1) flags(1) protocol(2) VNI(3) rsvd(1) options */
+        uint8_t vo = 0;
+        uint16_t proto = 0;
+        if (td_reader_u8(l4, &vo) < 0 || td_reader_skip(l4, 1) < 0 ||
+            td_reader_u16(l4, &proto) < 0 || td_reader_skip(l4, 4 + (size_t)(vo & 0x3f) * 4) < 0) {
+            return truncated(s);
+        }
+        return decode_ethertype(s, proto, l4, t, depth + 1);
+    }
+    if (dp == 2152 || sp == 2152) {
+        uint8_t fl = 0, type = 0;
+        if (td_reader_u8(l4, &fl) < 0 || td_reader_u8(l4, &type) < 0 || td_reader_skip(l4, 6) < 0) {
+            return truncated(s);
+        }
+        if ((fl >> 5) != 1 || type != 0xff) { /* GTPv1, G-PDU only */
+            s->sum->non_tcp++;
+            return 1;
+        }
+        if (fl & 0x07) { /* sequence, N-PDU, next extension type */
+            uint8_t next = 0;
+            if (td_reader_skip(l4, 3) < 0 || td_reader_u8(l4, &next) < 0) {
+                return truncated(s);
+            }
+            for (int n = 0; next != 0 && n < 8; n++) { /* extension headers, 4-byte units */
+                uint8_t units = 0;
+                if (td_reader_u8(l4, &units) < 0 || units == 0 ||
+                    td_reader_skip(l4, (size_t)units * 4 - 2) < 0 || td_reader_u8(l4, &next) < 0) {
+                    return truncated(s);
+                }
+            }
+        }
+        return decode_ip(s, l4, t, depth + 1);
+    }
+    if (dp == 5247 || sp == 5247) {
+        uint8_t pre = 0, b1 = 0, b2 = 0;
+        if (td_reader_u8(l4, &pre) < 0 || td_reader_u8(l4, &b1) < 0 || td_reader_u8(l4, &b2) < 0) {
+            return truncated(s);
+        }
+        size_t hlen = (size_t)(b1 >> 3) * 4; /* HLEN: 5 bits, 4-byte words */
+        int tbit = b2 & 0x01;                /* T: native frame of WBID */
+        int wbid = (b2 >> 1) & 0x1f;         /* bits 18-22 */
+        if ((pre >> 4) != 0 || (pre & 0x0f) != 0 || hlen < 8 || td_reader_skip(l4, hlen - 3) < 0) {
+            return truncated(s);
+        }
+        if (tbit && wbid == 1) { /* native IEEE 802.11 (RFC 5416 §3) */
+            uint16_t fc = 0;
+            uint8_t llc[6];
+            td_bytes_t v;
+            if (td_reader_u16(l4, &fc) < 0) {
+                return truncated(s);
+            }
+            uint8_t fc0 = (uint8_t)(fc >> 8), fc1 = (uint8_t)fc;
+            if (((fc0 >> 2) & 3) != 2) { /* data frames only */
+                s->sum->non_ip++;
+                return 1;
+            }
+            size_t hdr = 22u + ((fc1 & 3) == 3 ? 6u : 0u) + ((fc0 & 0x80) ? 2u : 0u);
+            if (td_reader_skip(l4, hdr) < 0 || td_reader_bytes(l4, 6, &v) < 0) {
+                return truncated(s);
+            }
+            memcpy(llc, v.p, 6);
+            uint16_t et = 0;
+            if (memcmp(llc, "\xaa\xaa\x03\x00\x00\x00", 6) != 0 || td_reader_u16(l4, &et) < 0) {
+                s->sum->non_ip++;
+                return 1;
+            }
+            return decode_ethertype(s, et, l4, t, depth + 1);
+        }
+        return decode_ether(s, l4, t, depth + 1); /* 802.3 */
+    }
+    s->sum->non_tcp++;
+    return 1;
+}
+
+/* GRE (RFC 2784, RFC 2890 key and sequence, RFC 2637 enhanced GRE for PPTP); ERSPAN II / III
+ * carry Ethernet after 8 / 12 bytes. */
+static int decode_gre(scanner_t *s, td_reader_t *l4, tcp_pkt_t *t, int depth)
+{
+    uint16_t fl = 0, proto = 0;
+    if (td_reader_u16(l4, &fl) < 0 || td_reader_u16(l4, &proto) < 0) {
+        return truncated(s);
+    }
+    size_t opt = ((fl & 0x8000) ? 4u : 0u) + ((fl & 0x2000) ? 4u : 0u) + ((fl & 0x1000) ? 4u : 0u) +
+                 (((fl & 7) == 1 && (fl & 0x0080)) ? 4u : 0u);
+    if (td_reader_skip(l4, opt) < 0) {
+        return truncated(s);
+    }
+    if (proto == 0x88be || proto == 0x22eb) {
+        if (td_reader_skip(l4, proto == 0x88be ? 8 : 12) < 0) {
+            return truncated(s);
+        }
+        return decode_ether(s, l4, t, depth + 1);
+    }
+    if (proto == 0x880b) { /* PPP */
+        return decode_frame(s, 9, l4, t, depth + 1);
+    }
+    return decode_ethertype(s, proto, l4, t, depth + 1);
+}
+
+/* IPv4 (RFC 791) / IPv6 (RFC 8200) down to TCP (RFC 9293), through IP-in-IP (4, 41), GRE (47)
+ * and UDP tunnels. 0 ok, 1 not TCP / fragment / skipped. */
+static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth)
 {
     uint8_t vihl = 0, proto = 0;
     td_reader_t ipr = *r;
+    if (depth > MAX_ENCAP) {
+        s->sum->non_ip++;
+        return 1;
+    }
     memset(&t->k, 0, sizeof(t->k));
     if (td_reader_u8(&ipr, &vihl) < 0) {
-        s->sum->truncated_packets++;
-        return 1;
+        return truncated(s);
     }
     td_reader_t l4;
     if ((vihl >> 4) == 4) {
@@ -503,8 +909,7 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
             td_reader_skip(&ipr, 1) < 0 || td_reader_u8(&ipr, &proto) < 0 ||
             td_reader_skip(&ipr, 2) < 0 || td_reader_bytes(&ipr, 4, &src) < 0 ||
             td_reader_bytes(&ipr, 4, &dst) < 0 || td_reader_skip(&ipr, ihl - 20) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+            return truncated(s);
         }
         if ((frag & 0x3fff) != 0) { /* MF set or an offset: a fragment */
             s->sum->fragments++;
@@ -526,8 +931,7 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
         if (td_reader_skip(&ipr, 3) < 0 || td_reader_u16(&ipr, &plen) < 0 ||
             td_reader_u8(&ipr, &proto) < 0 || td_reader_skip(&ipr, 1) < 0 ||
             td_reader_bytes(&ipr, 16, &src) < 0 || td_reader_bytes(&ipr, 16, &dst) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+            return truncated(s);
         }
         t->k.v6 = 1;
         memcpy(t->k.a, src.p, 16);
@@ -548,8 +952,7 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
             }
             if (td_reader_u8(&l4, &next) < 0 || td_reader_u8(&l4, &hlen) < 0 ||
                 td_reader_skip(&l4, (size_t)hlen * 8 + 6) < 0) {
-                s->sum->truncated_packets++;
-                return 1;
+                return truncated(s);
             }
             proto = next;
         }
@@ -557,7 +960,17 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
         s->sum->non_ip++;
         return 1;
     }
-    if (proto != 6) {
+    switch (proto) {
+    case 6:
+        break;
+    case 4:  /* IPv4 in IP (RFC 2003) */
+    case 41: /* IPv6 in IP (RFC 4213) */
+        return decode_ip(s, &l4, t, depth + 1);
+    case 47:
+        return decode_gre(s, &l4, t, depth);
+    case 17:
+        return decode_udp(s, &l4, t, depth);
+    default:
         s->sum->non_tcp++;
         return 1;
     }
@@ -567,8 +980,7 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
         td_reader_u8(&l4, &doff) < 0 || td_reader_u8(&l4, &flags) < 0 ||
         td_reader_skip(&l4, 6) < 0 || (doff >> 4) < 5 ||
         td_reader_skip(&l4, (size_t)(doff >> 4) * 4 - 20) < 0) {
-        s->sum->truncated_packets++;
-        return 1;
+        return truncated(s);
     }
     t->flags = flags;
     if (td_reader_bytes(&l4, td_reader_left(&l4), &t->payload) < 0) {
@@ -577,62 +989,145 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t)
     return 0;
 }
 
-/* Link layer down to the IP header. 0 ok with r at the IP header, 1 skip. */
-static int decode_link(scanner_t *s, int dlt, td_reader_t *r)
+/* EtherType dispatch: IPv4, IPv6, 802.1Q / 802.1ad / QinQ tags, MPLS (RFC 3032: labels up to
+ * bottom-of-stack, then IP by its version nibble), PPPoE session (RFC 2516), Ethernet in GRE /
+ * Geneve (0x6558). */
+static int decode_ethertype(scanner_t *s, uint16_t et, td_reader_t *r, tcp_pkt_t *t, int depth)
 {
-    uint16_t et = 0;
-    switch (dlt) {
-    case DLT_EN10MB:
-        if (td_reader_skip(r, 12) < 0 || td_reader_u16(r, &et) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+    for (int tags = 0; et == 0x8100 || et == 0x88a8 || et == 0x9100; tags++) {
+        if (tags > 4 || td_reader_skip(r, 2) < 0 || td_reader_u16(r, &et) < 0) {
+            return truncated(s);
         }
-        while (et == 0x8100 || et == 0x88a8) { /* 802.1Q / 802.1ad */
-            if (td_reader_skip(r, 2) < 0 || td_reader_u16(r, &et) < 0) {
-                s->sum->truncated_packets++;
-                return 1;
+    }
+    switch (et) {
+    case 0x0800:
+    case 0x86dd:
+        return decode_ip(s, r, t, depth);
+    case 0x8847:
+    case 0x8848: {
+        uint32_t label = 0;
+        for (int n = 0; n < 16; n++) {
+            if (td_reader_u32(r, &label) < 0) {
+                return truncated(s);
+            }
+            if (label & 0x100) {
+                break;
             }
         }
-        break;
-    case DLT_LINUX_SLL: /* 16 bytes, protocol last */
-        if (td_reader_skip(r, 14) < 0 || td_reader_u16(r, &et) < 0) {
-            s->sum->truncated_packets++;
+        if (!(label & 0x100)) {
+            s->sum->non_ip++;
             return 1;
         }
-        break;
-#ifdef DLT_LINUX_SLL2
-    case DLT_LINUX_SLL2: /* 20 bytes, protocol first */
-        if (td_reader_u16(r, &et) < 0 || td_reader_skip(r, 18) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+        uint8_t first = 0;
+        td_reader_t peek = *r;
+        if (td_reader_u8(&peek, &first) < 0) {
+            return truncated(s);
         }
-        break;
-#endif
-    case DLT_NULL:
-    case DLT_LOOP: {
-        /* A 4-byte address family (host order for NULL, network for LOOP): the IP
-         * version nibble that follows tells IPv4 from IPv6 on every platform. */
-        if (td_reader_skip(r, 4) < 0) {
-            s->sum->truncated_packets++;
-            return 1;
+        if ((first >> 4) == 4 || (first >> 4) == 6) {
+            return decode_ip(s, r, t, depth + 1);
         }
-        return 0;
+        if (first == 0) { /* pseudowire control word, then Ethernet (RFC 4448) */
+            return td_reader_skip(r, 4) < 0 ? truncated(s) : decode_ether(s, r, t, depth + 1);
+        }
+        s->sum->non_ip++;
+        return 1;
     }
-    case DLT_RAW:
-#ifdef DLT_IPV4
-    case DLT_IPV4:
-    case DLT_IPV6:
-#endif
-        return 0;
+    case 0x8864: /* PPPoE session: ver/type, code, session, length; then PPP */
+        if (td_reader_skip(r, 6) < 0) {
+            return truncated(s);
+        }
+        return decode_frame(s, 51, r, t, depth + 1);
+    case 0x6558:
+        return decode_ether(s, r, t, depth + 1);
     default:
         s->sum->non_ip++;
         return 1;
     }
-    if (et != 0x0800 && et != 0x86dd) {
+}
+
+static int decode_ether(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth)
+{
+    uint16_t et = 0;
+    if (depth > MAX_ENCAP) {
         s->sum->non_ip++;
         return 1;
     }
-    return 0;
+    if (td_reader_skip(r, 12) < 0 || td_reader_u16(r, &et) < 0) {
+        return truncated(s);
+    }
+    return decode_ethertype(s, et, r, t, depth);
+}
+
+/* PPP protocol numbers (RFC 1661 / 1332 / 5072): IPv4 0x0021, IPv6 0x0057. */
+static int decode_ppp_proto(scanner_t *s, uint16_t proto, td_reader_t *r, tcp_pkt_t *t, int depth)
+{
+    if (proto == 0x0021 || proto == 0x0057) {
+        return decode_ip(s, r, t, depth);
+    }
+    s->sum->non_ip++;
+    return 1;
+}
+
+/* A frame of one link type (LINKTYPE_ values, tcpdump.org/linktypes.html) down to TCP. */
+static int decode_frame(scanner_t *s, uint16_t lt, td_reader_t *r, tcp_pkt_t *t, int depth)
+{
+    uint16_t et = 0;
+    switch (lt) {
+    case 1: /* Ethernet */
+        return decode_ether(s, r, t, depth);
+    case 113: /* Linux cooked v1: 16 bytes, protocol last */
+        if (td_reader_skip(r, 14) < 0 || td_reader_u16(r, &et) < 0) {
+            return truncated(s);
+        }
+        return decode_ethertype(s, et, r, t, depth);
+    case 276: /* Linux cooked v2: 20 bytes, protocol first */
+        if (td_reader_u16(r, &et) < 0 || td_reader_skip(r, 18) < 0) {
+            return truncated(s);
+        }
+        return decode_ethertype(s, et, r, t, depth);
+    case 0:   /* BSD null: host-order address family */
+    case 108: /* OpenBSD loop: network-order address family */
+        /* The IP version nibble that follows tells IPv4 from IPv6 on every platform. */
+        return td_reader_skip(r, 4) < 0 ? truncated(s) : decode_ip(s, r, t, depth);
+    case 12:
+    case 14:
+    case 101: /* raw IP */
+    case 228: /* IPv4 */
+    case 229: /* IPv6 */
+        return decode_ip(s, r, t, depth);
+    case 9:   /* PPP: optional address/control 0xff 0x03, then the protocol */
+    case 50:  /* PPP in HDLC-like framing */
+    case 51:  /* PPPoE payload (also the PPP of a PPPoE session) */
+    case 104: /* Cisco HDLC: address, control, then an EtherType */
+    {
+        uint8_t a = 0, b = 0;
+        td_reader_t peek = *r;
+        if (td_reader_u8(&peek, &a) < 0 || td_reader_u8(&peek, &b) < 0) {
+            return truncated(s);
+        }
+        if (lt == 104) {
+            return td_reader_skip(r, 2) < 0 || td_reader_u16(r, &et) < 0
+                           ? truncated(s)
+                           : decode_ethertype(s, et, r, t, depth);
+        }
+        if (a == 0xff && b == 0x03 && td_reader_skip(r, 2) < 0) {
+            return truncated(s);
+        }
+        uint8_t p0 = 0, p1 = 0;
+        if (td_reader_u8(r, &p0) < 0) {
+            return truncated(s);
+        }
+        /* Protocol field compression (RFC 1661 §6.5): one byte when it is odd. */
+        if ((p0 & 1) == 0 && td_reader_u8(r, &p1) < 0) {
+            return truncated(s);
+        }
+        uint16_t proto = (p0 & 1) ? p0 : (uint16_t)(p0 << 8 | p1);
+        return decode_ppp_proto(s, proto, r, t, depth);
+    }
+    default:
+        s->sum->non_ip++;
+        return 1;
+    }
 }
 
 static bool port_wanted(const td_pcap_options_t *o, const addr_key_t *k)
@@ -648,19 +1143,19 @@ static bool port_wanted(const td_pcap_options_t *o, const addr_key_t *k)
     return false;
 }
 
-static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const uint8_t *data)
+static void on_packet(scanner_t *s, const td_cappkt_t *h)
 {
     td_reader_t r;
     tcp_pkt_t t;
     s->sum->packets++;
-    s->now = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
-    td_reader_init(&r, data, h->caplen);
-    if (decode_link(s, dlt, &r) != 0 || decode_ip(s, &r, &t) != 0 || !port_wanted(s->opt, &t.k)) {
+    s->now = h->ts;
+    td_reader_init(&r, h->data, h->caplen);
+    if (decode_frame(s, h->linktype, &r, &t, 0) != 0 || !port_wanted(s->opt, &t.k)) {
         return;
     }
     int syn = (t.flags & TCP_SYN) != 0, ack = (t.flags & TCP_ACK) != 0;
     int dir = 0;
-    flow_t *f = flow_get(s, &t.k, syn && !ack, syn && ack, syn || t.payload.len > 0, &dir);
+    flow_t *f = flow_get(s, &t.k, t.seq, syn && !ack, syn && ack, syn || t.payload.len > 0, &dir);
     if (f == NULL) {
         return;
     }
@@ -673,6 +1168,7 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
     if (syn) {
         if (dir == 0 && !ack) {
             c->syn = 1;
+            f->isn = seq;
         } else if (dir == 1 && ack) {
             c->synack = 1;
         }
@@ -714,78 +1210,122 @@ static void on_packet(scanner_t *s, int dlt, const struct pcap_pkthdr *h, const 
     /* Idle flows and the buffer budget: evict from the old end. */
     while (s->oldest != NULL &&
            (s->now - s->oldest->t.ts_last > IDLE_SECONDS || s->buf_bytes > BUF_BUDGET)) {
-        if (s->buf_bytes > BUF_BUDGET) {
-            s->sum->evicted_full++;
-        }
-        flow_remove(s, s->oldest, 1);
+        int full = s->buf_bytes > BUF_BUDGET;
+        s->sum->evicted_full += full ? 1u : 0u;
+        flow_remove(s, s->oldest, full ? 2 : 1);
     }
 }
 
-static const char *dlt_label(int dlt)
+/* --filter: a BPF program per link type (libpcap compiles it for a dead handle of that DLT;
+ * the file itself is read by capfile.c, which can mix link types). */
+typedef struct bpf_cache {
+    uint16_t lt[8];
+    struct bpf_program prog[8];
+    int n;
+} bpf_cache_t;
+
+static int lt_to_dlt(uint16_t lt)
 {
-    const char *n = pcap_datalink_val_to_name(dlt);
-    return n != NULL ? n : "unknown";
+    return lt == 101 ? DLT_RAW : lt;
+}
+
+static int filter_pass(scanner_t *s, bpf_cache_t *bc, const td_cappkt_t *h, td_errinfo_t *err)
+{
+    int i = 0;
+    while (i < bc->n && bc->lt[i] != h->linktype) {
+        i++;
+    }
+    if (i == bc->n) {
+        if (bc->n == (int)TD_ARRAY_LEN(bc->lt)) {
+            return 0;
+        }
+        pcap_t *dead = pcap_open_dead(lt_to_dlt(h->linktype), 262144);
+        if (dead == NULL) {
+            return 0;
+        }
+        if (pcap_compile(dead, &bc->prog[i], s->opt->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+            td_errinfo_set(err, TD_E_USAGE, "--filter '%s': %s", s->opt->filter, pcap_geterr(dead));
+            pcap_close(dead);
+            return -1;
+        }
+        pcap_close(dead);
+        bc->lt[i] = h->linktype;
+        bc->n++;
+    }
+    struct pcap_pkthdr ph = { .caplen = h->caplen, .len = h->origlen };
+    return pcap_offline_filter(&bc->prog[i], &ph, h->data) != 0;
 }
 
 static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
 {
-    char ebuf[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = pcap_open_offline(path, ebuf);
-    if (p == NULL) {
-        /* libpcap's message often names the file already. */
-        bool named = strncmp(ebuf, path, strlen(path)) == 0;
-        td_errinfo_set(err, TD_E_IO, "%s%s%s", named ? "" : path, named ? "" : ": ", ebuf);
-        return TD_E_IO;
+    char ebuf[256] = "";
+    td_capfile_t *cf = NULL;
+    int rc = td_capfile_open(path, &cf, ebuf, sizeof(ebuf));
+    if (rc < 0) {
+        td_errinfo_set(err, rc, "%s: %s", path, ebuf);
+        return rc;
     }
-    int dlt = pcap_datalink(p);
-    if (strstr(s->sum->link_types, dlt_label(dlt)) == NULL) {
-        td_fmt_append(s->sum->link_types, sizeof(s->sum->link_types), "%s%s",
-                      s->sum->link_types[0] ? "," : "", dlt_label(dlt));
-    }
-    if (s->opt->filter != NULL) {
-        struct bpf_program prog;
-        if (pcap_compile(p, &prog, s->opt->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-            pcap_setfilter(p, &prog) < 0) {
-            td_errinfo_set(err, TD_E_USAGE, "--filter '%s': %s", s->opt->filter, pcap_geterr(p));
-            pcap_close(p);
-            return TD_E_USAGE;
-        }
-        pcap_freecode(&prog);
-    }
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int rc;
+    bpf_cache_t bc = { .n = 0 };
+    td_cappkt_t h;
     uint64_t n = 0, got = 0;
+    uint32_t seen_lt[8];
+    int n_lt = 0;
     double t0 = td_now_ms();
-    while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+    while ((rc = td_capfile_next(cf, &h, ebuf, sizeof(ebuf))) == 1) {
         got++;
-        s->sum->bytes += h->caplen + 16;
-        on_packet(s, dlt, h, data);
+        s->sum->bytes += h.caplen + 16;
+        int k = 0;
+        while (k < n_lt && seen_lt[k] != h.linktype) {
+            k++;
+        }
+        if (k == n_lt && n_lt < (int)TD_ARRAY_LEN(seen_lt)) {
+            seen_lt[n_lt++] = h.linktype;
+            const char *name = td_linktype_name(h.linktype);
+            if (strstr(s->sum->link_types, name) == NULL) {
+                td_fmt_append(s->sum->link_types, sizeof(s->sum->link_types), "%s%s",
+                              s->sum->link_types[0] ? "," : "", name);
+            }
+        }
+        if (s->opt->filter != NULL) {
+            int pass = filter_pass(s, &bc, &h, err);
+            if (pass < 0) {
+                rc = TD_E_USAGE;
+                break;
+            }
+            if (pass == 0) {
+                continue;
+            }
+        }
+        on_packet(s, &h);
         if (s->opt->progress && (++n & 0xfffff) == 0) {
             fprintf(stderr, "\r%s: %llu packets, %llu MB, %.0f s", path,
                     (unsigned long long)s->sum->packets, (unsigned long long)(s->sum->bytes >> 20),
                     (td_now_ms() - t0) / 1000.0);
         }
     }
+    for (int i = 0; i < bc.n; i++) {
+        pcap_freecode(&bc.prog[i]);
+    }
+    td_capfile_close(cf);
     if (s->opt->progress && n >= 0x100000) {
         fprintf(stderr, "\n");
     }
-    if (rc == PCAP_ERROR && got == 0) {
+    if (rc == TD_E_USAGE) {
+        return rc;
+    }
+    if (rc < 0 && got == 0) {
         /* Not one packet could be read (a damaged header or record): nothing to judge, so
          * this is a read error, not an empty capture. */
-        td_errinfo_set(err, TD_E_IO, "%s: no packet could be read: %s", path, pcap_geterr(p));
-        pcap_close(p);
+        td_errinfo_set(err, TD_E_IO, "%s: no packet could be read: %s", path, ebuf);
         return TD_E_IO;
     }
-    if (rc == PCAP_ERROR) {
+    if (rc < 0) {
         /* A truncated file: what was read counts; the message is kept for the summary. */
         s->sum->decode_errors++;
         if (s->sum->first_error[0] == '\0') {
-            td_fmt(s->sum->first_error, sizeof(s->sum->first_error), "%s: %s", path,
-                   pcap_geterr(p));
+            td_fmt(s->sum->first_error, sizeof(s->sum->first_error), "%s: %s", path, ebuf);
         }
     }
-    pcap_close(p);
     s->sum->files++;
     return 0;
 }
@@ -813,7 +1353,10 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     sum->top = opt->top > 0 ? opt->top : 10;
     s->nbuckets = MAX_FLOWS;
     s->buckets = td_calloc(s->nbuckets, sizeof(*s->buckets));
-    if (s->buckets == NULL) {
+    s->certs = td_calloc(CERT_CACHE, sizeof(*s->certs));
+    if (s->buckets == NULL || s->certs == NULL) {
+        td_free(s->buckets);
+        td_free(s->certs);
         td_free(s);
         td_free(sum);
         td_errinfo_set(err, TD_E_NOMEM, "out of memory");
@@ -824,8 +1367,11 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
         rc = scan_file(s, files[i], err);
     }
     while (s->oldest != NULL) {
-        flow_remove(s, s->oldest, 1);
+        flow_remove(s, s->oldest, 2);
     }
+    spare_free(s);
+    cert_cache_free(s->certs);
+    td_free(s->certs);
     td_free(s->buckets);
     int cb_failed = s->cb_failed;
     td_free(s);

@@ -31,6 +31,8 @@ typedef struct td_pcap_facts {
     int gap_client, gap_server;     /* a hole stopped reassembly */
     int trunc_client, trunc_server; /* over the per-direction window */
     int evicted_idle;               /* ended by idle eviction or end of capture */
+    int capture_ended;              /* still open when the capture ended (or evicted for room):
+                                       not quiet for the idle time, so no sign of a stall */
 } td_pcap_facts_t;
 
 typedef struct td_pcap_conn {
@@ -42,8 +44,8 @@ typedef struct td_pcap_conn {
     const char *server_page; /* built-in page of a plain-HTTP reply (wire/sniff.c) */
     int server_http;         /* the server answered in HTTP */
     int server_http_status;
-    int server_tls; /* the server's first bytes are TLS */
-    char ja3[512];
+    int server_tls;                         /* the server's first bytes are TLS */
+    char ja3[TD_CH_MAX_CIPHERS * 6 + 1024]; /* every suite of a hello, in decimal */
     char ja3_md5[33];
     char ja4[40];
     char ja4s[32];
@@ -51,7 +53,8 @@ typedef struct td_pcap_conn {
     td_pcap_cert_t certs[3];
     int cert_name_ok; /* -1 not checked, 0 leaf does not cover the SNI, 1 covers */
     /* judgment (pcapjudge.c) */
-    const char *outcome; /* static: "established", "alert", "no_answer", ... */
+    const char *outcome; /* static: "established", "alert", "no_answer", ... (the cause) */
+    const char *result;  /* static: "established", "failed", "incomplete" or "not_tls" */
     const char *finding; /* static finding id, NULL when healthy or not TLS */
     char evidence[256];
 } td_pcap_conn_t;
@@ -67,6 +70,23 @@ typedef struct td_pcap_top {
     uint64_t other;
 } td_pcap_top_t;
 
+/* Per server (address:port) with failing handshakes: counts by cause (finding id), first and
+ * last failure (capture time), and the client JA4 fingerprints that failed. Bounded: the first
+ * TD_PCAP_SERVERS failing servers get a row, later ones count in servers_other. */
+#define TD_PCAP_SERVERS     256
+#define TD_PCAP_SERVER_KEYS 8
+
+typedef struct td_pcap_server {
+    char server[64]; /* address:port */
+    char sni[64];    /* the first SNI name seen in a failing handshake */
+    uint64_t failures;
+    double first_failure, last_failure;
+    td_pcap_count_t causes[TD_PCAP_SERVER_KEYS];
+    td_pcap_count_t ja4[TD_PCAP_SERVER_KEYS];
+    int n_causes, n_ja4;
+    uint64_t causes_other, ja4_other;
+} td_pcap_server_t;
+
 struct td_pcap_summary {
     size_t files;
     uint64_t bytes, packets, non_ip, non_tcp, fragments, truncated_packets, decode_errors;
@@ -75,6 +95,9 @@ struct td_pcap_summary {
     td_pcap_top_t outcomes, findings, fail_clients, fail_servers, fail_sni, versions, ciphers, ja4;
     char link_types[128];
     char first_error[256];
+    td_pcap_server_t servers[TD_PCAP_SERVERS];
+    size_t n_servers;
+    uint64_t servers_other; /* failures of servers past the table */
 };
 
 /** Decides outcome, finding and evidence for a finished connection (no I/O). */

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int dump_line(json_t *j, FILE *f)
 {
@@ -28,6 +29,19 @@ static json_t *u16_array(const uint16_t *v, int n, int skip_grease)
     }
     return a;
 }
+/* One side's alerts: its first plaintext alert, then the count of encrypted ones (after its
+ * ChangeCipherSpec: level and description unknown). */
+static void alerts_add(json_t *a, const char *from, int has, int level, int desc, int n_enc)
+{
+    if (has) {
+        json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:b}", "from", from, "level", level,
+                                           "description", desc, "encrypted", 0));
+    }
+    if (n_enc > 0) {
+        json_array_append_new(a, json_pack("{s:s, s:n, s:n, s:b, s:i}", "from", from, "level",
+                                           "description", "encrypted", 1, "count", n_enc));
+    }
+}
 
 int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
 {
@@ -38,6 +52,7 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
                           c->t.client, "client_port", c->t.cport, "server", c->t.server,
                           "server_port", c->t.sport, "outcome", c->outcome, "finding",
                           c->finding ? json_string(c->finding) : json_null());
+    json_object_set_new(j, "result", json_string(c->result != NULL ? c->result : "incomplete"));
     json_object_set_new(j, "evidence", json_string(c->evidence));
     json_object_set_new(j, "preamble_bytes", json_integer((json_int_t)c->preamble_client));
     json_object_set_new(
@@ -62,24 +77,22 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
         json_object_set_new(j, "client_hello", json_null());
     }
     if (sh->has_server_hello) {
+        uint16_t group = sh->group != 0 ? sh->group : sh->ske_group;
         json_object_set_new(j, "server_hello",
                             json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:s}", "version",
                                       td_version_name(sh->version), "cipher",
                                       td_cipher_name(sh->cipher), "cipher_id", sh->cipher, "group",
-                                      td_group_name(sh->group), "hello_retry_request", sh->is_hrr,
-                                      "alpn", sh->alpn, "ja4s", c->ja4s));
+                                      /* TLS <= 1.2: the ECDHE curve of ServerKeyExchange */
+                                      td_group_name(group), "hello_retry_request",
+                                      sh->is_hrr || sh->hrr_seen, "alpn", sh->alpn, "ja4s",
+                                      c->ja4s));
+        json_object_set_new(json_object_get(j, "server_hello"), "group_id", json_integer(group));
     } else {
         json_object_set_new(j, "server_hello", json_null());
     }
     json_t *alerts = json_array();
-    if (ch->has_alert) {
-        json_array_append_new(alerts, json_pack("{s:s, s:i, s:i}", "from", "client", "level",
-                                                ch->alert_level, "description", ch->alert_desc));
-    }
-    if (sh->has_alert) {
-        json_array_append_new(alerts, json_pack("{s:s, s:i, s:i}", "from", "server", "level",
-                                                sh->alert_level, "description", sh->alert_desc));
-    }
+    alerts_add(alerts, "client", ch->has_alert, ch->alert_level, ch->alert_desc, ch->enc_alerts);
+    alerts_add(alerts, "server", sh->has_alert, sh->alert_level, sh->alert_desc, sh->enc_alerts);
     json_object_set_new(j, "alerts", alerts);
     json_t *certs = json_array();
     for (int i = 0; i < c->n_certs; i++) {
@@ -118,6 +131,50 @@ static json_t *top_json(const td_pcap_top_t *t, int top)
     return a;
 }
 
+static int by_failures(const void *a, const void *b)
+{
+    const td_pcap_server_t *x = *(const td_pcap_server_t *const *)a;
+    const td_pcap_server_t *y = *(const td_pcap_server_t *const *)b;
+    if (x->failures != y->failures) {
+        return x->failures < y->failures ? 1 : -1;
+    }
+    return strcmp(x->server, y->server);
+}
+
+/* The failing servers, most failures first; at most top of them. */
+static size_t servers_sorted(const td_pcap_summary_t *s, const td_pcap_server_t **out, int top)
+{
+    for (size_t i = 0; i < s->n_servers; i++) {
+        out[i] = &s->servers[i];
+    }
+    qsort(out, s->n_servers, sizeof(*out), by_failures);
+    return s->n_servers < (size_t)top ? s->n_servers : (size_t)top;
+}
+
+static json_t *counts_json(const td_pcap_count_t *rows, int n)
+{
+    td_pcap_top_t t = { .used = (size_t)n };
+    memcpy(t.row, rows, (size_t)n * sizeof(*rows));
+    return top_json(&t, TD_PCAP_SERVER_KEYS);
+}
+
+static json_t *servers_json(const td_pcap_summary_t *s)
+{
+    const td_pcap_server_t *rows[TD_PCAP_SERVERS];
+    size_t n = servers_sorted(s, rows, s->top);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const td_pcap_server_t *v = rows[i];
+        json_t *o = json_pack("{s:s, s:s?, s:I, s:f, s:f}", "server", v->server, "sni",
+                              v->sni[0] ? v->sni : NULL, "failures", (json_int_t)v->failures,
+                              "first_failure", v->first_failure, "last_failure", v->last_failure);
+        json_object_set_new(o, "causes", counts_json(v->causes, v->n_causes));
+        json_object_set_new(o, "failing_ja4", counts_json(v->ja4, v->n_ja4));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 int td_pcap_summary_write_json(const td_pcap_summary_t *s, FILE *f)
 {
     json_t *j = json_pack(
@@ -138,6 +195,8 @@ int td_pcap_summary_write_json(const td_pcap_summary_t *s, FILE *f)
     json_object_set_new(j, "versions", top_json(&s->versions, s->top));
     json_object_set_new(j, "ciphers", top_json(&s->ciphers, s->top));
     json_object_set_new(j, "ja4", top_json(&s->ja4, s->top));
+    json_object_set_new(j, "failing_servers", servers_json(s));
+    json_object_set_new(j, "failing_servers_other", json_integer((json_int_t)s->servers_other));
     return dump_line(j, f);
 }
 
@@ -154,6 +213,48 @@ static void top_text(FILE *f, const char *title, const td_pcap_top_t *t, int top
     }
     if (t->other > 0) {
         fprintf(f, "  %10llu  (others)\n", (unsigned long long)t->other);
+    }
+}
+
+static void utc(double t, char *out, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, cap, "%Y-%m-%d %H:%M:%SZ", &tm) == 0) {
+        td_strlcpy(out, "?", cap);
+    }
+}
+
+/* Per failing server: count, first and last failure, causes, the client JA4s that failed. */
+static void servers_text(FILE *f, const td_pcap_summary_t *s)
+{
+    const td_pcap_server_t *rows[TD_PCAP_SERVERS];
+    size_t n = servers_sorted(s, rows, s->top);
+    if (n == 0) {
+        return;
+    }
+    fprintf(f, "\nfailing handshakes by server\n");
+    for (size_t i = 0; i < n; i++) {
+        const td_pcap_server_t *v = rows[i];
+        char t0[32], t1[32];
+        utc(v->first_failure, t0, sizeof(t0));
+        utc(v->last_failure, t1, sizeof(t1));
+        fprintf(f, "  %s%s%s%s  %llu failed, first %s, last %s\n", v->server, v->sni[0] ? " (" : "",
+                v->sni, v->sni[0] ? ")" : "", (unsigned long long)v->failures, t0, t1);
+        fprintf(f, "    causes:");
+        for (int k = 0; k < v->n_causes; k++) {
+            fprintf(f, "%s %s %llu", k ? "," : "", v->causes[k].key,
+                    (unsigned long long)v->causes[k].n);
+        }
+        fprintf(f, "\n    client JA4:");
+        for (int k = 0; k < v->n_ja4; k++) {
+            fprintf(f, "%s %s %llu", k ? "," : "", v->ja4[k].key, (unsigned long long)v->ja4[k].n);
+        }
+        fprintf(f, "%s\n", v->ja4_other ? ", others" : "");
+    }
+    if (s->n_servers > n || s->servers_other > 0) {
+        fprintf(f, "  (%zu more servers with failures not shown)\n",
+                s->n_servers - n + (s->servers_other > 0 ? 1 : 0));
     }
 }
 
@@ -185,6 +286,7 @@ int td_pcap_summary_write_text(const td_pcap_summary_t *s, FILE *f, int color)
     top_text(f, "versions chosen", &s->versions, s->top);
     top_text(f, "ciphers chosen", &s->ciphers, s->top);
     top_text(f, "client fingerprints (JA4)", &s->ja4, s->top);
+    servers_text(f, s);
     if (fails > 0) {
         fprintf(f, "\nnext: tlsdoctor pcap FILE --json | grep '\"finding\":\"ID\"' lists those "
                    "connections; tlsdoctor SERVER:PORT diagnoses a server now.\n");

@@ -1,5 +1,6 @@
 /* sniff.c: first-bytes classifier. A table of greetings (open set) rather than a switch.
  * Must never read past len and never decide what is wrong: that is diagnose/'s job. */
+#define _GNU_SOURCE /* memmem */
 #include "sniff.h"
 
 #include <string.h>
@@ -62,12 +63,9 @@ static bool contains(const uint8_t *buf, size_t len, const char *needle)
     if (n == 0 || n > len) {
         return false;
     }
-    for (size_t i = 0; i + n <= len; i++) {
-        if (memcmp(buf + i, needle, n) == 0) {
-            return true;
-        }
-    }
-    return false;
+    /* glibc's memmem, not a memcmp at every offset: a 64 KB HTTP page times every page sign
+     * made this 11% of `tlsdoctor pcap` on real traffic. */
+    return memmem(buf, len, needle, n) != NULL;
 }
 
 static void page_software(const uint8_t *buf, size_t len, td_sniff_t *out)

@@ -127,7 +127,7 @@ static void parse_client_hello(td_reader_t *r, td_client_flight_t *c)
         ch_error(c, "ClientHello.random");
         return;
     }
-    if (u16_list(r, 2, c->ciphers, &c->n_ciphers, TD_CH_MAX) < 0) {
+    if (u16_list(r, 2, c->ciphers, &c->n_ciphers, TD_CH_MAX_CIPHERS) < 0) {
         ch_error(c, "ClientHello.cipher_suites");
         return;
     }
@@ -276,7 +276,7 @@ void td_client_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             if (td_reader_u8(&specs, &k) < 0 || td_reader_u16(&specs, &v) < 0) {
                 break;
             }
-            if (k == 0 && c->n_ciphers < TD_CH_MAX) { /* a TLS suite in SSLv2 clothing */
+            if (k == 0 && c->n_ciphers < TD_CH_MAX_CIPHERS) { /* a TLS suite in SSLv2 clothing */
                 c->ciphers[c->n_ciphers++] = v;
             }
         }
@@ -331,15 +331,24 @@ void td_client_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             }
         } else if (type == TD_CT_CHANGE_CIPHER_SPEC) {
             c->ccs = 1;
+        } else if (type == TD_CT_HANDSHAKE && c->ccs && c->has_hello &&
+                   td_reader_left(&frag) >= 4 && frag.base[0] == TD_HS_CLIENT_HELLO &&
+                   ((size_t)frag.base[1] << 16 | (size_t)frag.base[2] << 8 | frag.base[3]) + 4 ==
+                           td_reader_left(&frag)) {
+            c->second_hello = 1; /* after a HelloRetryRequest and the compatibility CCS */
         } else if (type == TD_CT_APPLICATION_DATA || (type == TD_CT_HANDSHAKE && c->ccs)) {
             if (c->app_records++ == 0) {
                 c->first_app_len = td_reader_left(&frag);
             }
             c->app_data = 1;
-        } else if (type == TD_CT_ALERT && !c->ccs && !c->has_alert) {
-            if (td_reader_u8(&frag, &c->alert_level) == 0 &&
-                td_reader_u8(&frag, &c->alert_desc) == 0) {
+        } else if (type == TD_CT_ALERT && c->ccs) {
+            c->enc_alerts++; /* encrypted after the CCS (RFC 5246 §7.1): level unknown */
+        } else if (type == TD_CT_ALERT && (!c->has_alert || c->alert_level == 1)) {
+            uint8_t lvl = 0, desc = 0;
+            if (td_reader_u8(&frag, &lvl) == 0 && td_reader_u8(&frag, &desc) == 0) {
                 c->has_alert = 1;
+                c->alert_level = lvl;
+                c->alert_desc = desc;
             }
         }
     }
@@ -366,10 +375,59 @@ size_t td_tls_find_handshake(const uint8_t *buf, size_t len, uint8_t hs_type, si
     return len;
 }
 
+/* An appender for the fingerprint strings: a ClientHello with hundreds of suites made
+ * td_fmt_append (strlen + vsnprintf per number) a fifth of `tlsdoctor pcap` on real traffic.
+ * Truncates like snprintf: at most cap - 1 characters and the terminator. */
+typedef struct fp_buf {
+    char *p;
+    size_t cap, len;
+} fp_buf_t;
+
+static void fp_init(fp_buf_t *o, char *p, size_t cap)
+{
+    o->p = p;
+    o->cap = cap;
+    o->len = 0;
+    if (cap > 0) {
+        p[0] = '\0';
+    }
+}
+
+static void fp_ch(fp_buf_t *o, char ch)
+{
+    if (o->len + 1 < o->cap) {
+        o->p[o->len++] = ch;
+        o->p[o->len] = '\0';
+    }
+}
+
+static void fp_dec(fp_buf_t *o, unsigned v)
+{
+    char t[12];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0) {
+        fp_ch(o, t[--n]);
+    }
+}
+
+static void fp_hex4(fp_buf_t *o, unsigned v)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int sh = 12; sh >= 0; sh -= 4) {
+        fp_ch(o, hx[(v >> sh) & 15]);
+    }
+}
+
 int td_ja3_string(const td_client_flight_t *c, char *out, size_t cap)
 {
-    out[0] = '\0';
-    td_fmt_append(out, cap, "%u,", (unsigned)c->legacy_version);
+    fp_buf_t o;
+    fp_init(&o, out, cap);
+    fp_dec(&o, c->legacy_version);
+    fp_ch(&o, ',');
     const struct {
         const uint16_t *v;
         int n;
@@ -380,16 +438,22 @@ int td_ja3_string(const td_client_flight_t *c, char *out, size_t cap)
         int first = 1;
         for (int i = 0; i < lists[l].n; i++) {
             if (!td_is_grease(lists[l].v[i])) {
-                td_fmt_append(out, cap, "%s%u", first ? "" : "-", (unsigned)lists[l].v[i]);
+                if (!first) {
+                    fp_ch(&o, '-');
+                }
+                fp_dec(&o, lists[l].v[i]);
                 first = 0;
             }
         }
-        td_fmt_append(out, cap, ",");
+        fp_ch(&o, ',');
     }
     for (int i = 0; i < c->n_point_formats; i++) {
-        td_fmt_append(out, cap, "%s%u", i ? "-" : "", (unsigned)c->point_formats[i]);
+        if (i) {
+            fp_ch(&o, '-');
+        }
+        fp_dec(&o, c->point_formats[i]);
     }
-    return strlen(out) + 1 < cap ? 0 : TD_E_LIMIT;
+    return o.len + 1 < cap ? 0 : TD_E_LIMIT;
 }
 
 static const char *ja4_version(uint16_t v)
@@ -451,7 +515,7 @@ static void sort_u16(uint16_t *v, int n)
 int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b, size_t bcap, char *cc,
                  size_t ccap)
 {
-    uint16_t ciphers[TD_CH_MAX], exts[TD_CH_MAX];
+    uint16_t ciphers[TD_CH_MAX_CIPHERS], exts[TD_CH_MAX];
     int nc = 0, ne = 0, ne_all = 0;
     uint16_t ver = c->legacy_version;
     uint16_t best = 0;
@@ -483,21 +547,31 @@ int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b, siz
            ne_all > 99 ? 99 : ne_all, alpn);
     sort_u16(ciphers, nc);
     sort_u16(exts, ne);
-    b[0] = '\0';
+    fp_buf_t ob, oc;
+    fp_init(&ob, b, bcap);
     for (int i = 0; i < nc; i++) {
-        td_fmt_append(b, bcap, "%s%04x", i ? "," : "", (unsigned)ciphers[i]);
+        if (i) {
+            fp_ch(&ob, ',');
+        }
+        fp_hex4(&ob, ciphers[i]);
     }
-    cc[0] = '\0';
+    fp_init(&oc, cc, ccap);
     for (int i = 0; i < ne; i++) {
-        td_fmt_append(cc, ccap, "%s%04x", i ? "," : "", (unsigned)exts[i]);
+        if (i) {
+            fp_ch(&oc, ',');
+        }
+        fp_hex4(&oc, exts[i]);
     }
     if (c->n_sigalgs > 0) {
-        td_fmt_append(cc, ccap, "_");
+        fp_ch(&oc, '_');
         for (int i = 0; i < c->n_sigalgs; i++) {
-            td_fmt_append(cc, ccap, "%s%04x", i ? "," : "", (unsigned)c->sigalgs[i]);
+            if (i) {
+                fp_ch(&oc, ',');
+            }
+            fp_hex4(&oc, c->sigalgs[i]);
         }
     }
-    return strlen(b) + 1 < bcap && strlen(cc) + 1 < ccap ? 0 : TD_E_LIMIT;
+    return ob.len + 1 < bcap && oc.len + 1 < ccap ? 0 : TD_E_LIMIT;
 }
 
 /* JA4's hash: the first 12 hex digits of SHA-256, "000000000000" for an empty list. */
@@ -534,9 +608,13 @@ int td_ja4s_parts(const td_server_flight_t *s, char *a, size_t acap, char *b, si
     ja4_alpn(s->alpn_raw, s->alpn_raw_len, alpn);
     td_fmt(a, acap, "t%s%02d%s", ja4_version(s->version), s->n_exts > 99 ? 99 : s->n_exts, alpn);
     td_fmt(b, bcap, "%04x", (unsigned)s->cipher);
-    cc[0] = '\0';
+    fp_buf_t oc;
+    fp_init(&oc, cc, ccap);
     for (int i = 0; i < s->n_exts; i++) {
-        td_fmt_append(cc, ccap, "%s%04x", i ? "," : "", (unsigned)s->exts[i]);
+        if (i) {
+            fp_ch(&oc, ',');
+        }
+        fp_hex4(&oc, s->exts[i]);
     }
-    return strlen(cc) + 1 < ccap ? 0 : TD_E_LIMIT;
+    return oc.len + 1 < ccap ? 0 : TD_E_LIMIT;
 }

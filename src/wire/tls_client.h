@@ -6,7 +6,8 @@
 
 #include "tls_codec.h"
 
-#define TD_CH_MAX 128
+#define TD_CH_MAX         128
+#define TD_CH_MAX_CIPHERS 1024 /* real hellos carry up to a few hundred suites */
 
 typedef struct td_client_flight {
     int records;      /* complete records read */
@@ -19,7 +20,7 @@ typedef struct td_client_flight {
     const char *error_field;
     uint16_t record_version;
     uint16_t legacy_version;
-    uint16_t ciphers[TD_CH_MAX]; /* wire order, GREASE included */
+    uint16_t ciphers[TD_CH_MAX_CIPHERS]; /* wire order, GREASE included */
     int n_ciphers;
     uint16_t exts[TD_CH_MAX]; /* extension types, wire order, GREASE included */
     int n_exts;
@@ -37,6 +38,7 @@ typedef struct td_client_flight {
     uint8_t alpn_first[32]; /* the first ALPN name as sent (JA4) */
     size_t alpn_first_len;
     int ccs;              /* ChangeCipherSpec seen after the hello */
+    int second_hello;     /* a plaintext ClientHello after the CCS (answer to an HRR) */
     int app_data;         /* application_data (or encrypted handshake after CCS) seen */
     int app_records;      /* how many such records */
     size_t first_app_len; /* length of the first one (an encrypted alert is 19 bytes) */
@@ -47,6 +49,7 @@ typedef struct td_client_flight {
     int n_shares;              /* entries kept (at most 16) */
     int shares_malformed;      /* the key_share extension did not parse to its end */
     size_t hello_len;          /* bytes of the ClientHello message (header included) */
+    int enc_alerts; /* alert records after its ChangeCipherSpec: encrypted, not read */
 } td_client_flight_t;
 
 /** Parses a client's byte stream from its first byte. scratch (caller-owned) reassembles a

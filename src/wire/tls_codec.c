@@ -280,17 +280,37 @@ static void parse_server_hello(td_reader_t *r, td_server_flight_t *f)
     td_bytes_t random;
     td_reader_t sid, exts;
     uint8_t comp = 0;
+    /* A ServerHello after a HelloRetryRequest (RFC 8446 §4.1.4) replaces what the HRR said. */
+    if (f->has_server_hello) {
+        f->hrr_seen |= f->is_hrr;
+        f->n_exts = 0;
+        f->group = 0;
+        f->alpn[0] = '\0';
+        f->alpn_raw_len = 0;
+    }
     if (td_reader_u16(r, &f->legacy_version) < 0 || td_reader_bytes(r, 32, &random) < 0) {
         flight_error(f, r, "ServerHello.random");
         return;
     }
-    if (td_reader_vec(r, 1, 0, 32, &sid) < 0) {
-        flight_error(f, r, "ServerHello.session_id");
-        return;
-    }
-    if (td_reader_u16(r, &f->cipher) < 0 || td_reader_u8(r, &comp) < 0) {
-        flight_error(f, r, "ServerHello.cipher_suite");
-        return;
+    /* TLS 1.3 drafts before -22 put their version (0x7fNN, or 0x0304 in early ones) in
+     * ServerHello.version and had neither session id nor compression method
+     * (draft-ietf-tls-tls13-21 §4.1.3); from -22 on it is 0x0303 plus supported_versions. */
+    bool early_draft = f->legacy_version == TD_V_TLS13 ||
+                       ((f->legacy_version >> 8) == 0x7f && (f->legacy_version & 0xff) < 22);
+    if (early_draft) {
+        if (td_reader_u16(r, &f->cipher) < 0) {
+            flight_error(f, r, "ServerHello.cipher_suite");
+            return;
+        }
+    } else {
+        if (td_reader_vec(r, 1, 0, 32, &sid) < 0) {
+            flight_error(f, r, "ServerHello.session_id");
+            return;
+        }
+        if (td_reader_u16(r, &f->cipher) < 0 || td_reader_u8(r, &comp) < 0) {
+            flight_error(f, r, "ServerHello.cipher_suite");
+            return;
+        }
     }
     f->has_server_hello = 1;
     f->version = f->legacy_version;
@@ -337,7 +357,7 @@ static void parse_server_hello(td_reader_t *r, td_server_flight_t *f)
                 return;
             }
             f->version = v;
-        } else if (type == TD_EXT_KEY_SHARE) {
+        } else if (type == TD_EXT_KEY_SHARE || type == 40) { /* 40: key_share until draft-22 */
             /* ServerHello: KeyShareEntry; HRR: NamedGroup only (RFC 8446 §4.2.8). */
             if (td_reader_u16(&body, &f->group) < 0) {
                 flight_error(f, &body, "key_share");
@@ -395,6 +415,14 @@ static void parse_server_key_exchange(td_reader_t *r, td_server_flight_t *f)
     if (cs == NULL) {
         return;
     }
+    /* (EC)DHE_PSK: the psk_identity_hint<0..2^16-1> comes first (RFC 4279 §3, RFC 5489 §2). */
+    if (strstr(cs->iana, "HE_PSK_") != NULL) {
+        td_reader_t hint;
+        if (td_reader_vec(r, 2, 0, 0xffff, &hint) < 0) {
+            flight_error(f, r, "ServerKeyExchange.psk_identity_hint");
+            return;
+        }
+    }
     if (cs->flags & TD_CS_ECDHE) {
         uint8_t curve_type = 0;
         if (td_reader_u8(r, &curve_type) < 0) {
@@ -434,7 +462,7 @@ static void parse_handshake_messages(td_reader_t *hs, td_server_flight_t *f)
             parse_server_hello(&body, f);
             break;
         case TD_HS_CERTIFICATE:
-            if (f->version != TD_V_TLS13) {
+            if (!td_version_is_tls13(f->version)) {
                 parse_certificate(&body, f);
             }
             break;
@@ -470,7 +498,8 @@ td_rec_t td_tls_record_next(td_reader_t *r, size_t max_len, uint8_t *type, uint1
         r->off = save;
         return TD_REC_SHORT;
     }
-    if (*type < TD_CT_CHANGE_CIPHER_SPEC || *type > TD_CT_APPLICATION_DATA || (*ver >> 8) != 3) {
+    /* 24: heartbeat (RFC 6520), a known record type that carries no handshake. */
+    if (*type < TD_CT_CHANGE_CIPHER_SPEC || *type > 24 || (*ver >> 8) != 3) {
         return TD_REC_BAD_HEADER;
     }
     size_t at_len = r->off;
@@ -493,7 +522,7 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
                             td_server_flight_t *f)
 {
     td_reader_t r;
-    size_t hs_len = 0;
+    size_t hs_len = 0, hs_done = 0;
     memset(f, 0, sizeof(*f));
     td_reader_init(&r, buf, len);
     if (len == 0) {
@@ -504,8 +533,7 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
         f->sslv2 = 1;
         return;
     }
-    if (buf[0] < TD_CT_CHANGE_CIPHER_SPEC || buf[0] > TD_CT_APPLICATION_DATA ||
-        (len >= 2 && buf[1] != 0x03)) {
+    if (buf[0] < TD_CT_CHANGE_CIPHER_SPEC || buf[0] > 24 || (len >= 2 && buf[1] != 0x03)) {
         f->non_tls = 1;
         return;
     }
@@ -533,13 +561,20 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             flight_error(f, &r, "record.empty");
             break;
         }
-        if (type == TD_CT_ALERT) {
+        /* After the ChangeCipherSpec of TLS <= 1.2 records are encrypted (RFC 5246 §7.1);
+         * a TLS 1.3 server's CCS right after a HelloRetryRequest is only the middlebox
+         * compatibility one (RFC 8446 §D.4): the real ServerHello follows in plaintext. */
+        bool enc = f->ccs && !(f->has_server_hello && f->is_hrr);
+        if (type == TD_CT_ALERT && enc) {
+            f->enc_alerts++;
+        } else if (type == TD_CT_ALERT) {
             uint8_t lvl = 0, desc = 0;
             if (td_reader_u8(&frag, &lvl) < 0 || td_reader_u8(&frag, &desc) < 0) {
                 flight_error(f, &frag, "alert");
                 break;
             }
-            if (!f->has_alert) {
+            /* The first alert; a fatal one replaces a first warning (RFC 5246 §7.2). */
+            if (!f->has_alert || (f->alert_level == 1 && lvl == 2)) {
                 f->has_alert = 1;
                 f->alert_level = lvl;
                 f->alert_desc = desc;
@@ -548,7 +583,7 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             /* TLS <= 1.2: what follows is encrypted (RFC 5246 §7.1); TLS 1.3 sends it only
              * for middlebox compatibility (RFC 8446 §D.4) and then encrypts anyway. */
             f->ccs = 1;
-        } else if (type == TD_CT_HANDSHAKE && f->ccs) {
+        } else if (type == TD_CT_HANDSHAKE && enc) {
             f->encrypted = 1; /* the encrypted Finished */
         } else if (type == TD_CT_HANDSHAKE) {
             if (td_reader_left(&frag) > scratch_cap - hs_len) {
@@ -557,14 +592,20 @@ void td_server_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
             }
             memcpy(scratch + hs_len, frag.base, frag.len);
             hs_len += frag.len;
+            /* Messages are read as soon as they are complete, so that the ServerHello (and
+             * whether it was a HelloRetryRequest) is known before the next record, and a
+             * later record that cannot be read does not take it away. */
+            td_reader_t hs;
+            td_reader_init(&hs, scratch + hs_done, hs_len - hs_done);
+            f->need_more = 0;
+            parse_handshake_messages(&hs, f);
+            hs_done += hs.off;
+            if (f->decode_error) {
+                break;
+            }
         } else if (type == TD_CT_APPLICATION_DATA) {
             f->encrypted = 1;
         }
-    }
-    if (hs_len > 0 && !f->decode_error) {
-        td_reader_t hs;
-        td_reader_init(&hs, scratch, hs_len);
-        parse_handshake_messages(&hs, f);
     }
 }
 
@@ -576,6 +617,11 @@ uint16_t td_version_by_ossl_name(const char *name)
            : strcmp(name, "TLSv1") == 0   ? TD_V_TLS10
            : strcmp(name, "SSLv3") == 0   ? TD_V_SSL3
                                           : 0;
+}
+
+bool td_version_is_tls13(uint16_t v)
+{
+    return v == TD_V_TLS13 || (v >> 8) == 0x7f || (v >> 8) == 0xfb;
 }
 
 const char *td_version_name(uint16_t v)
@@ -593,6 +639,38 @@ const char *td_version_name(uint16_t v)
         return "TLSv1.2";
     case TD_V_TLS13:
         return "TLSv1.3";
+    default:
+        break;
+    }
+    /* Pre-standard TLS 1.3: 0x7fNN is draft-ietf-tls-tls13-NN; 0xfbNN is Facebook's Fizz
+     * build of draft NN. */
+    static const char *const drafts[] = {
+        "TLSv1.3-draft-00", "TLSv1.3-draft-01", "TLSv1.3-draft-02", "TLSv1.3-draft-03",
+        "TLSv1.3-draft-04", "TLSv1.3-draft-05", "TLSv1.3-draft-06", "TLSv1.3-draft-07",
+        "TLSv1.3-draft-08", "TLSv1.3-draft-09", "TLSv1.3-draft-10", "TLSv1.3-draft-11",
+        "TLSv1.3-draft-12", "TLSv1.3-draft-13", "TLSv1.3-draft-14", "TLSv1.3-draft-15",
+        "TLSv1.3-draft-16", "TLSv1.3-draft-17", "TLSv1.3-draft-18", "TLSv1.3-draft-19",
+        "TLSv1.3-draft-20", "TLSv1.3-draft-21", "TLSv1.3-draft-22", "TLSv1.3-draft-23",
+        "TLSv1.3-draft-24", "TLSv1.3-draft-25", "TLSv1.3-draft-26", "TLSv1.3-draft-27",
+        "TLSv1.3-draft-28"
+    };
+    static const char *const fizz[] = { "TLSv1.3-fizz-0",  "TLSv1.3-fizz-1",  "TLSv1.3-fizz-2",
+                                        "TLSv1.3-fizz-3",  "TLSv1.3-fizz-4",  "TLSv1.3-fizz-5",
+                                        "TLSv1.3-fizz-6",  "TLSv1.3-fizz-7",  "TLSv1.3-fizz-8",
+                                        "TLSv1.3-fizz-9",  "TLSv1.3-fizz-10", "TLSv1.3-fizz-11",
+                                        "TLSv1.3-fizz-12", "TLSv1.3-fizz-13", "TLSv1.3-fizz-14",
+                                        "TLSv1.3-fizz-15", "TLSv1.3-fizz-16", "TLSv1.3-fizz-17",
+                                        "TLSv1.3-fizz-18", "TLSv1.3-fizz-19", "TLSv1.3-fizz-20",
+                                        "TLSv1.3-fizz-21", "TLSv1.3-fizz-22", "TLSv1.3-fizz-23",
+                                        "TLSv1.3-fizz-24", "TLSv1.3-fizz-25", "TLSv1.3-fizz-26",
+                                        "TLSv1.3-fizz-27", "TLSv1.3-fizz-28" };
+    if ((v >> 8) == 0x7f && (v & 0xff) < TD_ARRAY_LEN(drafts)) {
+        return drafts[v & 0xff];
+    }
+    if ((v >> 8) == 0xfb && (v & 0xff) < TD_ARRAY_LEN(fizz)) {
+        return fizz[v & 0xff];
+    }
+    switch (v) {
     default:
         return "unknown";
     }

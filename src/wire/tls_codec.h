@@ -106,8 +106,10 @@ typedef struct td_server_flight {
     int need_more; /* 1 when the last record or message is incomplete */
     int sslv2;     /* 1 when the reply is an SSLv2 SERVER-HELLO */
     int non_tls;   /* 1 when the first byte is not a TLS content type */
-    int has_alert; /* first alert seen */
+    int has_alert; /* first plaintext alert seen (a later fatal one replaces a warning) */
     uint8_t alert_level, alert_desc;
+    int enc_alerts; /* alert records after ChangeCipherSpec (TLS <= 1.2): encrypted, not read */
+    int hrr_seen;   /* a HelloRetryRequest came before the ServerHello kept here */
     int has_server_hello;
     int is_hrr;              /* ServerHello carried the HelloRetryRequest random */
     uint16_t record_version; /* version of the first record */
@@ -194,7 +196,10 @@ bool td_cipher_is_modern(uint16_t code);
  */
 bool td_cipher_is_weak(uint16_t code);
 
-/** Static names. */
+/** True for TLS 1.3 and its pre-standard code points: drafts 0x7fNN, Facebook Fizz 0xfbNN. */
+bool td_version_is_tls13(uint16_t v);
+
+/** Static names ("TLSv1.3-draft-18", "TLSv1.3-fizz-26" for pre-standard TLS 1.3). */
 const char *td_version_name(uint16_t v);
 /** The version code of an OpenSSL version name ("TLSv1", "TLSv1.3", as SSL_get_version()
  * gives), 0 when unknown. */

@@ -89,6 +89,38 @@ check("random bytes on 443", rc in (0, 1) and o.get("client_hello") is None and
       o.get("outcome") in ("other", "client_hello_incomplete"),
       "exit %d, outcome %s, finding %s" % (rc, o.get("outcome"), o.get("finding")))
 
+# 5a. Snap length 0 in the file header (some writers put 0 for "unlimited"): the records
+# say their own lengths, so every packet is read.
+p = os.path.join(work, "snap0.pcap")
+with open(p, "wb") as f:
+    f.write(pcap_header(0))
+    for i in range(10):
+        f.write(packet(1000 + i, [10, 0, 0, 1], [10, 0, 0, 2], 40000 + i, 443, 0x02, 1))
+rc, err, s, _ = run(p)
+check("snap length 0", rc in (0, 1) and s.get("packets") == 10 and s.get("truncated_packets") == 0,
+      "exit %d, packets %s, truncated %s" % (rc, s.get("packets"), s.get("truncated_packets")))
+
+# 5b. A pcapng whose interfaces have different link types (Ethernet and raw IP): both read,
+# both link types named; then the same file cut inside its last block: read up to the damage.
+mixed = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "pcap",
+                     "multi_linktype.pcapng")
+rc, err, s, conns = run(mixed)
+check("mixed link types", rc in (0, 1) and len(conns) == 2 and
+      "EN10MB" in s.get("link_types", "") and "RAW" in s.get("link_types", ""),
+      "exit %d, %d connections, link_types %r" % (rc, len(conns), s.get("link_types")))
+data = open(mixed, "rb").read()
+p = os.path.join(work, "mixed-truncated.pcapng")
+open(p, "wb").write(data[:-30])
+rc, err, s, _ = run(p)
+check("truncated pcapng", rc in (0, 1) and s.get("packets", 0) > 0 and
+      "truncated" in s.get("read_error", ""),
+      "exit %d, %s packets, read_error %r" % (rc, s.get("packets"), s.get("read_error")))
+# Only a section header, then garbage: not one packet, exit 3.
+p = os.path.join(work, "garbage.pcapng")
+open(p, "wb").write(data[:28] + b"\xff" * 64)
+rc, err, s, _ = run(p)
+check("damaged pcapng", rc == 3 and "garbage.pcapng" in err, "exit %d: %s" % (rc, err.strip()))
+
 # 5. 10^6 flows that never close, in one second: the flow table stays capped.
 p = os.path.join(work, "million.pcap")
 if not os.path.exists(p):

@@ -1,0 +1,341 @@
+/* capfile.c: pcap (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html) and pcapng
+ * (draft-ietf-opsawg-pcapng: Section Header, Interface Description, Enhanced / Simple /
+ * obsolete Packet blocks; every other block is skipped) read through td_reader from a chunked
+ * buffer. */
+#include "capfile.h"
+
+#include "../../include/tlsdoctor.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define BUF_SIZE (4u << 20)
+
+typedef struct iface {
+    uint16_t linktype;
+    double tick; /* seconds per timestamp unit */
+    int64_t offset;
+} iface_t;
+
+struct td_capfile {
+    FILE *f;
+    uint8_t *buf;
+    size_t have, pos; /* bytes in buf, bytes consumed */
+    int eof;
+    int ng;   /* pcapng */
+    int swap; /* file byte order is little-endian (td_reader reads big-endian) */
+    int nano; /* pcap nanosecond timestamps */
+    uint16_t linktype;
+    iface_t ifaces[TD_CAP_MAX_IFACES];
+    uint32_t n_ifaces;
+    int dead;
+};
+
+static uint32_t sw32(const td_capfile_t *cf, uint32_t v)
+{
+    return cf->swap ? __builtin_bswap32(v) : v;
+}
+
+static uint16_t sw16(const td_capfile_t *cf, uint16_t v)
+{
+    return cf->swap ? __builtin_bswap16(v) : v;
+}
+
+/* Makes at least n bytes available at buf + pos. 0 ok, 1 fewer left in the file. */
+static int need(td_capfile_t *cf, size_t n)
+{
+    if (cf->have - cf->pos >= n) {
+        return 0;
+    }
+    if (cf->pos > 0) {
+        memmove(cf->buf, cf->buf + cf->pos, cf->have - cf->pos);
+        cf->have -= cf->pos;
+        cf->pos = 0;
+    }
+    while (!cf->eof && cf->have < n) {
+        size_t got = fread(cf->buf + cf->have, 1, BUF_SIZE - cf->have, cf->f);
+        cf->have += got;
+        if (got == 0) {
+            cf->eof = 1;
+        }
+    }
+    return cf->have - cf->pos >= n ? 0 : 1;
+}
+
+static int fail(td_capfile_t *cf, char *err, size_t errcap, int rc, const char *msg)
+{
+    cf->dead = 1;
+    td_strlcpy(err, msg, errcap);
+    return rc;
+}
+
+int td_capfile_open(const char *path, td_capfile_t **out, char *err, size_t errcap)
+{
+    *out = NULL;
+    td_capfile_t *cf = td_calloc(1, sizeof(*cf));
+    if (cf == NULL || (cf->buf = td_malloc(BUF_SIZE)) == NULL) {
+        td_free(cf);
+        td_strlcpy(err, "out of memory", errcap);
+        return TD_E_NOMEM;
+    }
+    cf->f = fopen(path, "rb");
+    if (cf->f == NULL) {
+        td_fmt(err, errcap, "%s", strerror(errno));
+        td_capfile_close(cf);
+        return TD_E_IO;
+    }
+    uint32_t magic = 0;
+    td_reader_t r;
+    if (need(cf, 24) != 0) {
+        td_strlcpy(err, "too short for a capture file", errcap);
+        td_capfile_close(cf);
+        return TD_E_IO;
+    }
+    td_reader_init(&r, cf->buf, 24);
+    if (td_reader_u32(&r, &magic) < 0) {
+        td_capfile_close(cf);
+        return TD_E_IO;
+    }
+    if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d || magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
+        uint32_t lt = 0;
+        cf->swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+        cf->nano = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
+        if (td_reader_skip(&r, 16) < 0 || td_reader_u32(&r, &lt) < 0) {
+            td_capfile_close(cf);
+            return TD_E_IO;
+        }
+        cf->linktype = (uint16_t)(sw32(cf, lt) & 0xffff); /* upper bits: FCS length */
+        cf->pos = 24;
+    } else if (magic == 0x0a0d0d0a) {
+        cf->ng = 1; /* the Section Header Block is read as the first block */
+    } else {
+        td_strlcpy(err, "unknown file format (neither pcap nor pcapng)", errcap);
+        td_capfile_close(cf);
+        return TD_E_IO;
+    }
+    *out = cf;
+    return 0;
+}
+
+static int next_pcap(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
+{
+    if (need(cf, 16) != 0) {
+        return cf->have == cf->pos ? 0
+                                   : fail(cf, err, errcap, TD_E_DECODE, "truncated record header");
+    }
+    td_reader_t r;
+    uint32_t sec = 0, frac = 0, incl = 0, orig = 0;
+    td_reader_init(&r, cf->buf + cf->pos, 16);
+    if (td_reader_u32(&r, &sec) < 0 || td_reader_u32(&r, &frac) < 0 ||
+        td_reader_u32(&r, &incl) < 0 || td_reader_u32(&r, &orig) < 0) {
+        return fail(cf, err, errcap, TD_E_DECODE, "record header");
+    }
+    incl = sw32(cf, incl);
+    if (incl > TD_CAP_MAX_RECORD) {
+        return fail(cf, err, errcap, TD_E_DECODE, "damaged record (length over 1 MiB)");
+    }
+    if (need(cf, 16 + (size_t)incl) != 0) {
+        return fail(cf, err, errcap, TD_E_DECODE, "truncated packet record");
+    }
+    p->ts = (double)sw32(cf, sec) + (double)sw32(cf, frac) / (cf->nano ? 1e9 : 1e6);
+    p->caplen = incl;
+    p->origlen = sw32(cf, orig);
+    p->linktype = cf->linktype;
+    p->iface = 0;
+    p->data = cf->buf + cf->pos + 16;
+    cf->pos += 16 + (size_t)incl;
+    return 1;
+}
+
+/* Interface Description Block body: LinkType, reserved, SnapLen, options (if_tsresol 9,
+ * if_tsoffset 14). */
+static void read_idb(td_capfile_t *cf, td_reader_t *b)
+{
+    uint16_t lt = 0;
+    iface_t *i = &cf->ifaces[cf->n_ifaces];
+    if (cf->n_ifaces >= TD_CAP_MAX_IFACES) {
+        return;
+    }
+    cf->n_ifaces++;
+    i->tick = 1e-6;
+    i->offset = 0;
+    if (td_reader_u16(b, &lt) < 0 || td_reader_skip(b, 6) < 0) {
+        i->linktype = 0xffff;
+        return;
+    }
+    i->linktype = sw16(cf, lt);
+    while (td_reader_left(b) >= 4) {
+        uint16_t code = 0, len = 0;
+        td_bytes_t v;
+        if (td_reader_u16(b, &code) < 0 || td_reader_u16(b, &len) < 0) {
+            return;
+        }
+        code = sw16(cf, code);
+        len = sw16(cf, len);
+        if (code == 0 || td_reader_bytes(b, len, &v) < 0 ||
+            td_reader_skip(b, (4u - len % 4u) % 4u) < 0) {
+            return;
+        }
+        if (code == 9 && len >= 1) {
+            uint8_t res = v.p[0];
+            double base = (res & 0x80) ? 2.0 : 10.0;
+            double t = 1.0;
+            for (int k = 0; k < (res & 0x7f) && k < 64; k++) {
+                t /= base;
+            }
+            i->tick = t;
+        } else if (code == 14 && len == 8) {
+            uint64_t o = 0;
+            for (int k = 0; k < 8; k++) {
+                o = cf->swap ? o | (uint64_t)v.p[k] << (8 * k) : o << 8 | v.p[k];
+            }
+            i->offset = (int64_t)o;
+        }
+    }
+}
+
+static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
+{
+    for (;;) {
+        if (need(cf, 12) != 0) {
+            return cf->have == cf->pos ? 0 : fail(cf, err, errcap, TD_E_DECODE, "truncated block");
+        }
+        td_reader_t r;
+        uint32_t type = 0, len = 0;
+        td_reader_init(&r, cf->buf + cf->pos, 12);
+        if (td_reader_u32(&r, &type) < 0) {
+            return fail(cf, err, errcap, TD_E_DECODE, "block header");
+        }
+        if (type == 0x0a0d0d0a) { /* a new section: byte order and interfaces anew */
+            uint32_t bom = 0;
+            if (td_reader_skip(&r, 4) < 0 || td_reader_u32(&r, &bom) < 0 ||
+                (bom != 0x1a2b3c4d && bom != 0x4d3c2b1a)) {
+                return fail(cf, err, errcap, TD_E_DECODE, "section header byte-order magic");
+            }
+            cf->swap = bom == 0x4d3c2b1a;
+            cf->n_ifaces = 0;
+        }
+        type = sw32(cf, type);
+        td_reader_init(&r, cf->buf + cf->pos + 4, 4);
+        if (td_reader_u32(&r, &len) < 0) {
+            return fail(cf, err, errcap, TD_E_DECODE, "block header");
+        }
+        len = sw32(cf, len);
+        if (len < 12 || len % 4 != 0 || len > TD_CAP_MAX_RECORD) {
+            return fail(cf, err, errcap, TD_E_DECODE, "damaged block length");
+        }
+        if (need(cf, len) != 0) {
+            return fail(cf, err, errcap, TD_E_DECODE, "truncated block");
+        }
+        td_reader_t b;
+        td_reader_init(&b, cf->buf + cf->pos + 8, len - 12);
+        cf->pos += len;
+        if (type == 1) {
+            read_idb(cf, &b);
+            continue;
+        }
+        uint32_t iid = 0, hi = 0, lo = 0, cap = 0, orig = 0;
+        if (type == 6) { /* Enhanced Packet Block */
+            if (td_reader_u32(&b, &iid) < 0 || td_reader_u32(&b, &hi) < 0 ||
+                td_reader_u32(&b, &lo) < 0 || td_reader_u32(&b, &cap) < 0 ||
+                td_reader_u32(&b, &orig) < 0) {
+                return fail(cf, err, errcap, TD_E_DECODE, "enhanced packet block");
+            }
+            iid = sw32(cf, iid);
+            cap = sw32(cf, cap);
+        } else if (type == 2) { /* obsolete Packet Block: 16-bit interface, drops */
+            uint16_t i16 = 0;
+            if (td_reader_u16(&b, &i16) < 0 || td_reader_skip(&b, 2) < 0 ||
+                td_reader_u32(&b, &hi) < 0 || td_reader_u32(&b, &lo) < 0 ||
+                td_reader_u32(&b, &cap) < 0 || td_reader_u32(&b, &orig) < 0) {
+                return fail(cf, err, errcap, TD_E_DECODE, "packet block");
+            }
+            iid = sw16(cf, i16);
+            cap = sw32(cf, cap);
+        } else if (type == 3) { /* Simple Packet Block: interface 0, no time */
+            if (td_reader_u32(&b, &orig) < 0) {
+                return fail(cf, err, errcap, TD_E_DECODE, "simple packet block");
+            }
+            cap = sw32(cf, orig);
+            if (cap > td_reader_left(&b)) {
+                cap = (uint32_t)td_reader_left(&b);
+            }
+        } else {
+            continue; /* statistics, name resolution, custom, ... */
+        }
+        td_bytes_t data;
+        if (iid >= cf->n_ifaces) {
+            return fail(cf, err, errcap, TD_E_DECODE, "packet of an undeclared interface");
+        }
+        if (td_reader_bytes(&b, cap, &data) < 0) {
+            return fail(cf, err, errcap, TD_E_DECODE, "packet longer than its block");
+        }
+        const iface_t *in = &cf->ifaces[iid];
+        uint64_t t = (uint64_t)sw32(cf, hi) << 32 | sw32(cf, lo);
+        p->ts = (double)t * in->tick + (double)in->offset;
+        p->caplen = cap;
+        p->origlen = sw32(cf, orig);
+        p->linktype = in->linktype;
+        p->iface = iid;
+        p->data = data.p;
+        return 1;
+    }
+}
+
+int td_capfile_next(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
+{
+    if (cf->dead) {
+        return 0;
+    }
+    if (ferror(cf->f)) {
+        return fail(cf, err, errcap, TD_E_IO, "read error");
+    }
+    return cf->ng ? next_pcapng(cf, p, err, errcap) : next_pcap(cf, p, err, errcap);
+}
+
+void td_capfile_close(td_capfile_t *cf)
+{
+    if (cf == NULL) {
+        return;
+    }
+    if (cf->f != NULL) {
+        fclose(cf->f);
+    }
+    td_free(cf->buf);
+    td_free(cf);
+}
+
+const char *td_linktype_name(uint16_t lt)
+{
+    switch (lt) {
+    case 0:
+        return "NULL";
+    case 1:
+        return "EN10MB";
+    case 9:
+        return "PPP";
+    case 12:
+    case 14:
+    case 101:
+        return "RAW";
+    case 50:
+        return "PPP_SERIAL";
+    case 51:
+        return "PPP_ETHER";
+    case 104:
+        return "C_HDLC";
+    case 108:
+        return "LOOP";
+    case 113:
+        return "LINUX_SLL";
+    case 228:
+        return "IPV4";
+    case 229:
+        return "IPV6";
+    case 276:
+        return "LINUX_SLL2";
+    default:
+        return "other";
+    }
+}
