@@ -4,6 +4,7 @@
 #include "tlsdoctor.h"
 
 #include "../util/td_util.h"
+#include "cli.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -11,14 +12,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Exit codes (monitoring-plugin convention); documented in --help and docs/tlsdoctor.1. */
-enum {
-    EXIT_HEALTHY = 0,
-    EXIT_WARN = 1,
-    EXIT_FAIL = 2,
-    EXIT_TOOL = 3,
-};
 
 static const char usage_text[] =
         "Usage: tlsdoctor [OPTIONS] HOST[:PORT] | https://HOST[:PORT]/PATH\n"
@@ -107,7 +100,7 @@ static const char usage_commands[] =
         "  tlsdoctor www.example.com --connect-to 203.0.113.10:443   # origin behind a CDN\n"
         "  tlsdoctor https://internal.example:8443/health --ca-file corp-root.pem --json\n";
 
-static int use_color(int no_color_flag)
+int use_color(int no_color_flag)
 {
     const char *nc = getenv("NO_COLOR");
     return !no_color_flag && (nc == NULL || nc[0] == '\0') && isatty(STDOUT_FILENO);
@@ -115,7 +108,7 @@ static int use_color(int no_color_flag)
 
 /* SECONDS of --timeout and --step-timeout: a decimal number, > 0 and at most 86400 (one
  * day). Only digits and one '.': no sign, exponent, hex, "inf" or "nan" from strtod. */
-static int parse_seconds(const char *s, double *out)
+int parse_seconds(const char *s, double *out)
 {
     char *end = NULL;
     size_t digits = strspn(s, "0123456789.");
@@ -140,7 +133,7 @@ static const char *esc(char *buf, size_t cap, const char *arg)
 }
 
 /* fmt is always a literal with one %s; arg (user input or a message naming it) is escaped. */
-static int die_usage(const char *fmt, const char *arg)
+int die_usage(const char *fmt, const char *arg)
 {
     char msg[512], e[1024];
     td_fmt(msg, sizeof(msg), "%s", fmt);
@@ -156,7 +149,7 @@ static int die_usage(const char *fmt, const char *arg)
 }
 
 /* The library could not do its work: say why on stderr; exit status 3. */
-static int tool_error(const td_errinfo_t *err, int rc)
+int tool_error(const td_errinfo_t *err, int rc)
 {
     char e[1024];
     fprintf(stderr, "tlsdoctor: %s\n",
@@ -225,7 +218,7 @@ static int digits(const char *s, size_t n, int *out)
 /* --since: "2026-11-22", "2026-11-22T10:00", "2026-11-22 10:00:05" (UTC; a trailing Z is
  * allowed), years 1970-9999; or a duration back from now: N followed by s, m, h or d, from 1
  * second up to 100 years (3153600000 s). Checked arithmetic: no input overflows. */
-static int parse_since(const char *s, int64_t *out)
+int parse_since(const char *s, int64_t *out)
 {
     static const int64_t max_back = 3153600000; /* 100 years of 365 days, in seconds */
     size_t n = strlen(s);
@@ -601,7 +594,8 @@ int main(int argc, char **argv)
         O_DNS_SERVERS,
         O_MATRIX,
         O_PARALLEL,
-        O_HTTP_PORT
+        O_HTTP_PORT,
+        O_DB
     };
     static const struct option longopts[] = {
         { "sni", required_argument, NULL, O_SNI },
@@ -620,6 +614,7 @@ int main(int argc, char **argv)
         { "matrix", no_argument, NULL, O_MATRIX },
         { "parallel", required_argument, NULL, O_PARALLEL },
         { "http-port", required_argument, NULL, O_HTTP_PORT },
+        { "db", required_argument, NULL, O_DB },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -630,6 +625,7 @@ int main(int argc, char **argv)
     td_errinfo_t err;
     int json = 0, no_color = 0, c;
     static char expect_addrs[600];
+    const char *db = NULL;
 
     /* OpenSSL writes to sockets with write(): a peer that closed must not kill us. */
     (void)signal(SIGPIPE, SIG_IGN);
@@ -647,6 +643,12 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "pcap") == 0) {
         return run_pcap(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "changes") == 0) {
+        return run_changes(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "exporter") == 0) {
+        return run_exporter(argc, argv);
     }
     td_options_init(&opt);
     memset(&err, 0, sizeof(err));
@@ -691,6 +693,9 @@ int main(int argc, char **argv)
         }
         case O_CONNECT_TO:
             opt.connect_to = optarg;
+            break;
+        case O_DB:
+            db = optarg;
             break;
         case O_CA_FILE:
             opt.ca_file = optarg;
@@ -790,7 +795,19 @@ int main(int argc, char **argv)
         return die_usage("%s", "the handshake matrix needs a TLS target (https:// or HOST[:PORT])");
     }
     td_report_t *r = NULL;
+    double t0 = td_now_ms();
     int rc = td_diagnose(&opt, &r, &err);
+    if (db != NULL) {
+        /* --db: this diagnosis is a run of one target in the history; its key is the target
+         * as given, with the --connect-to path when there is one. */
+        char key[600];
+        td_fmt(key, sizeof(key), "%s%s%s", argv[optind], opt.connect_to ? " --connect-to " : "",
+               opt.connect_to ? opt.connect_to : "");
+        if (store_one(db, key, r, rc < 0 ? err.message : NULL, (td_now_ms() - t0) / 1000.0) != 0) {
+            td_report_free(r);
+            return EXIT_TOOL;
+        }
+    }
     if (rc < 0) {
         return tool_error(&err, rc);
     }
