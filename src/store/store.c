@@ -556,6 +556,9 @@ static void read_row(sqlite3_stmt *st, td_hist_row_t *row)
 
 static int push_changes(td_changes_t *x, const td_change_t *v, size_t n, td_errinfo_t *err)
 {
+    if (n == 0) {
+        return 0;
+    }
     if (x->n + n > x->cap) {
         size_t cap = x->cap == 0 ? 64 : x->cap * 2;
         while (cap < x->n + n) {
