@@ -6,7 +6,8 @@
 #   build:   a C11 compiler, cmake (>= 3.25), make, pkg-config,
 #            OpenSSL 3 headers (libssl-dev), c-ares (libc-ares-dev),
 #            jansson (libjansson-dev), cmocka (libcmocka-dev), zlib (zlib1g-dev),
-#            libpcap (libpcap-dev),
+#            libpcap (libpcap-dev), SQLite 3 (libsqlite3-dev), libmicrohttpd
+#            (libmicrohttpd-dev)
 #            optionally Hyperscan (libhyperscan-dev, x86-64)
 #   fuzz:    clang with libFuzzer (clang, libclang-rt-14-dev)
 #   lab:     nginx, haproxy, openssl, gnutls-bin (gnutls-serv), python3,
@@ -17,10 +18,12 @@
 #            software and fixes the lab checks)
 #            chromium and libnss3-tools (certutil): the client cross-check runs Debian's Chromium
 #            headless with an NSS database that trusts the lab root
+#   monitor: prometheus (the exporter under a real Prometheus; promtool checks
+#            deploy/prometheus/), sqlite3 (the shell reads the history the tests write)
 #   bench:   strace (bench/default_run.sh counts the default run's connect()s to port 80)
 set -eu
 
-BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev"
+BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev libsqlite3-dev libmicrohttpd-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh lighttpd lighttpd-mod-openssl apache2 caddy chromium libnss3-tools"
 # Hyperscan exists for x86-64 only; elsewhere `logs` falls back to memmem.
@@ -28,7 +31,9 @@ if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"
 fi
 BENCH_PKGS="strace"
-ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS"
+# Tests of the history and the exporter only (issue 15).
+MONITOR_TEST_PKGS="prometheus sqlite3"
+ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS $MONITOR_TEST_PKGS"
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: apt-get not found. Install these packages (Debian names) by hand:" >&2
