@@ -4,6 +4,7 @@
  * checked whole before anything runs: the target never reaches a shell, a path or a label. */
 #define _POSIX_C_SOURCE 200809L
 #include "../util/td_util.h"
+#include "query.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -16,7 +17,6 @@
 #include <time.h>
 
 #define TD_EXPORTER_DEFAULT_LISTEN "127.0.0.1:9615"
-#define TD_EXPORTER_MAX_TARGET     300
 
 /* Outcome counters of /metrics: closed label sets. */
 enum { PR_SUCCESS, PR_FAILURE, PR_ERROR, PR__COUNT };
@@ -36,73 +36,12 @@ struct td_exporter {
     int64_t started;
 };
 
-/* ---- the query ---------------------------------------------------------------------- */
-
-typedef struct probe_query {
-    char target[TD_EXPORTER_MAX_TARGET + 1];
-    int has_target;
-    int profile; /* TD_PROFILE_* */
-    int has_profile;
-    char error[200]; /* the first problem found, for the 400 answer */
-} probe_query_t;
-
-static void query_fail(probe_query_t *q, const char *msg)
-{
-    if (q->error[0] == '\0') {
-        td_strlcpy(q->error, msg, sizeof(q->error));
-    }
-}
-
-/* A value may hold printable ASCII only: no control bytes, spaces or NULs (which a decoded %00
- * would make), no bytes above 0x7e. */
-static int printable(const char *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)v[i];
-        if (c <= 0x20 || c >= 0x7f) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
+/* libmicrohttpd's iterator over the decoded query parameters. */
 static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                  size_t key_size, const char *value, size_t value_size)
 {
-    probe_query_t *q = cls;
     (void)kind;
-    if (key == NULL || strlen(key) != key_size) {
-        query_fail(q, "malformed query string");
-        return MHD_NO;
-    }
-    if (strcmp(key, "target") == 0) {
-        if (q->has_target) {
-            query_fail(q, "target given twice");
-        } else if (value == NULL || value_size == 0) {
-            query_fail(q, "empty target (target=HOST:PORT)");
-        } else if (value_size > TD_EXPORTER_MAX_TARGET) {
-            query_fail(q, "target too long (at most 300 bytes)");
-        } else if (!printable(value, value_size)) {
-            query_fail(q, "target holds control bytes, spaces or non-ASCII bytes");
-        } else {
-            memcpy(q->target, value, value_size);
-            q->target[value_size] = '\0';
-        }
-        q->has_target = 1;
-    } else if (strcmp(key, "profile") == 0) {
-        if (q->has_profile) {
-            query_fail(q, "profile given twice");
-        } else if (value != NULL && strcmp(value, "quick") == 0 && value_size == 5) {
-            q->profile = TD_PROFILE_QUICK;
-        } else if (value != NULL && strcmp(value, "full") == 0 && value_size == 4) {
-            q->profile = TD_PROFILE_FULL;
-        } else {
-            query_fail(q, "profile must be quick or full");
-        }
-        q->has_profile = 1;
-    } else {
-        query_fail(q, "unknown query parameter (target=HOST:PORT and profile=quick|full only)");
-    }
+    td__probe_query_arg(cls, key, key_size, value, value_size);
     return MHD_YES;
 }
 
@@ -149,35 +88,6 @@ static void count_reject(td_exporter_t *x, int why)
     pthread_mutex_unlock(&x->mu);
 }
 
-/* Prometheus sends its scrape timeout; the probe must answer before it (blackbox_exporter
- * keeps half a second for the reply too). */
-static double deadline_for(td_exporter_t *x, struct MHD_Connection *c)
-{
-    double t = x->opt.probe_timeout_s;
-    const char *h =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Prometheus-Scrape-Timeout-Seconds");
-    unsigned long whole = 0;
-    if (h != NULL) {
-        char num[32];
-        size_t n = strspn(h, "0123456789");
-        if (n > 0 && n < sizeof(num)) {
-            memcpy(num, h, n);
-            num[n] = '\0';
-            if (td_parse_uint(num, 86400, &whole) == 0) {
-                double frac = h[n] == '.' && h[n + 1] >= '0' && h[n + 1] <= '9'
-                                      ? (h[n + 1] - '0') / 10.0
-                                      : 0;
-                double scrape = (double)whole + frac;
-                double mine = scrape > 1.0 ? scrape - 0.5 : scrape * 0.5;
-                if (mine > 0 && mine < t) {
-                    t = mine;
-                }
-            }
-        }
-    }
-    return t;
-}
-
 /* Waits for a probe slot until deadline_ms (monotonic); 0 when one was taken. */
 static int take_slot(td_exporter_t *x, double deadline_ms)
 {
@@ -213,30 +123,23 @@ static void give_slot(td_exporter_t *x, int outcome, double seconds)
 
 static enum MHD_Result serve_probe(td_exporter_t *x, struct MHD_Connection *c)
 {
-    probe_query_t q;
+    td_probe_query_t q;
     td_target_t target;
-    td_errinfo_t err;
     memset(&q, 0, sizeof(q));
-    memset(&err, 0, sizeof(err));
-    if (MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, query_arg, &q) < 0) {
-        query_fail(&q, "malformed query string");
-    }
-    if (q.error[0] == '\0' && !q.has_target) {
-        query_fail(&q, "no target (target=HOST:PORT)");
-    }
-    if (q.error[0] == '\0' && td_target_parse(q.target, &target, &err) < 0) {
-        char msg[sizeof(q.error)];
-        td_fmt(msg, sizeof(msg), "bad target: %s", err.message);
-        query_fail(&q, msg);
-    }
-    if (q.error[0] != '\0') {
+    if (MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, query_arg, &q) < 0 ||
+        td__probe_query_finish(&q, &target) < 0) {
         char msg[300];
         count_reject(x, RJ_BAD_REQUEST);
-        td_fmt(msg, sizeof(msg), "400 bad request: %s", q.error);
+        td_fmt(msg, sizeof(msg), "400 bad request: %s",
+               q.error[0] ? q.error : "malformed query string");
         return reply_text(c, MHD_HTTP_BAD_REQUEST, msg);
     }
+    td_errinfo_t err;
+    memset(&err, 0, sizeof(err));
     double start = td_now_ms();
-    double budget = deadline_for(x, c);
+    double budget = td__probe_deadline(
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Prometheus-Scrape-Timeout-Seconds"),
+            x->opt.probe_timeout_s);
     if (take_slot(x, start + budget * 1000.0 - 1000.0) < 0) {
         count_reject(x, RJ_BUSY);
         return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
