@@ -4,19 +4,13 @@ silent: LAB_PORT, LAB_CERTS). Asserts: a probe ends within its deadline plus a m
 why: proto.silent or diag.deadline); with --max-probes 1 a second probe at the same moment is
 refused with 503 before its scrape timeout; malformed queries get 400 with a reason; other
 paths 404, other methods 405; /metrics counts what happened."""
-import os, signal, socket, subprocess, sys, threading, time, urllib.error, urllib.request
+import os, subprocess, sys, threading, time, urllib.error, urllib.request
+
+from exporter_util import free_port, stop
 
 BIN = os.environ["TLSDOCTOR"]
 PORT = os.environ["LAB_PORT"]
 CERTS = os.environ["LAB_CERTS"]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def get(url, headers=None, method="GET", timeout=30):
@@ -110,12 +104,7 @@ try:
             ok = False
     print("malformed queries: %d refused with 400" % len(bad))
 finally:
-    exp.send_signal(signal.SIGTERM)
-    try:
-        rc = exp.wait(15)
-    except subprocess.TimeoutExpired:
-        exp.kill()
-        rc = exp.wait()
+    rc = stop(exp, 15)
     if rc != 0:
         print("FAIL: exporter exit status %s after SIGTERM" % rc)
         ok = False

@@ -4,20 +4,14 @@ origins and sets GOOD_PORT, BAD_PORT, LAB_CERTS). Starts the exporter and Promet
 ports of 127.0.0.1, waits (bounded) until Prometheus has scraped both targets, then asserts
 through its HTTP API: probe success 1 and root cause "none" for the healthy origin, success 0
 and root cause cert.expired for the expired one."""
-import json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+import json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+
+from exporter_util import free_port, stop
 
 BIN = os.environ["TLSDOCTOR"]
 CERTS = os.environ["LAB_CERTS"]
 GOOD, BAD = os.environ["GOOD_PORT"], os.environ["BAD_PORT"]
 DEADLINE = time.monotonic() + 75
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_connect(port, proc, what):
@@ -30,16 +24,6 @@ def wait_connect(port, proc, what):
         except OSError:
             time.sleep(0.1)
     sys.exit("%s did not listen on %d" % (what, port))
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 tmp = tempfile.mkdtemp(prefix="tdprom.")
