@@ -154,6 +154,9 @@ static enum MHD_Result serve_probe(td_exporter_t *x, struct MHD_Connection *c)
     o.profile = q.profile;
     o.verbose = 0;
     o.timeout_s = budget - (td_now_ms() - start) / 1000.0;
+    if (o.timeout_s < 0.1) {
+        o.timeout_s = 0.1; /* never 0, which the library reads as its 30 s default */
+    }
     if (o.step_timeout_s <= 0 || o.step_timeout_s > o.timeout_s) {
         o.step_timeout_s = o.timeout_s;
     }
