@@ -46,6 +46,29 @@ static int parse_baseline(const char *v, int64_t *run, int64_t *when)
     return parse_since(v, when);
 }
 
+static const char changes_usage[] =
+        "Usage: tlsdoctor changes --db FILE [--since RUN|TIME] [--json] [--no-color]\n"
+        "What changed per target between runs of the history (docs/store.md).\n"
+        "  --since RUN|TIME  a run number (digits), a UTC date 2026-11-22[T10:00[:00]] or a\n"
+        "                    duration back from now (90s, 30m, 24h, 7d); default: each\n"
+        "                    target's previous result\n"
+        "Exit status: 0 nothing got worse, 1 warnings, 2 something newly failing, 3 usage\n"
+        "error or unreadable database.\n";
+
+static const char exporter_usage[] =
+        "Usage: tlsdoctor exporter [--listen ADDR:PORT] [--max-probes N] [--probe-timeout S]\n"
+        "                          [--ca-file FILE] [--resolve ADDR[,ADDR]] [--warn-days N]\n"
+        "                          [--step-timeout S]\n"
+        "Prometheus exporter (docs/exporter.md): GET "
+        "/probe?target=HOST:PORT[&profile=quick|full],\n"
+        "GET /metrics. Listens on 127.0.0.1:9615 by default; at most 8 probes at once, 20 s\n"
+        "each (lowered to Prometheus' scrape timeout). Stops on SIGINT or SIGTERM.\n";
+
+static int is_help(const char *a)
+{
+    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
+}
+
 int run_changes(int argc, char **argv)
 {
     const char *db = NULL;
@@ -55,6 +78,10 @@ int run_changes(int argc, char **argv)
     memset(&err, 0, sizeof(err));
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
+        if (is_help(a)) {
+            fputs(changes_usage, stdout);
+            return EXIT_HEALTHY;
+        }
         if (strcmp(a, "--json") == 0) {
             json = 1;
         } else if (strcmp(a, "--no-color") == 0) {
@@ -118,6 +145,10 @@ int run_exporter(int argc, char **argv)
                                                   "--resolve",       "--warn-days",
                                                   "--step-timeout" };
         int known = 0;
+        if (is_help(a)) {
+            fputs(exporter_usage, stdout);
+            return EXIT_HEALTHY;
+        }
         for (size_t k = 0; k < TD_ARRAY_LEN(with_value); k++) {
             known |= strcmp(a, with_value[k]) == 0;
         }
