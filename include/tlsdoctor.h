@@ -335,6 +335,23 @@ TD_API TD_MUST_USE int td_store_run_end(td_store_t *s, int64_t run_id, td_errinf
 /** Closes the database; NULL is a no-op. */
 TD_API void td_store_close(td_store_t *s);
 
+/** Where a scan's results go when they are stored: td_store_scan_result's ctx. The caller
+ * fills store and run_id (td_store_run_begin); failed and err say whether a result could not
+ * be stored (the first error is kept; the scan goes on). */
+typedef struct td_store_sink {
+    td_store_t *store;
+    int64_t run_id;
+    uint64_t stored;
+    int failed;
+    td_errinfo_t err;
+} td_store_sink_t;
+
+/** A scan result callback (the fleet scan's td_scan_result_fn) that stores each result in
+ * its own transaction: ctx is a td_store_sink_t; report NULL stores "not diagnosed". May be
+ * called from several threads. */
+TD_API void td_store_scan_result(void *ctx, const char *target_line, const td_report_t *report,
+                                 double seconds);
+
 typedef struct td_changes td_changes_t;
 
 /** Compares each target's latest result with a baseline: by default its previous result;

@@ -507,6 +507,25 @@ unlock:
     return rc;
 }
 
+void td_store_scan_result(void *ctx, const char *target_line, const td_report_t *report,
+                          double seconds)
+{
+    td_store_sink_t *k = ctx;
+    td_errinfo_t err;
+    memset(&err, 0, sizeof(err));
+    int rc = td_store_add(k->store, k->run_id, target_line, report,
+                          report == NULL ? "the scan could not diagnose this line" : NULL, seconds,
+                          &err);
+    pthread_mutex_lock(&k->store->mu);
+    if (rc < 0 && !k->failed) {
+        k->failed = 1;
+        k->err = err;
+    } else if (rc == 0) {
+        k->stored++;
+    }
+    pthread_mutex_unlock(&k->store->mu);
+}
+
 /* ---- reading back ------------------------------------------------------------------ */
 
 #define ROW_COLUMNS                                                                              \

@@ -8,6 +8,7 @@
 /* cmocka.h needs the three headers above first. */
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -143,6 +144,59 @@ static void store_and_compare(void **state)
     td_free(bad);
 }
 
+struct sink_thread {
+    td_store_sink_t *sink;
+    const td_report_t *r;
+    int base;
+};
+
+static void *sink_worker(void *arg)
+{
+    struct sink_thread *t = arg;
+    for (int i = 0; i < 50; i++) {
+        char line[64];
+        td_fmt(line, sizeof(line), "t%d-%d.test:443", t->base, i);
+        td_store_scan_result(t->sink, line, i % 10 == 0 ? NULL : t->r, 0.1);
+    }
+    return NULL;
+}
+
+/* The scan's callback, from four threads at once, as the scan's workers call it. */
+static void scan_callback_threads(void **state)
+{
+    (void)state;
+    char p[128];
+    td_errinfo_t e;
+    td_store_sink_t sink;
+    pthread_t th[4];
+    struct sink_thread args[4];
+    memset(&sink, 0, sizeof(sink));
+    path_in(p, sizeof(p), "sink.db");
+    assert_int_equal(td_store_open(p, 0, &sink.store, &e), 0);
+    assert_int_equal(td_store_run_begin(sink.store, "scan", &sink.run_id, &e), 0);
+    td_report_t *r = fake_report("", "DD:DD");
+    for (int i = 0; i < 4; i++) {
+        args[i] = (struct sink_thread){ .sink = &sink, .r = r, .base = i };
+        assert_int_equal(pthread_create(&th[i], NULL, sink_worker, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+    }
+    assert_int_equal(sink.failed, 0);
+    assert_int_equal(sink.stored, 200);
+    td_changes_t *x = NULL;
+    assert_int_equal(td_changes(sink.store, 0, 0, &x, &e), 0);
+    assert_int_equal(x->targets, 200);
+    size_t warn = 0; /* the lines not diagnosed are new targets that warn */
+    for (size_t i = 0; i < x->n; i++) {
+        warn += x->v[i].level == TD_CHANGE_WARN;
+    }
+    assert_int_equal(warn, 20);
+    td_changes_free(x);
+    td_store_close(sink.store);
+    td_free(r);
+}
+
 /* A writer storing targets as fast as it can, killed with SIGKILL while it writes: the file
  * must open, pass integrity_check and hold every target the writer reported committed. */
 static void sigkill_halfway(void **state)
@@ -242,6 +296,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(schema_and_reopen),
         cmocka_unit_test(store_and_compare),
+        cmocka_unit_test(scan_callback_threads),
         cmocka_unit_test(sigkill_halfway),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
