@@ -4,15 +4,20 @@
 #   make fuzz   build with ASan+UBSan and libFuzzer, run every fuzz target FUZZ_SECONDS (600)
 #               each, one at a time at nice 19; prints executions and coverage per target
 # Other targets: build, debug, asan, release, tsan, clean, install, check-src.
-.PHONY: demo test fuzz deps build debug release asan tsan clean install check-src
+.PHONY: demo test fuzz deps deps-build build debug release asan tsan clean install check-src
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 600
 
-deps:
-	@sh scripts/install-deps.sh
+# What the tool needs to build and run (make demo) ...
+deps-build:
+	@sh scripts/install-deps.sh build
 
-release: deps
+# ... and everything the tests need too: peer tools, real clients, proxies, Chromium.
+deps:
+	@sh scripts/install-deps.sh test
+
+release: deps-build
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 

@@ -171,6 +171,17 @@ TD_API TD_MUST_USE int td_report_write_json(const td_report_t *r, FILE *f);
 TD_API TD_MUST_USE int td_report_write_text(const td_report_t *r, FILE *f, int color);
 /** Frees a report; NULL is a no-op. */
 TD_API void td_report_free(td_report_t *r);
+/** Writes the report as one self-contained HTML page (no network access, no external file):
+ * the verdict and fix, the handshake drawn as ladders in inline SVG, the layers, clients,
+ * proxies, certificate chain, matrix and the raw JSON folded. Every string from the network
+ * is escaped. Returns 0 or TD_E_IO. */
+TD_API TD_MUST_USE int td_report_write_html(const td_report_t *r, FILE *f);
+/** Writes a file atomically: fn writes into a temporary file in the same directory, which is
+ * flushed, synced and renamed over path only when fn returned 0; on any failure no file (and no
+ * partial file) is left and errinfo says why. Returns 0, TD_E_IO or fn's error. */
+TD_API TD_MUST_USE int td_write_file_atomic(const char *path,
+                                            int (*fn)(const void *obj, FILE *f),
+                                            const void *obj, td_errinfo_t *err);
 
 /** Runs the built-in lab: in-process TLS servers with known defects on 127.0.0.1, each diagnosed
  * with td_diagnose(). Writes a table to f. *all_ok is set to 1 when every scenario got its
@@ -285,6 +296,8 @@ TD_API size_t td_compare_differences(const td_compare_t *x);
 TD_API const char *td_compare_interception(const td_compare_t *x);
 TD_API TD_MUST_USE int td_compare_write_text(const td_compare_t *x, FILE *f, int color);
 TD_API TD_MUST_USE int td_compare_write_json(const td_compare_t *x, FILE *f);
+/** The comparison as one self-contained HTML page: the differences, then each path's report. */
+TD_API TD_MUST_USE int td_compare_write_html(const td_compare_t *x, FILE *f);
 TD_API void td_compare_free(td_compare_t *x);
 
 /* ---- explain: what a pasted error means --------------------------------------------- */
@@ -398,6 +411,60 @@ TD_API void td_exporter_stop(td_exporter_t *x);
  * root cause, findings, certificate dates, seconds per layer, version, failing clients.
  * Returns 0 or TD_E_IO. */
 TD_API TD_MUST_USE int td_report_write_openmetrics(const td_report_t *r, FILE *f);
+/* ---- listen: what clients send and how they react to this server's certificate ---- */
+
+/** Options of `tlsdoctor listen`. Zero means default for every field. Strings are borrowed for
+ * the duration of td_listen(). */
+typedef struct td_listen_options {
+    const char *addr;         /* numeric address to bind; default 127.0.0.1 */
+    uint16_t port;            /* TCP port; 0 takes a free port (on_ready says which) */
+    const char *cert_file;    /* PEM certificate chain to present (leaf first); with key_file */
+    const char *key_file;     /* PEM private key of cert_file */
+    const char *name;         /* name of the generated self-signed certificate (no cert_file);
+                                 default "localhost" */
+    const char *save_cert;    /* write the generated certificate (PEM) here; default none */
+    const char *like;         /* "HOST[:PORT]": diagnose that server (with the matrix) first and
+                                 answer with its versions, suites, groups and certificate chain */
+    const char *ca_file;      /* trust anchors for the --like diagnosis; default the system's */
+    const char *connect_to;   /* "ADDR[:PORT]" for --like: connect there, keep HOST for SNI and
+                                 names (as td_options_t.connect_to); default none */
+    unsigned long count;      /* stop after this many clients; default 0: no limit */
+    double duration_s;        /* stop accepting after this many seconds; default 0: no limit */
+    int max_clients;          /* clients served at once; default 16, at most 256 */
+    double client_timeout_s;  /* deadline of each client from accept; default 10 */
+    size_t max_bytes;         /* bytes read from one client at most; default 65536 */
+    int mss;                  /* TCP MSS advertised to clients (emulates a smaller path MTU);
+                                 default 0: the kernel's */
+    const volatile int *stop; /* when non-NULL and set (e.g. by SIGINT): stop accepting */
+    /* Called with one line of text about the set-up ("listening on ADDR:PORT ..."), from the
+     * calling thread; may be NULL. */
+    void (*on_ready)(const char *line, void *user);
+} td_listen_options_t;
+
+typedef struct td_listen_client td_listen_client_t;
+typedef struct td_listen_summary td_listen_summary_t;
+/** Called once per client when it is done (never concurrently); the client is borrowed for the
+ * call. */
+typedef void (*td_listen_client_cb)(const td_listen_client_t *c, void *user);
+
+/** Listens, records each client's first bytes, ClientHello and reaction to the handshake, judges
+ * it and calls cb. Returns when opt->count clients were seen, opt->duration_s passed or *stop
+ * was set, after the clients in progress finished (each within its deadline). On success *out is
+ * owned by the caller (td_listen_summary_free). Returns TD_E_USAGE (bad option, certificate or
+ * key), TD_E_IO (cannot bind), TD_E_TLSLIB, or what td_diagnose() returns for --like. */
+TD_API TD_MUST_USE int td_listen(const td_listen_options_t *opt, td_listen_client_cb cb, void *user,
+                                 td_listen_summary_t **out, td_errinfo_t *err);
+/** One client in text (several lines, untrusted bytes escaped). */
+TD_API TD_MUST_USE int td_listen_client_write_text(const td_listen_client_t *c, FILE *f, int color);
+/** One client as one compact JSON line (docs/json.md, "listen"). */
+TD_API TD_MUST_USE int td_listen_client_write_json(const td_listen_client_t *c, FILE *f);
+/** The summary: clients by fingerprint and reaction, findings by id. */
+TD_API TD_MUST_USE int td_listen_summary_write_text(const td_listen_summary_t *s, FILE *f,
+                                                    int color);
+TD_API TD_MUST_USE int td_listen_summary_write_json(const td_listen_summary_t *s, FILE *f);
+/** Clients with a finding of severity fail. */
+TD_API uint64_t td_listen_summary_failures(const td_listen_summary_t *s);
+TD_API void td_listen_summary_free(td_listen_summary_t *s);
 
 #ifdef __cplusplus
 }

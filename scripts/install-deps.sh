@@ -17,7 +17,9 @@
 #            lighttpd with lighttpd-mod-openssl, apache2, caddy (the other servers whose
 #            software and fixes the lab checks)
 #            chromium and libnss3-tools (certutil): the client cross-check runs Debian's Chromium
-#            headless with an NSS database that trusts the lab root
+#            headless with an NSS database that trusts the lab root; tidy checks the HTML report
+#   listen:  wget and openssh-client (ssh): real clients pointed at `tlsdoctor listen` (with
+#            curl, openssl, gnutls-bin, python3 and chromium above)
 #   monitor: prometheus (the exporter under a real Prometheus; promtool checks
 #            deploy/prometheus/), sqlite3 (the shell reads the history the tests write)
 #   bench:   strace (bench/default_run.sh counts the default run's connect()s to port 80)
@@ -25,15 +27,23 @@ set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev libsqlite3-dev libmicrohttpd-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
-LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh lighttpd lighttpd-mod-openssl apache2 caddy chromium libnss3-tools"
+LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh lighttpd lighttpd-mod-openssl apache2 caddy chromium libnss3-tools tidy"
 # Hyperscan exists for x86-64 only; elsewhere `logs` falls back to memmem.
 if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"
 fi
 BENCH_PKGS="strace"
+LISTEN_PKGS="wget openssh-client"
 # Tests of the history and the exporter only (issue 15).
 MONITOR_TEST_PKGS="prometheus sqlite3"
-ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS $MONITOR_TEST_PKGS"
+ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS $LISTEN_PKGS $MONITOR_TEST_PKGS"
+# `install-deps.sh build` (make demo, make release): only what building and running the tool
+# needs; `install-deps.sh` or `install-deps.sh test` (make test, make fuzz): everything above.
+case "${1:-test}" in
+build) ALL="$BUILD_PKGS" ;;
+test) ;;
+*) echo "usage: install-deps.sh [build|test]" >&2; exit 2 ;;
+esac
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: apt-get not found. Install these packages (Debian names) by hand:" >&2

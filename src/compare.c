@@ -4,6 +4,7 @@
  * Glue over td_diagnose(); judging per path stays in diagnose/. */
 #include "diagnose/diagnose.h"
 #include "kb/kb.h"
+#include "report/report.h"
 #include "util/td_util.h"
 
 #include <jansson.h>
@@ -221,6 +222,61 @@ int td_compare_write_json(const td_compare_t *x, FILE *f)
     int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     json_decref(doc);
     return rc != 0 || fputc('\n', f) == EOF ? TD_E_IO : 0;
+}
+
+int td_compare_write_html(const td_compare_t *x, FILE *f)
+{
+    char title[300];
+    td_fmt(title, sizeof(title), "tlsdoctor compare: %s", x->host);
+    td__html_begin(f, title);
+    fprintf(f, "<h1>tlsdoctor compare: <span class=\"mono\">");
+    td__html_esc(f, x->host);
+    fprintf(f,
+            "</span> through %zu paths</h1>\n<table class=\"paths\">\n<tr><th>path</th>"
+            "<th>via</th><th>root cause</th><th>interception</th></tr>\n",
+            x->n);
+    for (size_t i = 0; i < x->n; i++) {
+        const td_report_t *r = x->p[i].r;
+        fprintf(f, "<tr><td><a href=\"#path%zu\">%zu</a></td><td class=\"mono\">", i + 1, i + 1);
+        td__html_esc(f, x->p[i].via);
+        fprintf(f, "</td><td class=\"%s\">", r->has_root ? "fail" : "ok");
+        td__html_esc(f, r->has_root ? r->f[0].pub.id : "none: healthy");
+        fprintf(f, "</td><td>");
+        td__html_esc(f, x->p[i].intercept != NULL ? x->p[i].intercept : "");
+        fprintf(f, "</td></tr>\n");
+    }
+    fprintf(f, "</table>\n<h2>Differences</h2>\n");
+    if (x->n_diffs == 0) {
+        fprintf(f, "<p>No difference in certificate, protocol or HTTP between the paths.</p>\n");
+    } else {
+        fprintf(f, "<table class=\"differences\">\n<tr><th>field</th>");
+        for (size_t i = 0; i < x->n; i++) {
+            fprintf(f, "<th>path %zu</th>", i + 1);
+        }
+        fprintf(f, "</tr>\n");
+        for (size_t k = 0; k < x->n_diffs; k++) {
+            fprintf(f, "<tr><td>");
+            td__html_esc(f, x->d[k].field);
+            fprintf(f, "</td>");
+            for (size_t i = 0; i < x->n; i++) {
+                fprintf(f, "<td>");
+                td__html_esc(f, x->d[k].values[i]);
+                fprintf(f, "</td>");
+            }
+            fprintf(f, "</tr>\n");
+        }
+        fprintf(f, "</table>\n");
+    }
+    for (size_t i = 0; i < x->n; i++) {
+        fprintf(f, "<section id=\"path%zu\">\n<h2>Path %zu via <span class=\"mono\">", i + 1,
+                i + 1);
+        td__html_esc(f, x->p[i].via);
+        fprintf(f, "</span></h2>\n");
+        td__html_report_body(f, x->p[i].r, (int)i);
+        fprintf(f, "</section>\n");
+    }
+    td__html_end(f);
+    return ferror(f) ? TD_E_IO : 0;
 }
 
 void td_compare_free(td_compare_t *x)

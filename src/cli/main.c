@@ -19,6 +19,8 @@ static const char usage_text[] =
         "       tlsdoctor lab [--no-color] [-v]\n"
         "       tlsdoctor logs FILE... [--format F] [--json] [--since TIME] [--top N]\n"
         "       tlsdoctor pcap FILE... [--json] [--filter BPF] [--port N]... [--top N]\n"
+        "       tlsdoctor listen [ADDR:]PORT [--cert F --key F | --name N] [--like HOST[:PORT]]\n"
+        "                        [--json] [--count N] [--duration S]   (what clients send)\n"
         "       tlsdoctor explain [--json] TEXT...   (a code, an error, a whole log line; - reads "
         "stdin)\n"
         "       tlsdoctor changes --db FILE [--since RUN|TIME] [--json]\n"
@@ -57,6 +59,9 @@ static const char usage_text[] =
         "  --db FILE              also store this diagnosis in the history database FILE\n"
         "                         (SQLite, created when missing; docs/store.md), as a run of\n"
         "                         one target: `tlsdoctor changes --db FILE` compares runs\n"
+        "  --html FILE            also write the report as one self-contained HTML page (the\n"
+        "                         handshake drawn, no network access); also for matrix and\n"
+        "                         compare. FILE is written whole or not at all\n"
         "  --now UNIXTIME         judge dates as if the local clock said UNIXTIME (testing;\n"
         "                         1-32503680000)\n"
         "  --no-color             no colours (also when NO_COLOR is set or not a terminal)\n"
@@ -64,6 +69,32 @@ static const char usage_text[] =
         "  -h, --help             this help\n"
         "  -V, --version          print the version\n"
         "\n";
+
+static const char usage_listen[] =
+        "  listen [ADDR:]PORT     serve TLS on ADDR:PORT (127.0.0.1 unless ADDR is given; port 0\n"
+        "                         takes a free one) and report, per client, what it sent first\n"
+        "                         (ClientHello with JA4, plain HTTP, a PROXY header, another\n"
+        "                         protocol, nothing) and how it reacted to the certificate\n"
+        "                         (request, alert, close, silence), with finding ids:\n"
+        "     --cert FILE --key FILE  present this chain (PEM, leaf first) and key\n"
+        "     --name NAME         else a generated self-signed certificate for NAME\n"
+        "                         (default localhost); --save-cert FILE writes it out\n"
+        "     --like HOST[:PORT]  diagnose HOST (with the matrix) first, then answer with its\n"
+        "                         versions, suites, groups and real certificate chain; without\n"
+        "                         its key the handshake stops after the certificate: a client\n"
+        "                         that refuses the chain says so with its alert, one that\n"
+        "                         goes on is listen.like.past_certificate (it accepted the\n"
+        "                         chain or checks it later: GnuTLS with TLS 1.3, curl's name)\n"
+        "     --ca-file FILE      trust anchors for the --like diagnosis\n"
+        "     --connect-to ADDR[:PORT]  reach the --like server there, keeping HOST for SNI\n"
+        "     --json              one JSON line per client, then a summary line\n"
+        "     --count N           stop after N clients;  --duration S  stop after S seconds\n"
+        "     --max-clients N     clients served at once (1-256, default 16)\n"
+        "     --client-timeout S  deadline per client (default 10)\n"
+        "     --max-bytes N       bytes read per client (1024-16777216, default 65536)\n"
+        "     --mss N             TCP MSS advertised to clients (88-65535): reproduce a small\n"
+        "                         path to see hellos that need several segments\n"
+        "   exit status: 0 no client with a failure, 1 some, 3 usage or set-up error\n";
 
 static const char usage_commands[] =
         "Commands:\n"
@@ -115,7 +146,10 @@ static const char usage_commands[] =
         "     --ca-file FILE, --resolve ADDR[,ADDR], --warn-days N, --step-timeout S\n"
         "                         as for a diagnosis, for every probe\n"
         "   runs until SIGINT or SIGTERM; exit status 0, or 3 on usage errors or when it\n"
-        "   cannot listen\n"
+        "   cannot listen\n";
+
+/* After the commands and listen's options. */
+static const char usage_exit[] =
         "\n"
         "Exit status:\n"
         "  0  healthy            1  warnings only\n"
@@ -394,6 +428,178 @@ static int run_pcap(int argc, char **argv)
     return fails > 0 ? EXIT_WARN : EXIT_HEALTHY;
 }
 
+/* ---- listen --------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t listen_stop;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    listen_stop = 1;
+}
+
+static void listen_ready(const char *line, void *user)
+{
+    char e[1024];
+    (void)user;
+    fprintf(stderr, "tlsdoctor: %s\n", esc(e, sizeof(e), line));
+    fflush(stderr);
+}
+
+struct listen_out {
+    int json, color, failed;
+};
+
+static void listen_client(const td_listen_client_t *c, void *user)
+{
+    struct listen_out *o = user;
+    int rc = o->json ? td_listen_client_write_json(c, stdout)
+                     : td_listen_client_write_text(c, stdout, o->color);
+    if (!o->json) {
+        fputc('\n', stdout);
+        fflush(stdout);
+    }
+    o->failed |= rc < 0;
+}
+
+/* "[ADDR:]PORT", "[V6]:PORT": PORT 0-65535 (0 takes a free port). */
+static int parse_listen_at(const char *s, char *addr, size_t cap, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    const char *p = colon != NULL ? colon + 1 : s;
+    unsigned long v = 0;
+    addr[0] = '\0';
+    if (colon != NULL) {
+        size_t n = (size_t)(colon - s);
+        if (s[0] == '[' && n >= 2 && s[n - 1] == ']') {
+            s++;
+            n -= 2;
+        }
+        if (n == 0 || n >= cap) {
+            return -1;
+        }
+        memcpy(addr, s, n);
+        addr[n] = '\0';
+    }
+    if (td_parse_uint(p, 65535, &v) < 0) {
+        return -1;
+    }
+    *port = (uint16_t)v;
+    return 0;
+}
+
+static int run_listen(int argc, char **argv)
+{
+    td_listen_options_t opt;
+    struct listen_out out = { 0, 0, 0 };
+    char addr[128];
+    int no_color = 0, have_at = 0;
+    memset(&opt, 0, sizeof(opt));
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            out.json = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-color") == 0) {
+            no_color = 1;
+            continue;
+        }
+        if (a[0] != '-') {
+            if (have_at || parse_listen_at(a, addr, sizeof(addr), &opt.port) < 0) {
+                return die_usage("listen: invalid or repeated [ADDR:]PORT '%s'", a);
+            }
+            opt.addr = addr[0] ? addr : NULL;
+            have_at = 1;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            return die_usage("option '%s' needs a value", a);
+        }
+        const char *v = argv[++i];
+        unsigned long n = 0;
+        double d = 0;
+        if (has_control(v)) {
+            return die_usage("invalid value '%s' (control characters are not allowed)", v);
+        }
+        if (strcmp(a, "--cert") == 0) {
+            opt.cert_file = v;
+        } else if (strcmp(a, "--key") == 0) {
+            opt.key_file = v;
+        } else if (strcmp(a, "--name") == 0) {
+            opt.name = v;
+        } else if (strcmp(a, "--save-cert") == 0) {
+            opt.save_cert = v;
+        } else if (strcmp(a, "--like") == 0) {
+            opt.like = v;
+        } else if (strcmp(a, "--ca-file") == 0) {
+            opt.ca_file = v;
+        } else if (strcmp(a, "--connect-to") == 0) {
+            opt.connect_to = v;
+        } else if (strcmp(a, "--count") == 0) {
+            if (td_parse_uint(v, 1000000000UL, &n) < 0 || n == 0) {
+                return die_usage("invalid --count '%s' (1-1000000000)", v);
+            }
+            opt.count = n;
+        } else if (strcmp(a, "--duration") == 0 || strcmp(a, "--client-timeout") == 0) {
+            if (parse_seconds(v, &d) < 0) {
+                return die_usage("invalid seconds '%s' (more than 0, at most 86400)", v);
+            }
+            if (a[2] == 'd') {
+                opt.duration_s = d;
+            } else if (d > 3600) {
+                return die_usage("invalid --client-timeout '%s' (at most 3600)", v);
+            } else {
+                opt.client_timeout_s = d;
+            }
+        } else if (strcmp(a, "--max-clients") == 0) {
+            if (td_parse_uint(v, 256, &n) < 0 || n == 0) {
+                return die_usage("invalid --max-clients '%s' (1-256)", v);
+            }
+            opt.max_clients = (int)n;
+        } else if (strcmp(a, "--max-bytes") == 0) {
+            if (td_parse_uint(v, 16777216, &n) < 0 || n < 1024) {
+                return die_usage("invalid --max-bytes '%s' (1024-16777216)", v);
+            }
+            opt.max_bytes = n;
+        } else if (strcmp(a, "--mss") == 0) {
+            if (td_parse_uint(v, 65535, &n) < 0 || n < 88) {
+                return die_usage("invalid --mss '%s' (88-65535)", v);
+            }
+            opt.mss = (int)n;
+        } else {
+            return die_usage("listen: unknown option '%s'", a);
+        }
+    }
+    if (!have_at) {
+        return die_usage("%s", "listen: no [ADDR:]PORT given (e.g. 8443, or 0 for a free port)");
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)sigaction(SIGTERM, &sa, NULL);
+    opt.stop = &listen_stop;
+    opt.on_ready = listen_ready;
+    out.color = use_color(no_color);
+    td_listen_summary_t *s = NULL;
+    td_errinfo_t err;
+    memset(&err, 0, sizeof(err));
+    int rc = td_listen(&opt, listen_client, &out, &s, &err);
+    if (rc < 0) {
+        return tool_error(&err, rc);
+    }
+    rc = out.json ? td_listen_summary_write_json(s, stdout)
+                  : td_listen_summary_write_text(s, stdout, out.color);
+    uint64_t fails = td_listen_summary_failures(s);
+    td_listen_summary_free(s);
+    if (rc < 0 || out.failed) {
+        fprintf(stderr, "tlsdoctor: cannot write the output\n");
+        return EXIT_TOOL;
+    }
+    return fails > 0 ? EXIT_WARN : EXIT_HEALTHY;
+}
+
 static int run_logs(int argc, char **argv)
 {
     td_logs_options_t opt;
@@ -501,6 +707,28 @@ static int run_explain(int argc, char **argv)
     return known > 0 ? EXIT_HEALTHY : EXIT_WARN;
 }
 
+static int html_report(const void *obj, FILE *f)
+{
+    return td_report_write_html((const td_report_t *)obj, f);
+}
+
+static int html_compare(const void *obj, FILE *f)
+{
+    return td_compare_write_html((const td_compare_t *)obj, f);
+}
+
+/* Writes the HTML page atomically; on failure says why on stderr and returns -1. */
+static int write_html(const char *path, int (*fn)(const void *, FILE *), const void *obj)
+{
+    td_errinfo_t e;
+    memset(&e, 0, sizeof(e));
+    if (td_write_file_atomic(path, fn, obj, &e) < 0) {
+        fprintf(stderr, "tlsdoctor: %s\n", e.message);
+        return -1;
+    }
+    return 0;
+}
+
 static int run_compare(int argc, char **argv)
 {
     td_options_t opt;
@@ -509,13 +737,14 @@ static int run_compare(int argc, char **argv)
     const char *vias[4];
     size_t n = 0;
     int json = 0, no_color = 0;
-    const char *host_arg = NULL;
+    const char *host_arg = NULL, *html_path = NULL;
     td_options_init(&opt);
     memset(&err, 0, sizeof(err));
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         bool has_value = strcmp(a, "--via") == 0 || strcmp(a, "--ca-file") == 0 ||
-                         strcmp(a, "--timeout") == 0 || strcmp(a, "--sni") == 0;
+                         strcmp(a, "--timeout") == 0 || strcmp(a, "--sni") == 0 ||
+                         strcmp(a, "--html") == 0;
         if (has_value && i + 1 >= argc) {
             return die_usage("option '%s' needs a value", a);
         }
@@ -537,6 +766,8 @@ static int run_compare(int argc, char **argv)
             opt.ca_file = argv[++i];
         } else if (strcmp(a, "--sni") == 0) {
             opt.sni = argv[++i];
+        } else if (strcmp(a, "--html") == 0) {
+            html_path = argv[++i];
         } else if (strcmp(a, "--timeout") == 0) {
             if (parse_seconds(argv[++i], &opt.timeout_s) < 0) {
                 return die_usage("invalid --timeout '%s' (seconds: more than 0, at most 86400)",
@@ -571,6 +802,10 @@ static int run_compare(int argc, char **argv)
     }
     rc = json ? td_compare_write_json(x, stdout)
               : td_compare_write_text(x, stdout, use_color(no_color));
+    if (html_path != NULL && write_html(html_path, html_compare, x) < 0) {
+        td_compare_free(x);
+        return EXIT_TOOL;
+    }
     int code = td_compare_interception(x) != NULL ? EXIT_FAIL
                : td_compare_differences(x) > 0    ? EXIT_WARN
                                                   : EXIT_HEALTHY;
@@ -621,7 +856,8 @@ int main(int argc, char **argv)
         O_MATRIX,
         O_PARALLEL,
         O_HTTP_PORT,
-        O_DB
+        O_DB,
+        O_HTML
     };
     static const struct option longopts[] = {
         { "sni", required_argument, NULL, O_SNI },
@@ -641,6 +877,7 @@ int main(int argc, char **argv)
         { "parallel", required_argument, NULL, O_PARALLEL },
         { "http-port", required_argument, NULL, O_HTTP_PORT },
         { "db", required_argument, NULL, O_DB },
+        { "html", required_argument, NULL, O_HTML },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -650,6 +887,7 @@ int main(int argc, char **argv)
     td_target_t target;
     td_errinfo_t err;
     int json = 0, no_color = 0, c;
+    const char *html_path = NULL;
     static char expect_addrs[600];
     const char *db = NULL;
 
@@ -675,6 +913,9 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "exporter") == 0) {
         return run_exporter(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "listen") == 0) {
+        return run_listen(argc, argv);
     }
     td_options_init(&opt);
     memset(&err, 0, sizeof(err));
@@ -754,6 +995,9 @@ int main(int argc, char **argv)
         case O_JSON:
             json = 1;
             break;
+        case O_HTML:
+            html_path = optarg;
+            break;
         case O_EXPECT_ADDR:
             /* Repeatable: collected into one comma-separated list. */
             if (expect_addrs[0] != '\0') {
@@ -793,6 +1037,8 @@ int main(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             fputs(usage_commands, stdout);
+            fputs(usage_listen, stdout);
+            fputs(usage_exit, stdout);
             return EXIT_HEALTHY;
         case 'V':
             printf("tlsdoctor %s\n", TD_VERSION);
@@ -836,6 +1082,10 @@ int main(int argc, char **argv)
     }
     if (rc < 0) {
         return tool_error(&err, rc);
+    }
+    if (html_path != NULL && write_html(html_path, html_report, r) < 0) {
+        td_report_free(r);
+        return EXIT_TOOL;
     }
     rc = json ? td_report_write_json(r, stdout)
               : td_report_write_text(r, stdout, use_color(no_color));

@@ -6,6 +6,8 @@
 
 #include "../wire/tls_client.h"
 
+#include <stdio.h>
+
 #define TD_PCAP_TOP 64 /* distinct keys kept per top list */
 
 typedef struct td_pcap_cert {
@@ -77,6 +79,11 @@ struct td_pcap_summary {
 
 /** Decides outcome, finding and evidence for a finished connection (no I/O). */
 void td__pcap_judge(td_pcap_conn_t *c);
+/** Writes title and the rows of t by count, most first, at most top (report/pcap.c). */
+void td__pcap_top_write_text(FILE *f, const char *title, const td_pcap_top_t *t, int top);
+/** The same as a JSON array of {key, count} (a new jansson reference). */
+struct json_t;
+struct json_t *td__pcap_top_json(const td_pcap_top_t *t, int top);
 /** Adds one to key's row of a top list (bounded: unknown keys past the limit count as other). */
 void td__pcap_top_add(td_pcap_top_t *t, const char *key);
 

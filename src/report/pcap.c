@@ -191,3 +191,14 @@ int td_pcap_summary_write_text(const td_pcap_summary_t *s, FILE *f, int color)
     }
     return ferror(f) ? TD_E_IO : 0;
 }
+
+/* The top lists for the other summaries that count with td_pcap_top_t (listen). */
+void td__pcap_top_write_text(FILE *f, const char *title, const td_pcap_top_t *t, int top)
+{
+    top_text(f, title, t, top);
+}
+
+struct json_t *td__pcap_top_json(const td_pcap_top_t *t, int top)
+{
+    return top_json(t, top);
+}

@@ -27,4 +27,12 @@ struct json_t *td__matrix_json(const td_report_t *r);
 void td__clients_write_text(const td_report_t *r, FILE *f, int color);
 struct json_t *td__clients_json(const td_report_t *r);
 
+/* The HTML page (html.c): its frame, one report's body (index keeps SVG ids unique when a
+ * page holds several reports), and escaped preformatted text. */
+void td__html_begin(FILE *f, const char *title);
+void td__html_report_body(FILE *f, const td_report_t *r, int index);
+void td__html_pre(FILE *f, const char *text);
+void td__html_esc(FILE *f, const char *s);
+void td__html_end(FILE *f);
+
 #endif

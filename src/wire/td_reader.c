@@ -308,3 +308,10 @@ int td_text_month(td_text_t *t, int *mon)
     }
     return TD_E_DECODE;
 }
+
+bool td_bytes_prefix(const uint8_t *p, size_t len, const char *lit)
+{
+    td_text_t t;
+    td_text_init(&t, (const char *)p, len);
+    return td_text_lit(&t, lit, false);
+}

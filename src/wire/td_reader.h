@@ -74,6 +74,8 @@ TD_MUST_USE int td_text_until(td_text_t *t, const char *stop, size_t max, td_byt
  * TD_E_DECODE when no complete line is present, TD_E_LIMIT when longer than max. */
 TD_MUST_USE int td_text_line(td_text_t *t, size_t max, td_bytes_t *line);
 void td_text_skip_ws(td_text_t *t);
+/* True when the len bytes at p start with lit (case-sensitive); never reads past len. */
+bool td_bytes_prefix(const uint8_t *p, size_t len, const char *lit);
 /* Reads an English month abbreviation ("Jan".."Dec", as in HTTP dates and logs) into 0..11. */
 TD_MUST_USE int td_text_month(td_text_t *t, int *mon);
 

@@ -4,6 +4,7 @@
  * hello); JA3 per salesforce/ja3 README; JA4 / JA4S per FoxIO-LLC/ja4 technical_details. */
 #include "tls_client.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +90,30 @@ static int ext_alpn(td_reader_t *b, td_client_flight_t *c)
     return 0;
 }
 
+/* RFC 8446 §4.2.8: KeyShareClientHello { KeyShareEntry client_shares<0..2^16-1>; } with
+ * KeyShareEntry { NamedGroup group; opaque key_exchange<1..2^16-1>; }. Entries are kept up
+ * to the first malformed one, which only sets shares_malformed: the hello's other fields (and
+ * the verdicts built on them before key shares were read) stay as they were. */
+static void ext_key_share(td_reader_t *b, td_client_flight_t *c)
+{
+    td_reader_t list, ke;
+    if (td_reader_vec(b, 2, 0, 0xffff, &list) < 0) {
+        c->shares_malformed = 1;
+        return;
+    }
+    while (td_reader_left(&list) > 0) {
+        uint16_t g = 0;
+        if (td_reader_u16(&list, &g) < 0 || td_reader_vec(&list, 2, 1, 0xffff, &ke) < 0) {
+            c->shares_malformed = 1;
+            return;
+        }
+        if (c->n_shares < (int)TD_ARRAY_LEN(c->share_groups)) {
+            c->share_groups[c->n_shares] = g;
+            c->share_lens[c->n_shares++] = (uint16_t)td_reader_left(&ke);
+        }
+    }
+}
+
 /*   struct {
  *       ProtocolVersion legacy_version; Random random; opaque legacy_session_id<0..32>;
  *       CipherSuite cipher_suites<2..2^16-2>; opaque legacy_compression_methods<1..2^8-1>;
@@ -138,6 +163,9 @@ static void parse_client_hello(td_reader_t *r, td_client_flight_t *c)
             break;
         case TD_EXT_SUPPORTED_GROUPS:
             rc = u16_list(&b, 2, c->groups, &c->n_groups, TD_CH_MAX);
+            break;
+        case TD_EXT_KEY_SHARE:
+            ext_key_share(&b, c);
             break;
         case TD_EXT_SIGNATURE_ALGORITHMS:
             rc = u16_list(&b, 2, c->sigalgs, &c->n_sigalgs, TD_CH_MAX);
@@ -295,6 +323,7 @@ void td_client_flight_parse(const uint8_t *buf, size_t len, uint8_t *scratch, si
                     ch_error(c, "handshake.not_client_hello");
                     break;
                 }
+                c->hello_len = 4 + td_reader_left(&body);
                 parse_client_hello(&body, c);
                 if (c->decode_error) {
                     break;
@@ -469,6 +498,33 @@ int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b, siz
         }
     }
     return strlen(b) + 1 < bcap && strlen(cc) + 1 < ccap ? 0 : TD_E_LIMIT;
+}
+
+/* JA4's hash: the first 12 hex digits of SHA-256, "000000000000" for an empty list. */
+static void ja4_hash12(const char *in, char out[13])
+{
+    static const char hx[] = "0123456789abcdef";
+    uint8_t d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    memcpy(out, "000000000000", 13);
+    if (in[0] == '\0' || EVP_Digest(in, strlen(in), d, &n, EVP_sha256(), NULL) != 1 || n < 6) {
+        return;
+    }
+    for (int i = 0; i < 6; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+}
+
+int td_ja4_string(const td_client_flight_t *c, char *ja4, size_t cap, char *ja4_r, size_t rcap)
+{
+    char a[16], b[TD_CH_MAX * 5 + 1], cc[TD_CH_MAX * 10 + 2], hb[13], hc[13];
+    TD_TRY(td_ja4_parts(c, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)));
+    ja4_hash12(b, hb);
+    ja4_hash12(cc, hc);
+    td_fmt(ja4, cap, "%s_%s_%s", a, hb, hc);
+    td_fmt(ja4_r, rcap, "%s_%s_%s", a, b, cc);
+    return strlen(ja4) + 1 < cap && strlen(ja4_r) + 1 < rcap ? 0 : TD_E_LIMIT;
 }
 
 int td_ja4s_parts(const td_server_flight_t *s, char *a, size_t acap, char *b, size_t bcap, char *cc,

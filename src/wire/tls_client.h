@@ -42,6 +42,11 @@ typedef struct td_client_flight {
     size_t first_app_len; /* length of the first one (an encrypted alert is 19 bytes) */
     int has_alert;        /* a plaintext alert from the client */
     uint8_t alert_level, alert_desc;
+    uint16_t share_groups[16]; /* key_share entries (RFC 8446 §4.2.8), wire order */
+    uint16_t share_lens[16];   /* ... and the size of each key_exchange */
+    int n_shares;              /* entries kept (at most 16) */
+    int shares_malformed;      /* the key_share extension did not parse to its end */
+    size_t hello_len;          /* bytes of the ClientHello message (header included) */
 } td_client_flight_t;
 
 /** Parses a client's byte stream from its first byte. scratch (caller-owned) reassembles a
@@ -66,6 +71,11 @@ TD_MUST_USE int td_ja3_string(const td_client_flight_t *c, char *out, size_t cap
  * algorithms in wire order (no "_" when there are none). Hashing is the caller's. */
 TD_MUST_USE int td_ja4_parts(const td_client_flight_t *c, char *a, size_t acap, char *b,
                              size_t bcap, char *cc, size_t ccap);
+
+/** The JA4 fingerprint ("t13d1516h2_8daaf6152771_e5627efa2ab1") and its raw form JA4_r (the
+ * three parts unhashed, joined by "_"). Returns 0 or TD_E_LIMIT. */
+TD_MUST_USE int td_ja4_string(const td_client_flight_t *c, char *ja4, size_t cap, char *ja4_r,
+                              size_t rcap);
 
 /** JA4S inputs: a = "t120500h2"-style prefix... see FoxIO JA4S: version, extension count,
  * ALPN; b = cipher as 4 hex; c = extensions in wire order, comma separated. */
