@@ -28,5 +28,9 @@ int run_exporter(int argc, char **argv);
  * or EXIT_TOOL after saying why. */
 int store_one(const char *db, const char *target, const td_report_t *r, const char *error,
               double seconds);
+/* scan --db: opens the history and starts a run into sink (0, or EXIT_TOOL after saying
+ * why); ends the run and closes (0, or EXIT_TOOL when a result could not be stored). */
+int scan_store_begin(const char *db, td_store_sink_t *sink);
+int scan_store_end(td_store_sink_t *sink);
 
 #endif

@@ -31,6 +31,36 @@ int store_one(const char *db, const char *target, const td_report_t *r, const ch
     return rc < 0 ? tool_error(&err, rc) : 0;
 }
 
+int scan_store_begin(const char *db, td_store_sink_t *sink)
+{
+    td_errinfo_t err;
+    memset(&err, 0, sizeof(err));
+    memset(sink, 0, sizeof(*sink));
+    int rc = td_store_open(db, 0, &sink->store, &err);
+    if (rc == 0) {
+        rc = td_store_run_begin(sink->store, "scan", &sink->run_id, &err);
+    }
+    if (rc < 0) {
+        td_store_close(sink->store);
+        sink->store = NULL;
+        return tool_error(&err, rc);
+    }
+    return 0;
+}
+
+int scan_store_end(td_store_sink_t *sink)
+{
+    td_errinfo_t err;
+    memset(&err, 0, sizeof(err));
+    int rc = td_store_run_end(sink->store, sink->run_id, &err);
+    td_store_close(sink->store);
+    sink->store = NULL;
+    if (sink->failed) {
+        return tool_error(&sink->err, TD_E_IO);
+    }
+    return rc < 0 ? tool_error(&err, rc) : 0;
+}
+
 /* --since of `changes`: digits only are a run number, anything else a time (as logs --since:
  * a UTC date or a duration back from now). */
 static int parse_baseline(const char *v, int64_t *run, int64_t *when)
