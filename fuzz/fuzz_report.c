@@ -1,12 +1,13 @@
 /* fuzz_report.c: covers the judge and the renderers of a diagnosis with hostile observations:
  * td__diagnose() and its rule table (src/diagnose/rules.c, clients.c), td__client_verdicts(),
- * td__proxies(), td_report_write_json() (src/report/json.c, matrix.c) and
- * td_report_write_text() (src/report/text.c, summary.c). Network replies go through the real
- * parsers (sniff, server flight, HTTP head); every other string field is filled from the input,
- * once escaped as the probes store them and once raw.
+ * td__proxies(), td_report_write_json() (src/report/json.c, matrix.c),
+ * td_report_write_text() (src/report/text.c, summary.c) and td_report_write_html() (html.c).
+ * Network replies go through the real parsers (sniff, server flight, HTTP head); every other
+ * string field is filled from the input, once escaped as the probes store them and once raw.
  * Traps when: the JSON written is not one valid JSON document (checked with jansson), the
- * escaped pass fails to render, or the text report of the escaped pass (no colour) carries a
- * control byte other than newline and tab. */
+ * escaped pass fails to render, the text report of the escaped pass (no colour) carries a
+ * control byte other than newline and tab, or the HTML page of either pass carries a control
+ * byte or markup from data (a second <script>, an <img>). */
 #include "diagnose/diagnose.h"
 #include "util/td_util.h"
 
@@ -369,6 +370,39 @@ static int text_has_control(const td_report_t *r, int color)
     return bad;
 }
 
+/* Renders r as HTML (html.c); returns 1 when markup came from data: a control byte, or a
+ * "<script" / "<img" / " on...=" beyond the page's own single script. The raw pass fills every
+ * string with the input's bytes unescaped, so this is html.c's own escaping at work. */
+static int html_has_markup_from_data(const td_report_t *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int bad = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL) {
+        return 0;
+    }
+    int rc = td_report_write_html(r, f);
+    fclose(f);
+    if (rc == 0 && buf != NULL) {
+        int scripts = 0;
+        for (const char *p = buf; (p = strstr(p, "<script")) != NULL; p++) {
+            scripts++;
+        }
+        for (size_t i = 0; i < len; i++) {
+            unsigned char ch = (unsigned char)buf[i];
+            if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) {
+                bad = 1;
+            }
+        }
+        if (scripts != 1 || strstr(buf, "<img") != NULL) {
+            bad = 1;
+        }
+    }
+    free(buf);
+    return bad;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static td_report_t r;
@@ -387,6 +421,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap(); /* an unescaped control byte would reach the terminal */
         }
         (void)text_has_control(&r, 1);
+        if (html_has_markup_from_data(&r)) {
+            __builtin_trap(); /* a string from the network became markup in the HTML page */
+        }
     }
     return 0;
 }

@@ -169,19 +169,12 @@ TD_API int td_report_exit_code(const td_report_t *r);
 TD_API TD_MUST_USE int td_report_write_json(const td_report_t *r, FILE *f);
 /** Writes the human report. color: 1 to use ANSI colours. Returns 0 or TD_E_IO. */
 TD_API TD_MUST_USE int td_report_write_text(const td_report_t *r, FILE *f, int color);
+/** Writes the report as one self-contained HTML page (no external resources; the handshake
+ * drawn as inline SVG; every network string escaped). Uses a temporary file (tmpfile()) for
+ * the raw evidence. Returns 0 or TD_E_IO. */
+TD_API TD_MUST_USE int td_report_write_html(const td_report_t *r, FILE *f);
 /** Frees a report; NULL is a no-op. */
 TD_API void td_report_free(td_report_t *r);
-/** Writes the report as one self-contained HTML page (no network access, no external file):
- * the verdict and fix, the handshake drawn as ladders in inline SVG, the layers, clients,
- * proxies, certificate chain, matrix and the raw JSON folded. Every string from the network
- * is escaped. Returns 0 or TD_E_IO. */
-TD_API TD_MUST_USE int td_report_write_html(const td_report_t *r, FILE *f);
-/** Writes a file atomically: fn writes into a temporary file in the same directory, which is
- * flushed, synced and renamed over path only when fn returned 0; on any failure no file (and no
- * partial file) is left and errinfo says why. Returns 0, TD_E_IO or fn's error. */
-TD_API TD_MUST_USE int td_write_file_atomic(const char *path,
-                                            int (*fn)(const void *obj, FILE *f),
-                                            const void *obj, td_errinfo_t *err);
 
 /** Runs the built-in lab: in-process TLS servers with known defects on 127.0.0.1, each diagnosed
  * with td_diagnose(). Writes a table to f. *all_ok is set to 1 when every scenario got its
@@ -200,6 +193,15 @@ typedef enum td_log_format {
     TD_LOG_F5,         /* F5 BIG-IP LTM /var/log/ltm */
     TD_LOG_ALB,        /* AWS Application Load Balancer access log */
     TD_LOG_CLOUDFLARE, /* Cloudflare Logpush http_requests (JSON lines) */
+    TD_LOG_LIGHTTPD,   /* lighttpd 1.4 error log (mod_openssl) */
+    TD_LOG_CADDY,      /* Caddy (JSON, or its text log) */
+    TD_LOG_TRAEFIK,    /* Traefik (logfmt, JSON or its console format) */
+    TD_LOG_GO,         /* other Go servers: "http: TLS handshake error from ..." */
+    TD_LOG_ENVOY,      /* Envoy / Istio access log (default format, response flags) */
+    TD_LOG_IIS,        /* IIS HTTP.sys HTTPERR log */
+    TD_LOG_ELB,        /* AWS Classic Load Balancer access log */
+    TD_LOG_MAIL,       /* Postfix and Dovecot (syslog) */
+    TD_LOG_INGRESS,    /* ingress-nginx controller: nginx lines and its access format */
     TD_LOG__COUNT
 } td_log_format_t;
 
@@ -296,7 +298,8 @@ TD_API size_t td_compare_differences(const td_compare_t *x);
 TD_API const char *td_compare_interception(const td_compare_t *x);
 TD_API TD_MUST_USE int td_compare_write_text(const td_compare_t *x, FILE *f, int color);
 TD_API TD_MUST_USE int td_compare_write_json(const td_compare_t *x, FILE *f);
-/** The comparison as one self-contained HTML page: the differences, then each path's report. */
+/** The comparison as one HTML page: the paths, the differences, then each path's report
+ * (td_report_write_html's body). Returns 0 or TD_E_IO. */
 TD_API TD_MUST_USE int td_compare_write_html(const td_compare_t *x, FILE *f);
 TD_API void td_compare_free(td_compare_t *x);
 

@@ -17,7 +17,8 @@
 #            lighttpd with lighttpd-mod-openssl, apache2, caddy (the other servers whose
 #            software and fixes the lab checks)
 #            chromium and libnss3-tools (certutil): the client cross-check runs Debian's Chromium
-#            headless with an NSS database that trusts the lab root; tidy checks the HTML report
+#            headless with an NSS database that trusts the lab root
+#            tidy: the --html report's validity check (tests/integration/html_report.py)
 #   listen:  wget and openssh-client (ssh): real clients pointed at `tlsdoctor listen` (with
 #            curl, openssl, gnutls-bin, python3 and chromium above)
 #   monitor: prometheus (the exporter under a real Prometheus; promtool checks

@@ -226,57 +226,67 @@ int td_compare_write_json(const td_compare_t *x, FILE *f)
 
 int td_compare_write_html(const td_compare_t *x, FILE *f)
 {
-    char title[300];
-    td_fmt(title, sizeof(title), "tlsdoctor compare: %s", x->host);
+    char title[320];
+    td_fmt(title, sizeof(title), "tlsdoctor compare %s", x->host);
     td__html_begin(f, title);
-    fprintf(f, "<h1>tlsdoctor compare: <span class=\"mono\">");
+    fputs("<header><h1>tlsdoctor compare: ", f);
     td__html_esc(f, x->host);
-    fprintf(f,
-            "</span> through %zu paths</h1>\n<table class=\"paths\">\n<tr><th>path</th>"
-            "<th>via</th><th>root cause</th><th>interception</th></tr>\n",
-            x->n);
+    fprintf(f, "</h1><p class=\"mute\">through %zu paths</p></header>\n", x->n);
+    fprintf(f, "<section class=\"verdict v-%s\" id=\"verdict\"><h2>",
+            td_compare_interception(x) != NULL ? "fail"
+            : x->n_diffs > 0                   ? "warn"
+                                               : "ok");
+    if (td_compare_interception(x) != NULL) {
+        fputs("TLS interception: ", f);
+        td__html_esc(f, td_compare_interception(x));
+    } else if (x->n_diffs > 0) {
+        fprintf(f, "%zu difference%s between the paths", x->n_diffs, x->n_diffs == 1 ? "" : "s");
+    } else {
+        fputs("No difference between the paths", f);
+    }
+    fputs("</h2>\n<table><thead><tr><th>path</th><th>via</th><th>root cause</th>"
+          "<th>interception</th></tr></thead><tbody>\n",
+          f);
     for (size_t i = 0; i < x->n; i++) {
         const td_report_t *r = x->p[i].r;
-        fprintf(f, "<tr><td><a href=\"#path%zu\">%zu</a></td><td class=\"mono\">", i + 1, i + 1);
+        fprintf(f, "<tr><td><a href=\"#path-%zu\">%zu</a></td><td>", i + 1, i + 1);
         td__html_esc(f, x->p[i].via);
-        fprintf(f, "</td><td class=\"%s\">", r->has_root ? "fail" : "ok");
-        td__html_esc(f, r->has_root ? r->f[0].pub.id : "none: healthy");
-        fprintf(f, "</td><td>");
+        fputs("</td><td><code>", f);
+        td__html_esc(f, r->has_root ? r->f[0].pub.id : "healthy");
+        fputs("</code></td><td>", f);
         td__html_esc(f, x->p[i].intercept != NULL ? x->p[i].intercept : "");
-        fprintf(f, "</td></tr>\n");
+        fputs("</td></tr>\n", f);
     }
-    fprintf(f, "</table>\n<h2>Differences</h2>\n");
-    if (x->n_diffs == 0) {
-        fprintf(f, "<p>No difference in certificate, protocol or HTTP between the paths.</p>\n");
-    } else {
-        fprintf(f, "<table class=\"differences\">\n<tr><th>field</th>");
+    fputs("</tbody></table></section>\n", f);
+    if (x->n_diffs > 0) {
+        fputs("<h2 id=\"differences\">Differences</h2>\n<table><thead><tr><th>field</th>", f);
         for (size_t i = 0; i < x->n; i++) {
             fprintf(f, "<th>path %zu</th>", i + 1);
         }
-        fprintf(f, "</tr>\n");
+        fputs("</tr></thead><tbody>\n", f);
         for (size_t k = 0; k < x->n_diffs; k++) {
-            fprintf(f, "<tr><td>");
+            fputs("<tr><td>", f);
             td__html_esc(f, x->d[k].field);
-            fprintf(f, "</td>");
+            fputs("</td>", f);
             for (size_t i = 0; i < x->n; i++) {
-                fprintf(f, "<td>");
+                fputs("<td>", f);
                 td__html_esc(f, x->d[k].values[i]);
-                fprintf(f, "</td>");
+                fputs("</td>", f);
             }
-            fprintf(f, "</tr>\n");
+            fputs("</tr>\n", f);
         }
-        fprintf(f, "</table>\n");
+        fputs("</tbody></table>\n", f);
     }
     for (size_t i = 0; i < x->n; i++) {
-        fprintf(f, "<section id=\"path%zu\">\n<h2>Path %zu via <span class=\"mono\">", i + 1,
-                i + 1);
+        fprintf(f, "<h2 id=\"path-%zu\">Path %zu via ", i + 1, i + 1);
         td__html_esc(f, x->p[i].via);
-        fprintf(f, "</span></h2>\n");
-        td__html_report_body(f, x->p[i].r, (int)i);
-        fprintf(f, "</section>\n");
+        fputs("</h2>\n<details><summary>the full diagnosis of this path</summary>\n", f);
+        char pfx[16];
+        td_fmt(pfx, sizeof(pfx), "p%zu-", i + 1);
+        td__html_report_body(x->p[i].r, f, pfx);
+        fputs("</details>\n", f);
     }
-    td__html_end(f);
-    return ferror(f) ? TD_E_IO : 0;
+    return td__html_end(f);
 }
 
 void td_compare_free(td_compare_t *x)

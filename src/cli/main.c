@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tlsdoctor.h"
 
+#include "../util/td_atomic.h"
 #include "../util/td_util.h"
 #include "cli.h"
 
@@ -59,9 +60,9 @@ static const char usage_text[] =
         "  --db FILE              also store this diagnosis in the history database FILE\n"
         "                         (SQLite, created when missing; docs/store.md), as a run of\n"
         "                         one target: `tlsdoctor changes --db FILE` compares runs\n"
-        "  --html FILE            also write the report as one self-contained HTML page (the\n"
-        "                         handshake drawn, no network access); also for matrix and\n"
-        "                         compare. FILE is written whole or not at all\n"
+        "  --html FILE            also write the report as one self-contained HTML page\n"
+        "                         (the handshake drawn as a ladder; no external resources);\n"
+        "                         written to a temporary file and renamed: all or nothing\n"
         "  --now UNIXTIME         judge dates as if the local clock said UNIXTIME (testing;\n"
         "                         1-32503680000)\n"
         "  --no-color             no colours (also when NO_COLOR is set or not a terminal)\n"
@@ -101,7 +102,9 @@ static const char usage_commands[] =
         "  lab                    start built-in broken servers on 127.0.0.1 and diagnose each\n"
         "  logs FILE...           read server / load-balancer logs (plain, gzip, - for stdin)\n"
         "                         and count failed handshakes by cause, client, server, hour:\n"
-        "     --format F          auto (default), nginx, apache, haproxy, f5, alb, cloudflare\n"
+        "     --format F          auto (default), nginx, apache, haproxy, f5, alb, cloudflare,\n"
+        "                         lighttpd, caddy, traefik, go, envoy, iis, elb, mail,\n"
+        "                         ingress-nginx\n"
         "     --since TIME        only events at or after TIME: 2026-11-22[T10:00[:00]] (UTC)\n"
         "                         (years 1970-9999) or a duration back from now: 90s,\n"
         "                         30m, 24h, 7d (at most 100 years)\n"
@@ -117,7 +120,7 @@ static const char usage_commands[] =
         "   exit status: 0 no failure found, 1 failures found, 3 usage or read error (a\n"
         "   missing file, not a capture, or damaged before its first packet; a capture\n"
         "   cut after some packets is read up to the damage and says so)\n"
-        "  compare HOST --via A --via B\n"
+        "  compare HOST --via A --via B [--html FILE]\n"
         "                         diagnose HOST through each path (ADDR[:PORT] or dns: e.g. the\n"
         "                         CDN and the origin) and list differences in certificate,\n"
         "                         protocol and HTTP; names TLS-interception products\n"
@@ -215,6 +218,37 @@ int tool_error(const td_errinfo_t *err, int rc)
     fprintf(stderr, "tlsdoctor: %s\n",
             esc(e, sizeof(e), err->message[0] ? err->message : td_strerror(rc)));
     return EXIT_TOOL;
+}
+
+/* --html FILE: the page goes to a temporary file next to FILE, renamed when complete. Opened
+ * before the diagnosis so that a wrong path costs no probing. Returns 0 or EXIT_TOOL. */
+static int html_open(td_atomic_file_t *a, const char *path)
+{
+    char why[256], e[1024];
+    if (td_atomic_open(a, path, why, sizeof(why)) < 0) {
+        fprintf(stderr, "tlsdoctor: cannot write the HTML report to '%s': %s\n",
+                esc(e, sizeof(e), path), why);
+        return EXIT_TOOL;
+    }
+    return 0;
+}
+
+/* Finishes the page: rc is the renderer's result. Returns 0 or EXIT_TOOL (nothing left). */
+static int html_close(td_atomic_file_t *a, int rc)
+{
+    char why[256], e[1024];
+    if (rc < 0) {
+        td_atomic_abort(a);
+        fprintf(stderr, "tlsdoctor: cannot write the HTML report to '%s': %s\n",
+                esc(e, sizeof(e), a->path), td_strerror(rc));
+        return EXIT_TOOL;
+    }
+    if (td_atomic_commit(a, why, sizeof(why)) < 0) {
+        fprintf(stderr, "tlsdoctor: cannot write the HTML report to '%s': %s\n",
+                esc(e, sizeof(e), a->path), why);
+        return EXIT_TOOL;
+    }
+    return 0;
 }
 
 /* Names and paths that end up in the report (--sni, --expect-*, --resolve, --dns-servers,
@@ -623,7 +657,8 @@ static int run_logs(int argc, char **argv)
                 int f = td_log_format_parse(v);
                 if (f < 0) {
                     return die_usage("unknown --format '%s' (auto, nginx, apache, haproxy, f5, "
-                                     "alb, cloudflare)",
+                                     "alb, cloudflare, lighttpd, caddy, traefik, go, envoy, iis, "
+                                     "elb, mail, ingress-nginx)",
                                      v);
                 }
                 opt.format = (td_log_format_t)f;
@@ -707,28 +742,6 @@ static int run_explain(int argc, char **argv)
     return known > 0 ? EXIT_HEALTHY : EXIT_WARN;
 }
 
-static int html_report(const void *obj, FILE *f)
-{
-    return td_report_write_html((const td_report_t *)obj, f);
-}
-
-static int html_compare(const void *obj, FILE *f)
-{
-    return td_compare_write_html((const td_compare_t *)obj, f);
-}
-
-/* Writes the HTML page atomically; on failure says why on stderr and returns -1. */
-static int write_html(const char *path, int (*fn)(const void *, FILE *), const void *obj)
-{
-    td_errinfo_t e;
-    memset(&e, 0, sizeof(e));
-    if (td_write_file_atomic(path, fn, obj, &e) < 0) {
-        fprintf(stderr, "tlsdoctor: %s\n", e.message);
-        return -1;
-    }
-    return 0;
-}
-
 static int run_compare(int argc, char **argv)
 {
     td_options_t opt;
@@ -737,7 +750,7 @@ static int run_compare(int argc, char **argv)
     const char *vias[4];
     size_t n = 0;
     int json = 0, no_color = 0;
-    const char *host_arg = NULL, *html_path = NULL;
+    const char *host_arg = NULL, *html = NULL;
     td_options_init(&opt);
     memset(&err, 0, sizeof(err));
     for (int i = 2; i < argc; i++) {
@@ -764,10 +777,10 @@ static int run_compare(int argc, char **argv)
             vias[n++] = v;
         } else if (strcmp(a, "--ca-file") == 0) {
             opt.ca_file = argv[++i];
+        } else if (strcmp(a, "--html") == 0) {
+            html = argv[++i];
         } else if (strcmp(a, "--sni") == 0) {
             opt.sni = argv[++i];
-        } else if (strcmp(a, "--html") == 0) {
-            html_path = argv[++i];
         } else if (strcmp(a, "--timeout") == 0) {
             if (parse_seconds(argv[++i], &opt.timeout_s) < 0) {
                 return die_usage("invalid --timeout '%s' (seconds: more than 0, at most 86400)",
@@ -795,20 +808,26 @@ static int run_compare(int argc, char **argv)
     opt.host = target.host;
     opt.port = target.port;
     opt.path = target.path;
+    td_atomic_file_t page;
+    if (html != NULL && html_open(&page, html) != 0) {
+        return EXIT_TOOL;
+    }
     td_compare_t *x = NULL;
     int rc = td_compare(&opt, vias, n, &x, &err);
     if (rc < 0) {
+        if (html != NULL) {
+            td_atomic_abort(&page);
+        }
         return tool_error(&err, rc);
     }
     rc = json ? td_compare_write_json(x, stdout)
               : td_compare_write_text(x, stdout, use_color(no_color));
-    if (html_path != NULL && write_html(html_path, html_compare, x) < 0) {
-        td_compare_free(x);
-        return EXIT_TOOL;
-    }
     int code = td_compare_interception(x) != NULL ? EXIT_FAIL
                : td_compare_differences(x) > 0    ? EXIT_WARN
                                                   : EXIT_HEALTHY;
+    if (html != NULL && html_close(&page, td_compare_write_html(x, page.f)) != 0) {
+        code = EXIT_TOOL;
+    }
     td_compare_free(x);
     if (rc < 0) {
         fprintf(stderr, "tlsdoctor: cannot write the output\n");
@@ -887,9 +906,10 @@ int main(int argc, char **argv)
     td_target_t target;
     td_errinfo_t err;
     int json = 0, no_color = 0, c;
-    const char *html_path = NULL;
     static char expect_addrs[600];
     const char *db = NULL;
+    const char *html = NULL;
+    td_atomic_file_t page;
 
     /* OpenSSL writes to sockets with write(): a peer that closed must not kill us. */
     (void)signal(SIGPIPE, SIG_IGN);
@@ -996,7 +1016,7 @@ int main(int argc, char **argv)
             json = 1;
             break;
         case O_HTML:
-            html_path = optarg;
+            html = optarg;
             break;
         case O_EXPECT_ADDR:
             /* Repeatable: collected into one comma-separated list. */
@@ -1066,6 +1086,9 @@ int main(int argc, char **argv)
     if (opt.plain_http && opt.matrix) {
         return die_usage("%s", "the handshake matrix needs a TLS target (https:// or HOST[:PORT])");
     }
+    if (html != NULL && html_open(&page, html) != 0) {
+        return EXIT_TOOL;
+    }
     td_report_t *r = NULL;
     double t0 = td_now_ms();
     int rc = td_diagnose(&opt, &r, &err);
@@ -1076,20 +1099,25 @@ int main(int argc, char **argv)
         td_fmt(key, sizeof(key), "%s%s%s", argv[optind], opt.connect_to ? " --connect-to " : "",
                opt.connect_to ? opt.connect_to : "");
         if (store_one(db, key, r, rc < 0 ? err.message : NULL, (td_now_ms() - t0) / 1000.0) != 0) {
+            if (html != NULL) {
+                td_atomic_abort(&page);
+            }
             td_report_free(r);
             return EXIT_TOOL;
         }
     }
     if (rc < 0) {
+        if (html != NULL) {
+            td_atomic_abort(&page);
+        }
         return tool_error(&err, rc);
-    }
-    if (html_path != NULL && write_html(html_path, html_report, r) < 0) {
-        td_report_free(r);
-        return EXIT_TOOL;
     }
     rc = json ? td_report_write_json(r, stdout)
               : td_report_write_text(r, stdout, use_color(no_color));
     int verdict = td_report_exit_code(r);
+    if (html != NULL && html_close(&page, td_report_write_html(r, page.f)) != 0) {
+        verdict = EXIT_TOOL;
+    }
     td_report_free(r);
     if (rc < 0) {
         fprintf(stderr, "tlsdoctor: cannot write the report: %s\n", td_strerror(rc));

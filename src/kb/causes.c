@@ -102,6 +102,43 @@ static const td_cause_t causes[] = {
       "(502/503).",
       "targets down, TLS to the target failing, or no registered targets",
       "tlsdoctor TARGET_IP:PORT" },
+    { "http.response.non_http",
+      "The upstream's reply was not valid HTTP (Envoy UPE: an upstream protocol error).",
+      "a head the proxy refuses (too large, malformed) or a non-HTTP service on that port",
+      "tlsdoctor UPSTREAM:PORT (the http layer shows the response head)" },
+    /* A proxy's own TLS connection to its upstream [NGX-SRC upstream SSL certificate ...] */
+    { "upstream.cert.expired", "The upstream's certificate is expired (seen by the proxy).",
+      "a backend certificate that was not renewed, or an internal CA's expired intermediate",
+      "tlsdoctor HOST:PORT  (HOST:PORT of the upstream)" },
+    { "upstream.cert.untrusted",
+      "The proxy does not trust the upstream's certificate issuer (self-signed, private CA, "
+      "missing intermediate).",
+      "proxy_ssl_trusted_certificate / the proxy's CA file lacks the upstream's CA, or the "
+      "upstream sends its leaf without the intermediate",
+      "tlsdoctor HOST:PORT  (HOST:PORT of the upstream)" },
+    { "upstream.cert.hostname_mismatch",
+      "The upstream's certificate does not cover the name the proxy checks (or the IP it "
+      "connects to).",
+      "proxy_ssl_name / SNI not set to the upstream's name, or an IP-only upstream without IP "
+      "SANs",
+      "tlsdoctor NAME --connect-to HOST:PORT" },
+    { "upstream.cert.verify_failed", "The upstream's certificate failed the proxy's verification.",
+      "see the verify reason: expired, untrusted issuer or name", "tlsdoctor HOST:PORT" },
+    { "upstream.handshake_failed", "The proxy's TLS handshake with its upstream failed.",
+      "no version or cipher in common with the backend, SNI not sent (proxy_ssl_server_name "
+      "off), or the backend requiring a client certificate",
+      "tlsdoctor HOST:PORT  (HOST:PORT of the upstream)" },
+    { "upstream.closed_in_handshake",
+      "The upstream closed the connection during the proxy's handshake.",
+      "a backend that rejects the proxy's hello silently (no SNI, old protocol) or is not TLS",
+      "tlsdoctor HOST:PORT  (HOST:PORT of the upstream)" },
+    { "upstream.plain_http", "The proxy spoke TLS to an upstream that answers in plain text.",
+      "proxy_pass https:// (or a TLS backend setting) for a backend port that speaks plain HTTP",
+      "curl -sv http://HOST:PORT/ -o /dev/null" },
+    { "tls.alpn.no_common", "No ALPN protocol in common (alert 120).",
+      "an h2-only listener and an http/1.1-only client (or the reverse), or a gRPC client on "
+      "a non-h2 port",
+      "tlsdoctor HOST:PORT" },
     { "client.closed_request",
       "The client closed the connection before the load balancer "
       "answered (ALB 460).",
@@ -141,6 +178,8 @@ const char *td_cause_of_alert(int alert)
         return "tls.sni.unrecognized_name";
     case 116:
         return "tls.client_cert.required";
+    case 120:
+        return "tls.alpn.no_common";
     default:
         return alert >= 0 ? "tls.handshake.failed" : NULL;
     }
@@ -211,6 +250,11 @@ int td_ossl_reason_at(const char *e, size_t left)
     if ((v >> 24) == 20) {
         return (int)(v & 0xFFFul);
     }
+    /* BoringSSL (Envoy, Chrome, Apple's logs): ERR_LIB_SSL is 16 in the top byte; its reasons
+     * from 1000 up are received alerts as in OpenSSL, the lower ones are numbered otherwise. */
+    if ((v >> 24) == 16 && (v & 0xFFFul) >= 1000) {
+        return (int)(v & 0xFFFul);
+    }
     return -1;
 }
 
@@ -257,6 +301,24 @@ static const struct text_cause texts[] = {
     { "connection error during ssl handshake", "client.closed_in_handshake" },
     { "handshake stopped", "client.closed_in_handshake" },
     { "unexpected eof", "client.closed_in_handshake" },
+    { "no application protocol", "tls.alpn.no_common" },
+    { "access denied", "client.cert_rejected" },
+    { "unknown certificate", "client.cert_rejected" },
+    { "expired certificate", "client.cert_rejected" },
+    { "first record does not look like a tls handshake", "client.not_tls" },
+    { "unsupported sslv2 handshake", "client.not_tls" },
+    { "packet length too long", "client.not_tls" },
+    { "length too short", "client.not_tls" },
+    { "encrypted length too long", "client.not_tls" },
+    { "client offered only unsupported versions", "tls.version.no_common" },
+    { "no cipher suite supported by both", "tls.cipher.no_common" },
+    { "no suitable signature algorithm", "tls.cipher.no_common" },
+    { "no certificate available for", "tls.sni.unrecognized_name" },
+    { "missing server name", "tls.sni.unrecognized_name" },
+    { "client didn't provide a certificate", "tls.client_cert.required" },
+    { "failed to verify certificate", "client.cert_invalid" },
+    { "reset by peer", "client.closed_in_handshake" },
+    { "lost connection", "client.closed_in_handshake" },
     { "handshake failure", "tls.cipher.no_common" },
 };
 

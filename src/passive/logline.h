@@ -1,7 +1,8 @@
 /* logline.h: one log line -> at most one failure event, per format (nginx, Apache, HAProxy,
- * F5, ALB, Cloudflare). Parsers read through td_text, never allocate, never do I/O. Some
- * formats spread one failure over two lines (Apache AH02008 + "SSL Library Error", F5
- * 01260009 + 01260013): the parser state pairs them. */
+ * F5, ALB, Cloudflare, lighttpd, Caddy/Traefik/Go, Envoy, IIS, Classic ELB, Postfix/Dovecot).
+ * Parsers read through td_text, never allocate, never do I/O. Some formats spread one failure over
+ * two lines (Apache AH02008 + "SSL Library Error", F5 01260009 + 01260013): the parser state pairs
+ * them. */
 #ifndef TD_LOGLINE_H
 #define TD_LOGLINE_H
 
@@ -12,7 +13,16 @@ typedef struct td_logline_state {
     uint64_t pending_line;
     td_log_event_t pending;
     int f5_year; /* F5 lines carry no year */
+    /* The last event emitted: a second line about the same connection (Apache's AH01996 after
+     * "SSL Library Error: ... http request") is not a second event. */
+    uint64_t last_line;
+    const char *last_cause;
+    char last_client[64];
 } td_logline_state_t;
+
+/* Offset of a line's own content after a collector's prefix: a syslog priority "<N>", a
+ * docker compose "name  | ", a kubectl "[pod/name/container] ", a CRI "TIME stdout F ". */
+size_t td_logline_unframe(const char *p, size_t n);
 
 void td_logline_state_init(td_logline_state_t *st, int f5_year);
 

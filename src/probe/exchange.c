@@ -83,6 +83,7 @@ static void exchange_core(const char *addr, uint16_t port, const uint8_t *out, s
     memset(obs, 0, sizeof(*obs));
     obs->step = TD_STEP_DONE;
     obs->first_byte_ms = -1;
+    obs->connect_ms = -1;
     td_sniff_classify(NULL, 0, &obs->sniff); /* "empty" until something arrives */
     if (st == NULL || reply == NULL || out == NULL) {
         obs->end = TD_END_ERROR;
@@ -94,6 +95,7 @@ static void exchange_core(const char *addr, uint16_t port, const uint8_t *out, s
         goto out;
     }
     obs->connected = 1;
+    obs->connect_ms = td_now_ms() - t0;
     if (td__send_all(fd, out, out_len, deadline_ms) < 0) {
         /* The peer may have sent something (a banner) and closed: still read it. */
         obs->sent = 0;

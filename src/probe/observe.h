@@ -99,7 +99,18 @@ typedef struct td_obs_exchange {
     td_http_head_t head;  /* parsed when the reply is an HTTP response */
     double first_byte_ms; /* -1 when nothing came back */
     double ms;
+    double connect_ms; /* when TCP connected and our bytes went out, from the start; -1 never */
 } td_obs_exchange_t;
+
+/* One TLS message OpenSSL sent or read (its msg_callback), in order: the report's ladder. */
+typedef struct td_tls_msg {
+    uint8_t sent;         /* 1 we sent it, 0 the server did */
+    uint8_t content_type; /* 20 change_cipher_spec, 21 alert, 22 handshake */
+    uint8_t type;         /* the handshake message type, or the alert description */
+    double ms;            /* from the start of the probe (td_obs_tls_t.started_ms) */
+} td_tls_msg_t;
+
+#define TD_TLS_MAX_MSGS 24
 
 typedef struct td_obs_tls {
     td_step_t step;
@@ -125,6 +136,11 @@ typedef struct td_obs_tls {
     char leaf_subject[256];
     int leaf_matches_host;
     double ms;
+    double started_ms; /* td_now_ms() when the probe began: the origin of the times below */
+    double connect_ms; /* when TCP connected, from started_ms; -1 never */
+    int n_msgs;
+    int msgs_truncated; /* more messages than msgs[] holds */
+    td_tls_msg_t msgs[TD_TLS_MAX_MSGS];
 } td_obs_tls_t;
 
 typedef struct td_cert_info {
@@ -208,6 +224,8 @@ typedef struct td_obs_http {
             head_end;    /* how the read stopped: ENOUGH (head ended or cap), EOF, RESET, TIMEOUT */
     size_t longest_line; /* the longest line read (status line included, CRLF not) */
     double ms;
+    double started_ms; /* td_now_ms() when the step began (compare td_obs_tls_t.started_ms) */
+    double request_ms; /* when the request was written, from started_ms; -1 never */
 } td_obs_http_t;
 
 #define TD_MAX_HOPS 6

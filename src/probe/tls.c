@@ -49,6 +49,38 @@ static void info_cb(const SSL *ssl, int where, int ret)
     }
 }
 
+/* Records each handshake message, alert and ChangeCipherSpec with its time: facts for the
+ * report's ladder. buf is the message as OpenSSL framed it (the peer's bytes when read). */
+static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+                   SSL *ssl, void *arg)
+{
+    td_obs_tls_t *o = obs_of(ssl);
+    td_reader_t r;
+    uint8_t b0 = 0, b1 = 0;
+    (void)version;
+    (void)arg;
+    if (o == NULL || (content_type != SSL3_RT_HANDSHAKE && content_type != SSL3_RT_ALERT &&
+                      content_type != SSL3_RT_CHANGE_CIPHER_SPEC)) {
+        return;
+    }
+    td_reader_init(&r, buf, len);
+    if (td_reader_u8(&r, &b0) < 0) {
+        return;
+    }
+    if (content_type == SSL3_RT_ALERT && td_reader_u8(&r, &b1) < 0) {
+        return;
+    }
+    if (o->n_msgs >= (int)TD_ARRAY_LEN(o->msgs)) {
+        o->msgs_truncated = 1;
+        return;
+    }
+    td_tls_msg_t *m = &o->msgs[o->n_msgs++];
+    m->sent = write_p != 0;
+    m->content_type = (uint8_t)content_type;
+    m->type = content_type == SSL3_RT_ALERT ? b1 : b0;
+    m->ms = td_now_ms() - o->started_ms;
+}
+
 static int client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
 {
     td_obs_tls_t *o = obs_of(ssl);
@@ -154,6 +186,8 @@ static void handshake(const char *addr, uint16_t port, const char *sni, const ch
     obs->step = TD_STEP_DONE;
     obs->alert_received = -1;
     obs->alert_sent = -1;
+    obs->started_ms = t0;
+    obs->connect_ms = -1;
     *conn_out = NULL;
     if (sni != NULL) {
         td_strlcpy(obs->sni, sni, sizeof(obs->sni));
@@ -173,6 +207,7 @@ static void handshake(const char *addr, uint16_t port, const char *sni, const ch
     }
     SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_info_callback(c->ctx, info_cb);
+    SSL_CTX_set_msg_callback(c->ctx, msg_cb);
     SSL_CTX_set_client_cert_cb(c->ctx, client_cert_cb);
     /* Only http/1.1: the session is used for an HTTP/1.1 request. */
     static const unsigned char alpn[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
@@ -199,6 +234,7 @@ static void handshake(const char *addr, uint16_t port, const char *sni, const ch
         td_fmt(obs->ossl_text, sizeof(obs->ossl_text), "connect: %s", td_tcp_result_name(tr));
         goto out;
     }
+    obs->connect_ms = td_now_ms() - t0;
     c->ssl = SSL_new(c->ctx);
     if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
         record_error(obs, SSL_ERROR_SSL);
@@ -344,6 +380,8 @@ void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, cons
     obs->step = TD_STEP_DONE;
     obs->alert = -1;
     obs->ttfb_ms = -1;
+    obs->started_ms = t0;
+    obs->request_ms = -1;
     td_obs_tls_t *tlsobs = obs_of(conn->ssl);
     if (td_http_request_build(req, sizeof(req), host, port, 1, path, &req_len) < 0) {
         obs->result = TD_HTTP_WRITE_FAILED;
@@ -363,6 +401,7 @@ void td__tls_http_get(td_tls_conn_t *conn, const char *host, uint16_t port, cons
         }
     }
     sent_at = td_now_ms();
+    obs->request_ms = sent_at - t0;
     /* Read until the head ends, the peer stops, the deadline passes or TD_HTTP_HEAD_CAP bytes
      * came without an end: an endless head costs time up to the deadline, never memory. */
     for (;;) {

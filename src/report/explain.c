@@ -68,10 +68,20 @@ int td_explain_write_text(const td_explain_t *x, FILE *f, int color)
         if (e->findings[0] != '\0') {
             fprintf(f, "  tlsdoctor finding ids: %s\n", e->findings);
         }
+        if (e->tells != NULL) {
+            fprintf(f, "  what tells them apart: %s\n", e->tells);
+        }
+        if (e->check != NULL) {
+            next_cmd(x, e->check, cmd, sizeof(cmd));
+            fprintf(f, "  check: %s\n", cmd);
+        }
         next_cmd(x, e->next, cmd, sizeof(cmd));
         fprintf(f, "  next: %s\n", cmd);
     }
-    if (x->n == 0 && !x->from_log) {
+    if (x->host[0] != '\0' && !x->from_log) {
+        fprintf(f, "\nserver named in the input: %s:%s\n", x->host, x->port);
+    }
+    if (td_explain_match_count(x) == 0) {
         fprintf(f, "\nunknown: no entry matches this input.\n");
         if (x->n_suggest > 0) {
             fprintf(f, "closest entries:");
@@ -97,13 +107,19 @@ int td_explain_write_json(const td_explain_t *x, FILE *f)
         for (size_t k = 0; k < TD_KB_MAX_CAUSES && e->causes[k] != NULL; k++) {
             json_array_append_new(causes, json_string(e->causes[k]));
         }
+        char check[400];
+        if (e->check != NULL) {
+            next_cmd(x, e->check, check, sizeof(check));
+        }
         next_cmd(x, e->next, cmd, sizeof(cmd));
-        json_array_append_new(ms, json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:s}", "kind",
-                                            td_kb_kind_name(e->kind), "name", e->name, "code",
-                                            e->number != -1 ? json_integer(e->number) : json_null(),
-                                            "match", x->m[i].how, "meaning", e->meaning,
-                                            "likely_causes", causes, "finding_ids", e->findings,
-                                            "next", cmd));
+        json_array_append_new(
+                ms, json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:s, s:o, s:o}", "kind",
+                              td_kb_kind_name(e->kind), "name", e->name, "code",
+                              e->number != -1 ? json_integer(e->number) : json_null(), "match",
+                              x->m[i].how, "meaning", e->meaning, "likely_causes", causes,
+                              "finding_ids", e->findings, "next", cmd, "distinguishing_fact",
+                              e->tells != NULL ? json_string(e->tells) : json_null(), "check",
+                              e->check != NULL ? json_string(check) : json_null()));
     }
     json_t *sug = json_array();
     for (size_t i = 0; i < x->n_suggest; i++) {
@@ -117,7 +133,7 @@ int td_explain_write_json(const td_explain_t *x, FILE *f)
     }
     json_t *doc = json_pack(
             "{s:i, s:s, s:b, s:o, s:o, s:o, s:o}", "schema_version", TD_SCHEMA_VERSION, "input",
-            x->input, "known", x->n > 0 || x->from_log, "log_line", log, "target",
+            x->input, "known", td_explain_match_count(x) > 0, "log_line", log, "target",
             x->host[0] ? json_pack("{s:s, s:s}", "host", x->host, "port", x->port) : json_null(),
             "matches", ms, "suggestions", sug);
     if (doc == NULL) {

@@ -1,91 +1,121 @@
-/* html.c: the self-contained HTML report: verdict and fix first, then the handshake drawn as a
- * ladder in inline SVG, the layer table, the client and proxy tables, the certificate chain,
- * the matrix, and the raw evidence folded. One file: no network access, no external script,
- * style sheet or font. Every string from the network or a file is escaped here. Rendering
- * only: never judges, never probes. */
+/* html.c: the report as one self-contained HTML page (issue 16): verdict and fix, a handshake
+ * ladder per probe in inline SVG, layers, findings, clients and proxies, the certificate chain,
+ * the matrix and the raw JSON. Rendering only. Every string that came from the network or a
+ * file goes through td__html_esc(); the page loads nothing and runs only the fixed script below,
+ * pinned by its hash in the Content-Security-Policy. */
+#define _POSIX_C_SOURCE 200809L
 #include "report.h"
 
 #include "../kb/kb.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <errno.h>
+#include <openssl/evp.h>
 #include <string.h>
 #include <time.h>
 
-/* Writes s as HTML text (also safe inside a double-quoted attribute and SVG <text>): the five
- * markup characters become entities; control bytes (a terminal escape, a bell) become visible
- * "\xNN" text, so nothing in a certificate or a header can style the page or a terminal. */
-static void esc_n(FILE *f, const char *s, size_t n)
+/* The only script: copies the text of the element a button names. Built from no data. */
+static const char copy_script[] =
+        "document.querySelectorAll('button.copy').forEach(function(b){"
+        "b.addEventListener('click',function(){"
+        "var t=document.getElementById(b.getAttribute('data-for'));if(!t){return;}"
+        "var s=t.textContent;var done=function(){b.textContent='copied';};"
+        "if(navigator.clipboard&&window.isSecureContext){"
+        "navigator.clipboard.writeText(s).then(done,function(){});}else{"
+        "var r=document.createRange();r.selectNodeContents(t);var g=window.getSelection();"
+        "g.removeAllRanges();g.addRange(r);try{document.execCommand('copy');done();}"
+        "catch(e){}}});});"
+        /* Printing opens the findings (not the raw JSON: it can be long). */
+        "window.addEventListener('beforeprint',function(){"
+        "document.querySelectorAll('details.f').forEach(function(d){d.open=true;});});";
+
+static const char style_sheet[] =
+        ":root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--mute:#5b636d;--line:#d0d7de;"
+        "--ok:#1a7f37;--warn:#9a6700;--fail:#cf222e;--code:#f6f8fa;--acc:#0550ae}\n"
+        "@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--mute:#9198a1;"
+        "--line:#3d444d;--ok:#3fb950;--warn:#d29922;--fail:#f85149;--code:#161b22;"
+        "--acc:#58a6ff}}\n"
+        "body{font:15px/1.45 system-ui,sans-serif;color:var(--fg);background:var(--bg);"
+        "max-width:60rem;margin:1.5rem auto;padding:0 1rem}\n"
+        "h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.15rem;border-bottom:1px solid "
+        "var(--line);padding-bottom:.2rem;margin-top:2rem}h3{font-size:1rem;margin:1.2rem 0 "
+        ".3rem}\n"
+        ".mute{color:var(--mute)}.ok{color:var(--ok)}.warn{color:var(--warn)}"
+        ".fail{color:var(--fail)}.unknown{color:var(--warn)}.not_run,.skipped{color:var(--mute)}\n"
+        ".verdict{border:2px solid var(--line);border-radius:6px;padding:.6rem 1rem}"
+        ".verdict.v-fail{border-color:var(--fail)}.verdict.v-warn,.verdict.v-unknown{"
+        "border-color:var(--warn)}.verdict.v-ok{border-color:var(--ok)}"
+        ".verdict h2{border:0;margin:.2rem 0}\n"
+        "pre,code{font:13px/1.4 ui-monospace,monospace;background:var(--code)}"
+        "pre{padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-word}\n"
+        "pre.fix{user-select:all;border-left:3px solid var(--acc)}\n"
+        "button.copy{font:inherit;font-size:.85rem;padding:.1rem .6rem;cursor:pointer}\n"
+        "table{border-collapse:collapse;width:100%;font-size:.9rem}"
+        "th,td{border:1px solid var(--line);padding:.2rem .4rem;text-align:left;"
+        "vertical-align:top;word-break:break-word}th{background:var(--code)}\n"
+        "th,table.layers td:nth-child(-n+3){white-space:nowrap}\n"
+        "tr.broken td{background:rgba(207,34,46,.12)}\n"
+        "svg.ladder{width:100%;height:auto;max-width:54rem;display:block}\n"
+        "svg.ladder text{font:12px ui-monospace,monospace;fill:var(--fg)}"
+        "svg.ladder text.t{fill:var(--mute)}\n"
+        "svg.ladder .peer{stroke:var(--mute);stroke-width:2}"
+        "svg.ladder .arrow line{stroke:var(--fg);stroke-width:1.5}"
+        "svg.ladder .arrow polygon{fill:var(--fg)}\n"
+        "svg.ladder .arrow.bad line{stroke:var(--fail)}svg.ladder .arrow.bad polygon{fill:"
+        "var(--fail)}svg.ladder .arrow.bad text{fill:var(--fail)}\n"
+        "svg.ladder .silence line{stroke:var(--warn);stroke-dasharray:5 4;stroke-width:2}"
+        "svg.ladder .silence text{fill:var(--warn)}svg.ladder .note.bad text{fill:var(--fail)}\n"
+        "details{margin:.4rem 0}summary{cursor:pointer}\n"
+        "@media print{button.copy{display:none}"
+        "body{max-width:none;margin:0}a{color:inherit}}\n";
+
+/* Writes s escaped for HTML text and attribute values (also inside SVG <text>). The report's
+ * strings are already escaped for terminals (td_escape: control bytes become \xNN); a byte
+ * below 0x20 or DEL that got here anyway is written the same way, never raw. */
+static void put_esc_c(FILE *f, unsigned char c)
 {
-    for (size_t i = 0; i < n && s[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                fprintf(f, "\\x%02x", c);
-            } else {
-                fputc(c, f);
-            }
+    switch (c) {
+    case '&':
+        fputs("&amp;", f);
+        break;
+    case '<':
+        fputs("&lt;", f);
+        break;
+    case '>':
+        fputs("&gt;", f);
+        break;
+    case '"':
+        fputs("&quot;", f);
+        break;
+    case '\'':
+        fputs("&#39;", f);
+        break;
+    default:
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+            fprintf(f, "\\x%02x", c);
+        } else {
+            (void)fputc(c, f);
         }
+        break;
     }
 }
 
 void td__html_esc(FILE *f, const char *s)
 {
-    if (s != NULL) {
-        esc_n(f, s, (size_t)-1);
+    for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
+        put_esc_c(f, *p);
     }
 }
 
-static void esc(FILE *f, const char *s)
-{
-    if (s != NULL) {
-        esc_n(f, s, (size_t)-1);
-    }
-}
-
-/* One cell of text: <td>escaped</td>. */
-static void td_cell(FILE *f, const char *cls, const char *s)
+/* The tag, with s escaped as its text. tag and cls are literals of this file. */
+static void put_el(FILE *f, const char *tag, const char *cls, const char *s)
 {
     if (cls != NULL) {
-        fprintf(f, "<td class=\"%s\">", cls);
+        fprintf(f, "<%s class=\"%s\">", tag, cls);
     } else {
-        fputs("<td>", f);
+        fprintf(f, "<%s>", tag);
     }
-    esc(f, s);
-    fputs("</td>", f);
-}
-
-static const char *status_class(td_layer_status_t s)
-{
-    switch (s) {
-    case TD_LS_OK:
-        return "ok";
-    case TD_LS_WARN:
-        return "warn";
-    case TD_LS_FAIL:
-        return "fail";
-    case TD_LS_UNKNOWN:
-        return "unknown";
-    default:
-        return "dim";
-    }
+    td__html_esc(f, s);
+    fprintf(f, "</%s>", tag);
 }
 
 static const char *sev_class(td_severity_t s)
@@ -96,725 +126,740 @@ static const char *sev_class(td_severity_t s)
                                  : "ok";
 }
 
-/* The page's own style and script: static text, nothing from data. The script only wires the
- * copy buttons; the page reads the same without it. */
-static const char page_head[] =
-        "<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<meta name=\"color-scheme\" content=\"light dark\">\n"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-        "<style>\n"
-        ":root{--bg:#fff;--fg:#1b1f24;--dim:#5b6570;--line:#d0d7de;--ok:#1a7f37;--warn:#9a6700;"
-        "--fail:#cf222e;--unknown:#8250df;--box:#f6f8fa}\n"
-        "@media (prefers-color-scheme: dark){:root{--bg:#0d1117;--fg:#e6edf3;--dim:#8d96a0;"
-        "--line:#30363d;--ok:#3fb950;--warn:#d29922;--fail:#f85149;--unknown:#a371f7;"
-        "--box:#161b22}}\n"
-        "body{background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,sans-serif;"
-        "margin:0 auto;max-width:1000px;padding:1em}\n"
-        "h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid "
-        "var(--line)}\n"
-        "code,pre,.mono{font-family:ui-monospace,monospace;font-size:.9em}\n"
-        "pre{background:var(--box);padding:.6em;overflow-x:auto;white-space:pre-wrap;"
-        "word-break:break-word}\n"
-        "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid var(--line);"
-        "padding:.25em .5em;text-align:left;vertical-align:top}\n"
-        ".ok{color:var(--ok)}.warn{color:var(--warn)}.fail{color:var(--fail)}"
-        ".unknown{color:var(--unknown)}.dim{color:var(--dim)}\n"
-        ".verdict{border-left:6px solid currentColor;background:var(--box);padding:.6em 1em}\n"
-        ".verdict p,.verdict .fix{color:var(--fg)}\n"
-        ".fix{position:relative}.fix button{float:right;font:inherit;font-size:.85em}\n"
-        "svg.ladder{width:100%;height:auto;max-width:860px;display:block}\n"
-        "svg.ladder text{fill:var(--fg);font:12px ui-monospace,monospace}\n"
-        "svg.ladder .party{stroke:var(--dim);stroke-width:2}\n"
-        "svg.ladder .arrow line{stroke-width:1.6}svg.ladder .arrow.ok line{stroke:var(--ok)}\n"
-        "svg.ladder .arrow.ok polygon{fill:var(--ok)}svg.ladder .arrow.fail "
-        "line{stroke:var(--fail)}"
-        "\n"
-        "svg.ladder .arrow.fail polygon{fill:var(--fail)}svg.ladder .note line{stroke:var(--fail);"
-        "stroke-dasharray:5 4}\n"
-        "svg.ladder .note.unknown line{stroke:var(--unknown)}svg.ladder text.t{fill:var(--dim)}\n"
-        "tr.failing td{background:color-mix(in srgb,var(--fail) 12%,transparent)}\n"
-        "@media print{button{display:none}details{display:block}details>*{display:block}"
-        "body{max-width:none}}\n"
-        "</style>\n";
+/* ---- The ladder ---- */
 
-static const char page_script[] =
-        "<script>\n"
-        "document.querySelectorAll('button.copy').forEach(function(b){\n"
-        "  b.addEventListener('click',function(){\n"
-        "    var t=b.parentNode.querySelector('.fixtext');\n"
-        "    if(!t){return;}\n"
-        "    var done=function(){b.textContent='copied';};\n"
-        "    if(navigator.clipboard&&window.isSecureContext){\n"
-        "      navigator.clipboard.writeText(t.textContent).then(done,function(){});\n"
-        "    }else{var r=document.createRange();r.selectNodeContents(t);\n"
-        "      var s=window.getSelection();s.removeAllRanges();s.addRange(r);\n"
-        "      try{document.execCommand('copy');done();}catch(e){}}\n"
-        "  });\n"
-        "});\n"
-        "</script>\n";
-
-void td__html_begin(FILE *f, const char *title)
-{
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n", f);
-    fputs(page_head, f);
-    fputs("<title>", f);
-    esc(f, title);
-    fputs("</title>\n</head>\n<body>\n", f);
-}
-
-void td__html_end(FILE *f)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    char when[40] = "";
-    if (gmtime_r(&now, &tm) != NULL) {
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-    }
-    fprintf(f, "<p class=\"dim\">tlsdoctor %s, %s</p>\n", TD_VERSION, when);
-    fputs(page_script, f);
-    fputs("</body>\n</html>\n", f);
-}
-
-void td__html_pre(FILE *f, const char *text)
-{
-    fputs("<pre>", f);
-    esc(f, text);
-    fputs("</pre>\n", f);
-}
-
-/* ---- the handshake ladder ---- */
-
-enum { DIR_NOTE = 0, DIR_C2S = 1, DIR_S2C = -1 };
+typedef enum ev_kind {
+    EV_C2S = 0, /* an arrow from the client to the server */
+    EV_S2C,     /* an arrow from the server to the client */
+    EV_SILENCE, /* nothing came until the deadline */
+    EV_NOTE,    /* a line of text, no arrow */
+} ev_kind_t;
 
 typedef struct ladder_ev {
-    int dir;
-    int bad;       /* 1 failure (red), 2 not observed (violet), 0 fine */
-    double ms;     /* -1 unknown */
-    int estimated; /* the time is derived from another connection's measurement */
-    char label[220];
+    ev_kind_t kind;
+    int bad; /* an alert, a reset, a close without a word */
+    double ms;
+    char label[200];
 } ladder_ev_t;
 
 typedef struct ladder {
-    const char *title;
-    const char *caption;
-    ladder_ev_t ev[20];
     int n;
+    ladder_ev_t ev[48];
 } ladder_t;
 
-static ladder_ev_t *ev_add(ladder_t *l, int dir, int bad, double ms, const char *fmt, ...)
-        TD_PRINTF(5, 6);
-
-static ladder_ev_t *ev_add(ladder_t *l, int dir, int bad, double ms, const char *fmt, ...)
+TD_PRINTF(5, 6)
+static void add_ev(ladder_t *l, ev_kind_t kind, int bad, double ms, const char *fmt, ...)
 {
-    if (l->n >= (int)(sizeof(l->ev) / sizeof(l->ev[0]))) {
-        return NULL;
+    if (l->n >= (int)TD_ARRAY_LEN(l->ev)) {
+        return;
     }
     ladder_ev_t *e = &l->ev[l->n++];
-    memset(e, 0, sizeof(*e));
-    e->dir = dir;
+    va_list ap;
+    e->kind = kind;
     e->bad = bad;
     e->ms = ms;
-    va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->label, sizeof(e->label), fmt, ap);
+    (void)vsnprintf(e->label, sizeof(e->label), fmt, ap);
     va_end(ap);
-    return e;
 }
 
-/* The TCP connection of the TCP layer: SYN and what came back. Returns the connect time in
- * ms, or -1 when there was no connection (and the ladder ends). */
-static double ladder_tcp(ladder_t *l, const td_obs_t *o, int estimated)
+static const char *handshake_name(uint8_t t)
 {
-    const td_obs_tcp_t *t = &o->tcp;
-    if (t->step != TD_STEP_DONE || t->n == 0) {
-        ev_add(l, DIR_NOTE, 2, -1, "no TCP connection was tried (%s)",
-               o->deadline_hit ? "the deadline passed first" : "step not run");
-        return -1;
-    }
-    const td_obs_tcp_attempt_t *a = &t->a[t->chosen >= 0 ? t->chosen : t->n - 1];
-    ev_add(l, DIR_C2S, 0, 0, "SYN to %s port %u", a->addr, (unsigned)a->port);
-    ladder_ev_t *e = NULL;
-    switch (a->result) {
-    case TD_TCP_OK:
-        e = ev_add(l, DIR_S2C, 0, a->ms, "SYN-ACK");
-        break;
-    case TD_TCP_REFUSED:
-        ev_add(l, DIR_S2C, 1, a->ms, "RST: connection refused (nothing listens on the port)");
-        return -1;
-    case TD_TCP_TIMEOUT:
-        ev_add(l, DIR_NOTE, 1, a->ms, "silence: no answer to the SYN until the deadline");
-        return -1;
+    switch (t) {
+    case 1:
+        return "ClientHello";
+    case 2:
+        return "ServerHello";
+    case 4:
+        return "NewSessionTicket";
+    case 5:
+        return "EndOfEarlyData";
+    case 8:
+        return "EncryptedExtensions";
+    case 11:
+        return "Certificate";
+    case 12:
+        return "ServerKeyExchange";
+    case 13:
+        return "CertificateRequest";
+    case 14:
+        return "ServerHelloDone";
+    case 15:
+        return "CertificateVerify";
+    case 16:
+        return "ClientKeyExchange";
+    case 20:
+        return "Finished";
+    case 22:
+        return "CertificateStatus";
+    case 24:
+        return "KeyUpdate";
     default:
-        ev_add(l, DIR_NOTE, 1, a->ms, "%s (%s)", td_tcp_result_name(a->result),
-               a->err != 0 ? strerror(a->err) : "no error code");
-        return -1;
+        return "handshake message";
     }
-    if (e != NULL) {
-        e->estimated = estimated;
-    }
-    return a->ms;
 }
 
-static void ladder_end(ladder_t *l, td_read_end_t end, double ms, int received)
+static void tcp_open(ladder_t *l, int connected, td_tcp_result_t res, double connect_ms,
+                     double end_ms, double deadline_ms)
 {
-    switch (end) {
+    add_ev(l, EV_C2S, 0, 0, "SYN");
+    if (connected) {
+        add_ev(l, EV_S2C, 0, connect_ms, "SYN-ACK");
+        return;
+    }
+    switch (res) {
+    case TD_TCP_REFUSED:
+        add_ev(l, EV_S2C, 1, end_ms, "RST: connection refused");
+        break;
+    case TD_TCP_TIMEOUT:
+        add_ev(l, EV_SILENCE, 1, end_ms, "no SYN-ACK until the deadline (%.0f ms)", deadline_ms);
+        break;
+    case TD_TCP_UNREACHABLE:
+        add_ev(l, EV_S2C, 1, end_ms, "ICMP: unreachable");
+        break;
+    default:
+        add_ev(l, EV_NOTE, 1, end_ms, "the connection failed (%s)", td_tcp_result_name(res));
+        break;
+    }
+}
+
+/* Our own ClientHello (or a plain HTTP request: http) and the server's first flight, from the
+ * exchange's parsed reply. */
+static void ladder_exchange(ladder_t *l, const td_obs_exchange_t *x, const char *what, int http,
+                            double deadline_ms)
+{
+    tcp_open(l, x->connected, x->connect_result, x->connect_ms, x->ms, deadline_ms);
+    if (!x->connected) {
+        return;
+    }
+    double at = x->connect_ms;
+    add_ev(l, EV_C2S, 0, at, "%s (%zu bytes)", what, x->sent);
+    const td_server_flight_t *fl = &x->flight;
+    double rx = x->first_byte_ms >= 0 ? at + x->first_byte_ms : x->ms;
+    if (x->received > 0) {
+        if (x->sniff.cls == TD_SNIFF_TLS && fl->has_server_hello) {
+            add_ev(l, EV_S2C, 0, rx, "%s %s %s%s%s",
+                   fl->is_hrr ? "HelloRetryRequest" : "ServerHello", td_version_name(fl->version),
+                   td_cipher_name(fl->cipher), fl->group ? " " : "",
+                   fl->group ? td_group_name(fl->group) : "");
+            if (fl->has_certificate) {
+                add_ev(l, EV_S2C, 0, rx, "Certificate (%d certificates, %u bytes)", fl->cert_count,
+                       (unsigned)fl->cert_bytes);
+            }
+            if (fl->has_ske || fl->has_cert_request || fl->has_done) {
+                add_ev(l, EV_S2C, 0, rx, "%s%s%s", fl->has_ske ? "ServerKeyExchange " : "",
+                       fl->has_cert_request ? "CertificateRequest " : "",
+                       fl->has_done ? "ServerHelloDone" : "");
+            }
+            if (fl->encrypted) {
+                add_ev(l, EV_S2C, 0, rx,
+                       "encrypted flight (EncryptedExtensions, Certificate, "
+                       "CertificateVerify, Finished)");
+            }
+        }
+        if (x->sniff.cls == TD_SNIFF_TLS && fl->has_alert) {
+            add_ev(l, EV_S2C, 1, rx, "Alert %s %d %s", fl->alert_level == 2 ? "fatal" : "warning",
+                   fl->alert_desc, td_alert_name(fl->alert_desc));
+        }
+        if (x->sniff.cls == TD_SNIFF_HTTP) {
+            /* After a ClientHello an HTTP answer is the wrong protocol. */
+            add_ev(l, EV_S2C, !http || x->head.status >= 500, rx, "HTTP %d %s (%zu bytes)",
+                   x->head.status, x->head.reason, x->received);
+        } else if (x->sniff.cls != TD_SNIFF_TLS || (!fl->has_server_hello && !fl->has_alert)) {
+            add_ev(l, EV_S2C, 1, rx, "%zu bytes, not a TLS reply: %s \"%s\"", x->received,
+                   td_sniff_class_name(x->sniff.cls), x->sniff.printable);
+        }
+    }
+    switch (x->end) {
     case TD_END_EOF:
-        ev_add(l, DIR_S2C, received ? 0 : 1, ms, "FIN: the server closed the connection%s",
-               received ? "" : " without a byte");
+        add_ev(l, EV_S2C, x->received == 0, x->ms, "FIN: the server closed%s",
+               x->received == 0 ? " without a word" : "");
         break;
     case TD_END_RESET:
-        ev_add(l, DIR_S2C, 1, ms, "RST: the server reset the connection");
+        add_ev(l, EV_S2C, 1, x->ms, "RST: the server reset the connection");
         break;
     case TD_END_TIMEOUT:
-        ev_add(l, DIR_NOTE, 1, ms, "silence until the step deadline (%.0f ms)", ms);
+        add_ev(l, EV_SILENCE, 1, x->ms, "%s until the deadline (%.0f ms)",
+               x->received == 0 ? "silence" : "nothing more", x->ms);
         break;
-    case TD_END_ERROR:
-        ev_add(l, DIR_NOTE, 1, ms, "socket error");
+    case TD_END_ENOUGH:
+        add_ev(l, EV_NOTE, 0, x->ms, "we had enough and closed");
         break;
     default:
         break;
     }
 }
 
-/* Our raw ClientHello (the proto step) and the server's first flight as it came. */
-static void ladder_sniff(ladder_t *l, const td_obs_t *o)
+/* Orders the events by time, keeping the order of equal times (insertion sort: a few dozen
+ * events). */
+static void sort_events(ladder_t *l)
 {
-    const td_obs_exchange_t *x = &o->sniff;
-    l->title = "Our first ClientHello and the server's first flight";
-    l->caption = "The ClientHello the diagnosis sends itself, read byte by byte. Times in ms "
-                 "since the SYN; ~ marks a time taken from the TCP layer's own connection.";
-    double t0 = ladder_tcp(l, o, 1);
-    if (t0 < 0) {
-        return;
-    }
-    if (x->step != TD_STEP_DONE) {
-        ev_add(l, DIR_NOTE, 2, -1, "ClientHello not sent: %s",
-               o->deadline_hit ? "the deadline passed first" : "step not run");
-        return;
-    }
-    if (!x->connected) {
-        ev_add(l, DIR_NOTE, 1, x->ms, "the hello's own connection failed: %s",
-               td_tcp_result_name(x->connect_result));
-        return;
-    }
-    ladder_ev_t *e = ev_add(l, DIR_C2S, 0, t0, "ClientHello (%zu bytes%s%s)", x->sent,
-                            o->sni[0] ? ", SNI " : ", no SNI", o->sni);
-    if (e != NULL) {
-        e->estimated = 1;
-    }
-    double tr = x->first_byte_ms >= 0 ? t0 + x->first_byte_ms : -1;
-    const td_server_flight_t *fl = &x->flight;
-    if (x->received == 0) {
-        ladder_end(l, x->end, x->ms, 0);
-        return;
-    }
-    if (x->sniff.cls != TD_SNIFF_TLS && x->sniff.cls != TD_SNIFF_SSLV2) {
-        e = ev_add(l, DIR_S2C, 1, tr, "%zu bytes of %s, not TLS: \"%s\"", x->received,
-                   x->sniff.proto != NULL ? x->sniff.proto : "another protocol",
-                   x->sniff.printable);
-    } else if (fl->sslv2) {
-        e = ev_add(l, DIR_S2C, 1, tr, "SSLv2 SERVER-HELLO");
-    } else if (fl->has_server_hello) {
-        e = ev_add(l, DIR_S2C, 0, tr, "%s %s %s%s%s",
-                   fl->is_hrr ? "HelloRetryRequest" : "ServerHello", td_version_name(fl->version),
-                   td_cipher_name(fl->cipher), fl->group != 0 ? " " : "",
-                   fl->group != 0 ? td_group_name(fl->group) : "");
-        if (fl->has_certificate) {
-            ev_add(l, DIR_S2C, 0, tr, "Certificate (%d certificate%s, %u bytes)", fl->cert_count,
-                   fl->cert_count == 1 ? "" : "s", (unsigned)fl->cert_bytes);
+    for (int i = 1; i < l->n; i++) {
+        ladder_ev_t e = l->ev[i];
+        int j = i;
+        for (; j > 0 && l->ev[j - 1].ms > e.ms; j--) {
+            l->ev[j] = l->ev[j - 1];
         }
-        if (fl->has_ske) {
-            ev_add(l, DIR_S2C, 0, tr, "ServerKeyExchange%s%s", fl->ske_group ? " " : "",
-                   fl->ske_group ? td_group_name(fl->ske_group) : "");
-        }
-        if (fl->has_cert_request) {
-            ev_add(l, DIR_S2C, 0, tr, "CertificateRequest (a client certificate is asked for)");
-        }
-        if (fl->has_done) {
-            ev_add(l, DIR_S2C, 0, tr, "ServerHelloDone");
-        }
-        if (fl->encrypted) {
-            ev_add(l, DIR_S2C, 0, tr,
-                   "encrypted handshake: EncryptedExtensions, Certificate, "
-                   "Finished (TLS 1.3)");
-        }
-    }
-    if (fl->has_alert) {
-        ev_add(l, DIR_S2C, 1, tr, "Alert %s %u %s", fl->alert_level == 1 ? "warning" : "fatal",
-               (unsigned)fl->alert_desc, td_alert_name(fl->alert_desc));
-    }
-    if (fl->decode_error) {
-        ev_add(l, DIR_S2C, 1, tr, "malformed: %s at byte %zu",
-               fl->error_field != NULL ? fl->error_field : "a field", fl->error_offset);
-    }
-    if (x->end != TD_END_ENOUGH) {
-        ladder_end(l, x->end, x->ms, 1);
+        l->ev[j] = e;
     }
 }
 
-/* The full OpenSSL handshake at modern defaults, then the HTTP request on that connection. */
-static void ladder_tls(ladder_t *l, const td_obs_t *o)
+/* An OpenSSL handshake from its recorded messages; consecutive messages in one direction
+ * within a millisecond are one flight, one arrow. Then the HTTP request when it ran on this
+ * connection. */
+static void ladder_tls(ladder_t *l, const td_obs_tls_t *t, const td_obs_http_t *h,
+                       double deadline_ms)
 {
-    const td_obs_tls_t *t = &o->tls;
-    const td_obs_http_t *h = &o->http;
-    l->title = "Full handshake (OpenSSL, modern defaults) and the HTTP request";
-    l->caption = "Times in ms since the SYN; ~ marks a time taken from the TCP layer's own "
-                 "connection or derived from a duration.";
-    double t0 = ladder_tcp(l, o, 1);
-    if (t0 < 0) {
+    int connected = t->connect_ms >= 0;
+    tcp_open(l, connected, t->timed_out ? TD_TCP_TIMEOUT : TD_TCP_ERROR, t->connect_ms, t->ms,
+             deadline_ms);
+    if (!connected) {
         return;
     }
-    if (t->step != TD_STEP_DONE) {
-        ev_add(l, DIR_NOTE, 2, -1, "handshake not tried: %s",
-               o->deadline_hit ? "the deadline passed first" : "step not run");
-        return;
+    for (int i = 0; i < t->n_msgs; i++) {
+        const td_tls_msg_t *m = &t->msgs[i];
+        ev_kind_t k = m->sent ? EV_C2S : EV_S2C;
+        if (m->content_type == 21) {
+            add_ev(l, k, 1, m->ms, "Alert %d %s", m->type, td_alert_name(m->type));
+            continue;
+        }
+        char label[200] = "";
+        int j = i;
+        for (; j < t->n_msgs; j++) {
+            const td_tls_msg_t *n = &t->msgs[j];
+            if (n->sent != m->sent || n->content_type == 21 || n->ms - m->ms > 1.0) {
+                break;
+            }
+            const char *name = n->content_type == 20 ? "ChangeCipherSpec" : handshake_name(n->type);
+            td_fmt_append(label, sizeof(label), "%s%s", j > i ? ", " : "", name);
+            if (n->content_type == 22 && n->type == 2 && t->ok) {
+                td_fmt_append(label, sizeof(label), " (%s %s)", t->version, t->cipher);
+            }
+            if (n->content_type == 22 && n->type == 11 && !n->sent && t->peer_certs > 0) {
+                td_fmt_append(label, sizeof(label), " (%d)", t->peer_certs);
+            }
+        }
+        add_ev(l, k, 0, m->ms, "%s", label);
+        i = j - 1;
     }
-    ladder_ev_t *e =
-            ev_add(l, DIR_C2S, 0, t0, "ClientHello%s%s", t->sni[0] ? " SNI " : " no SNI", t->sni);
-    if (e != NULL) {
-        e->estimated = 1;
+    if (t->msgs_truncated) {
+        add_ev(l, EV_NOTE, 0, t->ms, "more messages than the ladder keeps");
     }
-    if (t->ok) {
-        ev_add(l, DIR_S2C, 0, -1, "ServerHello %s %s%s%s", t->version, t->cipher,
-               t->group[0] ? " " : "", t->group);
-        ev_add(l, DIR_S2C, 0, -1, "Certificate (%d certificate%s)%s", t->peer_certs,
-               t->peer_certs == 1 ? "" : "s", t->cert_requested ? ", CertificateRequest" : "");
-        if (o->cert.step == TD_STEP_DONE && o->cert.verify_code != 0) {
-            ev_add(l, DIR_NOTE, 1, -1,
-                   "chain check fails: %s (a verifying client sends an "
-                   "alert here)",
-                   o->cert.verify_text);
-        }
-        ev_add(l, DIR_S2C, 0, -1, "Finished");
-        ev_add(l, DIR_C2S, 0, t->ms,
-               "Finished: handshake complete (this probe does not "
-               "verify)");
-    } else {
-        if (t->peer_certs > 0) {
-            ev_add(l, DIR_S2C, 0, -1, "ServerHello, Certificate (%d certificate%s)", t->peer_certs,
-                   t->peer_certs == 1 ? "" : "s");
-        }
-        if (t->alert_sent >= 0) {
-            ev_add(l, DIR_C2S, 1, t->ms, "Alert %d %s (we refuse: %s)", t->alert_sent,
-                   td_alert_name(t->alert_sent), t->ossl_text[0] ? t->ossl_text : "no reason");
-        }
-        if (t->alert_received >= 0) {
-            ev_add(l, DIR_S2C, 1, t->ms, "Alert %d %s", t->alert_received,
-                   td_alert_name(t->alert_received));
-        } else if (t->timed_out) {
-            ev_add(l, DIR_NOTE, 1, t->ms, "silence until the step deadline");
+    if (!t->ok) {
+        if (t->timed_out) {
+            add_ev(l, EV_SILENCE, 1, t->ms, "nothing more until the deadline (%.0f ms)", t->ms);
         } else if (t->eof) {
-            ev_add(l, DIR_S2C, 1, t->ms, "FIN: closed during the handshake, no alert");
-        } else if (t->alert_sent < 0) {
-            ev_add(l, DIR_NOTE, 1, t->ms, "handshake failed: %s",
-                   t->ossl_text[0] ? t->ossl_text : "no reason given");
+            add_ev(l, EV_S2C, 1, t->ms, "FIN: closed without an alert");
+        } else if (t->sys_errno == ECONNRESET) {
+            add_ev(l, EV_S2C, 1, t->ms, "RST: the server reset the connection");
+        } else if (t->alert_received < 0) {
+            add_ev(l, EV_NOTE, 1, t->ms, "handshake failed: %s", t->ossl_text);
         }
         return;
     }
-    if (h->step != TD_STEP_DONE) {
-        ev_add(l, DIR_NOTE, 2, -1, "HTTP request not sent: %s",
-               o->deadline_hit ? "the deadline passed first" : "step not run");
+    if (h == NULL || h->step != TD_STEP_DONE) {
         return;
     }
-    e = ev_add(l, DIR_C2S, 0, t->ms, "GET %s HTTP/1.1 (Host: %s)", o->path, o->host);
-    if (e != NULL) {
-        e->estimated = 1;
+    double base = h->started_ms - t->started_ms;
+    if (h->request_ms >= 0) {
+        add_ev(l, EV_C2S, 0, base + h->request_ms, "GET (HTTP/1.1 request)");
     }
-    double tr = h->ttfb_ms >= 0 ? t->ms + h->ttfb_ms : -1;
-    double tend = t->ms + h->ms;
-    if (h->result == TD_HTTP_OK) {
-        e = ev_add(l, DIR_S2C, h->head.status >= 500 ? 1 : 0, tr, "HTTP %d %s%s%s", h->head.status,
-                   h->head.reason, h->head.server[0] ? " (Server: " : "", h->head.server);
-        if (e != NULL && h->head.server[0]) {
-            td_fmt_append(e->label, sizeof(e->label), ")");
-        }
-    } else if (h->result == TD_HTTP_TLS_ALERT) {
-        ev_add(l, DIR_S2C, 1, tr, "Alert %d %s instead of a response", h->alert,
-               td_alert_name(h->alert));
-    } else if (h->result == TD_HTTP_HEAD_INCOMPLETE) {
-        ev_add(l, DIR_S2C, 1, tr, "a response head that never ends (%zu bytes read%s)",
-               h->head_bytes, h->head_capped ? ", stopped at the cap" : "");
+    if (h->result == TD_HTTP_OK || h->head.status > 0) {
+        add_ev(l, EV_S2C, h->head.status >= 500, base + h->request_ms + h->ttfb_ms, "HTTP %d %s",
+               h->head.status, h->head.reason);
     } else if (h->result == TD_HTTP_TIMEOUT) {
-        ev_add(l, DIR_NOTE, 1, tend, "silence: no response head until the step deadline");
-    } else if (h->result == TD_HTTP_RESET) {
-        ev_add(l, DIR_S2C, 1, tend, "RST instead of a response");
-    } else if (h->result == TD_HTTP_EMPTY) {
-        ev_add(l, DIR_S2C, 1, tend, "FIN: closed without a response");
+        add_ev(l, EV_SILENCE, 1, base + h->ms, "no HTTP answer until the deadline");
     } else {
-        ev_add(l, DIR_S2C, 1, tr, "%s: \"%s\"", td_http_result_name(h->result), h->first);
+        add_ev(l, EV_S2C, 1, base + h->ms, "no HTTP answer: %s", td_http_result_name(h->result));
     }
+    /* TLS 1.3 tickets arrive after the handshake, while the request is on its way. */
+    sort_events(l);
 }
 
-/* A plain HTTP exchange (an http:// target). */
-static void ladder_plain(ladder_t *l, const td_obs_t *o)
-{
-    const td_obs_exchange_t *x = &o->plain;
-    l->title = "Plain HTTP request";
-    l->caption = "Times in ms since the SYN; ~ marks a time taken from the TCP layer's own "
-                 "connection.";
-    double t0 = ladder_tcp(l, o, 1);
-    if (t0 < 0) {
-        return;
-    }
-    if (x->step != TD_STEP_DONE || !x->connected) {
-        ev_add(l, DIR_NOTE, 2, -1, "HTTP request not sent");
-        return;
-    }
-    ladder_ev_t *e = ev_add(l, DIR_C2S, 0, t0, "GET %s HTTP/1.1 (%zu bytes)", o->path, x->sent);
-    if (e != NULL) {
-        e->estimated = 1;
-    }
-    double tr = x->first_byte_ms >= 0 ? t0 + x->first_byte_ms : -1;
-    if (x->received == 0) {
-        ladder_end(l, x->end, x->ms, 0);
-    } else if (x->head.valid) {
-        ev_add(l, DIR_S2C, x->head.status >= 500, tr, "HTTP %d %s", x->head.status, x->head.reason);
-    } else {
-        ev_add(l, DIR_S2C, 1, tr, "%zu bytes of %s: \"%s\"", x->received,
-               x->sniff.proto != NULL ? x->sniff.proto : "?", x->sniff.printable);
-    }
-}
+#define LAD_W   860
+#define LAD_CX  120 /* the client's line */
+#define LAD_SX  820 /* the server's line */
+#define LAD_ROW 34
 
-static void ladder_write(FILE *f, const ladder_t *l, int index)
+static void ladder_svg(FILE *f, const ladder_t *l, const char *title, const char *server)
 {
-    const int W = 860, CX = 200, SX = 700, TOP = 46, ROW = 34;
-    int h = TOP + ROW * l->n + 20;
-    fprintf(f, "<h3>");
-    esc(f, l->title);
-    fprintf(f, "</h3>\n<p class=\"dim\">");
-    esc(f, l->caption);
-    fprintf(f, "</p>\n");
+    int h = 44 + LAD_ROW * l->n + 16;
     fprintf(f,
-            "<svg class=\"ladder\" id=\"ladder%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-            "aria-label=\"",
-            index, W, h);
-    esc(f, l->title);
-    fprintf(f, "\" xmlns=\"http://www.w3.org/2000/svg\">\n");
-    fprintf(f, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\">client (tlsdoctor)</text>\n", CX);
-    fprintf(f, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\">server</text>\n", SX);
-    fprintf(f, "<line class=\"party\" x1=\"%d\" y1=\"26\" x2=\"%d\" y2=\"%d\"/>\n", CX, CX, h - 8);
-    fprintf(f, "<line class=\"party\" x1=\"%d\" y1=\"26\" x2=\"%d\" y2=\"%d\"/>\n", SX, SX, h - 8);
+            "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+            "role=\"img\" aria-label=\"",
+            LAD_W, h);
+    td__html_esc(f, title);
+    fprintf(f, "\">\n<text x=\"%d\" y=\"16\" text-anchor=\"middle\">tlsdoctor</text>", LAD_CX);
+    fprintf(f, "<text x=\"%d\" y=\"16\" text-anchor=\"end\">", LAD_W - 4);
+    td__html_esc(f, server);
+    fprintf(f, "</text>\n<line class=\"peer\" x1=\"%d\" y1=\"24\" x2=\"%d\" y2=\"%d\"/>", LAD_CX,
+            LAD_CX, h - 8);
+    fprintf(f, "<line class=\"peer\" x1=\"%d\" y1=\"24\" x2=\"%d\" y2=\"%d\"/>\n", LAD_SX, LAD_SX,
+            h - 8);
     for (int i = 0; i < l->n; i++) {
         const ladder_ev_t *e = &l->ev[i];
-        int y = TOP + ROW * i + 12;
-        const char *cls = e->bad == 1 ? "fail" : e->bad == 2 ? "unknown" : "ok";
-        if (e->ms >= 0) {
-            fprintf(f, "<text class=\"t\" x=\"4\" y=\"%d\">%s%.1f ms</text>\n", y + 4,
-                    e->estimated ? "~" : "", e->ms);
-        }
-        if (e->dir == DIR_NOTE) {
-            fprintf(f, "<g class=\"note %s\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", cls,
-                    CX, y, SX, y);
-            fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (CX + SX) / 2, y - 5);
+        int y = 44 + LAD_ROW * i + 18;
+        fprintf(f, "<text class=\"t\" x=\"4\" y=\"%d\">%.1f ms</text>", y + 4, e->ms);
+        if (e->kind == EV_C2S || e->kind == EV_S2C) {
+            int x1 = e->kind == EV_C2S ? LAD_CX : LAD_SX, x2 = e->kind == EV_C2S ? LAD_SX : LAD_CX;
+            int d = x2 > x1 ? -9 : 9;
+            fprintf(f, "<g class=\"arrow %s%s\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>",
+                    e->kind == EV_C2S ? "c2s" : "s2c", e->bad ? " bad" : "", x1, y, x2 + d, y + 6);
+            fprintf(f, "<polygon points=\"%d,%d %d,%d %d,%d\"/>", x2, y + 6, x2 + d, y + 1, x2 + d,
+                    y + 11);
+        } else if (e->kind == EV_SILENCE) {
+            fprintf(f, "<g class=\"silence\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>",
+                    LAD_SX - 4, y - 14, LAD_SX - 4, y + 14);
         } else {
-            int x1 = e->dir == DIR_C2S ? CX : SX, x2 = e->dir == DIR_C2S ? SX : CX;
-            int tip = e->dir == DIR_C2S ? -9 : 9;
-            fprintf(f,
-                    "<g class=\"arrow %s\" data-dir=\"%s\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" "
-                    "y2=\"%d\"/>",
-                    cls, e->dir == DIR_C2S ? "c2s" : "s2c", x1, y, x2 + tip, y);
-            fprintf(f, "<polygon points=\"%d,%d %d,%d %d,%d\"/>", x2, y, x2 + tip, y - 5, x2 + tip,
-                    y + 5);
-            fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (CX + SX) / 2, y - 5);
+            fprintf(f, "<g class=\"note%s\">", e->bad ? " bad" : "");
         }
-        esc(f, e->label);
-        fprintf(f, "</text></g>\n");
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (LAD_CX + LAD_SX) / 2,
+                e->kind == EV_NOTE || e->kind == EV_SILENCE ? y + 4 : y - 3);
+        td__html_esc(f, e->label);
+        fputs("</text></g>\n", f);
     }
-    fprintf(f, "</svg>\n");
+    fputs("</svg>\n", f);
 }
 
-/* ---- the sections ---- */
-
-static void finding_block(FILE *f, const td_finding_t *x, const char *heading, int copy)
-{
-    fprintf(f, "<div class=\"verdict %s\" data-finding=\"", sev_class(x->severity));
-    esc(f, x->id);
-    fprintf(f, "\">\n<strong>");
-    esc(f, heading);
-    fprintf(f, ": <code class=\"finding-id\">");
-    esc(f, x->id);
-    fprintf(f, "</code> ");
-    esc(f, x->title);
-    fprintf(f, "</strong>\n<p>");
-    esc(f, x->cause);
-    fprintf(f, "</p>\n<p><b>Evidence:</b> <span class=\"evidence\">");
-    esc(f, x->evidence);
-    fprintf(f, "</span></p>\n<div class=\"fix\">%s<b>Fix:</b> <span class=\"fixtext\">",
-            copy ? "<button type=\"button\" class=\"copy\">copy</button>" : "");
-    esc(f, x->fix);
-    fprintf(f, "</span></div>\n</div>\n");
-}
-
-static void section_verdict(FILE *f, const td_report_t *r)
-{
-    if (r->has_root) {
-        const td_finding_t *rc = &r->f[0].pub;
-        finding_block(f, rc,
-                      rc->severity == TD_SEV_FAIL      ? "Root cause"
-                      : rc->severity == TD_SEV_UNKNOWN ? "Verdict unknown"
-                                                       : "Main issue",
-                      1);
-    } else {
-        fprintf(f, "<div class=\"verdict ok\" data-finding=\"\"><strong>HEALTHY</strong>"
-                   "<p>No problem found on any layer.</p></div>\n");
-    }
-}
-
-static void section_layers(FILE *f, const td_report_t *r)
-{
-    char line[1024];
-    fprintf(f, "<h2>Layers</h2>\n<table class=\"layers\">\n<tr><th>layer</th><th>status</th>"
-               "<th>time</th><th>what was seen</th></tr>\n");
-    for (int l = 0; l < TD_LAYER__COUNT; l++) {
-        double ms = -1;
-        td_layer_status_t s = td__layer_summary(r, (td_layer_t)l, line, sizeof(line), &ms);
-        char t[32] = "";
-        if (ms >= 0) {
-            td_fmt(t, sizeof(t), "%.1f ms", ms);
-        }
-        fprintf(f, "<tr data-layer=\"%s\">", td_layer_name((td_layer_t)l));
-        td_cell(f, NULL, td_layer_name((td_layer_t)l));
-        td_cell(f, status_class(s), td__layer_status_name(s));
-        td_cell(f, "mono", t);
-        td_cell(f, NULL, line);
-        fprintf(f, "</tr>\n");
-    }
-    fprintf(f, "</table>\n");
-}
-
-static void section_clients(FILE *f, const td_report_t *r)
-{
-    char buf[200];
-    if (r->n_clients > 0) {
-        fprintf(f, "<h2>Clients</h2>\n<table class=\"clients\">\n<tr><th>client</th>"
-                   "<th>result</th><th>how judged</th><th>detail</th></tr>\n");
-        for (int i = 0; i < r->n_clients; i++) {
-            const td_client_verdict_t *c = &r->clients[i];
-            const char *res = !c->known ? "not observed" : c->ok ? "connects" : "fails";
-            buf[0] = '\0';
-            if (c->known && c->ok && c->version != 0) {
-                td_fmt(buf, sizeof(buf), "%s %s%s%s", td_version_name(c->version),
-                       c->cipher ? td_cipher_name(c->cipher) : "", c->group ? " " : "",
-                       c->group ? td_group_name(c->group) : "");
-            }
-            if (c->why[0]) {
-                td_fmt_append(buf, sizeof(buf), "%s%s", buf[0] ? "; " : "", c->why);
-            }
-            fprintf(f, "<tr>");
-            td_cell(f, NULL, c->name);
-            td_cell(f, !c->known ? "unknown" : c->ok ? "ok" : "fail", res);
-            td_cell(f, "dim", c->basis != NULL ? c->basis : "?");
-            td_cell(f, NULL, buf);
-            fprintf(f, "</tr>\n");
-        }
-        fprintf(f, "</table>\n");
-    }
-    if (r->n_proxies > 0) {
-        fprintf(f, "<h2>Proxies and CDNs in front of this origin</h2>\n<table class=\"proxies\">\n"
-                   "<tr><th>proxy</th><th>mode</th><th>result</th><th>why</th></tr>\n");
-        for (size_t i = 0; i < r->n_proxies; i++) {
-            const td_proxy_outcome_t *p = &r->proxies[i];
-            bool ok = strcmp(p->result, "OK") == 0;
-            bool unk = strcmp(p->result, "unknown") == 0 || strcmp(p->result, "not checked") == 0;
-            fprintf(f, "<tr>");
-            td_cell(f, NULL, p->proxy);
-            td_cell(f, NULL, p->mode);
-            td_cell(f, ok ? "ok" : unk ? "unknown" : "fail", p->result);
-            td_cell(f, NULL, p->why);
-            fprintf(f, "</tr>\n");
-        }
-        fprintf(f, "</table>\n<p><b>Recommended:</b> ");
-        esc(f, r->recommended);
-        fprintf(f, "</p>\n");
-    }
-}
-
-static void fmt_time(char *buf, size_t cap, int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (t == 0 || gmtime_r(&tt, &tm) == NULL || strftime(buf, cap, "%Y-%m-%d", &tm) == 0) {
-        td_fmt(buf, cap, "?");
-    }
-}
-
-static void section_chain(FILE *f, const td_obs_t *o)
-{
-    const td_obs_cert_t *c = &o->cert;
-    char nb[32], na[32], key[48];
-    fprintf(f, "<h2>Certificate chain</h2>\n");
-    if (c->step != TD_STEP_DONE || c->n == 0) {
-        fprintf(f, "<p class=\"unknown\">No certificate was received, so the chain was not "
-                   "checked.</p>\n");
-        return;
-    }
-    /* OpenSSL reports the depth of the certificate it failed on: mark that link. */
-    int failing = c->verify_code != 0 && c->verify_depth >= 0 && c->verify_depth < c->n
-                          ? c->verify_depth
-                          : -1;
-    fprintf(f, "<p>As sent: %d certificate%s%s. ", c->sent, c->sent == 1 ? "" : "s",
-            c->truncated ? " (only the first ones are listed)" : "");
-    if (c->verify_code == 0) {
-        fprintf(f, "<span class=\"ok\">As built: the chain verifies to a trust anchor of ");
-        esc(f, c->store);
-        fprintf(f, " (%d certificate%s).</span>", c->built_chain_len,
-                c->built_chain_len == 1 ? "" : "s");
-    } else {
-        fprintf(f, "<span class=\"fail\">As built: it does not verify: ");
-        esc(f, c->verify_text);
-        fprintf(f, " (error %d at depth %d, against ", c->verify_code, c->verify_depth);
-        esc(f, c->store);
-        fprintf(f, ").</span>");
-    }
-    fprintf(f, " The name checked: <code>");
-    esc(f, c->name_checked);
-    fprintf(f, "</code> <span class=\"%s\">%s</span>.</p>\n", c->name_match ? "ok" : "fail",
-            c->name_match ? "matches" : "does not match");
-    fprintf(f, "<table class=\"chain\">\n<tr><th>#</th><th>subject</th><th>issuer</th>"
-               "<th>names</th><th>valid</th><th>key, signature</th><th>issued by</th></tr>\n");
-    for (int i = 0; i < c->n; i++) {
-        const td_cert_info_t *x = &c->c[i];
-        char idx[16], by[48];
-        fmt_time(nb, sizeof(nb), x->not_before);
-        fmt_time(na, sizeof(na), x->not_after);
-        td_fmt(idx, sizeof(idx), "%d", i);
-        td_fmt(key, sizeof(key), "%s %d, %s", x->key_type, x->key_bits, x->sig_alg);
-        if (x->issued_by > 0) {
-            td_fmt(by, sizeof(by), "#%d (sent)", x->issued_by - 1);
-        } else {
-            td_fmt(by, sizeof(by), "%s", x->self_signed ? "itself" : "not in what was sent");
-        }
-        char valid[80];
-        bool expired = c->now > 0 && x->not_after > 0 && x->not_after < c->now;
-        bool early = c->now > 0 && x->not_before > c->now;
-        td_fmt(valid, sizeof(valid), "%s to %s%s", nb, na,
-               expired ? " (expired)"
-               : early ? " (not yet valid)"
-                       : "");
-        fprintf(f, "<tr%s>", i == failing || expired || early ? " class=\"failing\"" : "");
-        td_cell(f, "mono", idx);
-        td_cell(f, NULL, x->subject);
-        td_cell(f, NULL, x->issuer);
-        td_cell(f, NULL, x->sans);
-        td_cell(f, expired || early ? "fail" : NULL, valid);
-        td_cell(f, NULL, key);
-        td_cell(f, NULL, by);
-        fprintf(f, "</tr>\n");
-    }
-    fprintf(f, "</table>\n");
-}
-
-/* Captures what a text renderer writes into a string (the matrix table reads well as text). */
-static char *capture(void (*fn)(const td_report_t *, FILE *, int), const td_report_t *r)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (m == NULL) {
-        return NULL;
-    }
-    fn(r, m, 0);
-    if (fclose(m) != 0) {
-        td_free(buf); /* open_memstream's buffer: libc's malloc, which td_free frees */
-        return NULL;
-    }
-    return buf;
-}
-
-static void section_evidence(FILE *f, const td_report_t *r)
-{
-    size_t first = r->has_root ? 1 : 0;
-    if (r->n > first) {
-        fprintf(f, "<h2>Other findings</h2>\n");
-        for (size_t i = first; i < r->n; i++) {
-            const td_finding_t *x = &r->f[i].pub;
-            finding_block(f, x, td_severity_name(x->severity), 0);
-        }
-    }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (m != NULL) {
-        int rc = td_report_write_json(r, m);
-        if (fclose(m) == 0 && rc == 0 && buf != NULL) {
-            fprintf(f, "<h2>Raw evidence</h2>\n<details><summary>the whole report as JSON "
-                       "(docs/json.md)</summary>\n");
-            td__html_pre(f, buf);
-            fprintf(f, "</details>\n");
-        }
-        td_free(buf); /* open_memstream's buffer: libc's malloc, which td_free frees */
-    }
-}
-
-/* The body of one report: used by the diagnosis page and by compare, once per path. */
-void td__html_report_body(FILE *f, const td_report_t *r, int index)
+static void ladders(FILE *f, const td_report_t *r, const char *pfx)
 {
     const td_obs_t *o = &r->obs;
-    section_verdict(f, r);
-    if (r->server_software != NULL) {
-        fprintf(f, "<p>Server software: ");
-        esc(f, r->server_software);
-        fprintf(f, " (");
-        esc(f, r->server_evidence);
-        fprintf(f, "); the fixes are for it.</p>\n");
-    }
-    fprintf(f, "<h2>The handshake</h2>\n");
     ladder_t *l = td_calloc(1, sizeof(*l));
-    if (l != NULL) {
-        int k = index * 4;
-        if (o->plain_target) {
-            ladder_plain(l, o);
-            ladder_write(f, l, k++);
+    char server[300];
+    int drawn = 0;
+    if (l == NULL) {
+        return;
+    }
+    if (o->connect_to[0] != '\0') {
+        td_strlcpy(server, o->connect_to, sizeof(server)); /* ADDR:PORT as given */
+    } else {
+        td_fmt(server, sizeof(server), "%s:%u", o->host, (unsigned)o->port);
+    }
+    fprintf(f, "<h2 id=\"%sladder\">Handshake ladder</h2>\n", pfx);
+    struct {
+        const td_obs_exchange_t *x;
+        const char *title, *what;
+        int http;
+    } xs[] = {
+        { &o->sniff, "Our ClientHello, read as far as the server's first flight", "ClientHello",
+          0 },
+        { &o->tls12, "A ClientHello capped at TLS 1.2", "ClientHello (TLS 1.2)", 0 },
+        { &o->small_mss, "The ClientHello again with MSS 536", "ClientHello (MSS 536)", 0 },
+        { o->plain_target ? &o->plain : NULL, "The plain HTTP request (an http:// target)",
+          "GET (HTTP/1.1 request)", 1 },
+    };
+    for (size_t i = 0; i < TD_ARRAY_LEN(xs); i++) {
+        if (xs[i].x == NULL || xs[i].x->step != TD_STEP_DONE) {
+            continue;
+        }
+        memset(l, 0, sizeof(*l));
+        ladder_exchange(l, xs[i].x, xs[i].what, xs[i].http, o->step_timeout_ms);
+        put_el(f, "h3", NULL, xs[i].title);
+        ladder_svg(f, l, xs[i].title, server);
+        drawn++;
+    }
+    /* The HTTP request ran on the last handshake that worked before it. */
+    const td_obs_tls_t *http_on = NULL;
+    if (o->http.step == TD_STEP_DONE) {
+        if (o->legacy.step == TD_STEP_DONE && o->legacy.ok && !o->tls.ok) {
+            http_on = &o->legacy;
+        } else if (o->tls.ok) {
+            http_on = &o->tls;
+        }
+    }
+    struct {
+        const td_obs_tls_t *t;
+        const char *title;
+    } ts[] = {
+        { &o->tls, "OpenSSL handshake with modern defaults" },
+        { &o->legacy, "OpenSSL handshake allowing TLS 1.0 at security level 0" },
+    };
+    for (size_t i = 0; i < TD_ARRAY_LEN(ts); i++) {
+        if (ts[i].t->step != TD_STEP_DONE || (i > 0 && o->tls.ok)) {
+            continue;
+        }
+        memset(l, 0, sizeof(*l));
+        ladder_tls(l, ts[i].t, http_on == ts[i].t ? &o->http : NULL, o->step_timeout_ms);
+        put_el(f, "h3", NULL, ts[i].title);
+        ladder_svg(f, l, ts[i].title, server);
+        drawn++;
+    }
+    /* No exchange ran: the TCP connects are the whole story (refused, timed out). */
+    int tcp_only = drawn == 0;
+    for (int i = 0; tcp_only && i < o->tcp.n && i < 4; i++) {
+        const td_obs_tcp_attempt_t *a = &o->tcp.a[i];
+        char title[120];
+        memset(l, 0, sizeof(*l));
+        tcp_open(l, a->result == TD_TCP_OK, a->result, a->ms, a->ms, o->step_timeout_ms);
+        td_fmt(title, sizeof(title), "TCP connect to %s port %u", a->addr, (unsigned)a->port);
+        put_el(f, "h3", NULL, title);
+        ladder_svg(f, l, title, server);
+        drawn++;
+    }
+    if (drawn == 0) {
+        fputs("<p class=\"mute\">No connection was attempted (an earlier layer failed).</p>\n", f);
+    }
+    td_free(l);
+}
+
+/* ---- The sections ---- */
+
+static void put_fix(FILE *f, const char *fix, const char *pfx, int idx)
+{
+    fprintf(f,
+            "<p><b>Fix</b> <button class=\"copy\" type=\"button\" data-for=\"%sfix-%d\">"
+            "copy</button></p>\n<pre class=\"fix\" id=\"%sfix-%d\">",
+            pfx, idx, pfx, idx);
+    td__html_esc(f, fix);
+    fputs("</pre>\n", f);
+}
+
+static void verdict(FILE *f, const td_report_t *r, const char *pfx)
+{
+    if (!r->has_root) {
+        fprintf(f,
+                "<section class=\"verdict v-ok\" id=\"%sverdict\"><h2 class=\"ok\">HEALTHY</h2>"
+                "<p>No problem found on any layer.</p></section>\n",
+                pfx);
+        return;
+    }
+    const td_finding_t *rc = &r->f[0].pub;
+    fprintf(f, "<section class=\"verdict v-%s\" id=\"%sverdict\"><h2 class=\"%s\">",
+            sev_class(rc->severity), pfx, sev_class(rc->severity));
+    fputs(rc->severity == TD_SEV_FAIL      ? "ROOT CAUSE"
+          : rc->severity == TD_SEV_UNKNOWN ? "VERDICT UNKNOWN"
+                                           : "MAIN ISSUE",
+          f);
+    fputs(": ", f);
+    td__html_esc(f, rc->title);
+    fputs("</h2>\n<p><code>", f);
+    td__html_esc(f, rc->id);
+    fprintf(f, "</code> <span class=\"mute\">(%s layer)</span></p>\n", td_layer_name(rc->layer));
+    put_el(f, "p", NULL, rc->cause);
+    fputs("<p><b>Evidence</b></p>", f);
+    put_el(f, "pre", NULL, rc->evidence);
+    put_fix(f, rc->fix, pfx, 0);
+    fputs("</section>\n", f);
+}
+
+static void layers(FILE *f, const td_report_t *r, const char *pfx)
+{
+    char line[1024];
+    fprintf(f,
+            "<h2 id=\"%slayers\">Layers</h2>\n<table "
+            "class=\"layers\"><thead><tr><th>layer</th><th>status</th>"
+            "<th>time</th><th>what was observed</th></tr></thead><tbody>\n",
+            pfx);
+    for (int i = 0; i < TD_LAYER__COUNT; i++) {
+        double ms = -1;
+        td_layer_status_t s = td__layer_summary(r, (td_layer_t)i, line, sizeof(line), &ms);
+        fprintf(f, "<tr><td>%s</td><td class=\"%s\">%s</td><td>", td_layer_name((td_layer_t)i),
+                td__layer_status_name(s), td__layer_status_name(s));
+        if (ms >= 0) {
+            fprintf(f, "%.1f&nbsp;ms", ms);
+        }
+        fputs("</td>", f);
+        put_el(f, "td", NULL, line);
+        fputs("</tr>\n", f);
+    }
+    fprintf(f, "</tbody></table>\n<p class=\"mute\">%.0f ms in all%s</p>\n", r->obs.total_ms,
+            r->obs.deadline_hit ? " (the --timeout deadline cut the diagnosis short)" : "");
+}
+
+static void findings(FILE *f, const td_report_t *r, const char *pfx)
+{
+    size_t first = r->has_root ? 1 : 0;
+    if (r->n <= first) {
+        return;
+    }
+    fprintf(f, "<h2 id=\"%sfindings\">Other findings</h2>\n", pfx);
+    for (size_t i = first; i < r->n; i++) {
+        const td_finding_t *x = &r->f[i].pub;
+        fprintf(f, "<details class=\"f\"><summary><span class=\"%s\">%s</span> <code>",
+                sev_class(x->severity),
+                x->severity == TD_SEV_OK ? "info" : td_severity_name(x->severity));
+        td__html_esc(f, x->id);
+        fputs("</code> ", f);
+        td__html_esc(f, x->title);
+        fputs("</summary>\n", f);
+        put_el(f, "p", NULL, x->cause);
+        put_el(f, "pre", NULL, x->evidence);
+        put_fix(f, x->fix, pfx, (int)i);
+        fputs("</details>\n", f);
+    }
+}
+
+static void clients(FILE *f, const td_report_t *r, const char *pfx)
+{
+    char buf[200];
+    int shown = 0;
+    for (int i = 0; i < r->n_clients; i++) {
+        shown += r->clients[i].known;
+    }
+    if (shown > 0) {
+        fprintf(f,
+                "<h2 id=\"%sclients\">Clients</h2>\n<table><thead><tr><th>client</th>"
+                "<th>connects</th><th>with / why not</th><th>judged by</th></tr></thead>"
+                "<tbody>\n",
+                pfx);
+        for (int i = 0; i < r->n_clients; i++) {
+            const td_client_verdict_t *c = &r->clients[i];
+            if (!c->known) {
+                continue;
+            }
+            buf[0] = '\0';
+            if (c->ok) {
+                td_fmt(buf, sizeof(buf), "%s%s%s%s%s%s%s", td_version_name(c->version),
+                       c->cipher ? " " : "", c->cipher ? td_cipher_name(c->cipher) : "",
+                       c->group ? " " : "", c->group ? td_group_name(c->group) : "",
+                       c->why[0] ? "; " : "", c->why);
+            }
+            fprintf(f, "<tr%s>", c->ok ? "" : " class=\"broken\"");
+            put_el(f, "td", NULL, c->name);
+            fprintf(f, "<td class=\"%s\">%s</td>", c->ok ? "ok" : "fail", c->ok ? "yes" : "NO");
+            put_el(f, "td", NULL, c->ok ? buf : c->why);
+            put_el(f, "td", "mute", c->basis != NULL ? c->basis : "?");
+            fputs("</tr>\n", f);
+        }
+        fprintf(f, "</tbody></table>\n");
+        if (shown < r->n_clients) {
+            fprintf(f,
+                    "<p class=\"mute\">%d more client profiles not observed in this run: "
+                    "<code>tlsdoctor matrix HOST</code> sends each one's hello.</p>\n",
+                    r->n_clients - shown);
+        }
+    }
+    if (r->n_proxies > 0) {
+        fprintf(f,
+                "<h2 id=\"%sproxies\">Proxies and CDNs in front of this origin</h2>\n<table>"
+                "<thead><tr><th>proxy</th><th>mode</th><th>result</th><th>why</th></tr></thead>"
+                "<tbody>\n",
+                pfx);
+        for (size_t i = 0; i < r->n_proxies; i++) {
+            const td_proxy_outcome_t *p = &r->proxies[i];
+            int ok = strcmp(p->result, "OK") == 0;
+            fprintf(f, "<tr%s>", ok ? "" : " class=\"broken\"");
+            put_el(f, "td", NULL, p->proxy);
+            put_el(f, "td", NULL, p->mode);
+            put_el(f, "td", ok ? "ok" : "fail", p->result);
+            put_el(f, "td", NULL, p->why);
+            fputs("</tr>\n", f);
+        }
+        fputs("</tbody></table>\n<p>Recommended: ", f);
+        td__html_esc(f, r->recommended);
+        fputs("</p>\n", f);
+    }
+}
+
+static void put_date(FILE *f, int64_t t)
+{
+    char b[32] = "?";
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) != NULL) {
+        (void)strftime(b, sizeof(b), "%Y-%m-%d", &tm);
+    }
+    fputs(b, f);
+}
+
+static void chain(FILE *f, const td_report_t *r, const char *pfx)
+{
+    const td_obs_cert_t *c = &r->obs.cert;
+    if (c->step != TD_STEP_DONE || c->n == 0) {
+        return;
+    }
+    /* The failing link: the depth OpenSSL's verification stopped at, when it is a sent one. */
+    int bad = c->verify_code != 0 && c->verify_depth >= 0 && c->verify_depth < c->n
+                      ? c->verify_depth
+                      : -1;
+    fprintf(f, "<h2 id=\"%schain\">Certificate chain</h2>\n<h3>As sent (%d certificate%s%s)</h3>\n",
+            pfx, c->sent, c->sent == 1 ? "" : "s", c->truncated ? ", the first kept" : "");
+    fputs("<table><thead><tr><th>#</th><th>subject</th><th>issuer</th><th>valid</th>"
+          "<th>key, signature</th><th>issued by</th></tr></thead><tbody>\n",
+          f);
+    for (int i = 0; i < c->n; i++) {
+        const td_cert_info_t *x = &c->c[i];
+        int expired = x->not_after < c->now || x->not_before > c->now;
+        fprintf(f, "<tr%s><td>%d</td><td>", i == bad || expired ? " class=\"broken\"" : "", i);
+        td__html_esc(f, x->subject);
+        if (i == 0 && x->sans[0] != '\0') {
+            fputs("<br><span class=\"mute\">SAN: ", f);
+            td__html_esc(f, x->sans);
+            fputs("</span>", f);
+        }
+        fputs("</td>", f);
+        put_el(f, "td", NULL, x->issuer);
+        fprintf(f, "<td class=\"%s\">", expired ? "fail" : "");
+        put_date(f, x->not_before);
+        fputs(" to ", f);
+        put_date(f, x->not_after);
+        fprintf(f, "%s</td><td>",
+                expired ? (x->not_after < c->now ? " (expired)" : " (not yet)") : "");
+        td__html_esc(f, x->key_type);
+        fprintf(f, " %d, ", x->key_bits);
+        td__html_esc(f, x->sig_alg);
+        fputs("</td><td>", f);
+        if (x->self_signed) {
+            fputs("itself (self-signed)", f);
+        } else if (x->issued_by > 0) {
+            fprintf(f, "#%d", x->issued_by - 1);
         } else {
-            ladder_sniff(l, o);
-            ladder_write(f, l, k++);
-            memset(l, 0, sizeof(*l));
-            ladder_tls(l, o);
-            ladder_write(f, l, k++);
+            fputs("<span class=\"mute\">not sent</span>", f);
         }
-        td_free(l);
+        fprintf(f, "%s</td></tr>\n", i == bad ? " <b class=\"fail\">fails here</b>" : "");
     }
-    section_layers(f, r);
-    section_clients(f, r);
-    if (!o->plain_target) {
-        section_chain(f, o);
+    fputs("</tbody></table>\n<h3>As built</h3>\n<p>", f);
+    /* Follow the issued_by links the probe found among the sent certificates. */
+    int seen = 0, at = 0;
+    for (int guard = 0; at >= 0 && guard < c->n; guard++) {
+        fprintf(f, "%s#%d ", seen ? " &rarr; " : "", at);
+        td__html_esc(f, c->c[at].subject);
+        seen++;
+        at = c->c[at].self_signed ? -1 : c->c[at].issued_by - 1;
     }
-    if (o->matrix.step == TD_STEP_DONE) {
-        char *m = capture(td__matrix_write_text, r);
-        if (m != NULL) {
-            fprintf(f, "<h2>Handshake matrix</h2>\n");
-            td__html_pre(f, m);
-            td_free(m);
+    if (c->verify_code == 0) {
+        fprintf(f, " &rarr; <span class=\"ok\">trusted");
+        if (c->built_chain_len > seen) {
+            fprintf(f, " (%d more from the trust store ", c->built_chain_len - seen);
+            td__html_esc(f, c->store);
+            fputs(")", f);
         }
+        fputs("</span>", f);
+    } else {
+        fprintf(f, " &rarr; <b class=\"fail\">broken at depth %d: ", c->verify_depth);
+        td__html_esc(f, c->verify_text);
+        fprintf(f, " (X509 error %d)</b>", c->verify_code);
     }
-    section_evidence(f, r);
-    fprintf(f, "<p class=\"dim\">%.0f ms in all%s</p>\n", o->total_ms,
-            o->deadline_hit ? " (the --timeout deadline cut the diagnosis short)" : "");
+    fputs("</p>\n<p class=\"mute\">Name checked: ", f);
+    td__html_esc(f, c->name_checked);
+    fprintf(f, " (%s); trust store: ", c->name_match ? "matches the leaf" : "NOT in the leaf");
+    td__html_esc(f, c->store);
+    fputs("</p>\n", f);
+}
+
+/* Writes what fn renders, escaped, into a <pre>: through a temporary file, so that no
+ * buffer is sized by the report. */
+static void pre_of(FILE *f, const td_report_t *r, int (*fn)(const td_report_t *, FILE *))
+{
+    FILE *m = tmpfile();
+    int c;
+    if (m == NULL) {
+        fputs("<p class=\"mute\">(no temporary file: not shown)</p>\n", f);
+        return;
+    }
+    if (fn(r, m) == 0 && fflush(m) == 0 && fseek(m, 0, SEEK_SET) == 0) {
+        fputs("<pre>", f);
+        while ((c = fgetc(m)) != EOF) {
+            put_esc_c(f, (unsigned char)c);
+        }
+        fputs("</pre>\n", f);
+    }
+    (void)fclose(m);
+}
+
+static int matrix_text(const td_report_t *r, FILE *m)
+{
+    td__matrix_write_text(r, m, 0);
+    return ferror(m) ? TD_E_IO : 0;
+}
+
+static void matrix(FILE *f, const td_report_t *r, const char *pfx)
+{
+    if (r->obs.matrix.step != TD_STEP_DONE) {
+        return;
+    }
+    fprintf(f, "<h2 id=\"%smatrix\">Handshake matrix</h2>\n", pfx);
+    pre_of(f, r, matrix_text);
+}
+
+static void raw(FILE *f, const td_report_t *r, const char *pfx)
+{
+    fprintf(f,
+            "<h2 id=\"%sraw\">Raw evidence</h2>\n<details><summary>The JSON document "
+            "(docs/json.md)</summary>\n",
+            pfx);
+    pre_of(f, r, td_report_write_json);
+    fputs("</details>\n", f);
+}
+
+/* The sha-256 of the script, base64, for the Content-Security-Policy. */
+static void script_hash(char *out, size_t cap)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+    out[0] = '\0';
+    if (EVP_Digest(copy_script, sizeof(copy_script) - 1, md, &mdlen, EVP_sha256(), NULL) == 1) {
+        (void)EVP_EncodeBlock(b64, md, (int)mdlen);
+        td_fmt(out, cap, "%s", (const char *)b64);
+    }
+}
+
+void td__html_begin(FILE *f, const char *title)
+{
+    char h[80];
+    script_hash(h, sizeof(h));
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n", f);
+    /* Nothing is fetched: no source is allowed but the inline style and our one script. */
+    fprintf(f,
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "style-src 'unsafe-inline'; script-src 'sha256-%s'; base-uri 'none'; "
+            "form-action 'none'\">\n",
+            h);
+    fputs("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<meta name=\"generator\" content=\"tlsdoctor " TD_VERSION "\">\n<title>",
+          f);
+    td__html_esc(f, title);
+    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style_sheet);
+}
+
+int td__html_end(FILE *f)
+{
+    fprintf(f, "<p class=\"mute\">tlsdoctor %s</p>\n<script>%s</script>\n</body>\n</html>\n",
+            TD_VERSION, copy_script);
+    return ferror(f) ? TD_E_IO : 0;
+}
+
+void td__html_report_body(const td_report_t *r, FILE *f, const char *pfx)
+{
+    const td_obs_t *o = &r->obs;
+    fputs("<header><h1>tlsdoctor: ", f);
+    td__html_esc(f, o->host);
+    fprintf(f, ":%u</h1>\n<p class=\"mute\">", (unsigned)o->port);
+    if (o->connect_to[0] != '\0') {
+        fputs("via ", f);
+        td__html_esc(f, o->connect_to);
+        fputs(" ", f);
+    }
+    if (o->sni[0] != '\0' && strcmp(o->sni, o->host) != 0) {
+        fputs("(SNI ", f);
+        td__html_esc(f, o->sni);
+        fputs(") ", f);
+    }
+    if (r->server_software != NULL) {
+        fputs("server software: ", f);
+        td__html_esc(f, r->server_software);
+        fputs(" (", f);
+        td__html_esc(f, r->server_evidence);
+        fputs(")", f);
+    }
+    fputs("</p></header>\n", f);
+    verdict(f, r, pfx);
+    ladders(f, r, pfx);
+    layers(f, r, pfx);
+    findings(f, r, pfx);
+    clients(f, r, pfx);
+    chain(f, r, pfx);
+    matrix(f, r, pfx);
+    raw(f, r, pfx);
 }
 
 int td_report_write_html(const td_report_t *r, FILE *f)
 {
-    const td_obs_t *o = &r->obs;
-    char title[400];
-    td_fmt(title, sizeof(title), "tlsdoctor: %s:%u", o->host, (unsigned)o->port);
+    char title[300];
+    td_fmt(title, sizeof(title), "tlsdoctor %s:%u: %s", r->obs.host, (unsigned)r->obs.port,
+           r->has_root ? r->f[0].pub.id : "healthy");
     td__html_begin(f, title);
-    fprintf(f, "<h1>tlsdoctor: <span class=\"mono\">");
-    esc(f, o->host);
-    fprintf(f, ":%u</span>", (unsigned)o->port);
-    if (o->connect_to[0] != '\0') {
-        fprintf(f, " via <span class=\"mono\">");
-        esc(f, o->connect_to);
-        fprintf(f, "</span>");
-    }
-    if (o->sni[0] != '\0' && strcmp(o->sni, o->host) != 0) {
-        fprintf(f, " (SNI <span class=\"mono\">");
-        esc(f, o->sni);
-        fprintf(f, "</span>)");
-    }
-    fprintf(f, "</h1>\n");
-    td__html_report_body(f, r, 0);
-    td__html_end(f);
-    return ferror(f) ? TD_E_IO : 0;
+    td__html_report_body(r, f, "");
+    return td__html_end(f);
 }

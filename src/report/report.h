@@ -27,12 +27,13 @@ struct json_t *td__matrix_json(const td_report_t *r);
 void td__clients_write_text(const td_report_t *r, FILE *f, int color);
 struct json_t *td__clients_json(const td_report_t *r);
 
-/* The HTML page (html.c): its frame, one report's body (index keeps SVG ids unique when a
- * page holds several reports), and escaped preformatted text. */
+/* The HTML page (html.c): its head and style, the body of one diagnosis, its end and script.
+ * compare.c puts several bodies in one page. */
 void td__html_begin(FILE *f, const char *title);
-void td__html_report_body(FILE *f, const td_report_t *r, int index);
-void td__html_pre(FILE *f, const char *text);
+/* Writes s escaped for HTML text and attribute values (and SVG text). */
 void td__html_esc(FILE *f, const char *s);
-void td__html_end(FILE *f);
+/* pfx starts every element id ("" for one report; "p1-" ... in compare). */
+void td__html_report_body(const td_report_t *r, FILE *f, const char *pfx);
+int td__html_end(FILE *f);
 
 #endif

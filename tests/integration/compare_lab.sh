@@ -9,15 +9,7 @@ bin="${TLSDOCTOR:?}"; certs="${LAB_CERTS_DIR:?}"
 "$here/../lab/lab.sh" run intercepted "$certs" -- bash -c '
     set -u
     out="$("$0" compare good.lab.test --via 127.0.0.1:$LAB_PORT --via 127.0.0.2:$LAB_PORT \
-            --ca-file "$LAB_CERTS/root.pem" --json --timeout 20 --html "$LAB_RUNDIR/compare.html")"; rc=$?
-    # The HTML page of the comparison: both paths, the differences, valid HTML.
-    paths=$(grep -c "<section id=\"path" "$LAB_RUNDIR/compare.html" || true)
-    if [ "$paths" != 2 ] || ! grep -q "class=\"differences\"" "$LAB_RUNDIR/compare.html"; then
-        echo "compare --html: $paths path sections, or no differences table"; exit 1
-    fi
-    if command -v tidy >/dev/null && ! tidy -errors -q "$LAB_RUNDIR/compare.html"; then
-        echo "compare --html: tidy reports errors"; exit 1
-    fi
+            --ca-file "$LAB_CERTS/root.pem" --json --timeout 20)"; rc=$?
     one="$("$0" good.lab.test --connect-to 127.0.0.2:$LAB_PORT --ca-file "$LAB_CERTS/root.pem" \
             --json --timeout 20)" || true
     python3 - "$out" "$rc" "$one" <<PY

@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
-"""tests/integration/html_report.py: the HTML report looked at as a person would.
+"""tests/integration/html_report.py: the HTML report (--html, issue 16) looked at as a person
+would: a lab scenario is diagnosed with --html, the page is checked with `tidy -errors`, then
+loaded in real headless Chromium over the DevTools protocol (--remote-debugging-pipe: fds 3
+and 4, no port opened). Asserts that the page loaded without console errors or exceptions
+(a Content-Security-Policy violation is one: the page's only script is pinned by its hash),
+that the verdict names the expected finding id, that the ladder's arrows are there, that the
+copy button copies the fix, and that nothing from the network became markup. Saves a
+screenshot next to the page.
 
-For lab scenarios (healthy, a missing intermediate, TLS 1.0 only, a silent server, a
-certificate whose names hold HTML and terminal escapes) it writes `tlsdoctor --html`, checks
-the page with `tidy -errors`, opens it in real headless Chromium (Debian's, over the DevTools
-protocol on --remote-debugging-pipe) and asserts from the DOM: no console error or exception,
-the verdict names the expected finding id, the ladders have their arrows (and the expected
-failure arrow or silence), the certificate's `<script>` and `<img onerror>` are text (one
-script element: the page's own; no img), and no request left the page. It also writes an
-unwritable path and a missing directory: exit 3, a clear message, no file left.
+  html_report.py report SCENARIO FINDING_ID [TLSDOCTOR ARGS...]
+  html_report.py matrix SCENARIO FINDING_ID  tlsdoctor matrix --html: the matrix section too
+  html_report.py compare                  tlsdoctor compare --html on the intercepted scenario
+  html_report.py badpath                  missing directory, a directory, an unwritable place
 
-  html_report.py --tlsdoctor BIN [--screenshot PNG] [--certs DIR]
+Environment: TLSDOCTOR (the binary), LAB_CERTS_DIR (the lab PKI), HTML_OUT (where pages and
+screenshots go; a temporary directory when unset).
 """
-import argparse
 import base64
 import json
 import os
@@ -22,195 +25,289 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from real_clients import Chromium  # noqa: E402  (one Chromium driver for every test)
-
 LAB = os.path.join(HERE, "..", "lab", "lab.sh")
 
-# scenario -> (expected root-cause finding id or None for healthy, a class the ladders must
-# show: "fail" for a red arrow, "note" for silence until a deadline, "" for none)
-CASES = {
-    "healthy": (None, ""),
-    "matrix:tls10_only": ("tls.version.legacy_only", "fail"),
-    "missing_intermediate": ("cert.chain.missing_intermediate", ""),
-    "tls10_only": ("tls.version.legacy_only", "fail"),
-    "silent": ("proto.silent", "note"),
-    "escapes": ("cert.hostname.mismatch", ""),
-}
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
 
 
-def render(binary, case, certs, out):
-    scenario = case.split(":")[-1]
-    matrix = "matrix " if case.startswith("matrix:") else ""
-    cmd = ('"$0" ' + matrix + 'good.lab.test --connect-to 127.0.0.1:$LAB_PORT --ca-file "$LAB_CERTS/root.pem" '
-           '--timeout 8 --step-timeout 3 --html "$1" --json')
-    p = subprocess.run([LAB, "run", scenario, certs, "--", "bash", "-c", cmd, binary, out],
-                       capture_output=True, text=True, timeout=120)
-    doc = json.loads(p.stdout) if p.stdout.strip().startswith("{") else None
-    return p.returncode, doc, p.stderr
+class Chromium:
+    """One headless Chromium driven over --remote-debugging-pipe (NUL-terminated JSON)."""
 
+    def __init__(self, home):
+        to_chrome_r, self.to_chrome = os.pipe()
+        self.from_chrome, from_chrome_w = os.pipe()
+        args = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--no-first-run", "--remote-debugging-pipe", "--user-data-dir=" + home,
+                "--window-size=1000,1400"]
+        # The pipes go to fds 3 (commands in) and 4 (answers out), as the protocol expects.
+        self.proc = subprocess.Popen(
+            ["sh", "-c", 'a=$1; b=$2; shift 2; exec "$@" 3<&"$a" 4>&"$b"', "sh",
+             str(to_chrome_r), str(from_chrome_w)] + args,
+            pass_fds=(to_chrome_r, from_chrome_w), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=dict(os.environ, HOME=home))
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self.buf = b""
+        self.next_id = 0
+        self.events = []
 
-def look(chromium, path, shot=None):
-    """Opens path in a fresh browser context; returns (facts from the DOM, console errors)."""
-    ctx = chromium.send("Target.createBrowserContext", {"disposeOnDetach": True})["browserContextId"]
-    sid = None
-    try:
-        tid = chromium.send("Target.createTarget", {"url": "about:blank", "browserContextId": ctx})["targetId"]
-        sid = chromium.send("Target.attachToTarget", {"targetId": tid, "flatten": True})["sessionId"]
-        for dom in ("Runtime", "Log", "Page", "Network"):
-            chromium.send(dom + ".enable", {}, sid)
-        chromium.send("Emulation.setDeviceMetricsOverride",
-                      {"width": 1000, "height": 900, "deviceScaleFactor": 1, "mobile": False}, sid)
-        chromium.send("Page.navigate", {"url": "file://" + path}, sid, timeout=20)
-        end = time.time() + 10
-        while time.time() < end:
-            with chromium.cv:
-                if any(e.get("sessionId") == sid and e["method"] == "Page.loadEventFired"
-                       for e in chromium.events):
-                    break
-            time.sleep(0.05)
-        time.sleep(0.3)  # late console messages
-        js = """JSON.stringify({
-  verdict: (document.querySelector('.verdict') || {}).getAttribute ?
-           document.querySelector('.verdict').getAttribute('data-finding') : null,
-  verdict_text: (document.querySelector('.verdict strong') || {}).textContent || '',
-  ladders: document.querySelectorAll('svg.ladder').length,
-  arrows: document.querySelectorAll('svg.ladder g.arrow').length,
-  fail_arrows: document.querySelectorAll('svg.ladder g.arrow.fail').length,
-  notes: document.querySelectorAll('svg.ladder g.note').length,
-  labels: Array.from(document.querySelectorAll('svg.ladder text')).map(t => t.textContent),
-  scripts: document.querySelectorAll('script').length,
-  imgs: document.querySelectorAll('img').length,
-  bold_in_table: document.querySelectorAll('table b').length,
-  layers: document.querySelectorAll('table.layers tr[data-layer]').length,
-  chain_rows: document.querySelectorAll('table.chain tr').length,
-  copy: document.querySelectorAll('button.copy').length,
-  body: document.body.innerText
-})"""
-        r = chromium.send("Runtime.evaluate", {"expression": js, "returnByValue": True}, sid)
-        facts = json.loads(r["result"]["value"])
-        if shot:
-            chromium.send("Emulation.setDeviceMetricsOverride",
-                          {"width": 1000, "height": 1400, "deviceScaleFactor": 1, "mobile": False}, sid)
-            png = chromium.send("Page.captureScreenshot", {"format": "png"}, sid, timeout=20)
-            with open(shot, "wb") as f:
-                f.write(base64.b64decode(png["data"]))
-        errors, requests = [], []
-        with chromium.cv:
-            evs = [e for e in chromium.events if e.get("sessionId") == sid]
-        for e in evs:
-            p = e.get("params", {})
-            if e["method"] == "Runtime.exceptionThrown":
-                errors.append("exception: %s" % p.get("exceptionDetails", {}).get("text"))
-            elif e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-                errors.append("console.%s" % p.get("type"))
-            elif e["method"] == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
-                errors.append("log: %s" % p["entry"].get("text"))
-            elif e["method"] == "Network.requestWillBeSent":
-                url = p.get("request", {}).get("url", "")
-                if not url.startswith("file://"):
-                    requests.append(url)
-        return facts, errors, requests
-    finally:
+    def _read_msg(self, deadline):
+        while b"\0" not in self.buf:
+            if time.time() > deadline:
+                fail("Chromium did not answer in time")
+            chunk = os.read(self.from_chrome, 65536)
+            if not chunk:
+                fail("Chromium closed the pipe")
+            self.buf += chunk
+        msg, self.buf = self.buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def call(self, method, params=None, session=None, timeout=20):
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        os.write(self.to_chrome, json.dumps(msg).encode() + b"\0")
+        deadline = time.time() + timeout
+        while True:
+            m = self._read_msg(deadline)
+            if m.get("id") == self.next_id:
+                if "error" in m:
+                    fail("%s: %s" % (method, m["error"]))
+                return m.get("result", {})
+            self.events.append(m)
+
+    def wait_event(self, name, timeout=20):
+        deadline = time.time() + timeout
+        for i, m in enumerate(self.events):
+            if m.get("method") == name:
+                return self.events.pop(i)
+        while True:
+            m = self._read_msg(deadline)
+            if m.get("method") == name:
+                return m
+            self.events.append(m)
+
+    def close(self):
         try:
-            chromium.send("Target.disposeBrowserContext", {"browserContextId": ctx})
-        except (RuntimeError, TimeoutError):
+            self.call("Browser.close", timeout=5)
+        except SystemExit:
             pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.to_chrome)
+        os.close(self.from_chrome)
 
 
-def bad_paths(binary, work):
-    """A missing directory, and a path that is a directory (rename fails; root ignores
-    permissions, so an unwritable directory would not fail here): exit 3, a clear message, no
-    file nor temporary file left."""
-    fails = []
-    missing = os.path.join(work, "no-such-dir", "r.html")
-    isdir = os.path.join(work, "adir")
-    os.makedirs(isdir)
-    for path, msg in ((missing, "cannot create"), (isdir, "cannot write")):
-        before = set(os.listdir(work))
-        p = subprocess.run([binary, "127.0.0.1:1", "--timeout", "2", "--html", path],
+def look(page, png, expect_id=None, checks=()):
+    """Loads page in Chromium; returns the values of the checks (JS expressions)."""
+    with tempfile.TemporaryDirectory() as home:
+        c = Chromium(home)
+        try:
+            url = "file://" + os.path.abspath(page)
+            c.call("Browser.grantPermissions", {"permissions": ["clipboardReadWrite",
+                                                                "clipboardSanitizedWrite"]})
+            target = c.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            s = c.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            for m in ("Page.enable", "Runtime.enable", "Log.enable"):
+                c.call(m, session=s)
+            c.call("Page.navigate", {"url": url}, session=s)
+            c.wait_event("Page.loadEventFired")
+
+            def ev(expr):
+                r = c.call("Runtime.evaluate", {"expression": expr, "returnByValue": True,
+                                                "awaitPromise": True}, session=s)
+                if "exceptionDetails" in r:
+                    fail("evaluating %s: %s" % (expr, r["exceptionDetails"]))
+                return r["result"].get("value")
+
+            results = [ev(x) for x in checks]
+            # The copy button: its fixed script copies the fix text.
+            fix = ev("(document.querySelector('pre.fix')||{}).textContent||''")
+            if fix:
+                ev("document.querySelector('button.copy').click()")
+                time.sleep(0.3)
+                label = ev("document.querySelector('button.copy').textContent")
+                if label != "copied":
+                    fail("the copy button did not copy (label %r)" % label)
+            shot = c.call("Page.captureScreenshot", {"format": "png"}, session=s)
+            with open(png, "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+            time.sleep(0.2)
+            c.call("Runtime.evaluate", {"expression": "1"}, session=s)  # drain events
+            errors = []
+            for m in c.events:
+                p = m.get("params", {})
+                if m.get("method") == "Runtime.exceptionThrown":
+                    errors.append(p["exceptionDetails"].get("text"))
+                elif m.get("method") == "Runtime.consoleAPICalled" and p.get("type") in (
+                        "error", "assert"):
+                    errors.append(str(p.get("args")))
+                elif m.get("method") == "Log.entryAdded" and p["entry"]["level"] == "error":
+                    errors.append(p["entry"].get("text"))
+            if errors:
+                fail("console errors in %s: %s" % (page, errors))
+        finally:
+            c.close()
+    return results
+
+
+COMMON = [
+    "document.getElementById('verdict') ? document.getElementById('verdict').textContent : ''",
+    "document.querySelectorAll('svg.ladder g.arrow').length",
+    "document.querySelectorAll('script').length",
+    "document.querySelectorAll('img, iframe, object, embed, link, b b, script[src]').length",
+    "[...document.querySelectorAll('*')].filter(e => [...e.attributes].some("
+    "a => a.name.startsWith('on'))).length",
+]
+
+
+def tidy(page):
+    r = subprocess.run(["tidy", "-errors", "-q", page], capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("tidy -errors on %s (exit %d):\n%s" % (page, r.returncode, r.stderr))
+
+
+def diagnose_in_lab(scen, args, page, sub=None):
+    """Runs tlsdoctor [sub] HOST --connect-to ... --html page inside lab.sh run."""
+    certs = os.environ["LAB_CERTS_DIR"]
+    cmd = ('"$0" %s "$LAB_HOST" --connect-to 127.0.0.1:$LAB_PORT --ca-file "$LAB_CERTS/root.pem"'
+           ' --timeout 20 --step-timeout 3 --html "$1" --json "${@:2}" > "$1.json"; echo $? > "$1.rc"'
+           % (sub or ""))
+    subprocess.run([LAB, "run", scen, certs, "--", "bash", "-c", cmd, os.environ["TLSDOCTOR"],
+                    page] + list(args), check=True, timeout=120)
+    rc = int(open(page + ".rc").read())
+    doc = json.load(open(page + ".json"))
+    if not os.path.exists(page):
+        fail("no page written (tlsdoctor exit %d)" % rc)
+    return rc, doc
+
+
+def check_common(vals, what):
+    verdict, arrows, scripts, foreign, handlers = vals[:5]
+    print("%s: verdict %r, %d arrows, %d scripts" % (what, verdict[:80], arrows, scripts))
+    if arrows < 2:
+        fail("%s: the ladder has %d arrows" % (what, arrows))
+    if scripts != 1 or foreign != 0 or handlers != 0:
+        fail("%s: markup from data: %d scripts, %d foreign elements, %d handlers" % (
+            what, scripts, foreign, handlers))
+    return verdict
+
+
+def cmd_report(out, scen, expect, args, sub=None):
+    page = os.path.join(out, "%s%s.html" % (scen, "-matrix" if sub else ""))
+    rc, doc = diagnose_in_lab(scen, args, page, sub)
+    want = doc["root_cause"]["id"] if doc.get("root_cause") else "healthy"
+    if expect != want:
+        fail("%s: root cause %s, expected %s" % (scen, want, expect))
+    tidy(page)
+    extra = ["document.querySelectorAll('#matrix').length",
+             "((document.getElementById('chain')||{}).nextElementSibling||{})"
+             ".nextElementSibling?.textContent || ''",
+             "[...document.querySelectorAll('h2,h3,section')].map(e => e.id || e.tagName)"
+             ".join(' ')"]
+    vals = look(page, page[:-5] + ".png", checks=COMMON + extra)
+    verdict = check_common(vals, scen)
+    if expect == "healthy":
+        if "HEALTHY" not in verdict:
+            fail("%s: verdict %r is not HEALTHY" % (scen, verdict))
+    elif expect not in verdict:
+        fail("%s: the verdict does not name %s: %r" % (scen, expect, verdict))
+    order = vals[7].split()
+    want_order = [x for x in ("verdict", "ladder", "layers", "clients", "proxies", "chain",
+                              "matrix", "raw") if x in order]
+    if [x for x in order if x in want_order] != want_order:
+        fail("%s: sections out of order: %s" % (scen, order))
+    if sub == "matrix" and vals[5] != 1:
+        fail("matrix: no matrix section")
+    if scen == "escapes":
+        html = open(page, encoding="utf-8").read()
+        if any(ch in html for ch in "\x1b\x07") or "<script>alert" in html:
+            fail("escapes: raw escape bytes or markup from the certificate in the page")
+        chain = vals[6]
+        if "script" not in chain or "evil" not in chain:
+            fail("escapes: the hostile subject is not shown as text: %r" % chain[:200])
+    print("ok: %s (exit %d) -> %s" % (scen, rc, page))
+
+
+def cmd_compare(out):
+    certs = os.environ["LAB_CERTS_DIR"]
+    page = os.path.join(out, "compare.html")
+    cmd = ('"$0" compare good.lab.test --via 127.0.0.1:$LAB_PORT --via 127.0.0.2:$LAB_PORT '
+           '--ca-file "$LAB_CERTS/root.pem" --timeout 20 --html "$1" > /dev/null; echo $? > "$1.rc"')
+    subprocess.run([LAB, "run", "intercepted", certs, "--", "bash", "-c", cmd,
+                    os.environ["TLSDOCTOR"], page], check=True, timeout=120)
+    rc = int(open(page + ".rc").read())
+    if rc != 2:
+        fail("compare: exit %d, expected 2 (interception)" % rc)
+    tidy(page)
+    vals = look(page, os.path.join(out, "compare.png"), checks=COMMON + [
+        "document.querySelectorAll('#differences, #p1-verdict, #p2-verdict').length"])
+    verdict = check_common(vals, "compare")
+    if "Zscaler" not in verdict or vals[5] != 3:
+        fail("compare: verdict %r, %d of the sections" % (verdict, vals[5]))
+    print("ok: compare -> %s" % page)
+
+
+def cmd_badpath(out):
+    """Missing directory, a directory as FILE, an unwritable place: exit 3, a clear message,
+    nothing left behind. Fails before any probing: the target is never contacted."""
+    bin_ = os.environ["TLSDOCTOR"]
+    existing = os.path.join(out, "keep.html")
+    with open(existing, "w") as f:
+        f.write("old")
+    cases = [os.path.join(out, "no-such-dir", "r.html"), out, "/proc/tlsdoctor-report.html"]
+    for path in cases:
+        before = set(os.listdir(out))
+        r = subprocess.run([bin_, "127.0.0.1:9", "--timeout", "2", "--html", path],
                            capture_output=True, text=True, timeout=30)
-        left = sorted(set(os.listdir(work)) - before) + (os.listdir(isdir) if path == isdir else [])
-        ok = p.returncode == 3 and msg in p.stderr and not left
-        print("  %-20s exit %d, %r, left %s: %s" % (os.path.relpath(path, work), p.returncode,
-              p.stderr.strip()[:90], left, "ok" if ok else "WRONG"))
-        if not ok:
-            fails.append("bad path %s: exit %d %r" % (path, p.returncode, p.stderr.strip()))
-    return fails
+        if r.returncode != 3 or "cannot write the HTML report" not in r.stderr:
+            fail("--html %s: exit %d, %r" % (path, r.returncode, r.stderr))
+        if set(os.listdir(out)) != before or os.path.exists(os.path.join(out, "no-such-dir")):
+            fail("--html %s left files: %s" % (path, set(os.listdir(out)) - before))
+        print("ok: --html %s: exit 3: %s" % (path, r.stderr.strip()))
+    r = subprocess.run([bin_, "compare", "h.test", "--via", "127.0.0.1:9", "--via", "dns",
+                        "--html", cases[0]], capture_output=True, text=True, timeout=30)
+    if r.returncode != 3 or "cannot write the HTML report" not in r.stderr:
+        fail("compare --html %s: exit %d, %r" % (cases[0], r.returncode, r.stderr))
+    if open(existing).read() != "old":
+        fail("an unrelated file changed")
+    # A good path: written whole, mode from the umask, no temporary file left.
+    page = os.path.join(out, "closed.html")
+    r = subprocess.run([bin_, "127.0.0.1:9", "--timeout", "2", "--html", page],
+                       capture_output=True, text=True, timeout=30)
+    left = [n for n in os.listdir(out) if n.startswith("closed.html.")]
+    if not os.path.exists(page) or left or not open(page).read().rstrip().endswith("</html>"):
+        fail("--html %s: exit %d, temporary files %s" % (page, r.returncode, left))
+    tidy(page)
+    print("ok: closed port page written whole (exit %d)" % r.returncode)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tlsdoctor", required=True)
-    ap.add_argument("--certs")
-    ap.add_argument("--screenshot")
-    a = ap.parse_args()
-    binary = os.path.abspath(a.tlsdoctor)
-    work = tempfile.mkdtemp(prefix="td-html-")
-    certs = a.certs or os.path.join(work, "certs")
-    subprocess.run([LAB, "certs", certs], check=True, capture_output=True, timeout=120)
-    failures = []
-    pages = {}
-    for s in CASES:
-        out = os.path.join(work, s.replace(":", "_") + ".html")
-        rc, doc, err = render(binary, s, certs, out)
-        if not os.path.exists(out):
-            failures.append("%s: no page written (exit %d: %s)" % (s, rc, err.strip()[:200]))
-            continue
-        t = subprocess.run(["tidy", "-errors", "-q", out], capture_output=True, text=True)
-        if t.returncode != 0:
-            failures.append("%s: tidy: %s" % (s, t.stderr.strip()[:300]))
-        pages[s] = (out, doc)
-    chromium = Chromium(work, [])
-    try:
-        print("Chromium: %s" % chromium.version)
-        for s, (out, doc) in pages.items():
-            want, mark = CASES[s]
-            got_id = doc["root_cause"]["id"] if doc and doc.get("root_cause") else None
-            shot = a.screenshot if s == "missing_intermediate" and a.screenshot else None
-            facts, errors, requests = look(chromium, out, shot)
-            problems = []
-            if errors:
-                problems.append("console errors %s" % errors)
-            if requests:
-                problems.append("network requests %s" % requests)
-            if facts["verdict"] != (got_id or ""):
-                problems.append("verdict %r but the JSON says %r" % (facts["verdict"], got_id))
-            if want is not None and got_id != want:
-                problems.append("root cause %r, expected %r" % (got_id, want))
-            if want is None and s == "healthy" and not facts["verdict_text"].startswith("HEALTHY"):
-                problems.append("healthy page says %r" % facts["verdict_text"])
-            if facts["ladders"] < 2 or facts["arrows"] < 3:
-                problems.append("ladders %d arrows %d" % (facts["ladders"], facts["arrows"]))
-            if mark == "fail" and facts["fail_arrows"] == 0:
-                problems.append("no failure arrow")
-            if mark == "note" and facts["notes"] == 0:
-                problems.append("no silence drawn")
-            if s.startswith("matrix:") and "Handshake matrix" not in facts["body"]:
-                problems.append("no matrix section")
-            if facts["layers"] != 6:
-                problems.append("layer rows %d" % facts["layers"])
-            if facts["scripts"] != 1 or facts["imgs"] != 0 or facts["bold_in_table"] != 0:
-                problems.append("markup from data: scripts %d imgs %d <b> %d" % (
-                    facts["scripts"], facts["imgs"], facts["bold_in_table"]))
-            if s == "escapes" and not ("script" in facts["body"] and "alert(1)" in facts["body"]
-                                       and "onerror" in facts["body"]):
-                problems.append("the certificate's <script> and <img onerror> are not shown as text")
-            if want is not None and facts["copy"] == 0:
-                problems.append("no copy button for the fix")
-            print("%-22s verdict %-34s ladders %d arrows %2d fail %d notes %d: %s" % (
-                s, facts["verdict"] or "HEALTHY", facts["ladders"], facts["arrows"],
-                facts["fail_arrows"], facts["notes"], "; ".join(problems) or "ok"))
-            failures += ["%s: %s" % (s, p) for p in problems]
-    finally:
-        chromium.close()
-    failures += bad_paths(binary, work)
-    if failures:
-        print("FAILED:\n  " + "\n  ".join(failures))
-        return 1
-    print("all %d pages render in Chromium without errors; tidy passes" % len(pages))
-    return 0
+    if len(sys.argv) < 2 or not os.environ.get("TLSDOCTOR"):
+        print(__doc__, file=sys.stderr)
+        sys.exit(3)
+    out = os.environ.get("HTML_OUT") or tempfile.mkdtemp(prefix="tdhtml.")
+    os.makedirs(out, exist_ok=True)
+    what = sys.argv[1]
+    if what == "report" and len(sys.argv) >= 4:
+        cmd_report(out, sys.argv[2], sys.argv[3], sys.argv[4:])
+    elif what == "matrix" and len(sys.argv) == 4:
+        cmd_report(out, sys.argv[2], sys.argv[3], [], sub="matrix")
+    elif what == "compare":
+        cmd_compare(out)
+    elif what == "badpath":
+        cmd_badpath(out)
+    else:
+        print(__doc__, file=sys.stderr)
+        sys.exit(3)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

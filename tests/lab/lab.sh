@@ -21,7 +21,7 @@ modern_nginx many_ciphers v13_intolerant large_intolerant sslv2 truncated bigrec
 tls10_rsa aria_only dh1024 cn_only eku_client wrong_intermediate misordered_chain short_lived
 late endless_records huge_msg big_cert sh_bad_length sh_bad_ext sh_dup_ext zero_records
 head_drip head_closed head_endless head_10mb body_1gb many_certs escapes
-lighttpd_tls10 apache_expired caddy_missing_intermediate"
+lighttpd_tls10 apache_expired caddy_missing_intermediate lighttpd_logging apache_logging"
 
 die() { echo "lab.sh: $*" >&2; exit 3; }
 
@@ -452,6 +452,33 @@ $(ngx_server "$port" logs.lab.test "$c/good.full.pem" "$c/good.key" "ssl_protoco
             "Listen 127.0.0.1:$port" "ServerName localhost" "DocumentRoot $d" \
             "<VirtualHost 127.0.0.1:$port>" "ServerName apache-expired.lab.test" "SSLEngine on" \
             "SSLCertificateFile $c/expired.full.pem" "SSLCertificateKeyFile $c/expired.key" "</VirtualHost>" \
+            > "$d/httpd.conf"
+        echo ok > "$d/index.html"
+        (exec apache2 -f "$d/httpd.conf" -DFOREGROUND) >"$d/server.log" 2>&1 & ;;
+    lighttpd_logging)
+        # lighttpd 1.4 (mod_openssl), TLS 1.2+ with the default suites: what it logs when real
+        # clients fail (tests/integration/logs_lab.sh).
+        need lighttpd
+        printf '%s\n' "server.document-root = \"$d\"" "server.port = $port" 'server.bind = "127.0.0.1"' \
+            "server.errorlog = \"$d/error.log\"" 'server.modules += ( "mod_openssl" )' 'ssl.engine = "enable"' \
+            "ssl.pemfile = \"$c/good.full.pem\"" "ssl.privkey = \"$c/good.key\"" \
+            'ssl.openssl.ssl-conf-cmd = ("MinProtocol" => "TLSv1.2")' > "$d/lighttpd.conf"
+        echo ok > "$d/index.html"
+        lighttpd -D -f "$d/lighttpd.conf" >"$d/server.log" 2>&1 & ;;
+    apache_logging)
+        # Apache httpd 2.4 (mod_ssl) at LogLevel ssl:info, TLS 1.2+, for the same clients.
+        need apache2
+        mkdir -p "$d/logs"
+        printf '%s\n' "ServerRoot $d" "PidFile $d/httpd.pid" "DefaultRuntimeDir $d" "ErrorLog $d/error.log" \
+            "LogLevel warn ssl:info" \
+            "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so" \
+            "LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so" \
+            "LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so" \
+            "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so" \
+            "Listen 127.0.0.1:$port" "ServerName localhost" "DocumentRoot $d" \
+            "<VirtualHost 127.0.0.1:$port>" "ServerName logs.lab.test" "SSLEngine on" \
+            "SSLProtocol all -SSLv3 -TLSv1 -TLSv1.1" \
+            "SSLCertificateFile $c/good.full.pem" "SSLCertificateKeyFile $c/good.key" "</VirtualHost>" \
             > "$d/httpd.conf"
         echo ok > "$d/index.html"
         (exec apache2 -f "$d/httpd.conf" -DFOREGROUND) >"$d/server.log" 2>&1 & ;;

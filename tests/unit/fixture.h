@@ -1,4 +1,5 @@
-/* fixture.h: loads hex fixtures (tests/fixtures/NAME.hex) recorded from real servers. */
+/* fixture.h: loads hex fixtures (tests/fixtures/NAME.hex) recorded from real servers, and reads
+ * the rows of the tab-separated corpora (tests/fixtures/explain, tests/fixtures/logs/real). */
 #ifndef TD_TEST_FIXTURE_H
 #define TD_TEST_FIXTURE_H
 
@@ -35,6 +36,34 @@ static inline size_t load_hex(const char *name, uint8_t *buf, size_t cap)
     }
     fclose(f);
     return n;
+}
+
+/* The next row of a tab-separated corpus with exactly ncols columns (the last one takes the rest
+ * of the line), read into line and split in place; blank lines and '#' comments skipped.
+ * Returns 0 at the end of the file, aborts on a short row. */
+static inline int next_tsv_row(FILE *f, char *line, int cap, char **cols, int ncols)
+{
+    while (fgets(line, cap, f) != NULL) {
+        size_t n = strlen(line);
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            line[--n] = '\0';
+        }
+        if (n == 0 || line[0] == '#') {
+            continue;
+        }
+        cols[0] = line;
+        for (int i = 1; i < ncols; i++) {
+            char *tab = strchr(cols[i - 1], '\t');
+            if (tab == NULL) {
+                fprintf(stderr, "short corpus row: %s\n", line);
+                abort();
+            }
+            *tab = '\0';
+            cols[i] = tab + 1;
+        }
+        return 1;
+    }
+    return 0;
 }
 
 #endif

@@ -48,8 +48,9 @@ static void table(void **state)
         /* The specific reason comes first; the curl code is explained too (below). */
         { "curl: (35) OpenSSL/3.0.2: error:0A00010B:SSL routines::wrong version number",
           "wrong version number", "openssl_reason" },
-        { "curl: (60) SSL certificate problem: self signed certificate",
-          "curl 60: peer certificate cannot be authenticated", "curl_exit" },
+        /* The reason inside curl's message comes first, the exit code after it. */
+        { "curl: (60) SSL certificate problem: self signed certificate", "self-signed certificate",
+          "openssl_verify" },
         { "NET::ERR_CERT_AUTHORITY_INVALID", "ERR_CERT_AUTHORITY_INVALID", "browser" },
         { "err_ssl_version_or_cipher_mismatch", "ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "browser" },
         { "-113", "ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "browser" },

@@ -90,7 +90,7 @@ static void nginx_error(void **state)
     static const struct want w[] = {
         { 2, "tls.cipher.no_common" },          { 3, "client.plain_http_to_tls_port" },
         { 4, "client.plain_http_to_tls_port" }, { 5, "client.closed_in_handshake" },
-        { 6, "tls.handshake.failed" },          { 7, "client.cert_rejected" },
+        { 6, "upstream.handshake_failed" },     { 7, "client.cert_rejected" },
         { 8, "tls.version.no_common" },         { 9, "client.handshake_timeout" },
         { 12, "tls.sni.unrecognized_name" }
     };
@@ -139,6 +139,127 @@ static void lab_recorded(void **state)
     assert_int_equal(c.n, 3);
     assert_string_equal(c.cause[0], "client.closed_in_handshake");
     assert_string_equal(c.cause[1], "tls.handshake.failed");
+}
+
+/* Recorded from the lab's lighttpd and Apache (tests/integration/logs_lab.sh with
+ * LAB_SAVE_LOG): the causes each names, one event per connection. */
+static void lab_recorded_more(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        const char *causes[6];
+        size_t events;
+    } cases[] = {
+        { "lab_lighttpd_error.log",
+          { "client.plain_http_to_tls_port", "tls.version.no_common", "tls.cipher.no_common" },
+          3 },
+        { "lab_apache_error.log",
+          { "client.plain_http_to_tls_port", "tls.version.no_common", "tls.cipher.no_common",
+            "client.cert_rejected", "client.closed_in_handshake" },
+          6 },
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct collected c;
+        char path[512];
+        snprintf(path, sizeof(path), "%s/logs/%s", TD_FIXTURES_DIR, cases[k].file);
+        td_logs_summary_free(scan(path, TD_LOG_AUTO, &c));
+        if (c.n != cases[k].events) {
+            fail_msg("%s: %zu events, want %zu", cases[k].file, c.n, cases[k].events);
+        }
+        for (size_t i = 0; i < 6 && cases[k].causes[i] != NULL; i++) {
+            int found = 0;
+            for (size_t j = 0; j < c.n; j++) {
+                found |= strcmp(c.cause[j], cases[k].causes[i]) == 0;
+            }
+            if (!found) {
+                fail_msg("%s: no %s", cases[k].file, cases[k].causes[i]);
+            }
+        }
+        assert_string_equal(c.client[0], cases[k].file[4] == 'l' ? "127.0.0.1" : c.client[0]);
+    }
+}
+
+/* Collectors' prefixes, lines without their date or first bracket, and the formats added for
+ * issue 14: each line alone gives its cause, client and side. */
+static void frames_and_formats(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line;
+        td_log_format_t fmt;
+        const char *cause;
+        const char *client;
+    } cases[] = {
+        { "nginx  | 2026/11/20 10:00:02 [crit] 23#23: *1 SSL_do_handshake() failed (SSL: "
+          "error:0A0000C1:SSL routines::no shared cipher) while SSL handshaking, client: "
+          "198.51.100.7, server: 0.0.0.0:443",
+          TD_LOG_NGINX, "tls.cipher.no_common", "198.51.100.7" },
+        { "[pod/web-1/nginx] [info] 7#7: *9 peer closed connection in SSL handshake while SSL "
+          "handshaking, client: 10.1.2.3, server: 0.0.0.0:443",
+          TD_LOG_NGINX, "client.closed_in_handshake", "10.1.2.3" },
+        { "<134>10.0.0.5:41000 [20/Nov/2026:10:00:00.001] fe/1: SSL handshake failure",
+          TD_LOG_HAPROXY, "tls.handshake.failed", "10.0.0.5:41000" },
+        { "Thu Oct 23 15:17:56.000000 2014] [ssl:info] [pid 18839] [client 36.226.119.50:2360] "
+          "AH01996: SSL handshake failed: HTTP spoken on HTTPS port; trying to send HTML error "
+          "page",
+          TD_LOG_APACHE, "client.plain_http_to_tls_port", "36.226.119.50:2360" },
+        { "2026/11/20 10:05:05 [error] 23#23: *5 upstream SSL certificate verify error: "
+          "(10:certificate has expired) while SSL handshaking to upstream, client: 172.17.0.1, "
+          "server: localhost, request: \"GET / HTTP/1.1\", upstream: \"https://10.0.0.9:443/\"",
+          TD_LOG_NGINX, "upstream.cert.expired", "172.17.0.1" },
+        { "2026/11/20 10:05:06 [error] 23#23: *6 upstream SSL certificate does not match "
+          "\"api.internal\" while SSL handshaking to upstream, client: 172.17.0.1, server: x",
+          TD_LOG_NGINX, "upstream.cert.hostname_mismatch", "172.17.0.1" },
+        { "2026/11/20 10:05:07 [info] 23#23: *7 client sent invalid method while reading client "
+          "request line, client: 192.0.2.4, server: _, request: \"SSH-2.0-Go\"",
+          TD_LOG_NGINX, "client.not_tls", "192.0.2.4" },
+        { "2026-11-28 09:09:41: (mod_openssl.c.3275) SSL: 1 error:0A000102:SSL "
+          "routines::unsupported protocol (127.0.0.1)",
+          TD_LOG_LIGHTTPD, "tls.version.no_common", "127.0.0.1" },
+        { "{\"level\":\"debug\",\"ts\":1689233379.62,\"logger\":\"http.stdlib\",\"msg\":\"http: "
+          "TLS handshake error from 2.3.209.219:60067: remote error: tls: unknown certificate\"}",
+          TD_LOG_CADDY, "client.cert_rejected", "2.3.209.219:60067" },
+        { "time=\"2022-03-17T16:31:51+01:00\" level=debug msg=\"http: TLS handshake error from "
+          "[::1]:62917: tls: client using inappropriate protocol fallback\"",
+          TD_LOG_TRAEFIK, "client.inappropriate_fallback", "[::1]:62917" },
+        { "[2026-11-20T10:00:00.000Z] \"GET / HTTP/1.1\" 503 UF,URX "
+          "upstream_reset_before_response_started{connection_failure,TLS_error:_268435581:SSL_"
+          "routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED} - \"TLS_error:_268435581:SSL_"
+          "routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED\" 0 91 4 - \"-\" \"curl/8\" \"id\" "
+          "\"web\" \"10.0.0.7:443\"",
+          TD_LOG_ENVOY, "upstream.cert.verify_failed", "" },
+        { "2026-11-20 10:00:00 198.51.100.2 50123 10.0.0.4 443 - - - - - Timer_ConnectionIdle -",
+          TD_LOG_IIS, "client.handshake_timeout", "198.51.100.2" },
+        { "2026-11-20T10:00:00.000000Z my-elb 198.51.100.3:2817 - -1 -1 -1 504 0 0 0 \"GET "
+          "https://www.example.com:443/ HTTP/1.1\" \"curl/8\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2",
+          TD_LOG_ELB, "http.response.timeout", "198.51.100.3:2817" },
+        { "Jan 23 15:46:04 mx postfix/smtps/smtpd[5]: SSL_accept error from "
+          "scanner.example[167.94.138.43]: Connection reset by peer",
+          TD_LOG_MAIL, "client.closed_in_handshake", "167.94.138.43" },
+        { "Feb  1 08:12:14 bigip warning tmm[9244]: 01260026:4: No shared ciphers between SSL "
+          "peers 192.168.99.86.32962:192.168.20.230.636.",
+          TD_LOG_F5, "tls.cipher.no_common", "192.168.99.86.32962" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *l = cases[i].line;
+        td_log_format_t d = td_logline_detect(l, strlen(l));
+        if (d != cases[i].fmt) {
+            fail_msg("case %zu detected as %s", i, td_log_format_name(d));
+        }
+        td_logline_state_t st;
+        td_log_event_t ev[2];
+        td_logline_state_init(&st, 2026);
+        int k = td_logline_parse(d, &st, l, strlen(l), 1, ev);
+        if (k == 0) {
+            k = td_logline_flush(&st, &ev[0]);
+        }
+        if (k == 0 || strcmp(ev[0].cause, cases[i].cause) != 0 ||
+            strcmp(ev[0].client, cases[i].client) != 0) {
+            fail_msg("case %zu: %s %s, want %s %s", i, k ? ev[0].cause : "(none)",
+                     k ? ev[0].client : "", cases[i].cause, cases[i].client);
+        }
+    }
 }
 
 static void apache(void **state)
@@ -358,6 +479,8 @@ int main(void)
         cmocka_unit_test(nginx_error),
         cmocka_unit_test(nginx_access),
         cmocka_unit_test(lab_recorded),
+        cmocka_unit_test(lab_recorded_more),
+        cmocka_unit_test(frames_and_formats),
         cmocka_unit_test(apache),
         cmocka_unit_test(haproxy),
         cmocka_unit_test(f5),
