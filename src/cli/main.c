@@ -128,7 +128,10 @@ static const char usage_commands[] =
         "  explain TEXT...        what a Cloudflare 52x, a TLS alert, an OpenSSL error or verify\n"
         "                         code, a curl exit code, a browser error or a log line means,\n"
         "                         its likely causes and the command to run next\n"
-        "   exit status: 0 explained, 1 unknown (closest entries shown), 3 usage error\n"
+        "   exit status: 0 explained, 1 unknown (closest entries shown), 3 usage error\n";
+
+/* The monitoring commands (monitor.c). */
+static const char usage_monitor[] =
         "  changes --db FILE      what changed per target between runs of the history: newly\n"
         "                         failing (with the root cause), fixed, root cause changed, new\n"
         "                         certificate, expiry inside a third of its lifetime, clients\n"
@@ -151,7 +154,7 @@ static const char usage_commands[] =
         "   runs until SIGINT or SIGTERM; exit status 0, or 3 on usage errors or when it\n"
         "   cannot listen\n";
 
-/* After the commands and listen's options. */
+/* After the commands, listen's and the monitoring commands' options. */
 static const char usage_exit[] =
         "\n"
         "Exit status:\n"
@@ -1058,6 +1061,7 @@ int main(int argc, char **argv)
             fputs(usage_text, stdout);
             fputs(usage_commands, stdout);
             fputs(usage_listen, stdout);
+            fputs(usage_monitor, stdout);
             fputs(usage_exit, stdout);
             return EXIT_HEALTHY;
         case 'V':
