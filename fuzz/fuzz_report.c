@@ -324,19 +324,45 @@ static void fill(in_t *in, td_obs_t *o)
     }
 }
 
-/* Renders r as JSON into memory; traps unless it is one valid JSON document. Returns the
- * renderer's status. */
-static int check_json(const td_report_t *r)
+enum { AS_JSON, AS_TEXT, AS_TEXT_COLOUR, AS_HTML };
+
+/* Renders r into memory in one of the formats. Returns the buffer (free it) or NULL; *rc is
+ * the renderer's status. */
+static char *render(const td_report_t *r, int as, size_t *len, int *rc)
 {
     char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    FILE *f = open_memstream(&buf, len);
     if (f == NULL) {
-        return 0;
+        *rc = 0;
+        return NULL;
     }
-    int rc = td_report_write_json(r, f);
+    *rc = as == AS_JSON   ? td_report_write_json(r, f)
+          : as == AS_HTML ? td_report_write_html(r, f)
+                          : td_report_write_text(r, f, as == AS_TEXT_COLOUR);
     fclose(f);
-    if (rc == 0) {
+    return buf;
+}
+
+/* 1 when buf holds a control byte other than newline and tab. */
+static int has_control(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)buf[i];
+        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Renders r as JSON; traps unless it is one valid JSON document. Returns the renderer's
+ * status. */
+static int check_json(const td_report_t *r)
+{
+    size_t len = 0;
+    int rc = 0;
+    char *buf = render(r, AS_JSON, &len, &rc);
+    if (buf != NULL && rc == 0) {
         json_error_t e;
         json_t *doc = json_loadb(buf, len, 0, &e);
         if (doc == NULL) {
@@ -351,53 +377,28 @@ static int check_json(const td_report_t *r)
 /* Renders r as text; returns 1 when a control byte (other than \n, \t) was written. */
 static int text_has_control(const td_report_t *r, int color)
 {
-    char *buf = NULL;
     size_t len = 0;
-    int bad = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL) {
-        return 0;
-    }
-    int rc = td_report_write_text(r, f, color);
-    fclose(f);
-    for (size_t i = 0; rc == 0 && !color && i < len; i++) {
-        unsigned char ch = (unsigned char)buf[i];
-        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) {
-            bad = 1;
-        }
-    }
+    int rc = 0;
+    char *buf = render(r, color ? AS_TEXT_COLOUR : AS_TEXT, &len, &rc);
+    int bad = buf != NULL && rc == 0 && !color && has_control(buf, len);
     free(buf);
     return bad;
 }
 
-/* Renders r as HTML (html.c); returns 1 when markup came from data: a control byte, or a
- * "<script" / "<img" / " on...=" beyond the page's own single script. The raw pass fills every
- * string with the input's bytes unescaped, so this is html.c's own escaping at work. */
+/* Renders r as HTML (html.c); returns 1 when markup came from data: a control byte, a second
+ * "<script" beside the page's own, or an "<img". The raw pass fills every string with the
+ * input's bytes unescaped, so this is html.c's own escaping at work. */
 static int html_has_markup_from_data(const td_report_t *r)
 {
-    char *buf = NULL;
     size_t len = 0;
-    int bad = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL) {
-        return 0;
-    }
-    int rc = td_report_write_html(r, f);
-    fclose(f);
-    if (rc == 0 && buf != NULL) {
+    int rc = 0, bad = 0;
+    char *buf = render(r, AS_HTML, &len, &rc);
+    if (buf != NULL && rc == 0) {
         int scripts = 0;
         for (const char *p = buf; (p = strstr(p, "<script")) != NULL; p++) {
             scripts++;
         }
-        for (size_t i = 0; i < len; i++) {
-            unsigned char ch = (unsigned char)buf[i];
-            if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) {
-                bad = 1;
-            }
-        }
-        if (scripts != 1 || strstr(buf, "<img") != NULL) {
-            bad = 1;
-        }
+        bad = has_control(buf, len) || scripts != 1 || strstr(buf, "<img") != NULL;
     }
     free(buf);
     return bad;

@@ -469,6 +469,59 @@ TD_API TD_MUST_USE int td_listen_summary_write_json(const td_listen_summary_t *s
 TD_API uint64_t td_listen_summary_failures(const td_listen_summary_t *s);
 TD_API void td_listen_summary_free(td_listen_summary_t *s);
 
+/* ---- scan: many targets, one compact JSON line each ----------------------------------- */
+
+/** Writes the report as one compact JSON line (newline-terminated): the fields of
+ * td_report_write_json() plus "target_line" (when target_line is not NULL) and "profile".
+ * Returns 0, TD_E_IO or TD_E_INTERNAL. Thread-safe for distinct reports (the caller serialises
+ * writes to one FILE). */
+TD_API TD_MUST_USE int td_report_write_json_line(const td_report_t *r, const char *target_line,
+                                                 FILE *f);
+
+/** Called once per target line of a scan, from the worker that diagnosed it: several threads
+ * may call it at once (lock inside). report is NULL when the line could not be diagnosed (an
+ * unparsable line, or td_diagnose() refused it); it is borrowed for the duration of the call.
+ * seconds: the time the diagnosis took. */
+typedef void (*td_scan_result_fn)(void *ctx, const char *target_line, const td_report_t *report,
+                                  double seconds);
+
+/** Options of a fleet scan. Zero means default for every field; fields are only appended. */
+typedef struct td_scan_options {
+    td_options_t diag;      /* template for every target (ca_file, timeouts, warn_days, now,
+                               profile ...); host, port, path, connect_to, plain_http are set
+                               per target line */
+    int concurrency;        /* diagnoses in flight; default 64, at most 4096 */
+    int per_host;           /* diagnoses in flight to one address (or name); default 0: no limit */
+    double rate;            /* targets started per second; default 0: no limit */
+    unsigned shard_index;   /* with shard_count > 0: scan only the lines whose hash % count is
+                               this index (0-based, ZMap semantics) */
+    unsigned shard_count;   /* 0: no sharding */
+    const char *resume;     /* a JSONL output of an earlier scan: skip its target lines */
+    int json;               /* 1: one compact JSON line per target on out, then a summary line;
+                               0: a line per target that is not healthy, then a table */
+    int progress;           /* 1: a live progress line on errf (a terminal) */
+    int color;              /* 1: ANSI colours in the table */
+    td_scan_result_fn on_result; /* optional, see td_scan_result_fn */
+    void *ctx;                   /* passed to on_result */
+    const volatile int *stop;    /* optional: when *stop becomes non-zero (a signal handler),
+                                    no new target starts, those in flight get one step timeout
+                                    to finish, then the summary is written */
+} td_scan_options_t;
+
+/** Reads target lines from in (HOST[:PORT], https:// or http:// URL, "HOST[:PORT] ADDR", or
+ * zgrab2's "ip,name,tag,port" CSV; # comments and blank lines skipped), streaming, and
+ * diagnoses each distinct target once with a bounded pool of workers. in_name names in in
+ * messages. Unparsable lines are reported on errf with their line numbers and skipped.
+ * *exit_code is the exit status of the worst target (as td_report_exit_code(): 2 failure, 3
+ * unknown, 1 warnings, 0 healthy). Returns 0, TD_E_USAGE (no target at all: *exit_code 3 and
+ * err says why), TD_E_IO (the resume file cannot be read) or TD_E_NOMEM. */
+TD_API TD_MUST_USE int td_scan(const td_scan_options_t *opt, FILE *in, const char *in_name,
+                               FILE *out, FILE *errf, int *exit_code, td_errinfo_t *err);
+
+/** The shard (0 .. count-1) of a target line: a stable 64-bit hash of its normalised form
+ * (FNV-1a, then a SplitMix64 finaliser) modulo count. Returns -1 for an unparsable line. */
+TD_API int td_scan_shard_of(const char *line, unsigned count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,7 @@
 #            tidy: the --html report's validity check (tests/integration/html_report.py)
 #   listen:  wget and openssh-client (ssh): real clients pointed at `tlsdoctor listen` (with
 #            curl, openssl, gnutls-bin, python3 and chromium above)
+#            parallel (GNU parallel: the fleet scan's shard test runs its shards under it)
 #   monitor: prometheus (the exporter under a real Prometheus; promtool checks
 #            deploy/prometheus/), sqlite3 (the shell reads the history the tests write)
 #   bench:   strace (bench/default_run.sh counts the default run's connect()s to port 80)
@@ -28,7 +29,7 @@ set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev libsqlite3-dev libmicrohttpd-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
-LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh lighttpd lighttpd-mod-openssl apache2 caddy chromium libnss3-tools tidy"
+LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh lighttpd lighttpd-mod-openssl apache2 caddy chromium libnss3-tools tidy parallel"
 # Hyperscan exists for x86-64 only; elsewhere `logs` falls back to memmem.
 if [ "$(uname -m)" = x86_64 ]; then
     BUILD_PKGS="$BUILD_PKGS libhyperscan-dev"

@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static const char usage_text[] =
         "                        [--json] [--count N] [--duration S]   (what clients send)\n"
         "       tlsdoctor explain [--json] TEXT...   (a code, an error, a whole log line; - reads "
         "stdin)\n"
+        "       tlsdoctor scan [FILE|-] [--json] [--profile quick|full] [--concurrency N] ...\n"
         "       tlsdoctor changes --db FILE [--since RUN|TIME] [--json]\n"
         "       tlsdoctor exporter [--listen ADDR:PORT] [--max-probes N] [--probe-timeout S]\n"
         "\n"
@@ -154,7 +156,31 @@ static const char usage_monitor[] =
         "   runs until SIGINT or SIGTERM; exit status 0, or 3 on usage errors or when it\n"
         "   cannot listen\n";
 
-/* After the commands, listen's and the monitoring commands' options. */
+static const char usage_scan[] =
+        "  scan [FILE|-]          diagnose every target of FILE (default: stdin), one per line:\n"
+        "                         HOST[:PORT], an https:// or http:// URL, \"HOST[:PORT] ADDR\"\n"
+        "                         (connect to ADDR with HOST's name) or zgrab2's "
+        "ip,name,tag,port;\n"
+        "                         # comments; duplicates scanned once; bad lines reported, "
+        "skipped\n"
+        "     --json              one compact JSON line per target, then a summary line\n"
+        "     --profile P         quick (one handshake, the chain, the verdict; HTTP and side\n"
+        "                         probes not checked) or full (default: the whole diagnosis)\n"
+        "     --concurrency N     diagnoses in flight (1-4096, default 64)\n"
+        "     --per-host N        at most N in flight to one address or name (default no limit)\n"
+        "     --rate N[/s]        start at most N targets per second (default no limit)\n"
+        "     --shard I/N         only the targets whose line hash modulo N is I (0-based; the\n"
+        "                         same set on every retry: Kubernetes Indexed Jobs, GNU parallel)\n"
+        "     --resume FILE       skip the targets already in FILE (an earlier --json output)\n"
+        "     --db FILE           also store every result in the history database FILE\n"
+        "                         (SQLite; docs/store.md): `tlsdoctor changes --db FILE`\n"
+        "     --ca-file, --timeout (default 10), --step-timeout (default 5), --warn-days, --now\n"
+        "                         as for one target; --no-progress: no progress line on stderr\n"
+        "   exit status: that of the worst target (2 > 3 > 1 > 0); 3 also for a usage error or\n"
+        "   a file with no target. SIGINT / SIGTERM: no new target starts, those in flight get\n"
+        "   one step timeout, the summary is written; a second signal exits at once\n";
+
+/* After the commands and listen's options. */
 static const char usage_exit[] =
         "\n"
         "Exit status:\n"
@@ -859,6 +885,184 @@ static int run_lab(int argc, char **argv)
     return all_ok ? EXIT_HEALTHY : EXIT_FAIL;
 }
 
+/* ---- scan: the fleet scan ---------------------------------------------------------------- */
+
+static volatile int scan_stop;
+
+/* First SIGINT / SIGTERM: stop starting targets, write the summary; the second: leave now. */
+static void scan_signal(int sig)
+{
+    if (scan_stop) {
+        _exit(128 + sig);
+    }
+    scan_stop = 1;
+}
+
+static int run_scan(int argc, char **argv)
+{
+    td_scan_options_t so;
+    memset(&so, 0, sizeof(so));
+    td_options_init(&so.diag);
+    so.diag.timeout_s = 10; /* a fleet: shorter than one target's default */
+    so.diag.step_timeout_s = 5;
+    const char *file = NULL;
+    const char *db = NULL; /* --db FILE: every result into the history (docs/store.md) */
+    td_store_sink_t sink;
+    int no_color = 0, no_progress = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        int has_value = strcmp(a, "--concurrency") == 0 || strcmp(a, "--per-host") == 0 ||
+                        strcmp(a, "--rate") == 0 || strcmp(a, "--profile") == 0 ||
+                        strcmp(a, "--shard") == 0 || strcmp(a, "--resume") == 0 ||
+                        strcmp(a, "--ca-file") == 0 || strcmp(a, "--timeout") == 0 ||
+                        strcmp(a, "--step-timeout") == 0 || strcmp(a, "--warn-days") == 0 ||
+                        strcmp(a, "--now") == 0 || strcmp(a, "--db") == 0;
+        if (has_value && i + 1 >= argc) {
+            return die_usage("option '%s' needs a value", a);
+        }
+        const char *v = has_value ? argv[++i] : NULL;
+        unsigned long n = 0;
+        if (strcmp(a, "--json") == 0) {
+            so.json = 1;
+        } else if (strcmp(a, "--no-color") == 0) {
+            no_color = 1;
+        } else if (strcmp(a, "--no-progress") == 0) {
+            no_progress = 1;
+        } else if (strcmp(a, "--concurrency") == 0) {
+            if (td_parse_uint(v, 4096, &n) < 0 || n == 0) {
+                return die_usage("invalid --concurrency '%s' (1-4096)", v);
+            }
+            so.concurrency = (int)n;
+        } else if (strcmp(a, "--per-host") == 0) {
+            if (td_parse_uint(v, 4096, &n) < 0 || n == 0) {
+                return die_usage("invalid --per-host '%s' (1-4096)", v);
+            }
+            so.per_host = (int)n;
+        } else if (strcmp(a, "--rate") == 0) {
+            char num[32];
+            size_t len = strcspn(v, "/");
+            if (len == 0 || len >= sizeof(num) || (v[len] != '\0' && strcmp(v + len, "/s") != 0)) {
+                return die_usage("invalid --rate '%s' (targets per second: N or N/s, 1-1000000)",
+                                 v);
+            }
+            memcpy(num, v, len);
+            num[len] = '\0';
+            if (td_parse_uint(num, 1000000, &n) < 0 || n == 0) {
+                return die_usage("invalid --rate '%s' (targets per second: N or N/s, 1-1000000)",
+                                 v);
+            }
+            so.rate = (double)n;
+        } else if (strcmp(a, "--profile") == 0) {
+            if (strcmp(v, "quick") == 0) {
+                so.diag.profile = TD_PROFILE_QUICK;
+            } else if (strcmp(v, "full") == 0) {
+                so.diag.profile = TD_PROFILE_FULL;
+            } else {
+                return die_usage("invalid --profile '%s' (quick or full)", v);
+            }
+        } else if (strcmp(a, "--shard") == 0) {
+            char idx[16];
+            unsigned long si = 0, sn = 0;
+            size_t len = strcspn(v, "/");
+            if (v[len] != '/' || len == 0 || len >= sizeof(idx)) {
+                return die_usage("invalid --shard '%s' (I/N: 0 <= I < N <= 65536)", v);
+            }
+            memcpy(idx, v, len);
+            idx[len] = '\0';
+            if (td_parse_uint(idx, 65535, &si) < 0 || td_parse_uint(v + len + 1, 65536, &sn) < 0 ||
+                sn == 0 || si >= sn) {
+                return die_usage("invalid --shard '%s' (I/N: 0 <= I < N <= 65536)", v);
+            }
+            so.shard_index = (unsigned)si;
+            so.shard_count = (unsigned)sn;
+        } else if (strcmp(a, "--resume") == 0) {
+            so.resume = v;
+        } else if (strcmp(a, "--db") == 0) {
+            db = v;
+        } else if (strcmp(a, "--ca-file") == 0) {
+            if (has_control(v) || access(v, R_OK) != 0) {
+                return die_usage("cannot read CA file '%s' (check the path and permissions)", v);
+            }
+            so.diag.ca_file = v;
+        } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--step-timeout") == 0) {
+            double *dst = a[2] == 't' ? &so.diag.timeout_s : &so.diag.step_timeout_s;
+            if (parse_seconds(v, dst) < 0) {
+                return die_usage("invalid timeout '%s' (seconds: more than 0, at most 86400)", v);
+            }
+        } else if (strcmp(a, "--warn-days") == 0) {
+            if (td_parse_uint(v, 3650, &n) < 0) {
+                return die_usage("invalid --warn-days '%s' (0-3650)", v);
+            }
+            so.diag.warn_days = n == 0 ? -1 : (int)n;
+        } else if (strcmp(a, "--now") == 0) {
+            if (td_parse_uint(v, 32503680000UL, &n) < 0 || n == 0) {
+                return die_usage("invalid --now '%s' (Unix seconds, 1-32503680000)", v);
+            }
+            so.diag.now = (int64_t)n;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_text, stdout);
+            fputs(usage_commands, stdout);
+            fputs(usage_scan, stdout);
+            fputs(usage_exit, stdout);
+            return EXIT_HEALTHY;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return die_usage("scan: unknown option '%s'", a);
+        } else if (file != NULL) {
+            return die_usage("scan: one target file only ('%s')", a);
+        } else {
+            file = a;
+        }
+    }
+    if (so.diag.step_timeout_s > so.diag.timeout_s) {
+        so.diag.step_timeout_s = so.diag.timeout_s;
+    }
+    if (file == NULL) {
+        file = "-";
+    }
+    FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    if (in == NULL) {
+        return die_usage("scan: cannot open '%s'", file);
+    }
+    /* Reports (about 200 KiB, mostly zeros until judged) straight from mmap: zero pages cost no
+     * memory until written, so a diagnosis in flight holds only what it observed. glibc's
+     * default threshold rises after the first free and would put them on the heap, where calloc
+     * writes every byte (docs/scan.md, memory). */
+    (void)mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+    if (db != NULL) {
+        if (scan_store_begin(db, &sink) != 0) {
+            if (in != stdin) {
+                fclose(in);
+            }
+            return EXIT_TOOL;
+        }
+        so.on_result = td_store_scan_result;
+        so.ctx = &sink;
+    }
+    so.color = use_color(no_color);
+    so.progress = !no_progress && isatty(STDERR_FILENO);
+    so.stop = &scan_stop;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = scan_signal;
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)sigaction(SIGTERM, &sa, NULL);
+    td_errinfo_t err;
+    memset(&err, 0, sizeof(err));
+    int code = EXIT_TOOL;
+    int rc = td_scan(&so, in, strcmp(file, "-") == 0 ? "stdin" : file, stdout, stderr, &code, &err);
+    if (in != stdin) {
+        fclose(in);
+    }
+    /* The run is ended even after an error or a signal: its results stay in the history. */
+    if (db != NULL && scan_store_end(&sink) != 0) {
+        return EXIT_TOOL;
+    }
+    if (rc < 0) {
+        return tool_error(&err, rc);
+    }
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     enum {
@@ -939,6 +1143,9 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "listen") == 0) {
         return run_listen(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "scan") == 0) {
+        return run_scan(argc, argv);
     }
     td_options_init(&opt);
     memset(&err, 0, sizeof(err));
@@ -1060,6 +1267,7 @@ int main(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             fputs(usage_commands, stdout);
+            fputs(usage_scan, stdout);
             fputs(usage_listen, stdout);
             fputs(usage_monitor, stdout);
             fputs(usage_exit, stdout);

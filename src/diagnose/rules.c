@@ -1347,6 +1347,9 @@ bool td__layer_observed(const td_obs_t *o, td_layer_t layer, char *why, size_t c
     if (o->plain_target && (layer == TD_LAYER_TLS || layer == TD_LAYER_CERT)) {
         return true; /* not applicable to an http:// target */
     }
+    if (o->quick && !o->plain_target && layer == TD_LAYER_HTTP) {
+        return true; /* not checked by the quick profile: shown as such, never as passing */
+    }
     if (o->plain_target && layer == TD_LAYER_PROTO) {
         if (o->plain.connected &&
             (o->plain.sniff.cls == TD_SNIFF_HTTP || o->plain.sniff.cls == TD_SNIFF_HTML)) {

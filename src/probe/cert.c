@@ -9,11 +9,57 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+static int store_load(const char *ca_file, const char *ca_pem, X509_STORE **store,
+                      td_errinfo_t *err);
+
+/* The last store loaded from a file (or the system's), kept for the next diagnosis of the
+ * process while the file's size and mtime stay the same: the fleet scan would otherwise parse
+ * the bundle once per target. The store is shared read-only (OpenSSL locks its lookups). */
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static X509_STORE *cache_store;
+static char cache_key[4096 + 64];
 
 int td__trust_store_load(const char *ca_file, const char *ca_pem, X509_STORE **store,
                          td_errinfo_t *err)
+{
+    if (ca_pem != NULL) {
+        return store_load(ca_file, ca_pem, store, err);
+    }
+    char key[sizeof(cache_key)];
+    struct stat st;
+    if (ca_file == NULL) {
+        td_strlcpy(key, "system", sizeof(key));
+    } else if (stat(ca_file, &st) == 0 && strlen(ca_file) < 4096) {
+        td_fmt(key, sizeof(key), "%lld:%lld:%s", (long long)st.st_size, (long long)st.st_mtime,
+               ca_file);
+    } else {
+        return store_load(ca_file, ca_pem, store, err); /* says why it cannot be read */
+    }
+    pthread_mutex_lock(&cache_mu);
+    if (cache_store != NULL && strcmp(key, cache_key) == 0 && X509_STORE_up_ref(cache_store) == 1) {
+        *store = cache_store;
+        pthread_mutex_unlock(&cache_mu);
+        return 0;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    int rc = store_load(ca_file, ca_pem, store, err);
+    if (rc == 0 && X509_STORE_up_ref(*store) == 1) {
+        pthread_mutex_lock(&cache_mu);
+        X509_STORE_free(cache_store);
+        cache_store = *store;
+        td_strlcpy(cache_key, key, sizeof(cache_key));
+        pthread_mutex_unlock(&cache_mu);
+    }
+    return rc;
+}
+
+static int store_load(const char *ca_file, const char *ca_pem, X509_STORE **store,
+                      td_errinfo_t *err)
 {
     X509_STORE *st = X509_STORE_new();
     if (st == NULL) {

@@ -391,9 +391,12 @@ typedef struct td_obs {
     uint16_t http_port;       /* the port of the port80 exchange (80 or --http-port) */
     td_obs_clients_t clients; /* every run */
     td_obs_matrix_t matrix;   /* only with --matrix */
+    int quick;                /* TD_PROFILE_QUICK ran: one handshake, the chain and the verdict;
+                                 HTTP and the side probes were not checked */
 } td_obs_t;
 
-/** Runs every probe in layer order under opt's deadlines and fills obs. Never judges.
+/** Runs every probe in layer order under opt's deadlines and fills obs, which must arrive
+ * zeroed (calloc). Never judges.
  * Returns 0, or TD_E_CAFILE / TD_E_NOMEM / TD_E_TLSLIB when the tool cannot work. */
 TD_MUST_USE int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err);
 

@@ -376,7 +376,14 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         struct side d;
     } side = { .concurrent = false };
 
-    memset(obs, 0, sizeof(*obs));
+    /* obs arrives zeroed (td_diagnose callocs the report): no memset here, so that a diagnosis
+     * in flight touches only the pages of what it observed (the fleet scan keeps thousands in
+     * flight; 90 KiB of observations written as zeros per target would be most of its memory). */
+    /* The quick profile (the fleet scan's): one handshake, the chain and the verdict. No side
+     * probes, no second hello, no HTTP, no port 80, no other addresses, no client profiles, no
+     * matrix; a failed handshake still gets the legacy retry that names the version. */
+    const bool quick = opt->profile == TD_PROFILE_QUICK;
+    obs->quick = quick;
     obs->started_ms = t0;
     obs->timeout_ms = opt->timeout_s * 1000.0;
     obs->step_timeout_ms = step;
@@ -471,6 +478,9 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         progress(opt, "tcp", detail);
         if (a->result == TD_TCP_OK && obs->tcp.chosen < 0) {
             obs->tcp.chosen = i;
+            if (quick) {
+                break; /* the other addresses are not checked */
+            }
         }
     }
     if (obs->tcp.chosen < 0 || out_of_time(obs, deadline)) {
@@ -504,7 +514,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
                           .out = &obs->small_mss };
     atomic_init(&mt.first_done, 0);
     pthread_t mss_thread;
-    bool mss_started = pthread_create(&mss_thread, NULL, mss_try_run, &mt) == 0;
+    bool mss_started = !quick && pthread_create(&mss_thread, NULL, mss_try_run, &mt) == 0;
     td__exchange(TD_XCHG_HELLO, addr, connect_port, sni, opt->host, hello_dl, &obs->sniff);
     atomic_store(&mt.first_done, 1);
     if (mss_started) {
@@ -530,7 +540,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     obs->http_port = opt->http_port != 0 ? opt->http_port : opt->port == 443 ? 80 : 0;
     /* A TLS port: the side probes run beside the main handshake unless --parallel 1 asks for
      * one connection at a time. */
-    side.concurrent = obs->sniff.sniff.cls == TD_SNIFF_TLS && opt->matrix_parallel > 1;
+    side.concurrent = !quick && obs->sniff.sniff.cls == TD_SNIFF_TLS && opt->matrix_parallel > 1;
     if (side.concurrent) {
         side.d = (struct side){
             .opt = opt,
@@ -550,19 +560,20 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         };
         side_start(&side.d);
     }
-    if (!side.concurrent && !(obs->sniff.received == 0 && obs->sniff.end == TD_END_TIMEOUT)) {
+    if (!quick && !side.concurrent &&
+        !(obs->sniff.received == 0 && obs->sniff.end == TD_END_TIMEOUT)) {
         /* A silent port would only make us wait again. */
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, connect_port, NULL, opt->host,
                      step_dl(obs, "plain", deadline, step < 3000 ? step : 3000), &obs->plain);
     }
-    if (!side.concurrent && obs->http_port != 0 && !out_of_time(obs, deadline)) {
+    if (!quick && !side.concurrent && obs->http_port != 0 && !out_of_time(obs, deadline)) {
         td__exchange(TD_XCHG_PLAIN_HTTP, addr, obs->http_port, NULL, opt->host,
                      step_dl(obs, "port80", deadline, step < 3000 ? step : 3000), &obs->port80);
     }
     /* Our TLS 1.3-style hello refused without a word (reset, or closed with nothing back): a
      * TLS 1.2-style hello, as TLS 1.2-capped clients and proxies send (nginx before 1.23.4 to
      * its upstreams, AWS ALB to targets), tells whether those get through (proxies.c). */
-    if (obs->sniff.received == 0 &&
+    if (!quick && obs->sniff.received == 0 &&
         (obs->sniff.end == TD_END_RESET || obs->sniff.end == TD_END_EOF) &&
         !out_of_time(obs, deadline)) {
         td__exchange(TD_XCHG_HELLO_TLS12, addr, connect_port, sni, opt->host,
@@ -571,7 +582,7 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {
         goto out;
     }
-    if (!side.concurrent && obs->sniff.flight.has_server_hello &&
+    if (!quick && !side.concurrent && obs->sniff.flight.has_server_hello &&
         obs->sniff.flight.version == TD_V_TLS13) {
         td__exchange(TD_XCHG_HELLO_TLS12, addr, connect_port, sni, opt->host,
                      step_dl(obs, "tls12", deadline, step), &obs->tls12);
@@ -602,6 +613,9 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
         progress(opt, "cert", obs->cert.verify_text);
     }
 
+    if (quick) {
+        goto out; /* HTTP, other addresses and the no-SNI handshake are not checked */
+    }
     /* HTTP over the established session. */
     if (use != NULL && !out_of_time(obs, deadline)) {
         td__tls_http_get(use, opt->host, opt->port, opt->path, step_dl(obs, "http", deadline, step),
@@ -689,7 +703,7 @@ out:
      * the clients the local OpenSSL can be (curl with the defaults is the handshake above).
      * Also when our first hello was refused: their own hellos may fare differently (a TLS
      * 1.2-only one past a TLS 1.3-intolerant box). Not after silence. */
-    if (!opt->matrix && rc == 0 && obs->tcp.chosen >= 0 && !obs->plain_target &&
+    if (!quick && !opt->matrix && rc == 0 && obs->tcp.chosen >= 0 && !obs->plain_target &&
         obs->clients.step != TD_STEP_DONE &&
         (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused) && !out_of_time(obs, deadline)) {
         const char *caddr = obs->tcp.a[obs->tcp.chosen].addr;
@@ -703,14 +717,15 @@ out:
         progress(opt, "tls", detail);
     }
 
-    if (opt->matrix && rc == 0 && obs->tcp.chosen >= 0 &&
+    if (!quick && opt->matrix && rc == 0 && obs->tcp.chosen >= 0 &&
         (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused)) {
         run_matrix(opt, obs, obs->tcp.a[obs->tcp.chosen].addr, connect_port,
                    obs->sni[0] != '\0' ? obs->sni : NULL, deadline, step);
     }
     if (opt->matrix && obs->matrix.step == TD_STEP_NOT_RUN) {
-        obs->matrix.skip_reason = obs->deadline_hit ? "the deadline passed before it could run"
-                                                    : "no TLS answer on the port: nothing to ask";
+        obs->matrix.skip_reason = quick               ? "not checked (quick profile)"
+                                  : obs->deadline_hit ? "the deadline passed before it could run"
+                                                      : "no TLS answer on the port: nothing to ask";
     }
     X509_STORE_free(store);
     obs->total_ms = td_now_ms() - t0;

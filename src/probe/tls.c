@@ -174,6 +174,61 @@ void td__tls_handshake_policy(const char *addr, uint16_t port, const char *sni,
               conn_out);
 }
 
+/* A client context of mode (with ciphers and min_version: a client's policy); NULL with the
+ * error recorded in obs. */
+static SSL_CTX *new_ctx(td_tls_mode_t mode, const char *ciphers, uint16_t min_version,
+                        td_obs_tls_t *obs)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL) {
+        record_error(obs, SSL_ERROR_SSL);
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_info_callback(ctx, info_cb);
+    SSL_CTX_set_msg_callback(ctx, msg_cb);
+    SSL_CTX_set_client_cert_cb(ctx, client_cert_cb);
+    /* Only http/1.1: the session is used for an HTTP/1.1 request. */
+    static const unsigned char alpn[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+    (void)SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn));
+    if (mode == TD_TLS_LEGACY) {
+        /* OpenSSL 3 needs security level 0 for TLS 1.0/1.1 (SHA-1/MD5 handshake signatures). */
+        SSL_CTX_set_security_level(ctx, 0);
+        (void)SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+        (void)SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+        SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
+    } else if (ciphers != NULL) {
+        /* A client the local OpenSSL can be: its cipher string and lowest version. */
+        if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1 ||
+            (min_version != 0 && SSL_CTX_set_min_proto_version(ctx, min_version) != 1)) {
+            record_error(obs, SSL_ERROR_SSL);
+            SSL_CTX_free(ctx);
+            return NULL;
+        }
+    }
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    return ctx;
+}
+
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+static SSL_CTX *shared[2]; /* modern, legacy */
+
+static void shared_init(void)
+{
+    static td_obs_tls_t scratch; /* errors here only mean: no shared context */
+    shared[0] = new_ctx(TD_TLS_MODERN, NULL, 0, &scratch);
+    shared[1] = new_ctx(TD_TLS_LEGACY, NULL, 0, &scratch);
+}
+
+/* The process-wide context of a fixed mode, with a reference for the caller; NULL when it
+ * could not be made (the caller then makes its own). */
+static SSL_CTX *shared_ctx(td_tls_mode_t mode)
+{
+    (void)pthread_once(&shared_once, shared_init);
+    SSL_CTX *ctx = shared[mode == TD_TLS_LEGACY ? 1 : 0];
+    return ctx != NULL && SSL_CTX_up_ref(ctx) == 1 ? ctx : NULL;
+}
+
 static void handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
                       td_tls_mode_t mode, const char *ciphers, uint16_t min_version,
                       double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
@@ -200,33 +255,16 @@ static void handshake(const char *addr, uint16_t port, const char *sni, const ch
     }
     c->fd = -1;
     ERR_clear_error();
-    c->ctx = SSL_CTX_new(TLS_client_method());
+    /* The two fixed modes share one context each for the process (OpenSSL 3's SSL_CTX_new costs
+     * more than a loopback handshake: measured for the fleet scan); a configured context is
+     * safe to share between threads. A client's policy gets its own. */
+    c->ctx = ciphers == NULL ? shared_ctx(mode) : NULL;
     if (c->ctx == NULL) {
-        record_error(obs, SSL_ERROR_SSL);
+        c->ctx = new_ctx(mode, ciphers, min_version, obs);
+    }
+    if (c->ctx == NULL) {
         goto out;
     }
-    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
-    SSL_CTX_set_info_callback(c->ctx, info_cb);
-    SSL_CTX_set_msg_callback(c->ctx, msg_cb);
-    SSL_CTX_set_client_cert_cb(c->ctx, client_cert_cb);
-    /* Only http/1.1: the session is used for an HTTP/1.1 request. */
-    static const unsigned char alpn[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
-    (void)SSL_CTX_set_alpn_protos(c->ctx, alpn, sizeof(alpn));
-    if (mode == TD_TLS_LEGACY) {
-        /* OpenSSL 3 needs security level 0 for TLS 1.0/1.1 (SHA-1/MD5 handshake signatures). */
-        SSL_CTX_set_security_level(c->ctx, 0);
-        (void)SSL_CTX_set_min_proto_version(c->ctx, TLS1_VERSION);
-        (void)SSL_CTX_set_cipher_list(c->ctx, "ALL:@SECLEVEL=0");
-        SSL_CTX_set_options(c->ctx, SSL_OP_LEGACY_SERVER_CONNECT);
-    } else if (ciphers != NULL) {
-        /* A client the local OpenSSL can be: its cipher string and lowest version. */
-        if (SSL_CTX_set_cipher_list(c->ctx, ciphers) != 1 ||
-            (min_version != 0 && SSL_CTX_set_min_proto_version(c->ctx, min_version) != 1)) {
-            record_error(obs, SSL_ERROR_SSL);
-            goto out;
-        }
-    }
-    SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     td_tcp_result_t tr = td__connect(addr, port, deadline_ms, &c->fd, &err);
     if (tr != TD_TCP_OK) {
         obs->sys_errno = err;

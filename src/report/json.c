@@ -184,7 +184,14 @@ static json_t *observations_json(const td_obs_t *o)
                      "certificate", cert_json(&o->cert), "http", http);
 }
 
-int td_report_write_json(const td_report_t *r, FILE *f)
+/* What the quick profile did not check (docs/json.md "profile"). */
+static const char *const quick_not_checked[] = {
+    "http",      "other_addresses", "no_sni", "plain_http_on_tls_port", "port80", "tls12_hello",
+    "small_mss", "clients",         "matrix"
+};
+
+/* The document of docs/json.md; NULL when a field could not be encoded. */
+static json_t *report_doc(const td_report_t *r)
 {
     const td_obs_t *o = &r->obs;
     td_severity_t worst = td_report_worst(r);
@@ -204,7 +211,7 @@ int td_report_write_json(const td_report_t *r, FILE *f)
             layers_json(r), "observations", observations_json(o), "total_ms", o->total_ms,
             "deadline_hit", o->deadline_hit);
     if (doc == NULL) {
-        return TD_E_INTERNAL; /* a field could not be encoded (or out of memory) */
+        return NULL;
     }
     json_t *px = json_array();
     for (size_t i = 0; i < r->n_proxies; i++) {
@@ -221,6 +228,23 @@ int td_report_write_json(const td_report_t *r, FILE *f)
                                 : json_null());
     json_object_set_new(doc, "matrix", td__matrix_json(r));
     json_object_set_new(doc, "clients", td__clients_json(r));
+    if (o->quick) { /* only then: the full profile's document is unchanged */
+        json_t *nc = json_array();
+        for (size_t i = 0; i < TD_ARRAY_LEN(quick_not_checked); i++) {
+            json_array_append_new(nc, json_string(quick_not_checked[i]));
+        }
+        json_object_set_new(doc, "profile", json_string("quick"));
+        json_object_set_new(doc, "not_checked", nc);
+    }
+    return doc;
+}
+
+int td_report_write_json(const td_report_t *r, FILE *f)
+{
+    json_t *doc = report_doc(r);
+    if (doc == NULL) {
+        return TD_E_INTERNAL; /* a field could not be encoded (or out of memory) */
+    }
     int rc = json_dumpf(doc, f,
                         JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
                                 JSON_REAL_PRECISION(6));
@@ -229,4 +253,31 @@ int td_report_write_json(const td_report_t *r, FILE *f)
         return TD_E_IO;
     }
     return 0;
+}
+
+char *td__report_json_line(const td_report_t *r, const char *target_line)
+{
+    json_t *doc = report_doc(r);
+    if (doc == NULL) {
+        return NULL;
+    }
+    if (target_line != NULL) {
+        json_object_set_new(doc, "target_line", json_string(target_line));
+    }
+    json_object_set_new(doc, "profile", json_string(r->obs.quick ? "quick" : "full"));
+    char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+                                      JSON_REAL_PRECISION(6));
+    json_decref(doc);
+    return s;
+}
+
+int td_report_write_json_line(const td_report_t *r, const char *target_line, FILE *f)
+{
+    char *s = td__report_json_line(r, target_line);
+    if (s == NULL) {
+        return TD_E_INTERNAL;
+    }
+    int rc = fputs(s, f) == EOF || fputc('\n', f) == EOF ? TD_E_IO : 0;
+    td_free(s); /* jansson's default allocator is malloc */
+    return rc;
 }

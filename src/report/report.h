@@ -36,4 +36,8 @@ void td__html_esc(FILE *f, const char *s);
 void td__html_report_body(const td_report_t *r, FILE *f, const char *pfx);
 int td__html_end(FILE *f);
 
+/* One compact JSON line of the report (no newline), with "target_line" when not NULL and
+ * "profile"; td_free() it; NULL on failure (json.c). */
+char *td__report_json_line(const td_report_t *r, const char *target_line);
+
 #endif

@@ -197,6 +197,10 @@ static td_layer_status_t layer_summary(const td_report_t *r, td_layer_t layer, c
         }
         return worst;
     case TD_LAYER_HTTP:
+        if (o->quick && o->http.step != TD_STEP_DONE) {
+            td_fmt(buf, cap, "not checked (quick profile)");
+            return worst == TD_LS_OK ? TD_LS_SKIPPED : worst;
+        }
         if (o->http.step != TD_STEP_DONE) {
             td_fmt(buf, cap, "not run");
             return worst == TD_LS_OK ? TD_LS_NOT_RUN : worst;
