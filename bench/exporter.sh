@@ -7,7 +7,9 @@
 #  2. td_bench_store: one real diagnosis of the same origin stored INSERTS (default 10000)
 #     times, one transaction per target as a scan writes them: targets written per second, to
 #     set against the scan rate (the probes/s above is one diagnosis per probe).
-#   CONCURRENCY=8 PROBES=10000 PROFILE=quick INSERTS=10000 bench/exporter.sh
+#  3. `tlsdoctor scan` of SCAN_TARGETS (default 2000) lines on that origin, quick profile,
+#     with and without --db: the scan rate with the history written, against without.
+#   CONCURRENCY=8 PROBES=10000 PROFILE=quick INSERTS=10000 SCAN_TARGETS=2000 bench/exporter.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${TLSDOCTOR:-build/release/tlsdoctor}"
@@ -53,4 +55,20 @@ rm -f "$work/history.db"*
 echo "history: $inserts inserts of one real report of the same origin"
 build/release/td_bench_store good.lab.test "$LAB_PORT" "$LAB_CERTS/root.pem" "$work/history.db" "$inserts"
 ls -l "$work/history.db"
+# 3. The scan with and without --db: SCAN_TARGETS distinct lines (hN.lab.test, all on this
+#    origin), quick profile, concurrency 64.
+nt="${SCAN_TARGETS:-2000}"
+for i in $(seq 1 "$nt"); do printf "h%d.lab.test:%s 127.0.0.1\n" "$i" "$LAB_PORT"; done > "$work/targets"
+for mode in plain db; do
+    rm -f "$work/scan.db"*
+    extra=()
+    [ "$mode" = db ] && extra=(--db "$work/scan.db")
+    s0=$(date +%s.%N)
+    "$bin" scan "$work/targets" --profile quick --concurrency 64 --ca-file "$LAB_CERTS/root.pem" \
+        --no-progress "${extra[@]}" > /dev/null 2>&1 || true
+    s1=$(date +%s.%N)
+    printf "scan %-5s %d targets in %.2f s = %.1f targets/s\n" "$mode" "$nt" \
+        "$(echo "$s1 - $s0" | bc -l)" "$(echo "$nt / ($s1 - $s0)" | bc -l)"
+done
+[ -f "$work/scan.db" ] && echo "stored: $(sqlite3 "$work/scan.db" "SELECT count(*) FROM results") results"
 '
