@@ -319,6 +319,101 @@ TD_API TD_MUST_USE int td_explain_write_text(const td_explain_t *x, FILE *f, int
 TD_API TD_MUST_USE int td_explain_write_json(const td_explain_t *x, FILE *f);
 TD_API void td_explain_free(td_explain_t *x);
 
+
+/* ---- history: every diagnosis stored in SQLite, and what changed (docs/store.md) -------- */
+
+typedef struct td_store td_store_t;
+
+/** Flags of td_store_open(). */
+enum { TD_STORE_READONLY = 1 /* an existing database, read only: no schema change */ };
+
+/** Opens the history database at path (libsqlite3, WAL mode). Without TD_STORE_READONLY it is
+ * created when missing and its schema created or migrated to the current version. On success
+ * *out is owned by the caller (td_store_close). Returns TD_E_IO when the file cannot be opened,
+ * is not a tlsdoctor history, or has a schema newer than this tool; TD_E_NOMEM. A store may
+ * be used from several threads: calls on it are serialised. */
+TD_API TD_MUST_USE int td_store_open(const char *path, int flags, td_store_t **out,
+                                     td_errinfo_t *err);
+/** Starts a run (one scan, or one diagnosis with --db); command is stored with it ("scan",
+ * "diagnose"). The run is committed at once: a run killed later keeps the targets it stored.
+ * Returns 0 and *run_id, or TD_E_IO. */
+TD_API TD_MUST_USE int td_store_run_begin(td_store_t *s, const char *command, int64_t *run_id,
+                                          td_errinfo_t *err);
+/** Stores one target's result in its own transaction: root cause, findings, certificate,
+ * version, suite, client verdicts, addresses. report NULL: the target could not be diagnosed
+ * and error (may be NULL) says why. target is the line as scanned (the history's key).
+ * Returns 0 or TD_E_IO (the database said why in err). */
+TD_API TD_MUST_USE int td_store_add(td_store_t *s, int64_t run_id, const char *target,
+                                    const td_report_t *report, const char *error, double seconds,
+                                    td_errinfo_t *err);
+/** Marks the run finished (its end time). Returns 0 or TD_E_IO. */
+TD_API TD_MUST_USE int td_store_run_end(td_store_t *s, int64_t run_id, td_errinfo_t *err);
+/** Closes the database; NULL is a no-op. */
+TD_API void td_store_close(td_store_t *s);
+
+/** Where a scan's results go when they are stored: td_store_scan_result's ctx. The caller
+ * fills store and run_id (td_store_run_begin); failed and err say whether a result could not
+ * be stored (the first error is kept; the scan goes on). */
+typedef struct td_store_sink {
+    td_store_t *store;
+    int64_t run_id;
+    uint64_t stored;
+    int failed;
+    td_errinfo_t err;
+} td_store_sink_t;
+
+/** A scan result callback (the fleet scan's td_scan_result_fn) that stores each result in
+ * its own transaction: ctx is a td_store_sink_t; report NULL stores "not diagnosed". May be
+ * called from several threads. */
+TD_API void td_store_scan_result(void *ctx, const char *target_line, const td_report_t *report,
+                                 double seconds);
+
+typedef struct td_changes td_changes_t;
+
+/** Compares each target's latest result with a baseline: by default its previous result;
+ * since_run > 0: its latest result in that run or an earlier one; since_time > 0 (Unix
+ * seconds): its latest result stored at or before that time. Targets not scanned after the
+ * baseline are left out. On success *out is owned by the caller (td_changes_free). Returns 0,
+ * TD_E_IO (a database error), TD_E_LIMIT (over a million changes), TD_E_NOMEM. */
+TD_API TD_MUST_USE int td_changes(td_store_t *s, int64_t since_run, int64_t since_time,
+                                  td_changes_t **out, td_errinfo_t *err);
+/** Number of changes found. */
+TD_API size_t td_changes_count(const td_changes_t *x);
+/** 0 nothing got worse, 1 warnings (a change worth a look), 2 something newly failing. */
+TD_API int td_changes_exit_code(const td_changes_t *x);
+TD_API TD_MUST_USE int td_changes_write_text(const td_changes_t *x, FILE *f, int color);
+/** The JSON document of docs/store.md ("changes"). */
+TD_API TD_MUST_USE int td_changes_write_json(const td_changes_t *x, FILE *f);
+TD_API void td_changes_free(td_changes_t *x);
+
+/* ---- exporter: Prometheus multi-target probes (docs/exporter.md) ---------------------- */
+
+/** Options of the exporter. Zero means default. Strings are borrowed until td_exporter_stop. */
+typedef struct td_exporter_options {
+    const char *listen;     /* "ADDR:PORT" or "[V6ADDR]:PORT"; default "127.0.0.1:9615";
+                               port 0 picks a free one (td_exporter_port) */
+    int max_probes;         /* probes running at once; default 8, at most 256 */
+    double probe_timeout_s; /* deadline of each probe in seconds, lowered to Prometheus' scrape
+                               timeout (less half a second) when the scrape says it; default 20 */
+    td_options_t base;      /* what every probe starts from: ca_file, resolve, warn_days,
+                               step_timeout_s (host, port and profile come from the query) */
+} td_exporter_options_t;
+
+typedef struct td_exporter td_exporter_t;
+
+/** Starts serving /probe?target=HOST:PORT[&profile=quick|full] and /metrics (libmicrohttpd,
+ * its own threads). Returns 0 with *out owned by the caller (td_exporter_stop), TD_E_USAGE
+ * (a bad listen address or limit), TD_E_IO (cannot bind: err says why), TD_E_NOMEM. */
+TD_API TD_MUST_USE int td_exporter_start(const td_exporter_options_t *opt, td_exporter_t **out,
+                                         td_errinfo_t *err);
+/** The port the exporter listens on. */
+TD_API uint16_t td_exporter_port(const td_exporter_t *x);
+/** Stops listening, waits for the probes in flight and frees; NULL is a no-op. */
+TD_API void td_exporter_stop(td_exporter_t *x);
+/** Writes a report as OpenMetrics text (the /probe body, without "# EOF"): probe success,
+ * root cause, findings, certificate dates, seconds per layer, version, failing clients.
+ * Returns 0 or TD_E_IO. */
+TD_API TD_MUST_USE int td_report_write_openmetrics(const td_report_t *r, FILE *f);
 /* ---- listen: what clients send and how they react to this server's certificate ---- */
 
 /** Options of `tlsdoctor listen`. Zero means default for every field. Strings are borrowed for

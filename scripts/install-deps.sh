@@ -6,7 +6,8 @@
 #   build:   a C11 compiler, cmake (>= 3.25), make, pkg-config,
 #            OpenSSL 3 headers (libssl-dev), c-ares (libc-ares-dev),
 #            jansson (libjansson-dev), cmocka (libcmocka-dev), zlib (zlib1g-dev),
-#            libpcap (libpcap-dev),
+#            libpcap (libpcap-dev), SQLite 3 (libsqlite3-dev), libmicrohttpd
+#            (libmicrohttpd-dev)
 #            optionally Hyperscan (libhyperscan-dev, x86-64)
 #   fuzz:    clang with libFuzzer (clang, libclang-rt-14-dev)
 #   lab:     nginx, haproxy, openssl, gnutls-bin (gnutls-serv), python3,
@@ -21,10 +22,12 @@
 #   listen:  wget and openssh-client (ssh): real clients pointed at `tlsdoctor listen` (with
 #            curl, openssl, gnutls-bin, python3 and chromium above)
 #            parallel (GNU parallel: the fleet scan's shard test runs its shards under it)
+#   monitor: prometheus (the exporter under a real Prometheus; promtool checks
+#            deploy/prometheus/), sqlite3 (the shell reads the history the tests write)
 #   bench:   strace (bench/default_run.sh counts the default run's connect()s to port 80)
 set -eu
 
-BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev"
+BUILD_PKGS="build-essential cmake pkg-config libssl-dev libc-ares-dev libjansson-dev libcmocka-dev zlib1g-dev libpcap-dev libsqlite3-dev libmicrohttpd-dev"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 LAB_PKGS="nginx haproxy openssl gnutls-bin python3 iproute2 nftables procps curl ca-certificates time tcpdump tshark sslscan testssl.sh lighttpd lighttpd-mod-openssl apache2 caddy chromium libnss3-tools tidy parallel"
 # Hyperscan exists for x86-64 only; elsewhere `logs` falls back to memmem.
@@ -33,7 +36,9 @@ if [ "$(uname -m)" = x86_64 ]; then
 fi
 BENCH_PKGS="strace"
 LISTEN_PKGS="wget openssh-client"
-ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS $LISTEN_PKGS"
+# Tests of the history and the exporter only (issue 15).
+MONITOR_TEST_PKGS="prometheus sqlite3"
+ALL="$BUILD_PKGS $FUZZ_PKGS $LAB_PKGS $BENCH_PKGS $LISTEN_PKGS $MONITOR_TEST_PKGS"
 # `install-deps.sh build` (make demo, make release): only what building and running the tool
 # needs; `install-deps.sh` or `install-deps.sh test` (make test, make fuzz): everything above.
 case "${1:-test}" in

@@ -5,6 +5,7 @@
 
 #include "../util/td_atomic.h"
 #include "../util/td_util.h"
+#include "cli.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -12,14 +13,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Exit codes (monitoring-plugin convention); documented in --help and docs/tlsdoctor.1. */
-enum {
-    EXIT_HEALTHY = 0,
-    EXIT_WARN = 1,
-    EXIT_FAIL = 2,
-    EXIT_TOOL = 3,
-};
 
 static const char usage_text[] =
         "Usage: tlsdoctor [OPTIONS] HOST[:PORT] | https://HOST[:PORT]/PATH\n"
@@ -32,6 +25,8 @@ static const char usage_text[] =
         "       tlsdoctor explain [--json] TEXT...   (a code, an error, a whole log line; - reads "
         "stdin)\n"
         "       tlsdoctor scan [FILE|-] [--json] [--profile quick|full] [--concurrency N] ...\n"
+        "       tlsdoctor changes --db FILE [--since RUN|TIME] [--json]\n"
+        "       tlsdoctor exporter [--listen ADDR:PORT] [--max-probes N] [--probe-timeout S]\n"
         "\n"
         "Finds why a TLS handshake fails: walks DNS, TCP, the protocol on the port, the TLS\n"
         "handshake, the certificate chain and HTTP, and names the root cause first.\n"
@@ -63,6 +58,9 @@ static const char usage_text[] =
         "default\n"
         "                         80 when the target port is 443)\n"
         "  --json                 print the JSON report (docs/json.md, schema_version 1)\n"
+        "  --db FILE              also store this diagnosis in the history database FILE\n"
+        "                         (SQLite, created when missing; docs/store.md), as a run of\n"
+        "                         one target: `tlsdoctor changes --db FILE` compares runs\n"
         "  --html FILE            also write the report as one self-contained HTML page\n"
         "                         (the handshake drawn as a ladder; no external resources);\n"
         "                         written to a temporary file and renamed: all or nothing\n"
@@ -133,6 +131,30 @@ static const char usage_commands[] =
         "                         its likely causes and the command to run next\n"
         "   exit status: 0 explained, 1 unknown (closest entries shown), 3 usage error\n";
 
+/* The monitoring commands (monitor.c). */
+static const char usage_monitor[] =
+        "  changes --db FILE      what changed per target between runs of the history: newly\n"
+        "                         failing (with the root cause), fixed, root cause changed, new\n"
+        "                         certificate, expiry inside a third of its lifetime, clients\n"
+        "                         newly failing, addresses (docs/store.md)\n"
+        "     --since RUN|TIME    against run RUN (digits) or the state at TIME (as logs\n"
+        "                         --since) instead of each target's previous result\n"
+        "     --json              the changes as JSON\n"
+        "   exit status: 0 nothing got worse, 1 warnings, 2 something newly failing,\n"
+        "   3 usage error or unreadable database\n"
+        "  exporter               Prometheus exporter (docs/exporter.md): GET /probe?target=\n"
+        "                         HOST:PORT[&profile=quick|full] diagnoses the target and\n"
+        "                         answers OpenMetrics (root cause as a label); /metrics is its\n"
+        "                         own health; 400 for a malformed query\n"
+        "     --listen ADDR:PORT  where to listen (default 127.0.0.1:9615; [V6]:PORT)\n"
+        "     --max-probes N      probes at once (1-256, default 8); more wait, then 503\n"
+        "     --probe-timeout S   deadline per probe (default 20, at most 3600; lowered to\n"
+        "                         Prometheus' scrape timeout minus 0.5 s)\n"
+        "     --ca-file FILE, --resolve ADDR[,ADDR], --warn-days N, --step-timeout S\n"
+        "                         as for a diagnosis, for every probe\n"
+        "   runs until SIGINT or SIGTERM; exit status 0, or 3 on usage errors or when it\n"
+        "   cannot listen\n";
+
 static const char usage_scan[] =
         "  scan [FILE|-]          diagnose every target of FILE (default: stdin), one per line:\n"
         "                         HOST[:PORT], an https:// or http:// URL, \"HOST[:PORT] ADDR\"\n"
@@ -149,12 +171,13 @@ static const char usage_scan[] =
         "     --shard I/N         only the targets whose line hash modulo N is I (0-based; the\n"
         "                         same set on every retry: Kubernetes Indexed Jobs, GNU parallel)\n"
         "     --resume FILE       skip the targets already in FILE (an earlier --json output)\n"
+        "     --db FILE           also store every result in the history database FILE\n"
+        "                         (SQLite; docs/store.md): `tlsdoctor changes --db FILE`\n"
         "     --ca-file, --timeout (default 10), --step-timeout (default 5), --warn-days, --now\n"
         "                         as for one target; --no-progress: no progress line on stderr\n"
         "   exit status: that of the worst target (2 > 3 > 1 > 0); 3 also for a usage error or\n"
         "   a file with no target. SIGINT / SIGTERM: no new target starts, those in flight get\n"
-        "   one step timeout, the summary is written; a second signal exits at once\n"
-;
+        "   one step timeout, the summary is written; a second signal exits at once\n";
 
 /* After the commands and listen's options. */
 static const char usage_exit[] =
@@ -168,7 +191,7 @@ static const char usage_exit[] =
         "  tlsdoctor www.example.com --connect-to 203.0.113.10:443   # origin behind a CDN\n"
         "  tlsdoctor https://internal.example:8443/health --ca-file corp-root.pem --json\n";
 
-static int use_color(int no_color_flag)
+int use_color(int no_color_flag)
 {
     const char *nc = getenv("NO_COLOR");
     return !no_color_flag && (nc == NULL || nc[0] == '\0') && isatty(STDOUT_FILENO);
@@ -176,7 +199,7 @@ static int use_color(int no_color_flag)
 
 /* SECONDS of --timeout and --step-timeout: a decimal number, > 0 and at most 86400 (one
  * day). Only digits and one '.': no sign, exponent, hex, "inf" or "nan" from strtod. */
-static int parse_seconds(const char *s, double *out)
+int parse_seconds(const char *s, double *out)
 {
     char *end = NULL;
     size_t digits = strspn(s, "0123456789.");
@@ -201,7 +224,7 @@ static const char *esc(char *buf, size_t cap, const char *arg)
 }
 
 /* fmt is always a literal with one %s; arg (user input or a message naming it) is escaped. */
-static int die_usage(const char *fmt, const char *arg)
+int die_usage(const char *fmt, const char *arg)
 {
     char msg[512], e[1024];
     td_fmt(msg, sizeof(msg), "%s", fmt);
@@ -217,7 +240,7 @@ static int die_usage(const char *fmt, const char *arg)
 }
 
 /* The library could not do its work: say why on stderr; exit status 3. */
-static int tool_error(const td_errinfo_t *err, int rc)
+int tool_error(const td_errinfo_t *err, int rc)
 {
     char e[1024];
     fprintf(stderr, "tlsdoctor: %s\n",
@@ -317,7 +340,7 @@ static int digits(const char *s, size_t n, int *out)
 /* --since: "2026-11-22", "2026-11-22T10:00", "2026-11-22 10:00:05" (UTC; a trailing Z is
  * allowed), years 1970-9999; or a duration back from now: N followed by s, m, h or d, from 1
  * second up to 100 years (3153600000 s). Checked arithmetic: no input overflows. */
-static int parse_since(const char *s, int64_t *out)
+int parse_since(const char *s, int64_t *out)
 {
     static const int64_t max_back = 3153600000; /* 100 years of 365 days, in seconds */
     size_t n = strlen(s);
@@ -882,6 +905,8 @@ static int run_scan(int argc, char **argv)
     so.diag.timeout_s = 10; /* a fleet: shorter than one target's default */
     so.diag.step_timeout_s = 5;
     const char *file = NULL;
+    const char *db = NULL; /* --db FILE: every result into the history (docs/store.md) */
+    td_store_sink_t sink;
     int no_color = 0, no_progress = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -890,7 +915,7 @@ static int run_scan(int argc, char **argv)
                         strcmp(a, "--shard") == 0 || strcmp(a, "--resume") == 0 ||
                         strcmp(a, "--ca-file") == 0 || strcmp(a, "--timeout") == 0 ||
                         strcmp(a, "--step-timeout") == 0 || strcmp(a, "--warn-days") == 0 ||
-                        strcmp(a, "--now") == 0;
+                        strcmp(a, "--now") == 0 || strcmp(a, "--db") == 0;
         if (has_value && i + 1 >= argc) {
             return die_usage("option '%s' needs a value", a);
         }
@@ -951,6 +976,8 @@ static int run_scan(int argc, char **argv)
             so.shard_count = (unsigned)sn;
         } else if (strcmp(a, "--resume") == 0) {
             so.resume = v;
+        } else if (strcmp(a, "--db") == 0) {
+            db = v;
         } else if (strcmp(a, "--ca-file") == 0) {
             if (has_control(v) || access(v, R_OK) != 0) {
                 return die_usage("cannot read CA file '%s' (check the path and permissions)", v);
@@ -995,6 +1022,16 @@ static int run_scan(int argc, char **argv)
     if (in == NULL) {
         return die_usage("scan: cannot open '%s'", file);
     }
+    if (db != NULL) {
+        if (scan_store_begin(db, &sink) != 0) {
+            if (in != stdin) {
+                fclose(in);
+            }
+            return EXIT_TOOL;
+        }
+        so.on_result = td_store_scan_result;
+        so.ctx = &sink;
+    }
     so.color = use_color(no_color);
     so.progress = !no_progress && isatty(STDERR_FILENO);
     so.stop = &scan_stop;
@@ -1009,6 +1046,10 @@ static int run_scan(int argc, char **argv)
     int rc = td_scan(&so, in, strcmp(file, "-") == 0 ? "stdin" : file, stdout, stderr, &code, &err);
     if (in != stdin) {
         fclose(in);
+    }
+    /* The run is ended even after an error or a signal: its results stay in the history. */
+    if (db != NULL && scan_store_end(&sink) != 0) {
+        return EXIT_TOOL;
     }
     if (rc < 0) {
         return tool_error(&err, rc);
@@ -1035,6 +1076,7 @@ int main(int argc, char **argv)
         O_MATRIX,
         O_PARALLEL,
         O_HTTP_PORT,
+        O_DB,
         O_HTML
     };
     static const struct option longopts[] = {
@@ -1054,6 +1096,7 @@ int main(int argc, char **argv)
         { "matrix", no_argument, NULL, O_MATRIX },
         { "parallel", required_argument, NULL, O_PARALLEL },
         { "http-port", required_argument, NULL, O_HTTP_PORT },
+        { "db", required_argument, NULL, O_DB },
         { "html", required_argument, NULL, O_HTML },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -1065,6 +1108,7 @@ int main(int argc, char **argv)
     td_errinfo_t err;
     int json = 0, no_color = 0, c;
     static char expect_addrs[600];
+    const char *db = NULL;
     const char *html = NULL;
     td_atomic_file_t page;
 
@@ -1084,6 +1128,12 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "pcap") == 0) {
         return run_pcap(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "changes") == 0) {
+        return run_changes(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "exporter") == 0) {
+        return run_exporter(argc, argv);
     }
     if (argc >= 2 && strcmp(argv[1], "listen") == 0) {
         return run_listen(argc, argv);
@@ -1134,6 +1184,9 @@ int main(int argc, char **argv)
         }
         case O_CONNECT_TO:
             opt.connect_to = optarg;
+            break;
+        case O_DB:
+            db = optarg;
             break;
         case O_CA_FILE:
             opt.ca_file = optarg;
@@ -1210,6 +1263,7 @@ int main(int argc, char **argv)
             fputs(usage_commands, stdout);
             fputs(usage_scan, stdout);
             fputs(usage_listen, stdout);
+            fputs(usage_monitor, stdout);
             fputs(usage_exit, stdout);
             return EXIT_HEALTHY;
         case 'V':
@@ -1242,7 +1296,22 @@ int main(int argc, char **argv)
         return EXIT_TOOL;
     }
     td_report_t *r = NULL;
+    double t0 = td_now_ms();
     int rc = td_diagnose(&opt, &r, &err);
+    if (db != NULL) {
+        /* --db: this diagnosis is a run of one target in the history; its key is the target
+         * as given, with the --connect-to path when there is one. */
+        char key[600];
+        td_fmt(key, sizeof(key), "%s%s%s", argv[optind], opt.connect_to ? " --connect-to " : "",
+               opt.connect_to ? opt.connect_to : "");
+        if (store_one(db, key, r, rc < 0 ? err.message : NULL, (td_now_ms() - t0) / 1000.0) != 0) {
+            if (html != NULL) {
+                td_atomic_abort(&page);
+            }
+            td_report_free(r);
+            return EXIT_TOOL;
+        }
+    }
     if (rc < 0) {
         if (html != NULL) {
             td_atomic_abort(&page);

@@ -8,6 +8,7 @@
 #   lab.sh run SCENARIO DIR -- CMD ...   start SCENARIO's server, run CMD with LAB_PORT and
 #                                        LAB_HOST set, stop the server; exits with CMD's status
 #   lab.sh list                          print the scenarios
+#   LAB_USE_PORT=N lab.sh run ...        the same on port N (a server swapped in place)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -517,7 +518,9 @@ run)
     for t in nginx haproxy openssl python3; do need $t; done
     gen_certs "$certdir"
     rundir="$(mktemp -d "${TMPDIR:-/tmp}/tdlab.XXXXXX")"
-    port="$(free_port)"
+    # LAB_USE_PORT: serve on that port (the history test swaps one origin's server and keeps
+    # its address); otherwise a free one.
+    port="${LAB_USE_PORT:-$(free_port)}"
     pid="$(start_server "$scen" "$certdir" "$rundir" "$port")"
     cleanup() {
         if [ "$pid" != none ]; then
