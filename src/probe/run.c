@@ -293,8 +293,7 @@ static void *side_nosni(void *arg)
 static void *side_clients(void *arg)
 {
     struct side *d = arg;
-    td__clients_run(d->ep.addr, d->ep.port, d->ep.sni, d->ep.host, d->parallel, d->deadline,
-                    d->step, d->obs, &d->obs->clients);
+    td__clients_run(&d->ep, d->parallel, d->deadline, d->step, d->obs, &d->obs->clients);
     return NULL;
 }
 
@@ -777,8 +776,7 @@ static step_next_t step_clients(probe_t *p)
     if (!opt->matrix && p->rc == 0 && obs->tcp.chosen >= 0 && !obs->plain_target &&
         obs->clients.step != TD_STEP_DONE &&
         (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused(obs)) && !out_of_time(p)) {
-        td__clients_run(p->ep.addr, p->ep.port, p->ep.sni, opt->host, opt->matrix_parallel,
-                        p->deadline, p->step, obs, &obs->clients);
+        td__clients_run(&p->ep, opt->matrix_parallel, p->deadline, p->step, obs, &obs->clients);
         client_handshakes(&p->ep, obs, step_dl(p, "clients", p->step));
         td_fmt(p->detail, sizeof(p->detail), "%d connections for real clients' hellos",
                obs->clients.connections);
@@ -799,8 +797,7 @@ static step_next_t step_matrix(probe_t *p)
         return STEP_NEXT;
     }
     progress(p, "matrix", "versions, suites, groups, ALPN, SNI, client profiles");
-    td__matrix_run(p->ep.addr, p->ep.port, p->ep.sni, opt->host, opt->matrix_parallel, p->deadline,
-                   p->step, obs, &obs->matrix);
+    td__matrix_run(&p->ep, opt->matrix_parallel, p->deadline, p->step, obs, &obs->matrix);
     if (td_now_ms() >= p->deadline) {
         obs->deadline_hit = 1;
     }
