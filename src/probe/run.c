@@ -54,6 +54,16 @@ struct side {
     bool started[6];
 };
 
+/* What a line of the plan says about its step. */
+enum {
+    PLAN_FULL = 1u << TD_PROFILE_FULL,   /* the step runs in the full profile */
+    PLAN_QUICK = 1u << TD_PROFILE_QUICK, /* ... in the quick profile */
+    PLAN_ALL = PLAN_FULL | PLAN_QUICK,
+    PLAN_CLOSING = 1u << 8,      /* runs after an early end too, in order, each once */
+    PLAN_ONE_ADDR = 1u << 9,     /* tcp: the first address that accepts, not all of them */
+    PLAN_NO_MSS_RETRY = 1u << 10 /* proto: no small-segment retry beside a stalled hello */
+};
+
 /* One target's run: what every step of the plan reads and writes. */
 typedef struct probe {
     const td_options_t *opt;
@@ -65,7 +75,8 @@ typedef struct probe {
     char connect_host[256];
     td_endpoint_t ep; /* port, SNI and host from the start; the address from "tcp" on */
     td_tls_conn_t *conn, *legacy_conn, *nosni_conn;
-    bool side_running; /* the side probes run in their threads */
+    bool side_running;   /* the side probes run in their threads */
+    unsigned step_flags; /* the running step's line of the plan (PLAN_*) */
     struct side side;
     char detail[256];
 } probe_t;
@@ -397,11 +408,12 @@ static step_next_t step_dns(probe_t *p)
     return STEP_NEXT;
 }
 
-/* TCP to the addresses of the name, in order; all of them unless first_only, so that one dead
+/* TCP to the addresses of the name, in order; all of them (but PLAN_ONE_ADDR), so that one dead
  * backend behind a name is seen. The first that connects is the one the later steps use. */
-static step_next_t tcp_connect(probe_t *p, bool first_only)
+static step_next_t step_tcp(probe_t *p)
 {
     td_obs_t *obs = p->obs;
+    const bool first_only = (p->step_flags & PLAN_ONE_ADDR) != 0;
     obs->tcp.step = TD_STEP_DONE;
     for (int i = 0; i < obs->dns.n_addrs && !out_of_time(p); i++) {
         td_obs_tcp_attempt_t *a = &obs->tcp.a[obs->tcp.n++];
@@ -424,16 +436,6 @@ static step_next_t tcp_connect(probe_t *p, bool first_only)
         }
     }
     return obs->tcp.chosen < 0 || out_of_time(p) ? STEP_END : STEP_NEXT;
-}
-
-static step_next_t step_tcp_all(probe_t *p)
-{
-    return tcp_connect(p, false);
-}
-
-static step_next_t step_tcp_first(probe_t *p)
-{
-    return tcp_connect(p, true);
 }
 
 /* An http:// target: a plain GET; its reply fills the HTTP layer as a TLS target's would, and
@@ -486,14 +488,15 @@ static step_next_t step_plain_target(probe_t *p)
     return STEP_END;
 }
 
-/* What answers on the port: our ClientHello. With mss_retry, when nothing has come back after
- * a short while, the same hello goes out again with small segments (MSS 536) alongside, within
- * the same step deadline: if only that one gets the server's flight, full-size packets are lost
- * on the way back, an MTU black hole [failure-kb §6, §7.1]; a silent server gets its verdict
+/* What answers on the port: our ClientHello. Unless PLAN_NO_MSS_RETRY, when nothing has come
+ * back after a short while, the same hello goes out again with small segments (MSS 536) alongside,
+ * within the same step deadline: if only that one gets the server's flight, full-size packets are
+ * lost on the way back, an MTU black hole [failure-kb §6, §7.1]; a silent server gets its verdict
  * within one step timeout. */
-static step_next_t hello(probe_t *p, bool mss_retry)
+static step_next_t step_hello(probe_t *p)
 {
     const td_options_t *opt = p->opt;
+    const bool mss_retry = (p->step_flags & PLAN_NO_MSS_RETRY) == 0;
     td_obs_t *obs = p->obs;
     double hello_dl = step_dl(p, "proto", p->step);
     struct mss_try mt = { .ep = p->ep,
@@ -528,16 +531,6 @@ static step_next_t hello(probe_t *p, bool mss_retry)
      * the same address. */
     obs->http_port = opt->http_port != 0 ? opt->http_port : opt->port == 443 ? 80 : 0;
     return STEP_NEXT;
-}
-
-static step_next_t step_hello_mss(probe_t *p)
-{
-    return hello(p, true);
-}
-
-static step_next_t step_hello(probe_t *p)
-{
-    return hello(p, false);
 }
 
 /* A TLS port: the side probes run beside the main handshake unless --parallel 1 asks for one
@@ -821,13 +814,6 @@ static step_next_t step_matrix_skipped(probe_t *p)
 
 /* ---- the plan ------------------------------------------------------------------------------ */
 
-enum {
-    PLAN_FULL = 1u << TD_PROFILE_FULL,   /* the step runs in the full profile */
-    PLAN_QUICK = 1u << TD_PROFILE_QUICK, /* ... in the quick profile */
-    PLAN_ALL = PLAN_FULL | PLAN_QUICK,
-    PLAN_CLOSING = 1u << 8, /* runs after an early end too, in order, each once */
-};
-
 typedef struct plan_step {
     const char *name;
     unsigned flags;
@@ -842,11 +828,11 @@ typedef struct plan_step {
 static const plan_step_t plan[] = {
     { "setup", PLAN_ALL, step_setup },
     { "dns", PLAN_ALL, step_dns },
-    { "tcp", PLAN_FULL, step_tcp_all },
-    { "tcp", PLAN_QUICK, step_tcp_first },
+    { "tcp", PLAN_FULL, step_tcp },
+    { "tcp", PLAN_QUICK | PLAN_ONE_ADDR, step_tcp },
     { "plain_target", PLAN_ALL, step_plain_target },
-    { "proto", PLAN_FULL, step_hello_mss },
-    { "proto", PLAN_QUICK, step_hello },
+    { "proto", PLAN_FULL, step_hello },
+    { "proto", PLAN_QUICK | PLAN_NO_MSS_RETRY, step_hello },
     { "side", PLAN_FULL, step_side_start },
     { "plain", PLAN_FULL, step_plain },
     { "port80", PLAN_FULL, step_port80 },
@@ -924,11 +910,13 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     const size_t n = sizeof(plan) / sizeof(plan[0]);
     size_t i = 0;
     for (; i < n && !(plan[i].flags & PLAN_CLOSING); i++) {
+        p.step_flags = plan[i].flags;
         if ((plan[i].flags & profile) && plan[i].run(&p) == STEP_END) {
             break;
         }
     }
     for (; i < n; i++) {
+        p.step_flags = plan[i].flags;
         if ((plan[i].flags & PLAN_CLOSING) && (plan[i].flags & profile)) {
             (void)plan[i].run(&p);
         }
