@@ -57,18 +57,6 @@ static bool plain_enough(const uint8_t *buf, size_t len, double *deadline, void 
     return len >= 8192;
 }
 
-void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
-                  const char *host_header, double deadline_ms, td_obs_exchange_t *obs)
-{
-    td__exchange_mss(kind, addr, port, sni, host_header, deadline_ms, 0, obs);
-}
-
-void td__exchange_mss(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
-                      const char *host_header, double deadline_ms, int mss, td_obs_exchange_t *obs)
-{
-    td__exchange_path(kind, addr, port, sni, host_header, "/", deadline_ms, mss, obs);
-}
-
 /* Connects, sends out, reads the reply and classifies it. leaf (may be NULL) sees the first
  * certificate of a TLS <= 1.2 reply while the buffers are alive. */
 static void exchange_core(const char *addr, uint16_t port, const uint8_t *out, size_t out_len,
@@ -136,25 +124,25 @@ void td__exchange_raw(const char *addr, uint16_t port, const uint8_t *hello, siz
     exchange_core(addr, port, hello, len, false, deadline_ms, 0, obs, leaf, user);
 }
 
-void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
-                       const char *host_header, const char *path, double deadline_ms, int mss,
-                       td_obs_exchange_t *obs)
+void td__xchg(const td_endpoint_t *ep, td_exchange_kind_t kind, double deadline_ms,
+              td_obs_exchange_t *obs)
 {
     uint8_t out[2048];
     size_t out_len = 0;
     int rc = 0;
     if (kind == TD_XCHG_PLAIN_HTTP) {
-        rc = td_http_request_build((char *)out, sizeof(out), host_header, port, 0, path, &out_len);
+        rc = td_http_request_build((char *)out, sizeof(out), ep->host, ep->port, 0,
+                                   ep->path != NULL ? ep->path : "/", &out_len);
     } else {
         uint8_t rnd[64];
         td_hello_params_t hp;
         rc = RAND_bytes(rnd, sizeof(rnd)) == 1 ? 0 : TD_E_TLSLIB;
         if (rc == 0) {
-            td_hello_params_default(&hp, sni, kind == TD_XCHG_HELLO ? TD_V_TLS13 : TD_V_TLS12, rnd,
-                                    rnd + 32);
+            td_hello_params_default(&hp, ep->sni, kind == TD_XCHG_HELLO ? TD_V_TLS13 : TD_V_TLS12,
+                                    rnd, rnd + 32);
             rc = td_client_hello_build(&hp, out, sizeof(out), &out_len);
         }
     }
-    exchange_core(addr, port, rc == 0 ? out : NULL, out_len, kind == TD_XCHG_PLAIN_HTTP,
-                  deadline_ms, mss, obs, NULL, NULL);
+    exchange_core(ep->addr, ep->port, rc == 0 ? out : NULL, out_len, kind == TD_XCHG_PLAIN_HTTP,
+                  deadline_ms, ep->mss, obs, NULL, NULL);
 }

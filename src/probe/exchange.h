@@ -3,6 +3,7 @@
 #ifndef TD_EXCHANGE_H
 #define TD_EXCHANGE_H
 
+#include "endpoint.h"
 #include "observe.h"
 
 typedef enum td_exchange_kind {
@@ -11,19 +12,10 @@ typedef enum td_exchange_kind {
     TD_XCHG_PLAIN_HTTP,  /* a plain-text HTTP GET */
 } td_exchange_kind_t;
 
-/* Connects to addr:port, sends the probe, reads the reply until it can be classified or the
- * deadline. sni may be NULL. Always fills obs. */
-void td__exchange(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
-                  const char *host_header, double deadline_ms, td_obs_exchange_t *obs);
-
-/* A plain-HTTP GET of path (the other kinds ignore path). */
-void td__exchange_path(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
-                       const char *host_header, const char *path, double deadline_ms, int mss,
-                       td_obs_exchange_t *obs);
-
-/* The same with our TCP MSS clamped to mss bytes. */
-void td__exchange_mss(td_exchange_kind_t kind, const char *addr, uint16_t port, const char *sni,
-                      const char *host_header, double deadline_ms, int mss, td_obs_exchange_t *obs);
+/* Connects to ep (its mss applied), sends the probe of kind (a plain GET asks for ep->path),
+ * reads the reply until it can be classified or the deadline. Always fills obs. */
+void td__xchg(const td_endpoint_t *ep, td_exchange_kind_t kind, double deadline_ms,
+              td_obs_exchange_t *obs);
 
 /* Called with the DER of the server's first certificate (TLS <= 1.2), valid for the call. */
 typedef void (*td_leaf_fn)(const uint8_t *der, size_t len, void *user);

@@ -706,24 +706,22 @@ static void run_pool(mx_t *x, const job_t *jobs, int n, int parallel)
 }
 
 /* The probe context both entry points start from (counters set by the caller). */
-static mx_t mx_for(const char *addr, uint16_t port, const char *sni, const char *host,
-                   double deadline_ms, double step_ms, const td_obs_t *obs)
+static mx_t mx_for(const td_endpoint_t *ep, double deadline_ms, double step_ms, const td_obs_t *obs)
 {
-    return (mx_t){ .addr = addr,
-                   .port = port,
-                   .sni = sni,
-                   .host = host,
+    return (mx_t){ .addr = ep->addr,
+                   .port = ep->port,
+                   .sni = ep->sni,
+                   .host = ep->host,
                    .deadline = deadline_ms,
                    .step = step_ms,
                    .obs = obs };
 }
 
 /* Every run: the hellos of the profiles marked default_run, a few connections at a time. */
-void td__clients_run(const char *addr, uint16_t port, const char *sni, const char *host,
-                     int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
-                     td_obs_clients_t *out)
+void td__clients_run(const td_endpoint_t *ep, int parallel, double deadline_ms, double step_ms,
+                     const td_obs_t *obs, td_obs_clients_t *out)
 {
-    mx_t x = mx_for(addr, port, sni, host, deadline_ms, step_ms, obs);
+    mx_t x = mx_for(ep, deadline_ms, step_ms, obs);
     x.quick = out; /* no matrix (x.m NULL): send_client_hello and probe() do not use it */
     size_t n_profiles = 0;
     const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
@@ -743,11 +741,10 @@ void td__clients_run(const char *addr, uint16_t port, const char *sni, const cha
     out->connections = atomic_load(&x.conns);
 }
 
-void td__matrix_run(const char *addr, uint16_t port, const char *sni, const char *host,
-                    int parallel, double deadline_ms, double step_ms, const td_obs_t *obs,
-                    td_obs_matrix_t *m)
+void td__matrix_run(const td_endpoint_t *ep, int parallel, double deadline_ms, double step_ms,
+                    const td_obs_t *obs, td_obs_matrix_t *m)
 {
-    mx_t x = mx_for(addr, port, sni, host, deadline_ms, step_ms, obs);
+    mx_t x = mx_for(ep, deadline_ms, step_ms, obs);
     x.m = m;
     double t0 = td_now_ms();
     size_t n_profiles = 0;

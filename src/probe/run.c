@@ -38,25 +38,111 @@ static void split_list(const char *s, char (*out)[64], int *n)
     }
 }
 
-static bool out_of_time(td_obs_t *obs, double deadline);
+/* ---- the probe context --------------------------------------------------------------------- */
 
-/* The deadline of one step named name: the step timeout, cut by the overall deadline. Records
- * the step, and when the overall deadline cut it short (its timeout then says nothing of the
- * server: diagnose/ reports the deadline instead). */
-static double step_dl(td_obs_t *obs, const char *name, double deadline, double step)
+/* The side probes of a TLS port: short, independent of the main handshake, each writing only
+ * its own observation. With --parallel above 1 each runs in its own thread beside the main
+ * handshake (a path with latency then costs a few round trips instead of twenty); deadlines
+ * are computed before they start, so no thread touches the shared step bookkeeping. */
+struct side {
+    td_obs_t *obs;
+    td_endpoint_t ep; /* the main connection's address, port, SNI and host */
+    int parallel;
+    double dl_short, dl_step, deadline, step;
+    bool plain, port80, tls12, nosni, clients;
+    pthread_t th[6];
+    bool started[6];
+};
+
+/* What a line of the plan says about its step. */
+enum {
+    PLAN_FULL = 1u << TD_PROFILE_FULL,   /* the step runs in the full profile */
+    PLAN_QUICK = 1u << TD_PROFILE_QUICK, /* ... in the quick profile */
+    PLAN_ALL = PLAN_FULL | PLAN_QUICK,
+    PLAN_CLOSING = 1u << 8,      /* runs after an early end too, in order, each once */
+    PLAN_ONE_ADDR = 1u << 9,     /* tcp: the first address that accepts, not all of them */
+    PLAN_NO_MSS_RETRY = 1u << 10 /* proto: no small-segment retry beside a stalled hello */
+};
+
+/* One target's run: what every step of the plan reads and writes. */
+typedef struct probe {
+    const td_options_t *opt;
+    td_obs_t *obs;
+    td_errinfo_t *err;
+    int rc; /* < 0: an error that ends the run (the closing steps still run) */
+    double t0, deadline, step;
+    X509_STORE *store;
+    char connect_host[256];
+    td_endpoint_t ep; /* port, SNI and host from the start; the address from "tcp" on */
+    td_tls_conn_t *conn, *legacy_conn, *nosni_conn;
+    bool side_running;   /* the side probes run in their threads */
+    unsigned step_flags; /* the running step's line of the plan (PLAN_*) */
+    struct side side;
+    char detail[256];
+} probe_t;
+
+/* The deadline of one step named name: step_ms, cut by the overall deadline. Records the step,
+ * and when the overall deadline cut it short (its timeout then says nothing of the server:
+ * diagnose/ reports the deadline instead). */
+static double step_dl(probe_t *p, const char *name, double step_ms)
 {
-    obs->cur_step = name;
-    if (td_now_ms() + step > deadline) {
-        obs->shortened_step = name;
+    p->obs->cur_step = name;
+    if (td_now_ms() + step_ms > p->deadline) {
+        p->obs->shortened_step = name;
     }
-    return td__step_deadline(deadline, step);
+    return td__step_deadline(p->deadline, step_ms);
+}
+
+/* The plain-HTTP probes get at most 3 s: a silent port would only make us wait. */
+static double short_step(const probe_t *p)
+{
+    return p->step < 3000 ? p->step : 3000;
+}
+
+static bool out_of_time(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    if (td_now_ms() >= p->deadline) {
+        obs->deadline_hit = 1;
+        if (obs->deadline_step == NULL) {
+            obs->deadline_step = obs->cur_step != NULL ? obs->cur_step : "start";
+        }
+        return true;
+    }
+    return false;
+}
+
+static void progress(const probe_t *p, const char *step, const char *detail)
+{
+    if (p->opt->verbose > 0) {
+        fprintf(stderr, "tlsdoctor: %-5s %s\n", step, detail);
+    }
+}
+
+/* p's endpoint with another port, SNI or path. */
+static td_endpoint_t ep_with(const td_endpoint_t *ep, uint16_t port, const char *sni,
+                             const char *path)
+{
+    td_endpoint_t e = *ep;
+    e.port = port;
+    e.sni = sni;
+    e.path = path;
+    return e;
+}
+
+/* Our first hello was closed or reset unanswered: older-style hellos may still work. */
+static bool hello_refused(const td_obs_t *obs)
+{
+    return obs->sniff.connected && obs->sniff.received == 0 &&
+           (obs->sniff.end == TD_END_EOF || obs->sniff.end == TD_END_RESET);
 }
 
 /* Follows 3xx answers on the same host (same address we connected to), up to TD_MAX_HOPS,
  * stopping when a URL repeats. Records hops only; diagnose/ judges loops and downgrades. */
-static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char *addr,
-                             uint16_t connect_port, const char *sni, double deadline, double step)
+static void follow_redirects(probe_t *p)
 {
+    const td_options_t *opt = p->opt;
+    td_obs_t *obs = p->obs;
     td_obs_redirects_t *rd = &obs->redirects;
     int status = obs->http.result == TD_HTTP_OK ? obs->http.head.status : 0;
     char location[256];
@@ -69,7 +155,7 @@ static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char 
     int scheme_https = !obs->plain_target;
     uint16_t cur_port = opt->port;
     while (status >= 300 && status < 400 && location[0] != '\0' && rd->n < TD_MAX_HOPS &&
-           !out_of_time(obs, deadline)) {
+           !out_of_time(p)) {
         td_target_t t;
         if (location[0] == '/') {
             td_strlcpy(t.host, opt->host, sizeof(t.host));
@@ -87,23 +173,22 @@ static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char 
             t.port = t.scheme_http ? 80 : 443;
         }
         /* The same port as the target means the address we already use (--connect-to). */
-        uint16_t port = t.port == opt->port ? connect_port : t.port;
-        td_obs_redirects_t *h = rd;
+        uint16_t port = t.port == opt->port ? p->ep.port : t.port;
         char url[300];
         td_fmt(url, sizeof(url), "%s://%s:%u%s", t.scheme_http ? "http" : "https", t.host,
                (unsigned)t.port, t.path);
-        for (int i = 0; i < h->n; i++) {
-            if (strcmp(h->hop[i].url, url) == 0) {
-                h->loop = 1;
+        for (int i = 0; i < rd->n; i++) {
+            if (strcmp(rd->hop[i].url, url) == 0) {
+                rd->loop = 1;
             }
         }
-        td_strlcpy(h->hop[h->n].url, url, sizeof(h->hop[0].url));
+        td_strlcpy(rd->hop[rd->n].url, url, sizeof(rd->hop[0].url));
         status = 0;
         location[0] = '\0';
         if (t.scheme_http) {
             td_obs_exchange_t x;
-            td__exchange_path(TD_XCHG_PLAIN_HTTP, addr, port, NULL, opt->host, t.path,
-                              step_dl(obs, "http", deadline, step), 0, &x);
+            const td_endpoint_t e = ep_with(&p->ep, port, NULL, t.path);
+            td__xchg(&e, TD_XCHG_PLAIN_HTTP, step_dl(p, "http", p->step), &x);
             /* A head the server stopped sending (not our read limit) is no answer. */
             if (x.sniff.cls == TD_SNIFF_HTTP && (x.head.complete || x.end == TD_END_ENOUGH)) {
                 status = x.head.status;
@@ -113,11 +198,10 @@ static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char 
             td_obs_tls_t tl;
             td_obs_http_t hh;
             td_tls_conn_t *c = NULL;
-            td__tls_handshake(addr, port, sni, opt->host, TD_TLS_MODERN,
-                              step_dl(obs, "http", deadline, step), &tl, &c);
+            const td_endpoint_t e = ep_with(&p->ep, port, p->ep.sni, NULL);
+            td__tls_connect(&e, TD_TLS_MODERN, step_dl(p, "http", p->step), &tl, &c);
             if (tl.ok && c != NULL) {
-                td__tls_http_get(c, opt->host, t.port, t.path, step_dl(obs, "http", deadline, step),
-                                 &hh);
+                td__tls_http_get(c, opt->host, t.port, t.path, step_dl(p, "http", p->step), &hh);
                 if (hh.result == TD_HTTP_OK) {
                     status = hh.head.status;
                     td_strlcpy(location, hh.head.location, sizeof(location));
@@ -125,103 +209,20 @@ static void follow_redirects(const td_options_t *opt, td_obs_t *obs, const char 
             }
             td__tls_conn_free(c);
         }
-        h->hop[h->n].status = status;
-        td_strlcpy(h->hop[h->n].location, location, sizeof(h->hop[0].location));
-        h->n++;
+        rd->hop[rd->n].status = status;
+        td_strlcpy(rd->hop[rd->n].location, location, sizeof(rd->hop[0].location));
+        rd->n++;
         scheme_https = !t.scheme_http;
         cur_port = t.port;
-        if (h->loop) {
+        if (rd->loop) {
             break;
         }
     }
 }
 
-static void progress(const td_options_t *opt, const char *step, const char *detail)
-{
-    if (opt->verbose > 0) {
-        fprintf(stderr, "tlsdoctor: %-5s %s\n", step, detail);
-    }
-}
-
-static bool out_of_time(td_obs_t *obs, double deadline)
-{
-    if (td_now_ms() >= deadline) {
-        obs->deadline_hit = 1;
-        if (obs->deadline_step == NULL) {
-            obs->deadline_step = obs->cur_step != NULL ? obs->cur_step : "start";
-        }
-        return true;
-    }
-    return false;
-}
-
-/* The handshake matrix, after the diagnosis (it reads what the first hellos saw). It gets the
- * rest of the overall deadline; the matrix itself stops asking when that passes. */
-static void run_matrix(const td_options_t *opt, td_obs_t *obs, const char *addr, uint16_t port,
-                       const char *sni, double deadline, double step)
-{
-    char detail[96];
-    if (out_of_time(obs, deadline)) {
-        return;
-    }
-    progress(opt, "matrix", "versions, suites, groups, ALPN, SNI, client profiles");
-    td__matrix_run(addr, port, sni, opt->host, opt->matrix_parallel, deadline, step, obs,
-                   &obs->matrix);
-    if (td_now_ms() >= deadline) {
-        obs->deadline_hit = 1;
-    }
-    td_fmt(detail, sizeof(detail), "%d connections in %.0f ms", obs->matrix.connections,
-           obs->matrix.ms);
-    progress(opt, "matrix", detail);
-}
-
-/* An http:// target: a plain GET; its reply fills the HTTP layer as a TLS target's would. */
-static void plain_target(const td_options_t *opt, td_obs_t *obs, const char *addr, uint16_t port,
-                         double deadline, double step)
-{
-    td_obs_exchange_t *x = &obs->plain;
-    td_obs_http_t *h = &obs->http;
-    td__exchange_path(TD_XCHG_PLAIN_HTTP, addr, port, NULL, opt->host, opt->path,
-                      step_dl(obs, "http", deadline, step), 0, x);
-    progress(opt, "http", td_sniff_class_name(x->sniff.cls));
-    if (!x->connected || x->sniff.cls == TD_SNIFF_TLS || x->sniff.cls == TD_SNIFF_SSLV2) {
-        return; /* TLS on a plain-HTTP port: diagnose/ says so; no HTTP layer */
-    }
-    h->step = TD_STEP_DONE;
-    h->received = x->received;
-    h->ms = x->ms;
-    h->ttfb_ms = x->first_byte_ms;
-    h->alert = -1;
-    td_strlcpy(h->first, x->sniff.printable, sizeof(h->first)); /* already escaped */
-    h->head_bytes = x->received;
-    h->head_complete = x->head.complete;
-    h->head_end = x->end;
-    if (x->sniff.cls == TD_SNIFF_HTTP && !x->head.complete && x->end != TD_END_ENOUGH) {
-        h->result = TD_HTTP_HEAD_INCOMPLETE;
-        h->head = x->head;
-    } else if (x->sniff.cls == TD_SNIFF_HTTP) {
-        h->result = TD_HTTP_OK;
-        h->head = x->head;
-        h->plain_http_page = x->sniff.plain_http_page;
-        h->page_software = x->sniff.page_software;
-        h->page_sign = x->sniff.page_sign;
-        if (h->head.date[0] != '\0' && td_http_date_parse(h->head.date, &h->server_date) < 0) {
-            h->server_date = 0;
-        }
-    } else if (x->received == 0) {
-        h->result = x->end == TD_END_RESET     ? TD_HTTP_RESET
-                    : x->end == TD_END_TIMEOUT ? TD_HTTP_TIMEOUT
-                                               : TD_HTTP_EMPTY;
-    } else {
-        h->result = TD_HTTP_NON_HTTP;
-    }
-}
-
 /* The small-segment retry of the first ClientHello, run in a thread beside it. */
 struct mss_try {
-    const char *addr;
-    uint16_t port;
-    const char *sni, *host;
+    td_endpoint_t ep; /* the main hello's, with MSS 536 */
     double deadline, delay_ms;
     atomic_int first_done;
     td_obs_exchange_t *out;
@@ -239,72 +240,54 @@ static void *mss_try_run(void *arg)
         (void)nanosleep(&ts, NULL);
     }
     if (!atomic_load(&m->first_done) && td_now_ms() < m->deadline) {
-        td__exchange_mss(TD_XCHG_HELLO, m->addr, m->port, m->sni, m->host, m->deadline, 536,
-                         m->out);
+        td__xchg(&m->ep, TD_XCHG_HELLO, m->deadline, m->out);
     }
     return NULL;
 }
 
 /* Real handshakes with the policy of the default_run profiles the local OpenSSL can be
  * (Python's cipher string and minimum; OpenSSL's defaults are the diagnosis' own handshake). */
-static void client_handshakes(const td_options_t *opt, td_obs_t *obs, const char *addr,
-                              uint16_t port, const char *sni, double deadline_ms)
+static void client_handshakes(const td_endpoint_t *ep, td_obs_t *obs, double deadline_ms)
 {
     size_t n_profiles = 0;
     const td_client_profile_t *profiles = td_kb_clients(&n_profiles);
     /* Not obs->clients.n: td__clients_run may be filling it in another thread. */
     size_t n = n_profiles < TD_MX_MAX_CLIENTS ? n_profiles : TD_MX_MAX_CLIENTS;
     for (size_t i = 0; i < n && td_now_ms() < deadline_ms; i++) {
-        const td_client_profile_t *p = &profiles[i];
-        if (!p->default_run || p->openssl_ciphers == NULL ||
-            (strcmp(p->openssl_ciphers, "DEFAULT") == 0 && p->openssl_min <= TD_V_TLS10)) {
+        const td_client_profile_t *cp = &profiles[i];
+        if (!cp->default_run || cp->openssl_ciphers == NULL ||
+            (strcmp(cp->openssl_ciphers, "DEFAULT") == 0 && cp->openssl_min <= TD_V_TLS10)) {
             continue;
         }
         td_tls_conn_t *pc = NULL;
-        td__tls_handshake_policy(addr, port, p->sends_sni ? sni : NULL, opt->host,
-                                 p->openssl_ciphers, p->openssl_min, deadline_ms,
+        const td_endpoint_t e = ep_with(ep, ep->port, cp->sends_sni ? ep->sni : NULL, NULL);
+        td__tls_handshake_policy(&e, cp->openssl_ciphers, cp->openssl_min, deadline_ms,
                                  &obs->clients.handshake[i], &pc);
         td__tls_conn_free(pc);
         obs->clients.handshake_ran[i] = 1;
     }
 }
 
-/* The side probes of a TLS port: short, independent of the main handshake, each writing only
- * its own observation. With --parallel above 1 each runs in its own thread beside the main
- * handshake (a path with latency then costs a few round trips instead of twenty); deadlines
- * are computed before they start, so no thread touches the shared step bookkeeping. */
-struct side {
-    const td_options_t *opt;
-    td_obs_t *obs;
-    const char *addr, *sni;
-    uint16_t port;
-    double dl_short, dl_step, deadline, step;
-    bool plain, port80, tls12, nosni, clients;
-    pthread_t th[6];
-    bool started[6];
-};
-
 static void *side_plain(void *arg)
 {
     struct side *d = arg;
-    td__exchange(TD_XCHG_PLAIN_HTTP, d->addr, d->port, NULL, d->opt->host, d->dl_short,
-                 &d->obs->plain);
+    const td_endpoint_t e = ep_with(&d->ep, d->ep.port, NULL, NULL);
+    td__xchg(&e, TD_XCHG_PLAIN_HTTP, d->dl_short, &d->obs->plain);
     return NULL;
 }
 
 static void *side_port80(void *arg)
 {
     struct side *d = arg;
-    td__exchange(TD_XCHG_PLAIN_HTTP, d->addr, d->obs->http_port, NULL, d->opt->host, d->dl_short,
-                 &d->obs->port80);
+    const td_endpoint_t e = ep_with(&d->ep, d->obs->http_port, NULL, NULL);
+    td__xchg(&e, TD_XCHG_PLAIN_HTTP, d->dl_short, &d->obs->port80);
     return NULL;
 }
 
 static void *side_tls12(void *arg)
 {
     struct side *d = arg;
-    td__exchange(TD_XCHG_HELLO_TLS12, d->addr, d->port, d->sni, d->opt->host, d->dl_step,
-                 &d->obs->tls12);
+    td__xchg(&d->ep, TD_XCHG_HELLO_TLS12, d->dl_step, &d->obs->tls12);
     return NULL;
 }
 
@@ -312,8 +295,8 @@ static void *side_nosni(void *arg)
 {
     struct side *d = arg;
     td_tls_conn_t *c = NULL;
-    td__tls_handshake(d->addr, d->port, NULL, d->opt->host, TD_TLS_MODERN, d->dl_step,
-                      &d->obs->nosni, &c);
+    const td_endpoint_t e = ep_with(&d->ep, d->ep.port, NULL, NULL);
+    td__tls_connect(&e, TD_TLS_MODERN, d->dl_step, &d->obs->nosni, &c);
     td__tls_conn_free(c);
     return NULL;
 }
@@ -321,8 +304,7 @@ static void *side_nosni(void *arg)
 static void *side_clients(void *arg)
 {
     struct side *d = arg;
-    td__clients_run(d->addr, d->port, d->sni, d->opt->host, d->opt->matrix_parallel, d->deadline,
-                    d->step, d->obs, &d->obs->clients);
+    td__clients_run(&d->ep, d->parallel, d->deadline, d->step, d->obs, &d->obs->clients);
     return NULL;
 }
 
@@ -330,7 +312,7 @@ static void *side_clients(void *arg)
 static void *side_handshakes(void *arg)
 {
     struct side *d = arg;
-    client_handshakes(d->opt, d->obs, d->addr, d->port, d->sni, d->dl_step);
+    client_handshakes(&d->ep, d->obs, d->dl_step);
     return NULL;
 }
 
@@ -360,33 +342,532 @@ static void side_join(struct side *d)
     }
 }
 
-int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
-{
-    int rc = 0;
-    X509_STORE *store = NULL;
-    td_tls_conn_t *conn = NULL, *legacy_conn = NULL, *nosni_conn = NULL;
-    double t0 = td_now_ms();
-    double deadline = t0 + opt->timeout_s * 1000.0;
-    double step = opt->step_timeout_s * 1000.0;
-    char connect_host[256];
-    uint16_t connect_port = opt->port;
-    char detail[256];
-    struct {
-        bool concurrent;
-        struct side d;
-    } side = { .concurrent = false };
+/* ---- the steps ----------------------------------------------------------------------------- */
 
+/* What a step tells the plan: go on, or skip to the closing steps (the run ends early: no
+ * address, no connection, not TLS, out of time, or p->rc < 0). */
+typedef enum step_next { STEP_NEXT = 0, STEP_END } step_next_t;
+
+/* The trust store and what the user expects of the name. */
+static step_next_t step_setup(probe_t *p)
+{
+    const td_options_t *opt = p->opt;
+    td_obs_t *obs = p->obs;
+    p->rc = td__trust_store_load(opt->ca_file, opt->ca_pem, &p->store, p->err);
+    if (p->rc < 0) {
+        return STEP_END;
+    }
+    td_strlcpy(obs->cert.store,
+               opt->ca_pem != NULL    ? "in-memory"
+               : opt->ca_file != NULL ? opt->ca_file
+                                      : "system",
+               sizeof(obs->cert.store));
+    obs->cert.warn_days = opt->warn_days;
+    /* What the name must resolve to, when the user said so. */
+    if (opt->expect_addrs != NULL) {
+        split_list(opt->expect_addrs, obs->dns.expect_addrs, &obs->dns.n_expect);
+    }
+    if (opt->expect_cname != NULL) {
+        td_strlcpy(obs->dns.expect_cname, opt->expect_cname, sizeof(obs->dns.expect_cname));
+    }
+    return STEP_NEXT;
+}
+
+static step_next_t step_dns(probe_t *p)
+{
+    const td_options_t *opt = p->opt;
+    td_obs_t *obs = p->obs;
+    if (opt->resolve != NULL && opt->connect_to == NULL) {
+        obs->dns.step = TD_STEP_SKIPPED;
+        obs->dns.skip_reason = "--resolve addresses";
+        split_list(opt->resolve, obs->dns.addrs, &obs->dns.n_addrs);
+        obs->dns.ok = obs->dns.n_addrs > 0;
+        if (!obs->dns.ok) {
+            td_errinfo_set(p->err, TD_E_USAGE, "--resolve needs ADDR[,ADDR...]");
+            p->rc = TD_E_USAGE;
+            return STEP_END;
+        }
+    } else if (td__is_ip_literal(p->connect_host)) {
+        obs->dns.step = TD_STEP_SKIPPED;
+        obs->dns.skip_reason = opt->connect_to != NULL ? "--connect-to address" : "IP literal";
+        obs->dns.ok = 1;
+        obs->dns.n_addrs = 1;
+        td_strlcpy(obs->dns.addrs[0], p->connect_host, sizeof(obs->dns.addrs[0]));
+    } else {
+        progress(p, "dns", p->connect_host);
+        p->rc = td__dns_resolve(p->connect_host, opt->dns_servers, step_dl(p, "dns", p->step),
+                                &obs->dns);
+        if (p->rc == TD_E_USAGE) {
+            td_errinfo_set(p->err, TD_E_USAGE,
+                           "--dns-servers needs ADDR[:PORT][,ADDR[:PORT]...] (IPv6: [ADDR]:PORT)");
+        }
+        if (p->rc < 0 || !obs->dns.ok) {
+            return STEP_END;
+        }
+    }
+    return STEP_NEXT;
+}
+
+/* TCP to the addresses of the name, in order; all of them (but PLAN_ONE_ADDR), so that one dead
+ * backend behind a name is seen. The first that connects is the one the later steps use. */
+static step_next_t step_tcp(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    const bool first_only = (p->step_flags & PLAN_ONE_ADDR) != 0;
+    obs->tcp.step = TD_STEP_DONE;
+    for (int i = 0; i < obs->dns.n_addrs && !out_of_time(p); i++) {
+        td_obs_tcp_attempt_t *a = &obs->tcp.a[obs->tcp.n++];
+        int fd = -1;
+        double s = td_now_ms();
+        td_strlcpy(a->addr, obs->dns.addrs[i], sizeof(a->addr));
+        a->port = p->ep.port;
+        a->result = td__connect(a->addr, p->ep.port, step_dl(p, "tcp", p->step), &fd, &a->err);
+        a->ms = td_now_ms() - s;
+        td__close(fd);
+        td_fmt(p->detail, sizeof(p->detail), "%s port %u: %s", a->addr, (unsigned)p->ep.port,
+               td_tcp_result_name(a->result));
+        progress(p, "tcp", p->detail);
+        if (a->result == TD_TCP_OK && obs->tcp.chosen < 0) {
+            obs->tcp.chosen = i;
+            p->ep.addr = a->addr;
+            if (first_only) {
+                break;
+            }
+        }
+    }
+    return obs->tcp.chosen < 0 || out_of_time(p) ? STEP_END : STEP_NEXT;
+}
+
+/* An http:// target: a plain GET; its reply fills the HTTP layer as a TLS target's would, and
+ * says whether TLS answers there instead. The run ends here for such a target. */
+static step_next_t step_plain_target(probe_t *p)
+{
+    const td_options_t *opt = p->opt;
+    td_obs_t *obs = p->obs;
+    if (!opt->plain_http) {
+        return STEP_NEXT;
+    }
+    obs->plain_target = 1;
+    td_obs_exchange_t *x = &obs->plain;
+    td_obs_http_t *h = &obs->http;
+    const td_endpoint_t e = ep_with(&p->ep, p->ep.port, NULL, opt->path);
+    td__xchg(&e, TD_XCHG_PLAIN_HTTP, step_dl(p, "http", p->step), x);
+    progress(p, "http", td_sniff_class_name(x->sniff.cls));
+    if (!x->connected || x->sniff.cls == TD_SNIFF_TLS || x->sniff.cls == TD_SNIFF_SSLV2) {
+        return STEP_END; /* TLS on a plain-HTTP port: diagnose/ says so; no HTTP layer */
+    }
+    h->step = TD_STEP_DONE;
+    h->received = x->received;
+    h->ms = x->ms;
+    h->ttfb_ms = x->first_byte_ms;
+    h->alert = -1;
+    td_strlcpy(h->first, x->sniff.printable, sizeof(h->first)); /* already escaped */
+    h->head_bytes = x->received;
+    h->head_complete = x->head.complete;
+    h->head_end = x->end;
+    if (x->sniff.cls == TD_SNIFF_HTTP && !x->head.complete && x->end != TD_END_ENOUGH) {
+        h->result = TD_HTTP_HEAD_INCOMPLETE;
+        h->head = x->head;
+    } else if (x->sniff.cls == TD_SNIFF_HTTP) {
+        h->result = TD_HTTP_OK;
+        h->head = x->head;
+        h->plain_http_page = x->sniff.plain_http_page;
+        h->page_software = x->sniff.page_software;
+        h->page_sign = x->sniff.page_sign;
+        if (h->head.date[0] != '\0' && td_http_date_parse(h->head.date, &h->server_date) < 0) {
+            h->server_date = 0;
+        }
+    } else if (x->received == 0) {
+        h->result = x->end == TD_END_RESET     ? TD_HTTP_RESET
+                    : x->end == TD_END_TIMEOUT ? TD_HTTP_TIMEOUT
+                                               : TD_HTTP_EMPTY;
+    } else {
+        h->result = TD_HTTP_NON_HTTP;
+    }
+    follow_redirects(p);
+    return STEP_END;
+}
+
+/* What answers on the port: our ClientHello. Unless PLAN_NO_MSS_RETRY, when nothing has come
+ * back after a short while, the same hello goes out again with small segments (MSS 536) alongside,
+ * within the same step deadline: if only that one gets the server's flight, full-size packets are
+ * lost on the way back, an MTU black hole [failure-kb §6, §7.1]; a silent server gets its verdict
+ * within one step timeout. */
+static step_next_t step_hello(probe_t *p)
+{
+    const td_options_t *opt = p->opt;
+    const bool mss_retry = (p->step_flags & PLAN_NO_MSS_RETRY) == 0;
+    td_obs_t *obs = p->obs;
+    double hello_dl = step_dl(p, "proto", p->step);
+    struct mss_try mt = { .ep = p->ep,
+                          .deadline = hello_dl,
+                          .delay_ms = p->step / 4 < 1000 ? p->step / 4 : 1000,
+                          .out = &obs->small_mss };
+    mt.ep.mss = 536;
+    atomic_init(&mt.first_done, 0);
+    pthread_t mss_thread;
+    bool mss_started = mss_retry && pthread_create(&mss_thread, NULL, mss_try_run, &mt) == 0;
+    td__xchg(&p->ep, TD_XCHG_HELLO, hello_dl, &obs->sniff);
+    atomic_store(&mt.first_done, 1);
+    if (mss_started) {
+        (void)pthread_join(mss_thread, NULL);
+    }
+    td_fmt(p->detail, sizeof(p->detail), "ClientHello answered by %s (%s)",
+           td_sniff_class_name(obs->sniff.sniff.cls), td_read_end_name(obs->sniff.end));
+    progress(p, "proto", p->detail);
+    bool stalled = obs->sniff.end == TD_END_TIMEOUT && !obs->sniff.flight.has_server_hello &&
+                   (obs->sniff.received == 0 || obs->sniff.sniff.cls == TD_SNIFF_TLS);
+    if (!stalled) {
+        memset(&obs->small_mss, 0, sizeof(obs->small_mss)); /* only meaningful after a stall */
+    } else if (obs->small_mss.step == TD_STEP_DONE) {
+        td_fmt(p->detail, sizeof(p->detail), "again with MSS 536: %s, %zu bytes",
+               td_read_end_name(obs->small_mss.end), obs->small_mss.received);
+        progress(p, "proto", p->detail);
+    }
+    if (out_of_time(p)) {
+        return STEP_END;
+    }
+    /* What a CDN in Off / Flexible mode would get: plain HTTP on port 80 (or --http-port) of
+     * the same address. */
+    obs->http_port = opt->http_port != 0 ? opt->http_port : opt->port == 443 ? 80 : 0;
+    return STEP_NEXT;
+}
+
+/* A TLS port: the side probes run beside the main handshake unless --parallel 1 asks for one
+ * connection at a time (then the steps below run them in turn). */
+static step_next_t step_side_start(probe_t *p)
+{
+    const td_options_t *opt = p->opt;
+    td_obs_t *obs = p->obs;
+    p->side_running = obs->sniff.sniff.cls == TD_SNIFF_TLS && opt->matrix_parallel > 1;
+    if (p->side_running) {
+        double dl_short = step_dl(p, "plain", short_step(p));
+        double dl_step = step_dl(p, "side", p->step);
+        p->side = (struct side){ .obs = obs,
+                                 .ep = p->ep,
+                                 .parallel = opt->matrix_parallel,
+                                 .dl_short = dl_short,
+                                 .dl_step = dl_step,
+                                 .deadline = p->deadline,
+                                 .step = p->step,
+                                 .plain = true,
+                                 .port80 = obs->http_port != 0,
+                                 .tls12 = obs->sniff.flight.has_server_hello &&
+                                          obs->sniff.flight.version == TD_V_TLS13,
+                                 .nosni = p->ep.sni != NULL,
+                                 .clients = !opt->matrix };
+        side_start(&p->side);
+    }
+    return STEP_NEXT;
+}
+
+/* Plain HTTP on the TLS port (a silent port would only make us wait again). */
+static step_next_t step_plain(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    if (!p->side_running && !(obs->sniff.received == 0 && obs->sniff.end == TD_END_TIMEOUT)) {
+        const td_endpoint_t e = ep_with(&p->ep, p->ep.port, NULL, NULL);
+        td__xchg(&e, TD_XCHG_PLAIN_HTTP, step_dl(p, "plain", short_step(p)), &obs->plain);
+    }
+    return STEP_NEXT;
+}
+
+static step_next_t step_port80(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    if (!p->side_running && obs->http_port != 0 && !out_of_time(p)) {
+        const td_endpoint_t e = ep_with(&p->ep, obs->http_port, NULL, NULL);
+        td__xchg(&e, TD_XCHG_PLAIN_HTTP, step_dl(p, "port80", short_step(p)), &obs->port80);
+    }
+    return STEP_NEXT;
+}
+
+/* Our TLS 1.3-style hello refused without a word (reset, or closed with nothing back): a TLS
+ * 1.2-style hello, as TLS 1.2-capped clients and proxies send (nginx before 1.23.4 to its
+ * upstreams, AWS ALB to targets), tells whether those get through (proxies.c). */
+static step_next_t step_tls12_after_refusal(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    if (obs->sniff.received == 0 &&
+        (obs->sniff.end == TD_END_RESET || obs->sniff.end == TD_END_EOF) && !out_of_time(p)) {
+        td__xchg(&p->ep, TD_XCHG_HELLO_TLS12, step_dl(p, "tls12", p->step), &obs->tls12);
+    }
+    return STEP_NEXT;
+}
+
+/* The layers below need TLS on the port. */
+static step_next_t step_tls_gate(probe_t *p)
+{
+    return p->obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(p) ? STEP_END : STEP_NEXT;
+}
+
+/* A TLS 1.3 server: does a TLS 1.2-only hello get through too? */
+static step_next_t step_tls12(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    if (!p->side_running && obs->sniff.flight.has_server_hello &&
+        obs->sniff.flight.version == TD_V_TLS13) {
+        td__xchg(&p->ep, TD_XCHG_HELLO_TLS12, step_dl(p, "tls12", p->step), &obs->tls12);
+    }
+    return STEP_NEXT;
+}
+
+/* TLS with OpenSSL; after a failure that is not a timeout, once more with every old version
+ * and cipher allowed, which names what the server insists on. */
+static step_next_t step_handshake(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    td__tls_connect(&p->ep, TD_TLS_MODERN, step_dl(p, "tls", p->step), &obs->tls, &p->conn);
+    td_fmt(p->detail, sizeof(p->detail), "handshake %s %s %s", obs->tls.ok ? "ok" : "failed",
+           obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
+    progress(p, "tls", p->detail);
+    if (!obs->tls.ok && !obs->tls.timed_out && !out_of_time(p)) {
+        td__tls_connect(&p->ep, TD_TLS_LEGACY, step_dl(p, "legacy", p->step), &obs->legacy,
+                        &p->legacy_conn);
+        td_fmt(p->detail, sizeof(p->detail), "legacy handshake %s %s",
+               obs->legacy.ok ? "ok" : "failed", obs->legacy.version);
+        progress(p, "tls", p->detail);
+    }
+    return STEP_NEXT;
+}
+
+/* The chain the server sent, checked against the trust store. */
+static step_next_t step_cert(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    STACK_OF(X509) *chain = td__tls_conn_chain(p->conn);
+    obs->cert.source = "tls";
+    if ((chain == NULL || sk_X509_num(chain) == 0) && p->legacy_conn != NULL) {
+        chain = td__tls_conn_chain(p->legacy_conn);
+        obs->cert.source = "tls_legacy";
+    }
+    if (chain != NULL && sk_X509_num(chain) > 0) {
+        td__cert_examine(chain, p->store, p->opt->host, obs->now, &obs->cert);
+        progress(p, "cert", obs->cert.verify_text);
+    }
+    return STEP_NEXT;
+}
+
+/* HTTP over the established session, then its redirects. */
+static step_next_t step_http(probe_t *p)
+{
+    const td_options_t *opt = p->opt;
+    td_obs_t *obs = p->obs;
+    td_tls_conn_t *use = obs->tls.ok ? p->conn : obs->legacy.ok ? p->legacy_conn : NULL;
+    if (use != NULL && !out_of_time(p)) {
+        td__tls_http_get(use, opt->host, opt->port, opt->path, step_dl(p, "http", p->step),
+                         &obs->http);
+        td_fmt(p->detail, sizeof(p->detail), "%s status %d", td_http_result_name(obs->http.result),
+               obs->http.head.status);
+        progress(p, "http", p->detail);
+    }
+    if (obs->http.step == TD_STEP_DONE) {
+        follow_redirects(p);
+    }
+    return STEP_NEXT;
+}
+
+/* Hang up first: a server that serves one connection at a time (openssl s_server) is still on
+ * ours, and the side probes wait behind it. */
+static void hang_up(probe_t *p)
+{
+    td__tls_conn_free(p->conn);
+    td__tls_conn_free(p->legacy_conn);
+    p->conn = p->legacy_conn = NULL;
+}
+
+static step_next_t step_side_join(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    if (!p->side_running) {
+        return STEP_NEXT;
+    }
+    hang_up(p);
+    side_join(&p->side);
+    p->side_running = false;
+    progress(p, "tls", "side probes done (plain HTTP, TLS 1.2 hello, no SNI, clients)");
+    if (!obs->tls.ok && !obs->legacy.ok) {
+        memset(&obs->nosni, 0, sizeof(obs->nosni)); /* only meaningful beside a handshake */
+    } else if (!obs->tls.ok && p->ep.sni != NULL && !out_of_time(p)) {
+        /* Only the legacy handshake works: without SNI in that form too. */
+        const td_endpoint_t e = ep_with(&p->ep, p->ep.port, NULL, NULL);
+        td__tls_connect(&e, TD_TLS_LEGACY, step_dl(p, "nosni", p->step), &obs->nosni,
+                        &p->nosni_conn);
+        td__tls_conn_free(p->nosni_conn);
+        p->nosni_conn = NULL;
+    }
+    return STEP_NEXT;
+}
+
+/* The other addresses of the name: the same handshake, to catch one backend that differs. */
+static step_next_t step_peers(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    for (int i = 0; i < obs->tcp.n && obs->n_peers < TD_MAX_ADDRS; i++) {
+        if (i == obs->tcp.chosen || obs->tcp.a[i].result != TD_TCP_OK || out_of_time(p)) {
+            continue;
+        }
+        td_obs_tls_t t;
+        td_tls_conn_t *pc = NULL;
+        td_obs_peer_t *peer = &obs->peers[obs->n_peers++];
+        td_endpoint_t e = p->ep;
+        e.addr = obs->tcp.a[i].addr;
+        td__tls_connect(&e, TD_TLS_MODERN, step_dl(p, "peers", p->step), &t, &pc);
+        td__tls_conn_free(pc);
+        td_strlcpy(peer->addr, obs->tcp.a[i].addr, sizeof(peer->addr));
+        peer->ok = t.ok;
+        peer->alert = t.alert_received;
+        td_strlcpy(peer->version, t.version, sizeof(peer->version));
+        td_strlcpy(peer->leaf_sha256, t.leaf_sha256, sizeof(peer->leaf_sha256));
+        td_strlcpy(peer->leaf_subject, t.leaf_subject, sizeof(peer->leaf_subject));
+        peer->leaf_matches_host = t.leaf_matches_host;
+        td_strlcpy(peer->error, t.ossl_text, sizeof(peer->error));
+    }
+    /* Single-threaded servers serve one connection at a time: hang up before the next. */
+    hang_up(p);
+    return STEP_NEXT;
+}
+
+/* The same server without SNI: SNI-required servers and default certificates. */
+static step_next_t step_nosni(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    if (obs->nosni.step != TD_STEP_DONE && p->ep.sni != NULL && (obs->tls.ok || obs->legacy.ok) &&
+        !out_of_time(p)) {
+        const td_endpoint_t e = ep_with(&p->ep, p->ep.port, NULL, NULL);
+        td__tls_connect(&e, obs->tls.ok ? TD_TLS_MODERN : TD_TLS_LEGACY,
+                        step_dl(p, "nosni", p->step), &obs->nosni, &p->nosni_conn);
+    }
+    td__tls_conn_free(p->nosni_conn); /* a server that serves one connection at a time */
+    p->nosni_conn = NULL;
+    return STEP_NEXT;
+}
+
+/* Closing: a run that ended early still waits for its side probes; every connection closes
+ * before the clients and the matrix run (a server that serves one at a time, like openssl
+ * s_server, would otherwise not answer them). */
+static step_next_t step_close(probe_t *p)
+{
+    if (p->side_running) {
+        side_join(&p->side);
+        p->side_running = false;
+    }
+    hang_up(p);
+    td__tls_conn_free(p->nosni_conn);
+    p->nosni_conn = NULL;
+    return STEP_NEXT;
+}
+
+/* What real clients get, in every run: a few clients' own hellos, and a real handshake for the
+ * clients the local OpenSSL can be (curl with the defaults is the handshake above). Also when
+ * our first hello was refused: their own hellos may fare differently (a TLS 1.2-only one past
+ * a TLS 1.3-intolerant box). Not after silence. */
+static step_next_t step_clients(probe_t *p)
+{
+    const td_options_t *opt = p->opt;
+    td_obs_t *obs = p->obs;
+    if (!opt->matrix && p->rc == 0 && obs->tcp.chosen >= 0 && !obs->plain_target &&
+        obs->clients.step != TD_STEP_DONE &&
+        (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused(obs)) && !out_of_time(p)) {
+        td__clients_run(&p->ep, opt->matrix_parallel, p->deadline, p->step, obs, &obs->clients);
+        client_handshakes(&p->ep, obs, step_dl(p, "clients", p->step));
+        td_fmt(p->detail, sizeof(p->detail), "%d connections for real clients' hellos",
+               obs->clients.connections);
+        progress(p, "tls", p->detail);
+    }
+    return STEP_NEXT;
+}
+
+/* The handshake matrix, after the diagnosis (it reads what the first hellos saw), when the
+ * port answered TLS or refused our first hello (version intolerance); not after silence:
+ * every probe would wait for its deadline. It gets the rest of the overall deadline. */
+static step_next_t step_matrix(probe_t *p)
+{
+    const td_options_t *opt = p->opt;
+    td_obs_t *obs = p->obs;
+    if (!opt->matrix || p->rc != 0 || obs->tcp.chosen < 0 ||
+        !(obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused(obs)) || out_of_time(p)) {
+        return STEP_NEXT;
+    }
+    progress(p, "matrix", "versions, suites, groups, ALPN, SNI, client profiles");
+    td__matrix_run(&p->ep, opt->matrix_parallel, p->deadline, p->step, obs, &obs->matrix);
+    if (td_now_ms() >= p->deadline) {
+        obs->deadline_hit = 1;
+    }
+    td_fmt(p->detail, sizeof(p->detail), "%d connections in %.0f ms", obs->matrix.connections,
+           obs->matrix.ms);
+    progress(p, "matrix", p->detail);
+    return STEP_NEXT;
+}
+
+static step_next_t step_matrix_skipped(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    if (p->opt->matrix && obs->matrix.step == TD_STEP_NOT_RUN) {
+        obs->matrix.skip_reason = p->opt->profile == TD_PROFILE_QUICK
+                                          ? "not checked (quick profile)"
+                                  : obs->deadline_hit ? "the deadline passed before it could run"
+                                                      : "no TLS answer on the port: nothing to ask";
+    }
+    return STEP_NEXT;
+}
+
+/* ---- the plan ------------------------------------------------------------------------------ */
+
+typedef struct plan_step {
+    const char *name;
+    unsigned flags;
+    step_next_t (*run)(probe_t *p);
+} plan_step_t;
+
+/* The diagnosis, layer by layer. A step that ends the run early (STEP_END) skips to the closing
+ * steps. The quick profile (the fleet scan's) is the steps marked for it: one handshake, the
+ * chain and the verdict; no side probes, no second hello, no HTTP, no port 80, no other
+ * addresses, no client profiles, no matrix; a failed handshake still gets the legacy retry that
+ * names the version. A new probe is one step here. */
+static const plan_step_t plan[] = {
+    { "setup", PLAN_ALL, step_setup },
+    { "dns", PLAN_ALL, step_dns },
+    { "tcp", PLAN_FULL, step_tcp },
+    { "tcp", PLAN_QUICK | PLAN_ONE_ADDR, step_tcp },
+    { "plain_target", PLAN_ALL, step_plain_target },
+    { "proto", PLAN_FULL, step_hello },
+    { "proto", PLAN_QUICK | PLAN_NO_MSS_RETRY, step_hello },
+    { "side", PLAN_FULL, step_side_start },
+    { "plain", PLAN_FULL, step_plain },
+    { "port80", PLAN_FULL, step_port80 },
+    { "tls12", PLAN_FULL, step_tls12_after_refusal },
+    { "tls_gate", PLAN_ALL, step_tls_gate },
+    { "tls12", PLAN_FULL, step_tls12 },
+    { "tls", PLAN_ALL, step_handshake },
+    { "cert", PLAN_ALL, step_cert },
+    { "http", PLAN_FULL, step_http },
+    { "side", PLAN_FULL, step_side_join },
+    { "peers", PLAN_FULL, step_peers },
+    { "nosni", PLAN_FULL, step_nosni },
+    { "close", PLAN_ALL | PLAN_CLOSING, step_close },
+    { "clients", PLAN_FULL | PLAN_CLOSING, step_clients },
+    { "matrix", PLAN_FULL | PLAN_CLOSING, step_matrix },
+    { "matrix", PLAN_ALL | PLAN_CLOSING, step_matrix_skipped },
+};
+
+/* The run's fixed facts: target, SNI, where to connect. Returns 0 or TD_E_USAGE. */
+static int probe_init(probe_t *p, const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
+{
+    memset(p, 0, sizeof(*p));
     /* obs arrives zeroed (td_diagnose callocs the report): no memset here, so that a diagnosis
      * in flight touches only the pages of what it observed (the fleet scan keeps thousands in
      * flight; 90 KiB of observations written as zeros per target would be most of its memory). */
-    /* The quick profile (the fleet scan's): one handshake, the chain and the verdict. No side
-     * probes, no second hello, no HTTP, no port 80, no other addresses, no client profiles, no
-     * matrix; a failed handshake still gets the legacy retry that names the version. */
-    const bool quick = opt->profile == TD_PROFILE_QUICK;
-    obs->quick = quick;
-    obs->started_ms = t0;
+    p->opt = opt;
+    p->obs = obs;
+    p->err = err;
+    p->t0 = td_now_ms();
+    p->deadline = p->t0 + opt->timeout_s * 1000.0;
+    p->step = opt->step_timeout_s * 1000.0;
+    obs->quick = opt->profile == TD_PROFILE_QUICK;
+    obs->started_ms = p->t0;
     obs->timeout_ms = opt->timeout_s * 1000.0;
-    obs->step_timeout_ms = step;
+    obs->step_timeout_ms = p->step;
     obs->tcp.chosen = -1;
     td_strlcpy(obs->host, opt->host, sizeof(obs->host));
     td_strlcpy(obs->path, opt->path, sizeof(obs->path));
@@ -398,7 +879,10 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
     } else if (!obs->host_is_ip) {
         td_strlcpy(obs->sni, opt->host, sizeof(obs->sni));
     }
-    td_strlcpy(connect_host, opt->host, sizeof(connect_host));
+    p->ep.port = opt->port;
+    p->ep.sni = obs->sni[0] != '\0' ? obs->sni : NULL;
+    p->ep.host = opt->host;
+    td_strlcpy(p->connect_host, opt->host, sizeof(p->connect_host));
     if (opt->connect_to != NULL) {
         td_target_t ct;
         if (td_target_parse(opt->connect_to, &ct, err) < 0) {
@@ -406,330 +890,40 @@ int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
                            opt->connect_to);
             return TD_E_USAGE;
         }
-        td_strlcpy(connect_host, ct.host, sizeof(connect_host));
+        td_strlcpy(p->connect_host, ct.host, sizeof(p->connect_host));
         if (ct.port != 0) {
-            connect_port = ct.port;
+            p->ep.port = ct.port;
         }
         td_strlcpy(obs->connect_to, opt->connect_to, sizeof(obs->connect_to));
     }
-    TD_TRY_OUT(td__trust_store_load(opt->ca_file, opt->ca_pem, &store, err));
-    td_strlcpy(obs->cert.store,
-               opt->ca_pem != NULL    ? "in-memory"
-               : opt->ca_file != NULL ? opt->ca_file
-                                      : "system",
-               sizeof(obs->cert.store));
-    obs->cert.warn_days = opt->warn_days;
+    return 0;
+}
 
-    /* What the name must resolve to, when the user said so. */
-    if (opt->expect_addrs != NULL) {
-        split_list(opt->expect_addrs, obs->dns.expect_addrs, &obs->dns.n_expect);
+int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
+{
+    probe_t p;
+    int rc = probe_init(&p, opt, obs, err);
+    if (rc < 0) {
+        return rc;
     }
-    if (opt->expect_cname != NULL) {
-        td_strlcpy(obs->dns.expect_cname, opt->expect_cname, sizeof(obs->dns.expect_cname));
-    }
-
-    /* DNS */
-    if (opt->resolve != NULL && opt->connect_to == NULL) {
-        obs->dns.step = TD_STEP_SKIPPED;
-        obs->dns.skip_reason = "--resolve addresses";
-        split_list(opt->resolve, obs->dns.addrs, &obs->dns.n_addrs);
-        obs->dns.ok = obs->dns.n_addrs > 0;
-        if (!obs->dns.ok) {
-            td_errinfo_set(err, TD_E_USAGE, "--resolve needs ADDR[,ADDR...]");
-            rc = TD_E_USAGE;
-            goto out;
-        }
-    } else if (td__is_ip_literal(connect_host)) {
-        obs->dns.step = TD_STEP_SKIPPED;
-        obs->dns.skip_reason = opt->connect_to != NULL ? "--connect-to address" : "IP literal";
-        obs->dns.ok = 1;
-        obs->dns.n_addrs = 1;
-        td_strlcpy(obs->dns.addrs[0], connect_host, sizeof(obs->dns.addrs[0]));
-    } else {
-        progress(opt, "dns", connect_host);
-        rc = td__dns_resolve(connect_host, opt->dns_servers, step_dl(obs, "dns", deadline, step),
-                             &obs->dns);
-        if (rc == TD_E_USAGE) {
-            td_errinfo_set(err, TD_E_USAGE,
-                           "--dns-servers needs ADDR[:PORT][,ADDR[:PORT]...] (IPv6: [ADDR]:PORT)");
-        }
-        if (rc < 0) {
-            goto out;
-        }
-        if (!obs->dns.ok) {
-            goto out;
+    const unsigned profile = opt->profile == TD_PROFILE_QUICK ? PLAN_QUICK : PLAN_FULL;
+    const size_t n = sizeof(plan) / sizeof(plan[0]);
+    size_t i = 0;
+    for (; i < n && !(plan[i].flags & PLAN_CLOSING); i++) {
+        p.step_flags = plan[i].flags;
+        if ((plan[i].flags & profile) && plan[i].run(&p) == STEP_END) {
+            break;
         }
     }
-
-    /* TCP: every address, so that one dead backend behind a name is seen. */
-    obs->tcp.step = TD_STEP_DONE;
-    for (int i = 0; i < obs->dns.n_addrs && !out_of_time(obs, deadline); i++) {
-        td_obs_tcp_attempt_t *a = &obs->tcp.a[obs->tcp.n++];
-        int fd = -1;
-        double s = td_now_ms();
-        td_strlcpy(a->addr, obs->dns.addrs[i], sizeof(a->addr));
-        a->port = connect_port;
-        a->result = td__connect(a->addr, connect_port, step_dl(obs, "tcp", deadline, step), &fd,
-                                &a->err);
-        a->ms = td_now_ms() - s;
-        td__close(fd);
-        td_fmt(detail, sizeof(detail), "%s port %u: %s", a->addr, (unsigned)connect_port,
-               td_tcp_result_name(a->result));
-        progress(opt, "tcp", detail);
-        if (a->result == TD_TCP_OK && obs->tcp.chosen < 0) {
-            obs->tcp.chosen = i;
-            if (quick) {
-                break; /* the other addresses are not checked */
-            }
+    for (; i < n; i++) {
+        p.step_flags = plan[i].flags;
+        if ((plan[i].flags & PLAN_CLOSING) && (plan[i].flags & profile)) {
+            (void)plan[i].run(&p);
         }
     }
-    if (obs->tcp.chosen < 0 || out_of_time(obs, deadline)) {
-        goto out;
-    }
-    const char *addr = obs->tcp.a[obs->tcp.chosen].addr;
-    const char *sni = obs->sni[0] != '\0' ? obs->sni : NULL;
-
-    /* An http:// target: what plain HTTP gets, and whether TLS answers there instead. */
-    if (opt->plain_http) {
-        obs->plain_target = 1;
-        plain_target(opt, obs, addr, connect_port, deadline, step);
-        if (obs->http.step == TD_STEP_DONE) {
-            follow_redirects(opt, obs, addr, connect_port, sni, deadline, step);
-        }
-        goto out;
-    }
-
-    /* What answers on the port: our ClientHello. When nothing has come back after a short
-     * while, the same hello goes out again with small segments (MSS 536) alongside, within the
-     * same step deadline: if only that one gets the server's flight, full-size packets are lost
-     * on the way back, an MTU black hole [failure-kb §6, §7.1]; a silent server gets its verdict
-     * within one step timeout. */
-    double hello_dl = step_dl(obs, "proto", deadline, step);
-    struct mss_try mt = { .addr = addr,
-                          .port = connect_port,
-                          .sni = sni,
-                          .host = opt->host,
-                          .deadline = hello_dl,
-                          .delay_ms = step / 4 < 1000 ? step / 4 : 1000,
-                          .out = &obs->small_mss };
-    atomic_init(&mt.first_done, 0);
-    pthread_t mss_thread;
-    bool mss_started = !quick && pthread_create(&mss_thread, NULL, mss_try_run, &mt) == 0;
-    td__exchange(TD_XCHG_HELLO, addr, connect_port, sni, opt->host, hello_dl, &obs->sniff);
-    atomic_store(&mt.first_done, 1);
-    if (mss_started) {
-        (void)pthread_join(mss_thread, NULL);
-    }
-    td_fmt(detail, sizeof(detail), "ClientHello answered by %s (%s)",
-           td_sniff_class_name(obs->sniff.sniff.cls), td_read_end_name(obs->sniff.end));
-    progress(opt, "proto", detail);
-    bool stalled = obs->sniff.end == TD_END_TIMEOUT && !obs->sniff.flight.has_server_hello &&
-                   (obs->sniff.received == 0 || obs->sniff.sniff.cls == TD_SNIFF_TLS);
-    if (!stalled) {
-        memset(&obs->small_mss, 0, sizeof(obs->small_mss)); /* only meaningful after a stall */
-    } else if (obs->small_mss.step == TD_STEP_DONE) {
-        td_fmt(detail, sizeof(detail), "again with MSS 536: %s, %zu bytes",
-               td_read_end_name(obs->small_mss.end), obs->small_mss.received);
-        progress(opt, "proto", detail);
-    }
-    if (out_of_time(obs, deadline)) {
-        goto out;
-    }
-    /* What a CDN in Off / Flexible mode would get: plain HTTP on port 80 (or --http-port) of
-     * the same address. */
-    obs->http_port = opt->http_port != 0 ? opt->http_port : opt->port == 443 ? 80 : 0;
-    /* A TLS port: the side probes run beside the main handshake unless --parallel 1 asks for
-     * one connection at a time. */
-    side.concurrent = !quick && obs->sniff.sniff.cls == TD_SNIFF_TLS && opt->matrix_parallel > 1;
-    if (side.concurrent) {
-        side.d = (struct side){
-            .opt = opt,
-            .obs = obs,
-            .addr = addr,
-            .sni = sni,
-            .port = connect_port,
-            .dl_short = step_dl(obs, "plain", deadline, step < 3000 ? step : 3000),
-            .dl_step = step_dl(obs, "side", deadline, step),
-            .deadline = deadline,
-            .step = step,
-            .plain = true,
-            .port80 = obs->http_port != 0,
-            .tls12 = obs->sniff.flight.has_server_hello && obs->sniff.flight.version == TD_V_TLS13,
-            .nosni = sni != NULL,
-            .clients = !opt->matrix
-        };
-        side_start(&side.d);
-    }
-    if (!quick && !side.concurrent &&
-        !(obs->sniff.received == 0 && obs->sniff.end == TD_END_TIMEOUT)) {
-        /* A silent port would only make us wait again. */
-        td__exchange(TD_XCHG_PLAIN_HTTP, addr, connect_port, NULL, opt->host,
-                     step_dl(obs, "plain", deadline, step < 3000 ? step : 3000), &obs->plain);
-    }
-    if (!quick && !side.concurrent && obs->http_port != 0 && !out_of_time(obs, deadline)) {
-        td__exchange(TD_XCHG_PLAIN_HTTP, addr, obs->http_port, NULL, opt->host,
-                     step_dl(obs, "port80", deadline, step < 3000 ? step : 3000), &obs->port80);
-    }
-    /* Our TLS 1.3-style hello refused without a word (reset, or closed with nothing back): a
-     * TLS 1.2-style hello, as TLS 1.2-capped clients and proxies send (nginx before 1.23.4 to
-     * its upstreams, AWS ALB to targets), tells whether those get through (proxies.c). */
-    if (!quick && obs->sniff.received == 0 &&
-        (obs->sniff.end == TD_END_RESET || obs->sniff.end == TD_END_EOF) &&
-        !out_of_time(obs, deadline)) {
-        td__exchange(TD_XCHG_HELLO_TLS12, addr, connect_port, sni, opt->host,
-                     step_dl(obs, "tls12", deadline, step), &obs->tls12);
-    }
-    if (obs->sniff.sniff.cls != TD_SNIFF_TLS || out_of_time(obs, deadline)) {
-        goto out;
-    }
-    if (!quick && !side.concurrent && obs->sniff.flight.has_server_hello &&
-        obs->sniff.flight.version == TD_V_TLS13) {
-        td__exchange(TD_XCHG_HELLO_TLS12, addr, connect_port, sni, opt->host,
-                     step_dl(obs, "tls12", deadline, step), &obs->tls12);
-    }
-
-    /* TLS with OpenSSL. */
-    td__tls_handshake(addr, connect_port, sni, opt->host, TD_TLS_MODERN,
-                      step_dl(obs, "tls", deadline, step), &obs->tls, &conn);
-    td_fmt(detail, sizeof(detail), "handshake %s %s %s", obs->tls.ok ? "ok" : "failed",
-           obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
-    progress(opt, "tls", detail);
-    if (!obs->tls.ok && !obs->tls.timed_out && !out_of_time(obs, deadline)) {
-        td__tls_handshake(addr, connect_port, sni, opt->host, TD_TLS_LEGACY,
-                          step_dl(obs, "legacy", deadline, step), &obs->legacy, &legacy_conn);
-        td_fmt(detail, sizeof(detail), "legacy handshake %s %s", obs->legacy.ok ? "ok" : "failed",
-               obs->legacy.version);
-        progress(opt, "tls", detail);
-    }
-    td_tls_conn_t *use = obs->tls.ok ? conn : obs->legacy.ok ? legacy_conn : NULL;
-    STACK_OF(X509) *chain = td__tls_conn_chain(conn);
-    obs->cert.source = "tls";
-    if ((chain == NULL || sk_X509_num(chain) == 0) && legacy_conn != NULL) {
-        chain = td__tls_conn_chain(legacy_conn);
-        obs->cert.source = "tls_legacy";
-    }
-    if (chain != NULL && sk_X509_num(chain) > 0) {
-        td__cert_examine(chain, store, opt->host, obs->now, &obs->cert);
-        progress(opt, "cert", obs->cert.verify_text);
-    }
-
-    if (quick) {
-        goto out; /* HTTP, other addresses and the no-SNI handshake are not checked */
-    }
-    /* HTTP over the established session. */
-    if (use != NULL && !out_of_time(obs, deadline)) {
-        td__tls_http_get(use, opt->host, opt->port, opt->path, step_dl(obs, "http", deadline, step),
-                         &obs->http);
-        td_fmt(detail, sizeof(detail), "%s status %d", td_http_result_name(obs->http.result),
-               obs->http.head.status);
-        progress(opt, "http", detail);
-    }
-    if (obs->http.step == TD_STEP_DONE) {
-        follow_redirects(opt, obs, addr, connect_port, sni, deadline, step);
-    }
-
-    if (side.concurrent) {
-        /* Hang up first: a server that serves one connection at a time (openssl s_server) is
-         * still on ours, and the side probes wait behind it. */
-        td__tls_conn_free(conn);
-        td__tls_conn_free(legacy_conn);
-        conn = legacy_conn = NULL;
-        side_join(&side.d);
-        side.concurrent = false;
-        progress(opt, "tls", "side probes done (plain HTTP, TLS 1.2 hello, no SNI, clients)");
-        if (!obs->tls.ok && !obs->legacy.ok) {
-            memset(&obs->nosni, 0, sizeof(obs->nosni)); /* only meaningful beside a handshake */
-        } else if (!obs->tls.ok && sni != NULL && !out_of_time(obs, deadline)) {
-            /* Only the legacy handshake works: without SNI in that form too. */
-            td__tls_handshake(addr, connect_port, NULL, opt->host, TD_TLS_LEGACY,
-                              step_dl(obs, "nosni", deadline, step), &obs->nosni, &nosni_conn);
-            td__tls_conn_free(nosni_conn);
-            nosni_conn = NULL;
-        }
-    }
-
-    /* The other addresses of the name: the same handshake, to catch one backend that differs. */
-    for (int i = 0; i < obs->tcp.n && obs->n_peers < TD_MAX_ADDRS; i++) {
-        if (i == obs->tcp.chosen || obs->tcp.a[i].result != TD_TCP_OK ||
-            out_of_time(obs, deadline)) {
-            continue;
-        }
-        td_obs_tls_t t;
-        td_tls_conn_t *pc = NULL;
-        td_obs_peer_t *p = &obs->peers[obs->n_peers++];
-        td__tls_handshake(obs->tcp.a[i].addr, connect_port, sni, opt->host, TD_TLS_MODERN,
-                          step_dl(obs, "peers", deadline, step), &t, &pc);
-        td__tls_conn_free(pc);
-        td_strlcpy(p->addr, obs->tcp.a[i].addr, sizeof(p->addr));
-        p->ok = t.ok;
-        p->alert = t.alert_received;
-        td_strlcpy(p->version, t.version, sizeof(p->version));
-        td_strlcpy(p->leaf_sha256, t.leaf_sha256, sizeof(p->leaf_sha256));
-        td_strlcpy(p->leaf_subject, t.leaf_subject, sizeof(p->leaf_subject));
-        p->leaf_matches_host = t.leaf_matches_host;
-        td_strlcpy(p->error, t.ossl_text, sizeof(p->error));
-    }
-
-    /* Single-threaded servers serve one connection at a time: hang up first. */
-    td__tls_conn_free(conn);
-    td__tls_conn_free(legacy_conn);
-    conn = legacy_conn = NULL;
-
-    /* The same server without SNI: SNI-required servers and default certificates. */
-    if (obs->nosni.step != TD_STEP_DONE && sni != NULL && (obs->tls.ok || obs->legacy.ok) &&
-        !out_of_time(obs, deadline)) {
-        td__tls_handshake(addr, connect_port, NULL, opt->host,
-                          obs->tls.ok ? TD_TLS_MODERN : TD_TLS_LEGACY,
-                          step_dl(obs, "nosni", deadline, step), &obs->nosni, &nosni_conn);
-    }
-
-    td__tls_conn_free(nosni_conn); /* a server that serves one connection at a time */
-    nosni_conn = NULL;
-
-out:
-    if (side.concurrent) {
-        side_join(&side.d); /* a path that left early: the side probes still finish */
-    }
-    td__tls_conn_free(conn);
-    td__tls_conn_free(legacy_conn);
-    td__tls_conn_free(nosni_conn);
-    /* The matrix runs after the connections above are closed (a server that serves one at a
-     * time, like openssl s_server, would otherwise not answer); when the port answered TLS, and
-     * also when the first hello was closed or reset unanswered: older-style hellos may work
-     * (version intolerance). Not after silence: every probe would wait for its deadline. */
-    bool hello_refused = obs->sniff.connected && obs->sniff.received == 0 &&
-                         (obs->sniff.end == TD_END_EOF || obs->sniff.end == TD_END_RESET);
-    /* What real clients get, in every run: a few clients' own hellos, and a real handshake for
-     * the clients the local OpenSSL can be (curl with the defaults is the handshake above).
-     * Also when our first hello was refused: their own hellos may fare differently (a TLS
-     * 1.2-only one past a TLS 1.3-intolerant box). Not after silence. */
-    if (!quick && !opt->matrix && rc == 0 && obs->tcp.chosen >= 0 && !obs->plain_target &&
-        obs->clients.step != TD_STEP_DONE &&
-        (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused) && !out_of_time(obs, deadline)) {
-        const char *caddr = obs->tcp.a[obs->tcp.chosen].addr;
-        const char *csni = obs->sni[0] != '\0' ? obs->sni : NULL;
-        td__clients_run(caddr, connect_port, csni, opt->host, opt->matrix_parallel, deadline, step,
-                        obs, &obs->clients);
-        client_handshakes(opt, obs, caddr, connect_port, csni,
-                          step_dl(obs, "clients", deadline, step));
-        td_fmt(detail, sizeof(detail), "%d connections for real clients' hellos",
-               obs->clients.connections);
-        progress(opt, "tls", detail);
-    }
-
-    if (!quick && opt->matrix && rc == 0 && obs->tcp.chosen >= 0 &&
-        (obs->sniff.sniff.cls == TD_SNIFF_TLS || hello_refused)) {
-        run_matrix(opt, obs, obs->tcp.a[obs->tcp.chosen].addr, connect_port,
-                   obs->sni[0] != '\0' ? obs->sni : NULL, deadline, step);
-    }
-    if (opt->matrix && obs->matrix.step == TD_STEP_NOT_RUN) {
-        obs->matrix.skip_reason = quick               ? "not checked (quick profile)"
-                                  : obs->deadline_hit ? "the deadline passed before it could run"
-                                                      : "no TLS answer on the port: nothing to ask";
-    }
-    X509_STORE_free(store);
-    obs->total_ms = td_now_ms() - t0;
-    return rc;
+    X509_STORE_free(p.store);
+    obs->total_ms = td_now_ms() - p.t0;
+    return p.rc;
 }
 
 const char *td_http_result_name(td_http_result_t r)

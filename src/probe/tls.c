@@ -155,23 +155,28 @@ static void leaf_facts(SSL *ssl, const char *match_host, td_obs_tls_t *o)
     o->leaf_matches_host = td_x509_valid_for(leaf, match_host);
 }
 
-static void handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
-                      td_tls_mode_t mode, const char *ciphers, uint16_t min_version,
-                      double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out);
+static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
+                      uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
+                      td_tls_conn_t **conn_out);
+
+void td__tls_connect(const td_endpoint_t *ep, td_tls_mode_t mode, double deadline_ms,
+                     td_obs_tls_t *obs, td_tls_conn_t **conn_out)
+{
+    handshake(ep, mode, NULL, 0, deadline_ms, obs, conn_out);
+}
 
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
                        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs,
                        td_tls_conn_t **conn_out)
 {
-    handshake(addr, port, sni, match_host, mode, NULL, 0, deadline_ms, obs, conn_out);
+    const td_endpoint_t ep = { .addr = addr, .port = port, .sni = sni, .host = match_host };
+    handshake(&ep, mode, NULL, 0, deadline_ms, obs, conn_out);
 }
 
-void td__tls_handshake_policy(const char *addr, uint16_t port, const char *sni,
-                              const char *match_host, const char *ciphers, uint16_t min_version,
+void td__tls_handshake_policy(const td_endpoint_t *ep, const char *ciphers, uint16_t min_version,
                               double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
 {
-    handshake(addr, port, sni, match_host, TD_TLS_MODERN, ciphers, min_version, deadline_ms, obs,
-              conn_out);
+    handshake(ep, TD_TLS_MODERN, ciphers, min_version, deadline_ms, obs, conn_out);
 }
 
 /* A client context of mode (with ciphers and min_version: a client's policy); NULL with the
@@ -229,10 +234,11 @@ static SSL_CTX *shared_ctx(td_tls_mode_t mode)
     return ctx != NULL && SSL_CTX_up_ref(ctx) == 1 ? ctx : NULL;
 }
 
-static void handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
-                      td_tls_mode_t mode, const char *ciphers, uint16_t min_version,
-                      double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
+static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
+                      uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
+                      td_tls_conn_t **conn_out)
 {
+    const char *sni = ep->sni, *match_host = ep->host;
     double t0 = td_now_ms();
     int err = 0, ssl_err = 0;
     td_tls_conn_t *c = NULL;
@@ -265,7 +271,7 @@ static void handshake(const char *addr, uint16_t port, const char *sni, const ch
     if (c->ctx == NULL) {
         goto out;
     }
-    td_tcp_result_t tr = td__connect(addr, port, deadline_ms, &c->fd, &err);
+    td_tcp_result_t tr = td__connect_mss(ep->addr, ep->port, deadline_ms, ep->mss, &c->fd, &err);
     if (tr != TD_TCP_OK) {
         obs->sys_errno = err;
         obs->timed_out = tr == TD_TCP_TIMEOUT;

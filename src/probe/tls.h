@@ -4,6 +4,7 @@
 #define TD_TLS_PROBE_H
 
 #include "../kb/kb.h"
+#include "endpoint.h"
 #include "observe.h"
 
 #include <openssl/ssl.h>
@@ -15,16 +16,19 @@ typedef enum td_tls_mode {
     TD_TLS_LEGACY,     /* TLS 1.0+ at security level 0, all ciphers */
 } td_tls_mode_t;
 
-/* As td__tls_handshake with OpenSSL's defaults, but with a client's own cipher string (TLS 1.2
+/* As td__tls_connect with OpenSSL's defaults, but with a client's own cipher string (TLS 1.2
  * and below) and lowest version (0: the default). */
-void td__tls_handshake_policy(const char *addr, uint16_t port, const char *sni,
-                              const char *match_host, const char *ciphers, uint16_t min_version,
+void td__tls_handshake_policy(const td_endpoint_t *ep, const char *ciphers, uint16_t min_version,
                               double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out);
 
-/* Handshakes with addr:port. sni may be NULL (none sent). match_host is the name the leaf is
- * compared with for leaf_matches_host. On return *conn (may be NULL) holds the connection,
+/* Handshakes with ep (ep->sni NULL: none sent; ep->host: the name the leaf is compared with
+ * for leaf_matches_host; ep->mss applied). On return *conn (may be NULL) holds the connection,
  * owned by the caller, freed with td__tls_conn_free(); after a failed handshake it holds only
  * the certificates the server sent (its socket is already closed). Always fills obs. */
+void td__tls_connect(const td_endpoint_t *ep, td_tls_mode_t mode, double deadline_ms,
+                     td_obs_tls_t *obs, td_tls_conn_t **conn);
+
+/* td__tls_connect with the endpoint's values one by one. */
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
                        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs,
                        td_tls_conn_t **conn);
