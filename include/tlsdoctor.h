@@ -249,6 +249,9 @@ TD_API TD_MUST_USE int td_logs_summary_write_text(const td_logs_summary_t *s, FI
 TD_API TD_MUST_USE int td_logs_summary_write_json(const td_logs_summary_t *s, FILE *f);
 /** Writes one event as a JSON line. */
 TD_API TD_MUST_USE int td_log_event_write_json(const td_log_event_t *ev, FILE *f);
+/** The summary as one self-contained HTML page (the frame of td_report_write_html: no external
+ * resource, every string escaped): headline, the summary, the JSON folded. 0 or TD_E_IO. */
+TD_API TD_MUST_USE int td_logs_summary_write_html(const td_logs_summary_t *s, FILE *f);
 TD_API void td_logs_summary_free(td_logs_summary_t *s);
 
 /* ---- pcap: what happened to each handshake in a capture -------------------------------- */
@@ -281,6 +284,8 @@ TD_API TD_MUST_USE int td_pcap_summary_write_text(const td_pcap_summary_t *s, FI
 TD_API TD_MUST_USE int td_pcap_summary_write_json(const td_pcap_summary_t *s, FILE *f);
 /** Connections with a finding. */
 TD_API uint64_t td_pcap_summary_failures(const td_pcap_summary_t *s);
+/** The summary as one self-contained HTML page (as td_logs_summary_write_html). */
+TD_API TD_MUST_USE int td_pcap_summary_write_html(const td_pcap_summary_t *s, FILE *f);
 TD_API void td_pcap_summary_free(td_pcap_summary_t *s);
 
 /* ---- compare: one name through several paths ------------------------------------------ */

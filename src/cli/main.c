@@ -18,8 +18,8 @@ static const char usage_text[] =
         "Usage: tlsdoctor [OPTIONS] HOST[:PORT] | https://HOST[:PORT]/PATH\n"
         "       tlsdoctor matrix [OPTIONS] HOST[:PORT]   (the same with --matrix)\n"
         "       tlsdoctor lab [--no-color] [-v]\n"
-        "       tlsdoctor logs FILE... [--format F] [--json] [--since TIME] [--top N]\n"
-        "       tlsdoctor pcap FILE... [--json] [--filter BPF] [--port N]... [--top N]\n"
+        "       tlsdoctor logs FILE... [--format F] [--json] [--since TIME] [--top N] [--html F]\n"
+        "       tlsdoctor pcap FILE... [--json] [--filter BPF] [--port N]... [--top N] [--html F]\n"
         "       tlsdoctor listen [ADDR:]PORT [--cert F --key F | --name N] [--like HOST[:PORT]]\n"
         "                        [--json] [--count N] [--duration S]   (what clients send)\n"
         "       tlsdoctor explain [--json] TEXT...   (a code, an error, a whole log line; - reads "
@@ -437,6 +437,8 @@ static int run_pcap(int argc, char **argv)
     const char *files[256];
     size_t n = 0;
     int json = 0, no_color = 0;
+    const char *html = NULL;
+    td_atomic_file_t page;
     memset(&opt, 0, sizeof(opt));
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -444,6 +446,11 @@ static int run_pcap(int argc, char **argv)
             json = 1;
         } else if (strcmp(a, "--no-color") == 0) {
             no_color = 1;
+        } else if (strcmp(a, "--html") == 0) {
+            if (i + 1 >= argc) {
+                return die_usage("option '%s' needs a value", a);
+            }
+            html = argv[++i];
         } else if (strcmp(a, "--filter") == 0 || strcmp(a, "--port") == 0 ||
                    strcmp(a, "--top") == 0) {
             if (i + 1 >= argc) {
@@ -472,15 +479,25 @@ static int run_pcap(int argc, char **argv)
         return die_usage("%s", "pcap: no capture file given (pcap or pcapng; - for stdin)");
     }
     opt.progress = isatty(STDERR_FILENO);
+    if (html != NULL && html_open(&page, html) != 0) {
+        return EXIT_TOOL;
+    }
     td_pcap_summary_t *s = NULL;
     td_errinfo_t err;
     memset(&err, 0, sizeof(err));
     int rc = td_pcap_scan(&opt, files, n, json ? print_conn : NULL, NULL, &s, &err);
     if (rc < 0) {
+        if (html != NULL) {
+            td_atomic_abort(&page);
+        }
         return tool_error(&err, rc);
     }
     rc = json ? td_pcap_summary_write_json(s, stdout)
               : td_pcap_summary_write_text(s, stdout, use_color(no_color));
+    if (html != NULL && html_close(&page, td_pcap_summary_write_html(s, page.f)) != 0) {
+        td_pcap_summary_free(s);
+        return EXIT_TOOL;
+    }
     uint64_t fails = td_pcap_summary_failures(s);
     td_pcap_summary_free(s);
     if (rc < 0) {
@@ -668,6 +685,8 @@ static int run_logs(int argc, char **argv)
     const char *files[256];
     size_t n = 0;
     int json = 0, no_color = 0, write_failed = 0;
+    const char *html = NULL;
+    td_atomic_file_t page;
     memset(&opt, 0, sizeof(opt));
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -675,6 +694,11 @@ static int run_logs(int argc, char **argv)
             json = 1;
         } else if (strcmp(a, "--no-color") == 0) {
             no_color = 1;
+        } else if (strcmp(a, "--html") == 0) {
+            if (i + 1 >= argc) {
+                return die_usage("option '%s' needs a value", a);
+            }
+            html = argv[++i];
         } else if (strcmp(a, "--format") == 0 || strcmp(a, "--since") == 0 ||
                    strcmp(a, "--top") == 0) {
             if (i + 1 >= argc) {
@@ -708,15 +732,25 @@ static int run_logs(int argc, char **argv)
         return die_usage("%s", "logs: no file given (use - for standard input)");
     }
     opt.progress = !json && isatty(STDERR_FILENO);
+    if (html != NULL && html_open(&page, html) != 0) {
+        return EXIT_TOOL;
+    }
     td_logs_summary_t *s = NULL;
     td_errinfo_t err;
     memset(&err, 0, sizeof(err));
     int rc = td_logs_scan(&opt, files, n, json ? print_event : NULL, &write_failed, &s, &err);
     if (rc < 0) {
+        if (html != NULL) {
+            td_atomic_abort(&page);
+        }
         return tool_error(&err, rc);
     }
     rc = json ? td_logs_summary_write_json(s, stdout)
               : td_logs_summary_write_text(s, stdout, use_color(no_color));
+    if (html != NULL && html_close(&page, td_logs_summary_write_html(s, page.f)) != 0) {
+        td_logs_summary_free(s);
+        return EXIT_TOOL;
+    }
     uint64_t events = td_logs_summary_events(s);
     td_logs_summary_free(s);
     if (rc < 0 || write_failed) {

@@ -289,6 +289,52 @@ def cmd_badpath(out):
     print("ok: closed port page written whole (exit %d)" % r.returncode)
 
 
+def cmd_summary(out, kind):
+    """pcap / logs --html: the summary page, tidy, Chromium: the headline, the summary, the
+    folded JSON, no markup from data (the log names a server '<script>...')."""
+    bin_ = os.environ["TLSDOCTOR"]
+    here = os.path.dirname(os.path.abspath(__file__))
+    page = os.path.join(out, kind + "-summary.html")
+    if kind == "logs":
+        src = os.path.join(out, "hostile.log")
+        with open(src, "w") as f:
+            for i, server in enumerate(("<script>alert(1)</script>.example", "0.0.0.0:443")):
+                f.write("2026/11/22 10:00:0%d [info] 12#12: *%d SSL_do_handshake() failed (SSL: "
+                        "error:0A000102:SSL routines::unsupported protocol) while SSL "
+                        "handshaking, client: 10.0.0.%d, server: %s\n" % (i, i + 1, i + 1, server))
+        want_rc, want = 1, "2 failed handshakes"
+    else:
+        src = os.path.join(here, "..", "fixtures", "pcap", "encap_vxlan.pcap")
+        want_rc, want = 0, "No failed handshake"
+    r = subprocess.run([bin_, kind, src, "--html", page], capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != want_rc or not os.path.exists(page):
+        fail("%s --html: exit %d (expected %d), page %s: %s" % (
+            kind, r.returncode, want_rc, os.path.exists(page), r.stderr))
+    tidy(page)
+    vals = look(page, page[:-5] + ".png", checks=[
+        "document.getElementById('verdict').textContent",
+        "document.querySelectorAll('pre.summary').length",
+        "document.querySelectorAll('pre.json').length",
+        "document.querySelectorAll('script').length",
+        "document.querySelectorAll('img, iframe, object, embed, link, script[src]').length",
+        "[...document.querySelectorAll('*')].filter(e => [...e.attributes].some("
+        "a => a.name.startsWith('on'))).length",
+        "(document.querySelector('pre.summary')||{}).textContent||''"])
+    verdict, summaries, jsons, scripts, foreign, handlers, text = vals
+    print("%s: verdict %r, %d summary, %d json, %d scripts" % (kind, verdict, summaries, jsons,
+                                                            scripts))
+    if want not in verdict or summaries != 1 or jsons != 1:
+        fail("%s: verdict %r, %d summary sections, %d JSON sections" % (kind, verdict, summaries,
+                                                                       jsons))
+    if scripts != 1 or foreign != 0 or handlers != 0:
+        fail("%s: markup from data: %d scripts, %d foreign, %d handlers" % (kind, scripts, foreign,
+                                                                         handlers))
+    if kind == "logs" and "script" not in text:
+        fail("logs: the hostile server name is not shown as text")
+    print("ok: %s summary -> %s" % (kind, page))
+
+
 def main():
     if len(sys.argv) < 2 or not os.environ.get("TLSDOCTOR"):
         print(__doc__, file=sys.stderr)
@@ -304,6 +350,8 @@ def main():
         cmd_compare(out)
     elif what == "badpath":
         cmd_badpath(out)
+    elif what in ("pcap", "logs"):
+        cmd_summary(out, what)
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(3)
