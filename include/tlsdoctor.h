@@ -511,6 +511,8 @@ typedef struct td_scan_options {
     const volatile int *stop;    /* optional: when *stop becomes non-zero (a signal handler),
                                     no new target starts, those in flight get one step timeout
                                     to finish, then the summary is written */
+    FILE *html;                  /* optional: the summary also as one self-contained HTML page
+                                    (headline, the table of root causes, the JSON folded) */
 } td_scan_options_t;
 
 /** Reads target lines from in (HOST[:PORT], https:// or http:// URL, "HOST[:PORT] ADDR", or

@@ -175,6 +175,7 @@ static const char usage_scan[] =
         "                         (SQLite; docs/store.md): `tlsdoctor changes --db FILE`\n"
         "     --ca-file, --timeout (default 10), --step-timeout (default 5), --warn-days, --now\n"
         "                         as for one target; --no-progress: no progress line on stderr\n"
+        "     --html FILE         the summary also as one self-contained HTML page\n"
         "   exit status: that of the worst target (2 > 3 > 1 > 0); 3 also for a usage error or\n"
         "   a file with no target. SIGINT / SIGTERM: no new target starts, those in flight get\n"
         "   one step timeout, the summary is written; a second signal exits at once\n";
@@ -940,6 +941,8 @@ static int run_scan(int argc, char **argv)
     so.diag.step_timeout_s = 5;
     const char *file = NULL;
     const char *db = NULL; /* --db FILE: every result into the history (docs/store.md) */
+    const char *html = NULL;
+    td_atomic_file_t page;
     td_store_sink_t sink;
     int no_color = 0, no_progress = 0;
     for (int i = 2; i < argc; i++) {
@@ -949,7 +952,8 @@ static int run_scan(int argc, char **argv)
                         strcmp(a, "--shard") == 0 || strcmp(a, "--resume") == 0 ||
                         strcmp(a, "--ca-file") == 0 || strcmp(a, "--timeout") == 0 ||
                         strcmp(a, "--step-timeout") == 0 || strcmp(a, "--warn-days") == 0 ||
-                        strcmp(a, "--now") == 0 || strcmp(a, "--db") == 0;
+                        strcmp(a, "--now") == 0 || strcmp(a, "--db") == 0 ||
+                        strcmp(a, "--html") == 0;
         if (has_value && i + 1 >= argc) {
             return die_usage("option '%s' needs a value", a);
         }
@@ -1012,6 +1016,8 @@ static int run_scan(int argc, char **argv)
             so.resume = v;
         } else if (strcmp(a, "--db") == 0) {
             db = v;
+        } else if (strcmp(a, "--html") == 0) {
+            html = v;
         } else if (strcmp(a, "--ca-file") == 0) {
             if (has_control(v) || access(v, R_OK) != 0) {
                 return die_usage("cannot read CA file '%s' (check the path and permissions)", v);
@@ -1056,10 +1062,20 @@ static int run_scan(int argc, char **argv)
     if (in == NULL) {
         return die_usage("scan: cannot open '%s'", file);
     }
+    if (html != NULL && html_open(&page, html) != 0) {
+        if (in != stdin) {
+            fclose(in);
+        }
+        return EXIT_TOOL;
+    }
+    so.html = html != NULL ? page.f : NULL;
     if (db != NULL) {
         if (scan_store_begin(db, &sink) != 0) {
             if (in != stdin) {
                 fclose(in);
+            }
+            if (html != NULL) {
+                td_atomic_abort(&page);
             }
             return EXIT_TOOL;
         }
@@ -1080,6 +1096,11 @@ static int run_scan(int argc, char **argv)
     int rc = td_scan(&so, in, strcmp(file, "-") == 0 ? "stdin" : file, stdout, stderr, &code, &err);
     if (in != stdin) {
         fclose(in);
+    }
+    if (html != NULL && rc < 0) {
+        td_atomic_abort(&page); /* nothing was scanned: no page */
+    } else if (html != NULL && html_close(&page, ferror(page.f) ? TD_E_IO : 0) != 0) {
+        code = EXIT_TOOL;
     }
     /* The run is ended even after an error or a signal: its results stay in the history. */
     if (db != NULL && scan_store_end(&sink) != 0) {

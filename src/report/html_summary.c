@@ -1,5 +1,5 @@
-/* html_summary.c: the `pcap` and `logs` summaries as self-contained HTML pages (--html), in the
- * frame of html.c: the headline counts, the summary as the text report lays it out, and the
+/* html_summary.c: the `pcap`, `logs` and `scan` summaries as self-contained HTML pages (--html), in
+ * the frame of html.c: the headline counts, the summary as the text report lays it out, and the
  * JSON summary folded. Every string from a capture or a log is escaped by td__html_esc. Rendering
  * only. */
 #include "report.h"
@@ -7,26 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Writes what fn renders into memory as an escaped <pre>. Returns 0 or TD_E_IO. */
-static int pre_of(FILE *f, int (*fn)(const void *obj, FILE *m), const void *obj, const char *cls)
+/* What fn renders, in memory (td_free it); NULL when it failed. */
+static char *capture(int (*fn)(const void *obj, FILE *m), const void *obj)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (m == NULL) {
-        return TD_E_IO;
+        return NULL;
     }
     int rc = fn(obj, m);
-    if (fclose(m) != 0 && rc == 0) {
-        rc = TD_E_IO;
+    if (fclose(m) != 0 || rc != 0) {
+        td_free(buf); /* open_memstream's buffer: libc's malloc, which td_free frees */
+        return NULL;
     }
-    if (rc == 0) {
-        fprintf(f, "<pre class=\"%s\">", cls);
-        td__html_esc(f, buf);
-        fputs("</pre>\n", f);
-    }
-    td_free(buf); /* open_memstream's buffer: libc's malloc, which td_free frees */
-    return rc;
+    return buf;
 }
 
 static int pcap_text(const void *s, FILE *m)
@@ -49,9 +44,8 @@ static int logs_json(const void *s, FILE *m)
     return td_logs_summary_write_json((const td_logs_summary_t *)s, m);
 }
 
-static int page(FILE *f, const char *title, const char *headline, int bad,
-                int (*text)(const void *, FILE *), int (*json)(const void *, FILE *),
-                const void *obj)
+int td__html_summary(FILE *f, const char *title, const char *headline, int bad, const char *text,
+                     const char *json)
 {
     td__html_begin(f, title);
     fputs("<header><h1>", f);
@@ -59,17 +53,25 @@ static int page(FILE *f, const char *title, const char *headline, int bad,
     fprintf(f, "</h1></header>\n<section class=\"verdict v-%s\" id=\"verdict\"><h2>",
             bad ? "fail" : "ok");
     td__html_esc(f, headline);
-    fputs("</h2></section>\n<section id=\"summary\"><h2>Summary</h2>\n", f);
-    int rc = pre_of(f, text, obj, "summary");
-    fputs("</section>\n<section id=\"raw\"><details><summary>The summary as JSON "
-          "(docs/json.md)</summary>\n",
+    fputs("</h2></section>\n<section id=\"summary\"><h2>Summary</h2>\n<pre class=\"summary\">", f);
+    td__html_esc(f, text);
+    fputs("</pre></section>\n<section id=\"raw\"><details><summary>The summary as JSON "
+          "(docs/json.md)</summary>\n<pre class=\"json\">",
           f);
-    if (rc == 0) {
-        rc = pre_of(f, json, obj, "json");
-    }
-    fputs("</details></section>\n", f);
-    int end = td__html_end(f);
-    return rc != 0 ? rc : end;
+    td__html_esc(f, json);
+    fputs("</pre></details></section>\n", f);
+    return td__html_end(f);
+}
+
+static int page(FILE *f, const char *title, const char *headline, int bad,
+                int (*text)(const void *, FILE *), int (*json)(const void *, FILE *),
+                const void *obj)
+{
+    char *t = capture(text, obj), *j = capture(json, obj);
+    int rc = t != NULL && j != NULL ? td__html_summary(f, title, headline, bad, t, j) : TD_E_IO;
+    td_free(t);
+    td_free(j);
+    return rc;
 }
 
 int td_pcap_summary_write_html(const td_pcap_summary_t *s, FILE *f)

@@ -35,6 +35,10 @@ void td__html_esc(FILE *f, const char *s);
 /* pfx starts every element id ("" for one report; "p1-" ... in compare). */
 void td__html_report_body(const td_report_t *r, FILE *f, const char *pfx);
 int td__html_end(FILE *f);
+/* A summary page (html_summary.c): title, a headline (bad: drawn as a failure), the summary
+ * text in a <pre> and the JSON summary folded; every string escaped. 0 or TD_E_IO. */
+int td__html_summary(FILE *f, const char *title, const char *headline, int bad, const char *text,
+                     const char *json);
 
 /* One compact JSON line of the report (no newline), with "target_line" when not NULL and
  * "profile"; td_free() it; NULL on failure (json.c). */

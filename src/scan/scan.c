@@ -338,68 +338,62 @@ static void progress_line(scan_t *s)
     pthread_mutex_unlock(&s->out_mu);
 }
 
-static void write_summary(scan_t *s)
+/* The summary as one compact JSON line (no newline; td_free it), or NULL. */
+static char *summary_json(const scan_t *s, const cause_row_t *rows, double el, int code)
 {
     const td_scan_options_t *o = s->opt;
-    double el = (td_now_ms() - s->t0) / 1000.0;
-    cause_row_t *rows = s->causes;
-    qsort(rows, (size_t)s->n_causes, sizeof(rows[0]), cmp_cause);
-    int code = exit_of_rank(s->worst_rank);
-    if (o->progress) {
-        fputs("\r\033[K", s->errf);
+    json_t *causes = json_array();
+    for (int i = 0; i < s->n_causes; i++) {
+        json_t *ex = json_array();
+        for (uint64_t k = 0; k < rows[i].count && k < TD_SCAN_EXAMPLES; k++) {
+            json_array_append_new(ex, json_string(rows[i].example[k]));
+        }
+        json_array_append_new(causes,
+                              json_pack("{s:s, s:s, s:I, s:o}", "id", rows[i].id, "severity",
+                                        td_severity_name((td_severity_t)rows[i].sev), "count",
+                                        (json_int_t)rows[i].count, "examples", ex));
     }
-    if (o->json) {
-        json_t *causes = json_array();
-        for (int i = 0; i < s->n_causes; i++) {
-            json_t *ex = json_array();
-            for (uint64_t k = 0; k < rows[i].count && k < TD_SCAN_EXAMPLES; k++) {
-                json_array_append_new(ex, json_string(rows[i].example[k]));
-            }
-            json_array_append_new(causes,
-                                  json_pack("{s:s, s:s, s:I, s:o}", "id", rows[i].id, "severity",
-                                            td_severity_name((td_severity_t)rows[i].sev), "count",
-                                            (json_int_t)rows[i].count, "examples", ex));
-        }
-        char shard[32] = "";
-        if (o->shard_count > 0) {
-            td_fmt(shard, sizeof(shard), "%u/%u", o->shard_index, o->shard_count);
-        }
-        json_t *sum = json_pack(
-                "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-                "s:I, s:b}",
-                "profile", o->diag.profile == TD_PROFILE_QUICK ? "quick" : "full", "shard", shard,
-                "lines", (json_int_t)s->lines, "targets", (json_int_t)s->targets, "done",
-                (json_int_t)s->done, "healthy", (json_int_t)s->verdict[0], "warn",
-                (json_int_t)s->verdict[1], "fail", (json_int_t)s->verdict[2], "unknown",
-                (json_int_t)s->verdict[3], "errors", (json_int_t)s->errors, "invalid_lines",
-                (json_int_t)s->invalid, "duplicates", (json_int_t)s->dups, "other_shards",
-                (json_int_t)s->other_shard, "resumed", (json_int_t)s->resumed, "not_started",
-                (json_int_t)s->not_started, "abandoned", (json_int_t)s->abandoned, "interrupted",
-                s->interrupted);
-        if (sum != NULL) {
-            json_object_set_new(sum, "seconds", json_real(el));
-            json_object_set_new(sum, "targets_per_second",
-                                json_real(el > 0 ? (double)s->done / el : 0.0));
-            json_object_set_new(sum, "exit_code", json_integer(code));
-            json_object_set_new(sum, "root_causes", causes);
-        } else {
-            json_decref(causes);
-        }
-        json_t *j = json_pack("{s:i, s:o}", "schema_version", TD_SCHEMA_VERSION, "summary", sum);
-        if (j != NULL) {
-            char *line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
-                                               JSON_REAL_PRECISION(6));
-            if (line != NULL) {
-                fprintf(s->out, "%s\n", line);
-                td_free(line);
-            }
-            json_decref(j);
-        }
-        fflush(s->out);
-        return;
+    char shard[32] = "";
+    if (o->shard_count > 0) {
+        td_fmt(shard, sizeof(shard), "%u/%u", o->shard_index, o->shard_count);
     }
-    FILE *f = s->out;
-    const char *b = o->color ? "\033[1m" : "", *z = o->color ? "\033[0m" : "";
+    json_t *sum =
+            json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+                      "s:I, s:b}",
+                      "profile", o->diag.profile == TD_PROFILE_QUICK ? "quick" : "full", "shard",
+                      shard, "lines", (json_int_t)s->lines, "targets", (json_int_t)s->targets,
+                      "done", (json_int_t)s->done, "healthy", (json_int_t)s->verdict[0], "warn",
+                      (json_int_t)s->verdict[1], "fail", (json_int_t)s->verdict[2], "unknown",
+                      (json_int_t)s->verdict[3], "errors", (json_int_t)s->errors, "invalid_lines",
+                      (json_int_t)s->invalid, "duplicates", (json_int_t)s->dups, "other_shards",
+                      (json_int_t)s->other_shard, "resumed", (json_int_t)s->resumed, "not_started",
+                      (json_int_t)s->not_started, "abandoned", (json_int_t)s->abandoned,
+                      "interrupted", s->interrupted);
+    if (sum != NULL) {
+        json_object_set_new(sum, "seconds", json_real(el));
+        json_object_set_new(sum, "targets_per_second",
+                            json_real(el > 0 ? (double)s->done / el : 0.0));
+        json_object_set_new(sum, "exit_code", json_integer(code));
+        json_object_set_new(sum, "root_causes", causes);
+    } else {
+        json_decref(causes);
+    }
+    json_t *j = json_pack("{s:i, s:o}", "schema_version", TD_SCHEMA_VERSION, "summary", sum);
+    if (j != NULL) {
+        char *line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+                                           JSON_REAL_PRECISION(6));
+        json_decref(j);
+        return line;
+    }
+    return NULL;
+}
+
+/* The summary as the text table. */
+static void summary_text(const scan_t *s, const cause_row_t *rows, double el, int code, FILE *f,
+                         int color)
+{
+    const td_scan_options_t *o = s->opt;
+    const char *b = color ? "\033[1m" : "", *z = color ? "\033[0m" : "";
     fprintf(f, "\n%sScan summary%s (%s profile): %llu targets in %.1f s (%.0f/s)%s\n", b, z,
             o->diag.profile == TD_PROFILE_QUICK ? "quick" : "full", (unsigned long long)s->done, el,
             el > 0 ? (double)s->done / el : 0.0, s->interrupted ? ", INTERRUPTED" : "");
@@ -435,7 +429,53 @@ static void write_summary(scan_t *s)
         }
     }
     fprintf(f, "  exit status %d\n", code);
-    fflush(f);
+}
+
+/* The summary as a self-contained HTML page on o->html (report/html_summary.c). */
+static void summary_html(const scan_t *s, const cause_row_t *rows, double el, int code)
+{
+    char *text = NULL, head[200];
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (m == NULL) {
+        return;
+    }
+    summary_text(s, rows, el, code, m, 0);
+    fclose(m);
+    char *json = summary_json(s, rows, el, code);
+    uint64_t bad = s->verdict[1] + s->verdict[2] + s->verdict[3] + s->errors;
+    td_fmt(head, sizeof(head), "%llu of %llu targets with a finding or not diagnosed%s",
+           (unsigned long long)bad, (unsigned long long)s->done,
+           s->interrupted ? " (interrupted)" : "");
+    (void)td__html_summary(s->opt->html, "tlsdoctor scan", head, s->verdict[2] + s->errors > 0,
+                           text != NULL ? text : "", json != NULL ? json : "");
+    td_free(text); /* open_memstream's buffer: libc's malloc, which td_free frees */
+    td_free(json);
+}
+
+static void write_summary(scan_t *s)
+{
+    const td_scan_options_t *o = s->opt;
+    double el = (td_now_ms() - s->t0) / 1000.0;
+    cause_row_t *rows = s->causes;
+    qsort(rows, (size_t)s->n_causes, sizeof(rows[0]), cmp_cause);
+    int code = exit_of_rank(s->worst_rank);
+    if (o->progress) {
+        fputs("\r\033[K", s->errf);
+    }
+    if (o->html != NULL) {
+        summary_html(s, rows, el, code);
+    }
+    if (o->json) {
+        char *line = summary_json(s, rows, el, code);
+        if (line != NULL) {
+            fprintf(s->out, "%s\n", line);
+            td_free(line);
+        }
+    } else {
+        summary_text(s, rows, el, code, s->out, o->color);
+    }
+    fflush(s->out);
 }
 
 /* Reads one line into buf (without its newline; at most cap-1 bytes kept, the rest of a longer

@@ -335,6 +335,31 @@ def cmd_summary(out, kind):
     print("ok: %s summary -> %s" % (kind, page))
 
 
+def cmd_scan(out):
+    """scan --html: the summary page of a scan of a lab origin (an expired certificate)."""
+    certs = os.environ["LAB_CERTS_DIR"]
+    page = os.path.join(out, "scan-summary.html")
+    cmd = ('printf "good.lab.test:%s 127.0.0.1:%s\\n" $LAB_PORT $LAB_PORT | "$0" scan '
+           '--ca-file "$LAB_CERTS/root.pem" --no-progress --html "$1" > /dev/null; '
+           'echo $? > "$1.rc"')
+    subprocess.run([LAB, "run", "expired", certs, "--", "bash", "-c", cmd,
+                    os.environ["TLSDOCTOR"], page], check=True, timeout=120)
+    rc = int(open(page + ".rc").read())
+    if rc != 2 or not os.path.exists(page):
+        fail("scan --html: exit %d (expected 2), page %s" % (rc, os.path.exists(page)))
+    tidy(page)
+    vals = look(page, page[:-5] + ".png", checks=[
+        "document.getElementById('verdict').textContent",
+        "(document.querySelector('pre.summary')||{}).textContent||''",
+        "document.querySelectorAll('pre.json').length",
+        "document.querySelectorAll('script').length"])
+    verdict, text, jsons, scripts = vals
+    print("scan: verdict %r, %d json, %d scripts" % (verdict, jsons, scripts))
+    if "1 of 1 targets" not in verdict or "cert.expired" not in text or jsons != 1 or scripts != 1:
+        fail("scan --html: verdict %r, summary %r" % (verdict, text[:300]))
+    print("ok: scan summary -> %s" % page)
+
+
 def main():
     if len(sys.argv) < 2 or not os.environ.get("TLSDOCTOR"):
         print(__doc__, file=sys.stderr)
@@ -350,6 +375,8 @@ def main():
         cmd_compare(out)
     elif what == "badpath":
         cmd_badpath(out)
+    elif what == "scan":
+        cmd_scan(out)
     elif what in ("pcap", "logs"):
         cmd_summary(out, what)
     else:
