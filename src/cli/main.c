@@ -178,7 +178,8 @@ static const char usage_scan[] =
         "     --html FILE         the summary also as one self-contained HTML page\n"
         "   exit status: that of the worst target (2 > 3 > 1 > 0); 3 also for a usage error or\n"
         "   a file with no target. SIGINT / SIGTERM: no new target starts, those in flight get\n"
-        "   one step timeout, the summary is written; a second signal exits at once\n";
+        "   one step timeout, the summary is written, the status is at least 3 (not every\n"
+        "   target was seen); a second signal exits at once\n";
 
 /* After the commands and listen's options. */
 static const char usage_exit[] =

@@ -516,6 +516,15 @@ static void put_fix(FILE *f, const char *fix, const char *pfx, int idx)
 
 static void verdict(FILE *f, const td_report_t *r, const char *pfx)
 {
+    if (!r->has_root && r->obs.quick) {
+        /* The quick profile did not look at HTTP: never say every layer is fine. */
+        fprintf(f,
+                "<section class=\"verdict v-ok\" id=\"%sverdict\"><h2 class=\"ok\">HANDSHAKE "
+                "AND CHAIN OK</h2><p>No problem found in what the quick profile checks; HTTP and "
+                "the side probes were not checked.</p></section>\n",
+                pfx);
+        return;
+    }
     if (!r->has_root) {
         fprintf(f,
                 "<section class=\"verdict v-ok\" id=\"%sverdict\"><h2 class=\"ok\">HEALTHY</h2>"

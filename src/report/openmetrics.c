@@ -34,6 +34,10 @@ int td_report_write_openmetrics(const td_report_t *r, FILE *f)
 
     gauge(f, "tlsdoctor_probe_success", "1 when the verdict is ok or warnings only");
     fprintf(f, "tlsdoctor_probe_success %d\n", code == 0 || code == 1);
+    gauge(f, "tlsdoctor_probe_http_checked",
+          "1 when the origin's HTTP answer was checked (full profile); 0 for the quick profile, "
+          "whose success covers the handshake and the chain only");
+    fprintf(f, "tlsdoctor_probe_http_checked %d\n", !r->obs.quick);
     gauge(f, "tlsdoctor_probe_exit_code",
           "The verdict as tlsdoctor's exit status: 0 ok, 1 warn, 2 fail, 3 unknown");
     fprintf(f, "tlsdoctor_probe_exit_code %d\n", code);

@@ -788,6 +788,11 @@ int td_scan(const td_scan_options_t *opt, FILE *in, const char *in_name, FILE *o
     }
     if (rc == 0) {
         pthread_mutex_lock(&s->mu);
+        /* A scan stopped by a signal did not see every target (queued, abandoned or unread
+         * lines): its status is never better than "unknown". */
+        if (s->interrupted && s->worst_rank < rank_of_exit(3)) {
+            s->worst_rank = rank_of_exit(3);
+        }
         write_summary(s);
         *exit_code = exit_of_rank(s->worst_rank);
         pthread_mutex_unlock(&s->mu);
