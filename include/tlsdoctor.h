@@ -324,7 +324,6 @@ TD_API TD_MUST_USE int td_explain_write_text(const td_explain_t *x, FILE *f, int
 TD_API TD_MUST_USE int td_explain_write_json(const td_explain_t *x, FILE *f);
 TD_API void td_explain_free(td_explain_t *x);
 
-
 /* ---- history: every diagnosis stored in SQLite, and what changed (docs/store.md) -------- */
 
 typedef struct td_store td_store_t;
@@ -492,20 +491,20 @@ typedef void (*td_scan_result_fn)(void *ctx, const char *target_line, const td_r
 
 /** Options of a fleet scan. Zero means default for every field; fields are only appended. */
 typedef struct td_scan_options {
-    td_options_t diag;      /* template for every target (ca_file, timeouts, warn_days, now,
-                               profile ...); host, port, path, connect_to, plain_http are set
-                               per target line */
-    int concurrency;        /* diagnoses in flight; default 64, at most 4096 */
-    int per_host;           /* diagnoses in flight to one address (or name); default 0: no limit */
-    double rate;            /* targets started per second; default 0: no limit */
-    unsigned shard_index;   /* with shard_count > 0: scan only the lines whose hash % count is
-                               this index (0-based, ZMap semantics) */
-    unsigned shard_count;   /* 0: no sharding */
-    const char *resume;     /* a JSONL output of an earlier scan: skip its target lines */
-    int json;               /* 1: one compact JSON line per target on out, then a summary line;
-                               0: a line per target that is not healthy, then a table */
-    int progress;           /* 1: a live progress line on errf (a terminal) */
-    int color;              /* 1: ANSI colours in the table */
+    td_options_t diag;    /* template for every target (ca_file, timeouts, warn_days, now,
+                             profile ...); host, port, path, connect_to, plain_http are set
+                             per target line */
+    int concurrency;      /* diagnoses in flight; default 64, at most 4096 */
+    int per_host;         /* diagnoses in flight to one address (or name); default 0: no limit */
+    double rate;          /* targets started per second; default 0: no limit */
+    unsigned shard_index; /* with shard_count > 0: scan only the lines whose hash % count is
+                             this index (0-based, ZMap semantics) */
+    unsigned shard_count; /* 0: no sharding */
+    const char *resume;   /* a JSONL output of an earlier scan: skip its target lines */
+    int json;             /* 1: one compact JSON line per target on out, then a summary line;
+                             0: a line per target that is not healthy, then a table */
+    int progress;         /* 1: a live progress line on errf (a terminal) */
+    int color;            /* 1: ANSI colours in the table */
     td_scan_result_fn on_result; /* optional, see td_scan_result_fn */
     void *ctx;                   /* passed to on_result */
     const volatile int *stop;    /* optional: when *stop becomes non-zero (a signal handler),

@@ -49,7 +49,7 @@ typedef struct td_client_flight {
     int n_shares;              /* entries kept (at most 16) */
     int shares_malformed;      /* the key_share extension did not parse to its end */
     size_t hello_len;          /* bytes of the ClientHello message (header included) */
-    int enc_alerts; /* alert records after its ChangeCipherSpec: encrypted, not read */
+    int enc_alerts;            /* alert records after its ChangeCipherSpec: encrypted, not read */
 } td_client_flight_t;
 
 /** Parses a client's byte stream from its first byte. scratch (caller-owned) reassembles a
