@@ -330,8 +330,9 @@ def cmd_summary(out, kind):
     if scripts != 1 or foreign != 0 or handlers != 0:
         fail("%s: markup from data: %d scripts, %d foreign, %d handlers" % (kind, scripts, foreign,
                                                                          handlers))
-    if kind == "logs" and "script" not in text:
-        fail("logs: the hostile server name is not shown as text")
+    if kind == "logs" and ("script" not in text or "tls.version.no_common" not in text):
+        fail("logs: the cause tls.version.no_common or the hostile server name (as text) is "
+             "missing from the summary")
     print("ok: %s summary -> %s" % (kind, page))
 
 

@@ -238,6 +238,27 @@ assert "http.hsts.incomplete" in [f["id"] for f in d["findings"]]
 print("full profile: http", http["status"], http["summary"])
 PY
 
+# --- SIGINT on healthy targets: the exit status is unknown (3), never 0 -----------------------
+for i in $(seq 1 2000); do echo "https://good.lab.test:${port[healthy]}/h$i 127.0.0.1"; done \
+    > "$work/healthy_many.txt"
+"$bin" scan "$work/healthy_many.txt" --json --profile quick --concurrency 2 \
+    --ca-file "$certs/root.pem" --no-progress > "$work/int_healthy.jsonl" 2>/dev/null &
+spid=$!
+sleep 1
+kill -INT "$spid"
+set +e
+wait "$spid"; rc=$?
+set -e
+python3 - "$work/int_healthy.jsonl" "$rc" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+s = [d for d in lines if "summary" in d][-1]["summary"]
+bad = s["warn"] + s["fail"] + s["unknown"] + s["errors"]
+print("SIGINT on healthy targets: done %d (not healthy %d), exit %s" % (s["done"], bad, sys.argv[2]))
+assert s["interrupted"] and s["done"] < 2000 and bad == 0, s
+assert int(sys.argv[2]) == 3 and s["exit_code"] == 3, "exit %s after an interrupted scan" % sys.argv[2]
+PY
+
 # --- SIGINT: no new target starts, the summary comes within the step timeout + margin -------
 for i in $(seq 1 200); do echo "s$i.lab.test:${port[silent]} 127.0.0.1"; done > "$work/silent.txt"
 "$bin" scan "$work/silent.txt" --json --profile quick --concurrency 4 --ca-file "$certs/root.pem" \
