@@ -746,30 +746,42 @@ static void chain(FILE *f, const td_report_t *r, const char *pfx)
     fputs("</p>\n", f);
 }
 
-/* Writes what fn renders, escaped, into a <pre>: through a temporary file, so that no
- * buffer is sized by the report. */
-static void pre_of(FILE *f, const td_report_t *r, int (*fn)(const td_report_t *, FILE *))
+/* Writes what fn renders of obj, escaped, into a <pre> (of class cls when not NULL): through a
+ * temporary file, so that no buffer is sized by the output. Returns 0, or fn's error / TD_E_IO
+ * (then a line says it is not shown). */
+int td__html_pre_of(FILE *f, int (*fn)(const void *obj, FILE *m), const void *obj, const char *cls)
 {
     FILE *m = tmpfile();
-    int c;
+    int c, rc = TD_E_IO;
     if (m == NULL) {
         fputs("<p class=\"mute\">(no temporary file: not shown)</p>\n", f);
-        return;
+        return rc;
     }
-    if (fn(r, m) == 0 && fflush(m) == 0 && fseek(m, 0, SEEK_SET) == 0) {
-        fputs("<pre>", f);
+    rc = fn(obj, m);
+    if (rc == 0 && (fflush(m) != 0 || fseek(m, 0, SEEK_SET) != 0)) {
+        rc = TD_E_IO;
+    }
+    if (rc == 0) {
+        fprintf(f, "<pre%s%s%s>", cls != NULL ? " class=\"" : "", cls != NULL ? cls : "",
+                cls != NULL ? "\"" : "");
         while ((c = fgetc(m)) != EOF) {
             put_esc_c(f, (unsigned char)c);
         }
         fputs("</pre>\n", f);
     }
     (void)fclose(m);
+    return rc;
 }
 
-static int matrix_text(const td_report_t *r, FILE *m)
+static int matrix_text(const void *r, FILE *m)
 {
-    td__matrix_write_text(r, m, 0);
+    td__matrix_write_text((const td_report_t *)r, m, 0);
     return ferror(m) ? TD_E_IO : 0;
+}
+
+static int report_json(const void *r, FILE *m)
+{
+    return td_report_write_json((const td_report_t *)r, m);
 }
 
 static void matrix(FILE *f, const td_report_t *r, const char *pfx)
@@ -778,7 +790,7 @@ static void matrix(FILE *f, const td_report_t *r, const char *pfx)
         return;
     }
     fprintf(f, "<h2 id=\"%smatrix\">Handshake matrix</h2>\n", pfx);
-    pre_of(f, r, matrix_text);
+    (void)td__html_pre_of(f, matrix_text, r, NULL);
 }
 
 static void raw(FILE *f, const td_report_t *r, const char *pfx)
@@ -787,7 +799,7 @@ static void raw(FILE *f, const td_report_t *r, const char *pfx)
             "<h2 id=\"%sraw\">Raw evidence</h2>\n<details><summary>The JSON document "
             "(docs/json.md)</summary>\n",
             pfx);
-    pre_of(f, r, td_report_write_json);
+    (void)td__html_pre_of(f, report_json, r, NULL);
     fputs("</details>\n", f);
 }
 

@@ -4,25 +4,7 @@
  * only. */
 #include "report.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-/* What fn renders, in memory (td_free it); NULL when it failed. */
-static char *capture(int (*fn)(const void *obj, FILE *m), const void *obj)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (m == NULL) {
-        return NULL;
-    }
-    int rc = fn(obj, m);
-    if (fclose(m) != 0 || rc != 0) {
-        td_free(buf); /* open_memstream's buffer: libc's malloc, which td_free frees */
-        return NULL;
-    }
-    return buf;
-}
 
 static int pcap_text(const void *s, FILE *m)
 {
@@ -44,8 +26,9 @@ static int logs_json(const void *s, FILE *m)
     return td_logs_summary_write_json((const td_logs_summary_t *)s, m);
 }
 
-int td__html_summary(FILE *f, const char *title, const char *headline, int bad, const char *text,
-                     const char *json)
+int td__html_summary(FILE *f, const char *title, const char *headline, int bad,
+                     int (*text)(const void *obj, FILE *m), int (*json)(const void *obj, FILE *m),
+                     const void *obj)
 {
     td__html_begin(f, title);
     fputs("<header><h1>", f);
@@ -53,25 +36,17 @@ int td__html_summary(FILE *f, const char *title, const char *headline, int bad, 
     fprintf(f, "</h1></header>\n<section class=\"verdict v-%s\" id=\"verdict\"><h2>",
             bad ? "fail" : "ok");
     td__html_esc(f, headline);
-    fputs("</h2></section>\n<section id=\"summary\"><h2>Summary</h2>\n<pre class=\"summary\">", f);
-    td__html_esc(f, text);
-    fputs("</pre></section>\n<section id=\"raw\"><details><summary>The summary as JSON "
-          "(docs/json.md)</summary>\n<pre class=\"json\">",
+    fputs("</h2></section>\n<section id=\"summary\"><h2>Summary</h2>\n", f);
+    int rc = td__html_pre_of(f, text, obj, "summary");
+    fputs("</section>\n<section id=\"raw\"><details><summary>The summary as JSON "
+          "(docs/json.md)</summary>\n",
           f);
-    td__html_esc(f, json);
-    fputs("</pre></details></section>\n", f);
-    return td__html_end(f);
-}
-
-static int page(FILE *f, const char *title, const char *headline, int bad,
-                int (*text)(const void *, FILE *), int (*json)(const void *, FILE *),
-                const void *obj)
-{
-    char *t = capture(text, obj), *j = capture(json, obj);
-    int rc = t != NULL && j != NULL ? td__html_summary(f, title, headline, bad, t, j) : TD_E_IO;
-    td_free(t);
-    td_free(j);
-    return rc;
+    if (rc == 0) {
+        rc = td__html_pre_of(f, json, obj, "json");
+    }
+    fputs("</details></section>\n", f);
+    int end = td__html_end(f);
+    return rc != 0 ? rc : end;
 }
 
 int td_pcap_summary_write_html(const td_pcap_summary_t *s, FILE *f)
@@ -80,8 +55,8 @@ int td_pcap_summary_write_html(const td_pcap_summary_t *s, FILE *f)
     uint64_t n = td_pcap_summary_failures(s);
     td_fmt(head, sizeof(head), "%llu connection%s with a failure or a finding",
            (unsigned long long)n, n == 1 ? "" : "s");
-    return page(f, "tlsdoctor pcap", n > 0 ? head : "No failed handshake found", n > 0, pcap_text,
-                pcap_json, s);
+    return td__html_summary(f, "tlsdoctor pcap", n > 0 ? head : "No failed handshake found", n > 0,
+                            pcap_text, pcap_json, s);
 }
 
 int td_logs_summary_write_html(const td_logs_summary_t *s, FILE *f)
@@ -90,6 +65,6 @@ int td_logs_summary_write_html(const td_logs_summary_t *s, FILE *f)
     uint64_t n = td_logs_summary_events(s);
     td_fmt(head, sizeof(head), "%llu failed handshake%s or TLS error%s in the logs",
            (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "" : "s");
-    return page(f, "tlsdoctor logs", n > 0 ? head : "No failed handshake found", n > 0, logs_text,
-                logs_json, s);
+    return td__html_summary(f, "tlsdoctor logs", n > 0 ? head : "No failed handshake found", n > 0,
+                            logs_text, logs_json, s);
 }

@@ -35,10 +35,15 @@ void td__html_esc(FILE *f, const char *s);
 /* pfx starts every element id ("" for one report; "p1-" ... in compare). */
 void td__html_report_body(const td_report_t *r, FILE *f, const char *pfx);
 int td__html_end(FILE *f);
-/* A summary page (html_summary.c): title, a headline (bad: drawn as a failure), the summary
- * text in a <pre> and the JSON summary folded; every string escaped. 0 or TD_E_IO. */
-int td__html_summary(FILE *f, const char *title, const char *headline, int bad, const char *text,
-                     const char *json);
+/* What fn renders of obj, escaped, in a <pre> of class cls (NULL: none), streamed through a
+ * temporary file (html.c). Returns 0 or fn's error / TD_E_IO. */
+int td__html_pre_of(FILE *f, int (*fn)(const void *obj, FILE *m), const void *obj, const char *cls);
+/* A summary page (html_summary.c): title, a headline (bad: drawn as a failure), what text()
+ * renders of obj in a <pre> and what json() renders folded; every string escaped. 0 or
+ * TD_E_IO. */
+int td__html_summary(FILE *f, const char *title, const char *headline, int bad,
+                     int (*text)(const void *obj, FILE *m), int (*json)(const void *obj, FILE *m),
+                     const void *obj);
 
 /* One compact JSON line of the report (no newline), with "target_line" when not NULL and
  * "profile"; td_free() it; NULL on failure (json.c). */

@@ -431,26 +431,41 @@ static void summary_text(const scan_t *s, const cause_row_t *rows, double el, in
     fprintf(f, "  exit status %d\n", code);
 }
 
+/* What the summary renderers need, for td__html_summary's callbacks. */
+typedef struct summary_args {
+    const scan_t *s;
+    const cause_row_t *rows;
+    double el;
+    int code;
+} summary_args_t;
+
+static int summary_text_cb(const void *obj, FILE *m)
+{
+    const summary_args_t *a = obj;
+    summary_text(a->s, a->rows, a->el, a->code, m, 0);
+    return ferror(m) ? TD_E_IO : 0;
+}
+
+static int summary_json_cb(const void *obj, FILE *m)
+{
+    const summary_args_t *a = obj;
+    char *line = summary_json(a->s, a->rows, a->el, a->code);
+    int rc = line != NULL && fputs(line, m) >= 0 ? 0 : TD_E_IO;
+    td_free(line);
+    return rc;
+}
+
 /* The summary as a self-contained HTML page on o->html (report/html_summary.c). */
 static void summary_html(const scan_t *s, const cause_row_t *rows, double el, int code)
 {
-    char *text = NULL, head[200];
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    if (m == NULL) {
-        return;
-    }
-    summary_text(s, rows, el, code, m, 0);
-    fclose(m);
-    char *json = summary_json(s, rows, el, code);
+    char head[200];
+    summary_args_t a = { s, rows, el, code };
     uint64_t bad = s->verdict[1] + s->verdict[2] + s->verdict[3] + s->errors;
     td_fmt(head, sizeof(head), "%llu of %llu targets with a finding or not diagnosed%s",
            (unsigned long long)bad, (unsigned long long)s->done,
            s->interrupted ? " (interrupted)" : "");
     (void)td__html_summary(s->opt->html, "tlsdoctor scan", head, s->verdict[2] + s->errors > 0,
-                           text != NULL ? text : "", json != NULL ? json : "");
-    td_free(text); /* open_memstream's buffer: libc's malloc, which td_free frees */
-    td_free(json);
+                           summary_text_cb, summary_json_cb, &a);
 }
 
 static void write_summary(scan_t *s)
