@@ -1,7 +1,6 @@
 /* causes.c: the failure-cause catalogue used by `logs` (and meant for `explain`).
  * Wording is the project's own, from ../shared/failure-kb.md and ../shared/log-formats.md;
  * source keys in brackets. Never does I/O. */
-#define _GNU_SOURCE /* memmem */
 #include "causes.h"
 
 #include <openssl/sslerr.h>
@@ -324,7 +323,7 @@ static const struct text_cause texts[] = {
 
 const char *td_cause_of_text(const char *p, size_t len)
 {
-    /* Lower-case once (bounded: reasons are short), then one memmem per needle. */
+    /* Lower-case once (bounded: reasons are short), then one search per needle. */
     char low[512];
     size_t n = len < sizeof(low) ? len : sizeof(low);
     for (size_t i = 0; i < n; i++) {
@@ -332,7 +331,7 @@ const char *td_cause_of_text(const char *p, size_t len)
         low[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
     }
     for (size_t i = 0; i < TD_ARRAY_LEN(texts); i++) {
-        if (memmem(low, n, texts[i].needle, strlen(texts[i].needle)) != NULL) {
+        if (td_memfind(low, n, texts[i].needle, strlen(texts[i].needle)) != NULL) {
             return texts[i].id;
         }
     }

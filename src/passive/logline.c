@@ -2,7 +2,6 @@
  * and Classic ELB, Cloudflare, lighttpd, Caddy/Traefik/Go servers, Envoy, IIS HTTPERR, Postfix
  * and Dovecot logs. Shapes from ../shared/log-formats.md (sources cited there). A line that
  * is not a failure is not an error: it yields no event. Never reads past the line. */
-#define _GNU_SOURCE /* memmem */
 #include "tlsdoctor.h"
 
 #include "logline.h"
@@ -20,9 +19,9 @@ void td_logline_state_init(td_logline_state_t *st, int f5_year)
 
 /* ---- small text helpers ---------------------------------------------------------------- */
 
-static const char *find(const char *p, size_t n, const char *needle)
+static inline const char *find(const char *p, size_t n, const char *needle)
 {
-    return memmem(p, n, needle, strlen(needle));
+    return td_memfind(p, n, needle, strlen(needle));
 }
 
 /* Copies the text after key up to any byte of stop (or the end), escaped. */

@@ -79,6 +79,27 @@ void td_strlcpy(char *dst, const char *src, size_t cap)
     dst[n] = '\0';
 }
 
+/* Bytes kept as they are by td_escape: printable ASCII except '\\', '<' and '>'. */
+static bool escape_keeps(uint8_t c)
+{
+    return c >= 0x20 && c < 0x7f && c != '\\' && c != '<' && c != '>';
+}
+
+/* True when all 8 bytes at p are kept (SWAR: no byte below 0x20 or above 0x7e, none equal
+ * to '\\', '<' or '>'), so plain text is checked a word at a time. */
+static bool word_keeps(const uint8_t *p)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t bad = (x - ones * 0x20) | x | (x + ones * 0x01); /* < 0x20, >= 0x80, == 0x7f */
+    uint64_t bs = x ^ (ones * '\\'), lt = x ^ (ones * '<'), gt = x ^ (ones * '>');
+    bad |= (bs - ones) & ~bs;
+    bad |= (lt - ones) & ~lt;
+    bad |= (gt - ones) & ~gt;
+    return (bad & highs) == 0;
+}
+
 void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -86,24 +107,34 @@ void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len)
     if (cap == 0) {
         return;
     }
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = src[i];
-        /* '<' and '>' too: a network string must never open a tag where a report is shown
-         * as HTML (a certificate name "<script>", a Server header). */
-        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '<' && c != '>') {
-            if (o + 1 >= cap) {
-                break;
-            }
-            dst[o++] = (char)c;
-        } else {
-            if (o + 4 >= cap) {
-                break;
-            }
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
+    size_t i = 0;
+    while (i < len) {
+        /* A run of kept bytes is copied at once: log reasons and names are mostly plain. */
+        size_t run = 0;
+        size_t room = cap - 1 - o;
+        size_t most = len - i < room ? len - i : room;
+        while (run + 8 <= most && word_keeps(src + i + run)) {
+            run += 8;
         }
+        while (i + run < len && run < room && escape_keeps(src[i + run])) {
+            run++;
+        }
+        memcpy(dst + o, src + i, run);
+        o += run;
+        i += run;
+        if (i >= len || o + 1 >= cap) {
+            break;
+        }
+        /* src[i] is not kept. '<' and '>' too: a network string must never open a tag where a
+         * report is shown as HTML (a certificate name "<script>", a Server header). */
+        if (o + 4 >= cap) {
+            break;
+        }
+        uint8_t c = src[i++];
+        dst[o++] = '\\';
+        dst[o++] = 'x';
+        dst[o++] = hex[c >> 4];
+        dst[o++] = hex[c & 15];
     }
     dst[o] = '\0';
 }
