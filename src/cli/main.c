@@ -734,6 +734,7 @@ static int run_logs(int argc, char **argv)
         return die_usage("%s", "logs: no file given (use - for standard input)");
     }
     opt.progress = !json && isatty(STDERR_FILENO);
+    opt.map_files = 1; /* the CLI has no SIGBUS handler of its own */
     if (html != NULL && html_open(&page, html) != 0) {
         return EXIT_TOOL;
     }

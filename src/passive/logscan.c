@@ -11,8 +11,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +129,9 @@ static void record(td_logs_summary_t *s, td_log_event_t *ev, td_log_event_cb cb,
 }
 
 struct reader {
+    char *map; /* a regular file mapped whole (opt->map_files): chunks are windows of it */
+    size_t map_len;
+    size_t map_off;
     int fd;
     gzFile gz;
     int is_gz;
@@ -134,7 +140,7 @@ struct reader {
     int io_errno; /* reading failed (EISDIR, EIO, ...): the file cannot be read */
 };
 
-static int reader_open(struct reader *r, const char *path)
+static int reader_open(struct reader *r, const char *path, bool map)
 {
     memset(r, 0, sizeof(*r));
     r->fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
@@ -157,6 +163,14 @@ static int reader_open(struct reader *r, const char *path)
         }
         (void)gzbuffer(r->gz, 1u << 18);
         r->is_gz = 1;
+    } else if (map && n == 2 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= SIZE_MAX) {
+        /* Nothing copied: the kernel maps the page cache. Falls back to read() if it cannot. */
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+        if (m != MAP_FAILED) {
+            (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+            r->map = m;
+            r->map_len = (size_t)st.st_size;
+        }
     } else if (n < 0 && errno == ESPIPE) {
         /* Standard input from a pipe: zlib detects gzip itself and passes plain text through. */
         r->gz = gzdopen(r->fd, "rb");
@@ -207,6 +221,9 @@ static ssize_t reader_read(struct reader *r, char *buf, size_t n)
 
 static void reader_close(struct reader *r)
 {
+    if (r->map != NULL) {
+        (void)munmap(r->map, r->map_len);
+    }
     if (r->is_gz) {
         (void)gzclose(r->gz); /* closes fd */
     } else if (r->fd >= 0) {
@@ -448,34 +465,40 @@ static void progress(const td_logs_summary_t *s, double *last)
             (double)s->bytes / 1e6, (unsigned long long)s->lines, (unsigned long long)s->events);
 }
 
-static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const char *path,
-                     td_log_event_cb cb, void *user, char *buf, const char **cands,
-                     td_errinfo_t *err)
-{
-    struct reader r;
-    struct scan sc;
-    double last = td_now_ms();
-    if (reader_open(&r, path) < 0) {
-        td_errinfo_set(err, TD_E_IO, "cannot open '%s': %s", path, strerror(errno));
-        return TD_E_IO;
-    }
-    int rc = 0;
-    memset(&sc, 0, sizeof(sc));
-    sc.s = s;
-    sc.file = path;
-    sc.cb = cb;
-    sc.user = user;
-    sc.cands = cands;
-    sc.fmt = opt->format;
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    td_logline_state_init(&sc.st, tm.tm_year + 1900);
+/* A mapped file that shrinks while it is scanned (logrotate's copytruncate) raises SIGBUS on
+ * the pages past its new end. While a mapped file is scanned, this thread's handler jumps back
+ * to scan_file, which ends that file with a read error; any other SIGBUS goes to the handler
+ * that was there before. */
+static _Thread_local sigjmp_buf *bus_jump;
 
+static void on_sigbus(int sig)
+{
+    if (bus_jump != NULL) {
+        siglongjmp(*bus_jump, 1);
+    }
+    (void)signal(sig, SIG_DFL);
+    (void)raise(sig);
+}
+
+/* Reads and scans every chunk of an open file: windows of the mapping, or read() into buf. */
+static void scan_chunks(struct scan *sc, struct reader *r, char *buf, const td_logs_options_t *opt,
+                        double *last)
+{
+    td_logs_summary_t *s = sc->s;
     size_t have = 0;       /* bytes in buf not yet scanned */
     bool skipping = false; /* inside an over-long line */
     for (;;) {
-        ssize_t got = reader_read(&r, buf + have, CHUNK - have);
+        ssize_t got;
+        if (r->map != NULL) {
+            /* A window of the mapping; the carried bytes are the ones just before it. */
+            size_t w =
+                    r->map_len - r->map_off < CHUNK - have ? r->map_len - r->map_off : CHUNK - have;
+            buf = r->map + r->map_off - have;
+            r->map_off += w;
+            got = (ssize_t)w;
+        } else {
+            got = reader_read(r, buf + have, CHUNK - have);
+        }
         if (got < 0) {
             break;
         }
@@ -485,10 +508,10 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
         if (len == 0) {
             break;
         }
-        if (sc.fmt == TD_LOG_AUTO) {
-            sc.fmt = td_logline_detect(buf, len);
-            if (sc.fmt == TD_LOG_AUTO) {
-                sc.fmt = TD_LOG_NGINX; /* the most common; its anchors stay cheap */
+        if (sc->fmt == TD_LOG_AUTO) {
+            sc->fmt = td_logline_detect(buf, len);
+            if (sc->fmt == TD_LOG_AUTO) {
+                sc->fmt = TD_LOG_NGINX; /* the most common; its anchors stay cheap */
                 s->undetected_files++;
             }
         }
@@ -505,7 +528,7 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
             }
             start = nl + 1;
             skipping = false;
-            sc.line++;
+            sc->line++;
         }
         const char *cut = last_chunk ? end : memrchr(start, '\n', (size_t)(end - start));
         if (cut == NULL) {
@@ -518,16 +541,71 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
         if (!last_chunk) {
             cut++;
         }
-        scan_lines(&sc, start, cut);
+        scan_lines(sc, start, cut);
         have = (size_t)(end - cut);
-        memmove(buf, cut, have);
+        if (r->map == NULL) {
+            memmove(buf, cut, have);
+        }
         if (opt->progress) {
-            s->lines = s->lines_done + sc.line;
-            progress(s, &last);
+            s->lines = s->lines_done + sc->line;
+            progress(s, last);
         }
         if (last_chunk) {
             break;
         }
+    }
+}
+
+static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const char *path,
+                     td_log_event_cb cb, void *user, char *buf, const char **cands,
+                     td_errinfo_t *err)
+{
+    struct reader r;
+    struct scan sc;
+    double last = td_now_ms();
+    if (reader_open(&r, path, opt->map_files != 0) < 0) {
+        td_errinfo_set(err, TD_E_IO, "cannot open '%s': %s", path, strerror(errno));
+        return TD_E_IO;
+    }
+    int rc = 0;
+    memset(&sc, 0, sizeof(sc));
+    sc.s = s;
+    sc.file = path;
+    sc.cb = cb;
+    sc.user = user;
+    sc.cands = cands;
+    sc.fmt = opt->format;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    td_logline_state_init(&sc.st, tm.tm_year + 1900);
+
+    struct sigaction bus_old;
+    sigjmp_buf jb;
+    bool guarded = false;
+    if (r.map != NULL) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_sigbus;
+        sigemptyset(&sa.sa_mask);
+        guarded = sigaction(SIGBUS, &sa, &bus_old) == 0;
+        if (!guarded) {
+            (void)munmap(r.map, r.map_len); /* no guard, no mapping: read() instead */
+            r.map = NULL;
+        }
+    }
+    /* After the jump only r and sc are read: both live in memory (their addresses are passed to
+     * the functions the signal interrupts), so their values are the ones stored last. */
+    if (guarded && sigsetjmp(jb, 1) != 0) {
+        /* The file shrank under the mapping: what was read is kept, the rest is lost. */
+        r.error = 1;
+    } else {
+        bus_jump = guarded ? &jb : NULL;
+        scan_chunks(&sc, &r, buf, opt, &last);
+    }
+    bus_jump = NULL;
+    if (guarded) {
+        (void)sigaction(SIGBUS, &bus_old, NULL);
     }
     td_log_event_t ev;
     if (td_logline_flush(&sc.st, &ev)) {

@@ -189,7 +189,9 @@ int td_logs_summary_write_text(const td_logs_summary_t *s, FILE *f, int color)
     }
     fprintf(f, "\n");
     if (s->read_errors > 0) {
-        fprintf(f, "warning: %s ended early (truncated or corrupt compressed data)\n",
+        fprintf(f,
+                "warning: %s ended early (truncated or corrupt compressed data, or the file "
+                "shrank while it was read)\n",
                 s->last_read_error);
     }
     if (s->undetected_files > 0) {
