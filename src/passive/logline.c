@@ -43,17 +43,20 @@ static bool copy_after(const char *p, size_t n, const char *key, const char *sto
     return true;
 }
 
+/* Unix time of a UTC date (mon 0-11), without timegm's locks and normalisation calls: the
+ * days-from-civil arithmetic of the proleptic Gregorian calendar (H. Hinnant,
+ * "chrono-Compatible Low-Level Date Algorithms"). Days past the month's end carry over as
+ * timegm's do. */
 static int64_t mk_utc(int y, int mon, int d, int h, int mi, int s)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mon;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    return (int64_t)timegm(&tm);
+    int64_t yy = (int64_t)y - (mon < 2);
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t m = mon + 1;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468;
+    return days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + s;
 }
 
 static bool digits(td_text_t *t, int n, unsigned long *v)
