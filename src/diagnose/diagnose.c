@@ -335,6 +335,7 @@ void td__diagnose(td_report_t *r)
         f->rank_last = rules[i].rank_last;
         f->pub.title = rules[i].title;
         f->proxy_effect = rules[i].proxy_effect;
+        f->proxy_facts = rules[i].proxy_facts;
         r->n++;
     }
     /* Stable insertion sort by rank: n is small. */

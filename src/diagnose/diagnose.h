@@ -24,9 +24,30 @@ typedef enum td_proxy_effect {
                                   OpenSSL handshake at its defaults failed too */
 } td_proxy_effect_t;
 
+/* Facts about a finding that change what a proxy in front does (a rule's proxy_facts, a bit
+ * set): proxies.c asks for the fact, never for an id. */
+enum {
+    /* The origin needs SNI: a proxy that sends none is refused [CF-SNI][ALB-TS]. */
+    TD_PF_SNI_REQUIRED = 1u << 0,
+    /* Without SNI the origin shows another site's certificate. */
+    TD_PF_DEFAULT_CERT_WRONG = 1u << 1,
+    /* Only TLS 1.3 is offered: proxies whose hello stops at TLS 1.2 fail. */
+    TD_PF_TLS13_ONLY = 1u << 2,
+    /* A chain-trust failure only: an edge that trusts its own origin CA (Cloudflare's Origin
+     * CA [OCA-NAMES]) does not have it; an expiry or a wrong name it still has [CF526]. */
+    TD_PF_TRUST_ONLY = 1u << 3,
+    /* The response head is larger than some clients accept: a proxy that accepts at least
+     * the head's size passes it (the limits are in proxies.c, from [CF520] and HAProxy's
+     * tune.bufsize). */
+    TD_PF_HEAD_SIZE = 1u << 4,
+    /* The response head stopped coming: when it stalled (not closed), a proxy times out. */
+    TD_PF_SLOW_IF_STALLED = 1u << 5,
+};
+
 typedef struct td_finding_store {
     td_finding_t pub;               /* strings point into the arrays below or at static text */
     td_proxy_effect_t proxy_effect; /* the rule's */
+    unsigned proxy_facts;           /* the rule's: TD_PF_* */
     char cause[400];
     char evidence[800];
     char fix[600];
@@ -109,6 +130,7 @@ typedef struct td_rule {
      * clients fail) or hygiene (old versions still on) is never what to fix first. */
     bool rank_last;
     td_proxy_effect_t proxy_effect; /* what a proxy in front sees; default TD_PROXY_FAILS */
+    unsigned proxy_facts;           /* TD_PF_*: facts a proxy's behaviour depends on */
 } td_rule_t;
 
 /* Whether a layer was observed working. When not, why says what was not observed. */

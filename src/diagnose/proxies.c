@@ -10,10 +10,11 @@
 
 #include <string.h>
 
-static bool has(const td_report_t *r, const char *id)
+/* Whether any finding has the fact (a TD_PF_* bit from its rule). */
+static bool has_fact(const td_report_t *r, unsigned fact)
 {
     for (size_t i = 0; i < r->n; i++) {
-        if (strcmp(r->f[i].pub.id, id) == 0) {
+        if ((r->f[i].proxy_facts & fact) != 0) {
             return true;
         }
     }
@@ -91,8 +92,8 @@ static const td_client_verdict_t *client(const td_report_t *r, const char *id)
  * HTTP failure for a proxy that accepts that much. */
 static bool head_fits(const origin_state_t *s, size_t limit)
 {
-    return s->http != NULL && strcmp(s->http->pub.id, "http.response.head_too_large") == 0 &&
-           !s->head_capped && s->head_bytes <= limit;
+    return s->http != NULL && (s->http->proxy_facts & TD_PF_HEAD_SIZE) != 0 && !s->head_capped &&
+           s->head_bytes <= limit;
 }
 
 static void state_of(const td_report_t *r, const char *proxy, const char *mode, origin_state_t *s)
@@ -132,9 +133,9 @@ static void state_of(const td_report_t *r, const char *proxy, const char *mode, 
             s->relayed = &r->f[i];
         }
     }
-    s->sni_required = has(r, "tls.sni.required");
-    s->default_cert_wrong = has(r, "tls.sni.default_cert_mismatch");
-    s->tls13_only = has(r, "tls.version.tls13_only");
+    s->sni_required = has_fact(r, TD_PF_SNI_REQUIRED);
+    s->default_cert_wrong = has_fact(r, TD_PF_DEFAULT_CERT_WRONG);
+    s->tls13_only = has_fact(r, TD_PF_TLS13_ONLY);
     for (int i = 0; i < o->cert.n; i++) {
         /* [OCA-NAMES]: the Origin CA's name is in OU. */
         if (td_is_cloudflare_origin_ca(o->cert.c[i].issuer)) {
@@ -143,15 +144,9 @@ static void state_of(const td_report_t *r, const char *proxy, const char *mode, 
     }
     /* Cloudflare's edge trusts its Origin CA: the trust findings do not apply to it; an
      * expired certificate or a wrong name still does [OCA-NAMES][CF526]. */
-    static const char *const trust_only[] = { "cert.origin_ca_direct", "cert.chain.untrusted_root",
-                                              "cert.chain.verify_failed",
-                                              "cert.chain.missing_intermediate" };
     for (size_t i = 0; i < r->n && s->cf_cert == NULL; i++) {
         const td_finding_store_t *f = &r->f[i];
-        bool skip = false;
-        for (size_t k = 0; s->cf_origin_ca && k < TD_ARRAY_LEN(trust_only); k++) {
-            skip = skip || strcmp(f->pub.id, trust_only[k]) == 0;
-        }
+        bool skip = s->cf_origin_ca && (f->proxy_facts & TD_PF_TRUST_ONLY) != 0;
         if (f->pub.layer == TD_LAYER_CERT && f->pub.severity == TD_SEV_FAIL && !skip &&
             counts(r, f, s->m)) {
             s->cf_cert = f;
@@ -274,9 +269,8 @@ static bool tls_path(const origin_state_t *s, const td_client_verdict_t *v, cons
         }
     }
     if (s->http != NULL) {
-        bool slow =
-                s->http->proxy_effect == TD_PROXY_TIMES_OUT ||
-                (strcmp(s->http->pub.id, "http.response.head_incomplete") == 0 && s->head_stalled);
+        bool slow = s->http->proxy_effect == TD_PROXY_TIMES_OUT ||
+                    ((s->http->proxy_facts & TD_PF_SLOW_IF_STALLED) != 0 && s->head_stalled);
         td_strlcpy(res, slow ? c->http_slow : c->http, rcap);
         td_fmt(why, wcap, "%s", s->http->pub.id);
         return true;

@@ -1791,7 +1791,8 @@ static const td_rule_t rules[] = {
       .cause = "The server refuses TLS 1.2: clients without TLS 1.3 (Java 8, Android < 10, "
                "Windows < 11 schannel, AWS ALB HTTPS health checks) cannot connect.",
       .fix = "Unless every client is known to speak TLS 1.3, also enable TLS 1.2 (nginx: "
-             "ssl_protocols TLSv1.2 TLSv1.3;)." },
+             "ssl_protocols TLSv1.2 TLSv1.3;).",
+      .proxy_facts = TD_PF_TLS13_ONLY },
     /* [failure-kb §6 "No SNI → default cert"][NGX-SRC proxy_ssl_server_name] */
     { .id = "tls.sni.required",
       .layer = TD_LAYER_TLS,
@@ -1802,7 +1803,8 @@ static const td_rule_t rules[] = {
                "(nginx proxy_pass without proxy_ssl_server_name on) and very old clients fail.",
       .fix = "If such clients matter, give the default server a certificate instead of rejecting "
              "(nginx: remove ssl_reject_handshake on from the default server), or make the proxy "
-             "send SNI (nginx: proxy_ssl_server_name on;)." },
+             "send SNI (nginx: proxy_ssl_server_name on;).",
+      .proxy_facts = TD_PF_SNI_REQUIRED },
     { .id = "tls.sni.default_cert_mismatch",
       .layer = TD_LAYER_TLS,
       .severity = TD_SEV_WARN,
@@ -1811,7 +1813,8 @@ static const td_rule_t rules[] = {
       .cause = "Without SNI the server presents a certificate for other names, so clients and "
                "proxies that send no SNI fail name validation (Cloudflare Full strict: 526).",
       .fix = "Make the vhost for this name the default server (nginx: listen 443 ssl "
-             "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;)." },
+             "default_server;) or make the proxy send SNI (nginx: proxy_ssl_server_name on;).",
+      .proxy_facts = TD_PF_DEFAULT_CERT_WRONG },
     /* ---- handshake matrix (--matrix; diagnose/clients.c) ---- */
     { .id = "tls.group.no_hello_retry",
       .layer = TD_LAYER_TLS,
@@ -1951,7 +1954,8 @@ static const td_rule_t rules[] = {
       .fix = "Serve HOST through Cloudflare (a proxied record, SSL mode Full (strict)); if clients "
              "must "
              "reach the origin directly, install a publicly trusted certificate there instead "
-             "(e.g. certbot). Check the record: dig HOST (Cloudflare addresses mean proxied)." },
+             "(e.g. certbot). Check the record: dig HOST (Cloudflare addresses mean proxied).",
+      .proxy_facts = TD_PF_TRUST_ONLY },
     /* [OSSL-VTXT 18][CR-NEL ERR_CERT_AUTHORITY_INVALID] */
     { .id = "cert.self_signed",
       .layer = TD_LAYER_CERT,
@@ -1993,7 +1997,8 @@ static const td_rule_t rules[] = {
              "then intermediates), Apache 2.4.8+ SSLCertificateFile with the full chain (older: "
              "SSLCertificateChainFile), HAProxy crt with leaf+intermediates+key in one PEM. "
              "Verify with: openssl s_client -connect HOST:PORT -servername HOST -showcerts.",
-      .unless = "cert.chain.intercepted" },
+      .unless = "cert.chain.intercepted",
+      .proxy_facts = TD_PF_TRUST_ONLY },
     /* [OSSL-VTXT 19/20][MITM-46] */
     { .id = "cert.chain.untrusted_root",
       .layer = TD_LAYER_CERT,
@@ -2005,7 +2010,8 @@ static const td_rule_t rules[] = {
                "intercepting proxy's CA).",
       .fix = "Use a certificate from a publicly trusted CA, or add the private root to the "
              "clients' trust store (and test with --ca-file ROOT.pem); if the issuer is a "
-             "security product, the connection is being intercepted." },
+             "security product, the connection is being intercepted.",
+      .proxy_facts = TD_PF_TRUST_ONLY },
     /* [CR-58-CN] Chrome 58 removed the CN fallback; [APPLE-HT210176] Apple platforms since iOS 13
      * and macOS 10.15; [GO115-CN] Go 1.15. RFC 6125 §6.4.4 / CA/B BR 7.1.4.2.1. */
     { .id = "cert.san.missing",
@@ -2064,7 +2070,8 @@ static const td_rule_t rules[] = {
       .cause = "The certificate chain does not verify.",
       .fix = "Look up the OpenSSL verify code in the evidence (tlsdoctor explain CODE) and fix "
              "the chain accordingly.",
-      .unless = "cert." },
+      .unless = "cert.",
+      .proxy_facts = TD_PF_TRUST_ONLY },
     /* [OSSL-VTXT 66] */
     { .id = "cert.key.weak",
       .layer = TD_LAYER_CERT,
@@ -2153,7 +2160,8 @@ static const td_rule_t rules[] = {
       .fix = "Shrink the response headers (large Set-Cookie, Content-Security-Policy, debug or "
              "tracing headers) below 4 KiB, or raise the proxy's buffer (nginx: "
              "proxy_buffer_size 16k; proxy_buffers 8 16k; HAProxy: tune.bufsize); verify with: "
-             "curl -sv -o /dev/null https://HOST:PORT/ 2>&1 | wc -c." },
+             "curl -sv -o /dev/null https://HOST:PORT/ 2>&1 | wc -c.",
+      .proxy_facts = TD_PF_HEAD_SIZE },
     /* RFC 9112 §2.1: a head ends with an empty line; without it there is no response. */
     { .id = "http.response.head_incomplete",
       .layer = TD_LAYER_HTTP,
@@ -2165,7 +2173,8 @@ static const td_rule_t rules[] = {
       .fix = "Check the application or proxy that writes the response (a handler that blocks or "
              "dies after the first headers, a streaming endpoint that never finishes its "
              "headers); verify with: curl -sv --max-time 10 https://HOST:PORT/.",
-      .unless = "http.response.head_too_large" },
+      .unless = "http.response.head_too_large",
+      .proxy_facts = TD_PF_SLOW_IF_STALLED },
     /* [CF524] */
     { .id = "http.response.timeout",
       .layer = TD_LAYER_HTTP,
