@@ -500,8 +500,9 @@ static void progress(const td_logs_summary_t *s, double *last)
 
 /* A mapped file that shrinks while it is scanned (logrotate's copytruncate) raises SIGBUS on
  * the pages past its new end. While a mapped file is scanned, this thread's handler jumps back
- * to scan_file, which ends that file with a read error; any other SIGBUS goes to the handler
- * that was there before. */
+ * to scan_file, which ends that file with a read error. A SIGBUS outside such a scan (another
+ * thread's) gets the default action, as it would have without this handler. A file that grows
+ * meanwhile is read up to its size when it was opened. */
 static _Thread_local sigjmp_buf *bus_jump;
 
 static void on_sigbus(int sig)
