@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     td_logs_options_t opt = { 0 };
     opt.format = (td_log_format_t)((data[0] & 7) % TD_LOG__COUNT);
     opt.since = (data[0] & 8) ? 1767225600 : 0;
+    opt.map_files = (data[0] & 16) != 0; /* the CLI's mapped read */
     opt.top = 3;
     FILE *null = fopen("/dev/null", "w");
     const char *files[1] = { path };

@@ -11,8 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -136,8 +137,9 @@ struct reader {
     gzFile gz;
     int is_gz;
     int eof;
-    int error;    /* the compressed stream is truncated or corrupt: counted, not fatal */
-    int io_errno; /* reading failed (EISDIR, EIO, ...): the file cannot be read */
+    int error;            /* the compressed stream is truncated or corrupt: counted, not fatal */
+    int io_errno;         /* reading failed (EISDIR, EIO, ...): the file cannot be read */
+    atomic_int truncated; /* the mapped file shrank under the scan (on_sigbus) */
 };
 
 static int reader_open(struct reader *r, const char *path, bool map)
@@ -315,6 +317,28 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 }
 #endif
 
+/* Where the anchors matched in one chunk: the candidate lines in order, with their index among
+ * the chunk's lines; or "parse every line" (a format without anchors, or too many matches). */
+struct found {
+    const char **start; /* MAX_CANDS line starts */
+    const char **end;   /* MAX_CANDS line ends (the newline, or the chunk's end) */
+    uint64_t *index;    /* MAX_CANDS: lines before it in the chunk */
+    size_t n;
+    uint64_t lines; /* lines in the chunk */
+    bool every;     /* parse every line of the chunk instead */
+};
+
+/* The candidate finder of one thread: a Hyperscan database for the format, or memmem passes. */
+struct finder {
+#ifdef TD_HAVE_HYPERSCAN
+    anchor_db_t hs;
+    td_log_format_t hs_fmt;
+#else
+    int unused;
+#endif
+};
+
+/* The parsing side: parser state, line numbers, the summary. */
 struct scan {
     td_logs_summary_t *s;
     td_log_format_t fmt;
@@ -323,11 +347,6 @@ struct scan {
     uint64_t line; /* lines completed before the chunk being scanned */
     td_log_event_cb cb;
     void *user;
-    const char **cands;
-#ifdef TD_HAVE_HYPERSCAN
-    anchor_db_t hs;
-    td_log_format_t hs_fmt;
-#endif
 };
 
 static void emit_line(struct scan *sc, const char *p, size_t n, uint64_t line_no)
@@ -406,32 +425,46 @@ static void parse_every_line(struct scan *sc, const char *p, const char *end)
     }
 }
 
-/* Scans [p, end): whole lines only (end is just after a newline, or the end of input). */
-static void scan_lines(struct scan *sc, const char *p, const char *end)
+static void progress(const td_logs_summary_t *s, double *last)
 {
-    const char *const *anchors = td_logline_anchors(sc->fmt);
-    const char *const *all_anchors = anchors;
-    (void)all_anchors;
-    if (anchors == NULL) {
-        /* No prefilter for this format: every line is parsed. */
-        parse_every_line(sc, p, end);
+    double now = td_now_ms();
+    if (now - *last < 500) {
+        return;
+    }
+    *last = now;
+    fprintf(stderr, "\rtlsdoctor logs: %.1f MB read, %llu lines, %llu failures   ",
+            (double)s->bytes / 1e6, (unsigned long long)s->lines, (unsigned long long)s->events);
+}
+
+/* Finds the candidate lines of [p, end) (whole lines: end is just after a newline, or the end
+ * of input) and numbers them. Reads the chunk, writes only f and fd. */
+static void find_lines(struct finder *fd, td_log_format_t fmt, const char *p, const char *end,
+                       struct found *f)
+{
+    const char *const *anchors = td_logline_anchors(fmt);
+    f->n = 0;
+    f->lines = 0;
+    f->every = anchors == NULL; /* no prefilter for this format: every line is parsed */
+    if (f->every) {
         return;
     }
     size_t nc = 0;
     bool overflow = false;
 #ifdef TD_HAVE_HYPERSCAN
-    if (sc->hs.db == NULL || sc->hs_fmt != sc->fmt) {
-        anchor_db_free(&sc->hs);
-        sc->hs_fmt = sc->fmt;
-        (void)anchor_db_build(anchors, &sc->hs);
+    if (fd->hs.db == NULL || fd->hs_fmt != fmt) {
+        anchor_db_free(&fd->hs);
+        fd->hs_fmt = fmt;
+        (void)anchor_db_build(anchors, &fd->hs);
     }
-    if (sc->hs.db != NULL && (size_t)(end - p) <= 0xffffffffu) {
-        struct match_ctx m = { p, end, sc->cands, 0, NULL, NULL, 0 };
-        (void)hs_scan(sc->hs.db, p, (unsigned)(end - p), 0, sc->hs.scratch, on_match, &m);
+    if (fd->hs.db != NULL && (size_t)(end - p) <= 0xffffffffu) {
+        struct match_ctx m = { p, end, f->start, 0, NULL, NULL, 0 };
+        (void)hs_scan(fd->hs.db, p, (unsigned)(end - p), 0, fd->hs.scratch, on_match, &m);
         nc = m.nc;
         overflow = m.overflow != 0;
         anchors = NULL;
     }
+#else
+    (void)fd;
 #endif
     for (size_t a = 0; anchors != NULL && anchors[a] != NULL && !overflow; a++) {
         size_t alen = strlen(anchors[a]);
@@ -447,155 +480,359 @@ static void scan_lines(struct scan *sc, const char *p, const char *end)
                 overflow = true;
                 break;
             }
-            sc->cands[nc++] = ls;
+            f->start[nc++] = ls;
             const char *nl = memchr(hit, '\n', (size_t)(end - hit));
             q = nl != NULL ? nl + 1 : end;
         }
     }
     if (overflow) {
         /* Too many candidates to sort cheaply: parse every line of this chunk instead. */
-        parse_every_line(sc, p, end);
+        f->every = true;
         return;
     }
     /* Hyperscan reports matches in order of their end, so its candidates are already sorted;
      * the memmem passes (one per anchor) are not. */
     bool sorted = true;
     for (size_t i = 1; i < nc && sorted; i++) {
-        sorted = sc->cands[i - 1] <= sc->cands[i];
+        sorted = f->start[i - 1] <= f->start[i];
     }
     if (!sorted) {
-        qsort(sc->cands, nc, sizeof(sc->cands[0]), cmp_ptr);
+        qsort(f->start, nc, sizeof(f->start[0]), cmp_ptr);
     }
+    /* One entry per line, each with its end and its index. */
     const char *counted = p;
-    const char *prev = NULL;
+    uint64_t line = 0;
+    size_t k = 0;
     for (size_t i = 0; i < nc; i++) {
-        const char *ls = sc->cands[i];
-        if (ls == prev) {
+        const char *ls = f->start[i];
+        if (ls < counted) {
+            /* A line already taken: two anchors on one line, or (a mapped file truncated
+             * under the scan turns pages into zeros) a start found after its newline went. */
             continue;
         }
-        prev = ls;
-        sc->line += count_lines(counted, ls);
+        line += count_lines(counted, ls);
         const char *nl = memchr(ls, '\n', (size_t)(end - ls));
-        const char *le = nl != NULL ? nl : end;
-        emit_line(sc, ls, (size_t)(le - ls), sc->line + 1);
-        sc->line++;
+        f->start[k] = ls;
+        f->end[k] = nl != NULL ? nl : end;
+        f->index[k] = line;
+        k++;
+        line++;
         counted = nl != NULL ? nl + 1 : end;
     }
-    sc->line += count_lines(counted, end);
+    line += count_lines(counted, end);
     if (end > p && end[-1] != '\n' && counted < end) {
-        sc->line++; /* a last line without a newline */
+        line++; /* a last line without a newline */
     }
+    f->n = k;
+    f->lines = line;
 }
 
-static void progress(const td_logs_summary_t *s, double *last)
+/* Parses the lines find_lines found in [p, end), in order. */
+static void emit_found(struct scan *sc, const char *p, const char *end, const struct found *f)
 {
-    double now = td_now_ms();
-    if (now - *last < 500) {
+    if (f->every) {
+        parse_every_line(sc, p, end);
         return;
     }
-    *last = now;
-    fprintf(stderr, "\rtlsdoctor logs: %.1f MB read, %llu lines, %llu failures   ",
-            (double)s->bytes / 1e6, (unsigned long long)s->lines, (unsigned long long)s->events);
+    for (size_t i = 0; i < f->n; i++) {
+        emit_line(sc, f->start[i], (size_t)(f->end[i] - f->start[i]), sc->line + f->index[i] + 1);
+    }
+    sc->line += f->lines;
+}
+
+/* One step of the walk over a file: whole lines to scan (start == NULL: none this step) and
+ * what the step counted on the way. */
+struct job {
+    const char *start, *end;
+    uint64_t bytes;     /* read in this step */
+    uint64_t pre_lines; /* lines completed before start (the end of an over-long line) */
+    uint64_t bad_lines; /* an over-long line begun */
+    td_log_format_t fmt;
+    bool undetected; /* the format was guessed */
+    bool last;       /* the walk is over after this step */
+};
+
+/* Walks a file in chunks of whole lines: windows of the mapping, or read() into buf with the
+ * partial last line carried to the front. */
+struct walker {
+    struct reader *r;
+    char *buf;         /* read() only: CHUNK bytes */
+    const char *carry; /* the partial last line of the previous chunk */
+    size_t have;       /* its length */
+    bool skipping;     /* inside an over-long line */
+    td_log_format_t fmt;
+};
+
+static void walk_next(struct walker *w, struct job *j)
+{
+    struct reader *r = w->r;
+    memset(j, 0, sizeof(*j));
+    j->fmt = w->fmt;
+    ssize_t got;
+    const char *buf;
+    if (atomic_load_explicit(&r->truncated, memory_order_relaxed) != 0) {
+        j->last = true; /* the mapped file shrank: the rest is gone */
+        return;
+    }
+    if (r->map != NULL) {
+        /* A window of the mapping; the carried bytes are the ones just before it. */
+        size_t room = CHUNK - w->have;
+        size_t n = r->map_len - r->map_off < room ? r->map_len - r->map_off : room;
+        buf = r->map + r->map_off - w->have;
+        r->map_off += n;
+        got = (ssize_t)n;
+    } else {
+        if (w->have > 0 && w->carry != w->buf) {
+            memmove(w->buf, w->carry, w->have);
+        }
+        got = reader_read(r, w->buf + w->have, CHUNK - w->have);
+        buf = w->buf;
+    }
+    if (got < 0) {
+        j->last = true;
+        return;
+    }
+    j->bytes = (uint64_t)got;
+    size_t len = w->have + (size_t)got;
+    bool last_chunk = got == 0;
+    if (len == 0) {
+        j->last = true;
+        return;
+    }
+    if (w->fmt == TD_LOG_AUTO) {
+        w->fmt = td_logline_detect(buf, len);
+        if (w->fmt == TD_LOG_AUTO) {
+            w->fmt = TD_LOG_NGINX; /* the most common; its anchors stay cheap */
+            j->undetected = true;
+        }
+        j->fmt = w->fmt;
+    }
+    const char *start = buf;
+    const char *end = buf + len;
+    j->last = last_chunk;
+    if (w->skipping) {
+        const char *nl = memchr(start, '\n', len);
+        if (nl == NULL) {
+            w->have = 0; /* still inside the long line: drop it all */
+            return;
+        }
+        start = nl + 1;
+        w->skipping = false;
+        j->pre_lines = 1;
+    }
+    const char *cut = last_chunk ? end : memrchr(start, '\n', (size_t)(end - start));
+    if (cut == NULL) {
+        /* No newline in a full buffer: a line longer than the buffer. */
+        j->bad_lines = 1;
+        w->skipping = true;
+        w->have = 0;
+        return;
+    }
+    if (!last_chunk) {
+        cut++;
+    }
+    j->start = start;
+    j->end = cut;
+    w->carry = cut;
+    w->have = (size_t)(end - cut);
+}
+
+/* The parsing side of one step. */
+static void consume(struct scan *sc, const struct job *j, const struct found *f,
+                    const td_logs_options_t *opt, double *last)
+{
+    td_logs_summary_t *s = sc->s;
+    s->bytes += j->bytes;
+    s->bad_lines += j->bad_lines;
+    if (j->undetected) {
+        s->undetected_files++;
+    }
+    sc->fmt = j->fmt;
+    sc->line += j->pre_lines;
+    if (j->start != NULL) {
+        emit_found(sc, j->start, j->end, f);
+        if (opt->progress) {
+            s->lines = s->lines_done + sc->line;
+            progress(s, last);
+        }
+    }
 }
 
 /* A mapped file that shrinks while it is scanned (logrotate's copytruncate) raises SIGBUS on
- * the pages past its new end. While a mapped file is scanned, this thread's handler jumps back
- * to scan_file, which ends that file with a read error. A SIGBUS outside such a scan (another
- * thread's) gets the default action, as it would have without this handler. A file that grows
- * meanwhile is read up to its size when it was opened. */
-static _Thread_local sigjmp_buf *bus_jump;
+ * the pages past its new end. While a thread scans a mapping, a SIGBUS inside that mapping gets
+ * a page of zeros mapped where the file's page was and the access goes on; the reader is marked
+ * truncated and the walk stops at its next step (the zeros read meanwhile match no anchor, and
+ * a candidate line that holds some is counted as unreadable). Any other SIGBUS gets the default
+ * action, as it would have without this handler. A file that grows meanwhile is read up to its
+ * size when it was opened. */
+static _Thread_local const char *bus_lo, *bus_hi; /* the mapping this thread reads */
+static _Thread_local atomic_int *bus_hit;
+static long bus_page; /* sysconf(_SC_PAGESIZE), read before any signal */
 
-static void on_sigbus(int sig)
+static void bus_guard(struct reader *r)
 {
-    if (bus_jump != NULL) {
-        siglongjmp(*bus_jump, 1);
+    bus_lo = r->map;
+    bus_hi = r->map != NULL ? r->map + r->map_len : NULL;
+    bus_hit = &r->truncated;
+    if (bus_page <= 0) {
+        bus_page = sysconf(_SC_PAGESIZE);
+    }
+}
+
+static void bus_unguard(void)
+{
+    bus_lo = bus_hi = NULL;
+    bus_hit = NULL;
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    const char *at = si->si_addr;
+    if (bus_hit != NULL && at >= bus_lo && at < bus_hi) {
+        long pg = bus_page;
+        uintptr_t page = (uintptr_t)at & ~(uintptr_t)(pg - 1);
+        if (pg > 0 && mmap((void *)page, (size_t)pg, PROT_READ,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+            atomic_store_explicit(bus_hit, 1, memory_order_relaxed);
+            return;
+        }
     }
     (void)signal(sig, SIG_DFL);
     (void)raise(sig);
 }
 
-/* Reads and scans every chunk of an open file: windows of the mapping, or read() into buf. */
-static void scan_chunks(struct scan *sc, struct reader *r, char *buf, const td_logs_options_t *opt,
-                        double *last)
+/* A mapped file larger than a chunk is scanned by two threads: a finder thread walks the chunks
+ * and finds the candidate lines (Hyperscan and the line count touch every byte), this thread
+ * parses them in order (the parsers keep state across lines, the callback runs here). Two
+ * slots: the finder fills one while the parser empties the other. */
+struct pipe {
+    struct walker *w;
+    struct finder fd;
+    struct job job[2];
+    struct found *found; /* [2] */
+    int full[2];
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th;
+};
+
+static void pipe_post(struct pipe *pp, int i)
 {
-    td_logs_summary_t *s = sc->s;
-    size_t have = 0;       /* bytes in buf not yet scanned */
-    bool skipping = false; /* inside an over-long line */
-    for (;;) {
-        ssize_t got;
-        if (r->map != NULL) {
-            /* A window of the mapping; the carried bytes are the ones just before it. */
-            size_t w =
-                    r->map_len - r->map_off < CHUNK - have ? r->map_len - r->map_off : CHUNK - have;
-            buf = r->map + r->map_off - have;
-            r->map_off += w;
-            got = (ssize_t)w;
-        } else {
-            got = reader_read(r, buf + have, CHUNK - have);
+    pthread_mutex_lock(&pp->mu);
+    pp->full[i] = 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+static void *finder_main(void *arg)
+{
+    struct pipe *pp = arg;
+    bus_guard(pp->w->r);
+    for (int i = 0;; i ^= 1) {
+        pthread_mutex_lock(&pp->mu);
+        while (pp->full[i] && !pp->stop) {
+            pthread_cond_wait(&pp->cv, &pp->mu);
         }
-        if (got < 0) {
+        int stop = pp->stop;
+        pthread_mutex_unlock(&pp->mu);
+        if (stop) {
             break;
         }
-        s->bytes += (uint64_t)got;
-        size_t len = have + (size_t)got;
-        bool last_chunk = got == 0;
-        if (len == 0) {
+        walk_next(pp->w, &pp->job[i]);
+        if (pp->job[i].start != NULL) {
+            find_lines(&pp->fd, pp->job[i].fmt, pp->job[i].start, pp->job[i].end, &pp->found[i]);
+        }
+        bool last = pp->job[i].last;
+        pipe_post(pp, i);
+        if (last) {
             break;
         }
-        if (sc->fmt == TD_LOG_AUTO) {
-            sc->fmt = td_logline_detect(buf, len);
-            if (sc->fmt == TD_LOG_AUTO) {
-                sc->fmt = TD_LOG_NGINX; /* the most common; its anchors stay cheap */
-                s->undetected_files++;
-            }
+    }
+    bus_unguard();
+    return NULL;
+}
+
+static int pipe_start(struct pipe *pp, struct walker *w, struct found *found)
+{
+    memset(pp, 0, sizeof(*pp));
+    pp->w = w;
+    pp->found = found;
+    if (pthread_mutex_init(&pp->mu, NULL) != 0) {
+        return -1;
+    }
+    if (pthread_cond_init(&pp->cv, NULL) != 0) {
+        pthread_mutex_destroy(&pp->mu);
+        return -1;
+    }
+    if (pthread_create(&pp->th, NULL, finder_main, pp) != 0) {
+        pthread_cond_destroy(&pp->cv);
+        pthread_mutex_destroy(&pp->mu);
+        return -1;
+    }
+    return 0;
+}
+
+/* The parsing side: every step in order until the last. */
+static void pipe_consume(struct pipe *pp, struct scan *sc, const td_logs_options_t *opt,
+                         double *last)
+{
+    for (int i = 0;; i ^= 1) {
+        pthread_mutex_lock(&pp->mu);
+        while (!pp->full[i]) {
+            pthread_cond_wait(&pp->cv, &pp->mu);
         }
-        const char *start = buf;
-        const char *end = buf + len;
-        if (skipping) {
-            const char *nl = memchr(start, '\n', len);
-            if (nl == NULL) {
-                have = 0; /* still inside the long line: drop it all */
-                if (last_chunk) {
-                    break;
-                }
-                continue;
-            }
-            start = nl + 1;
-            skipping = false;
-            sc->line++;
-        }
-        const char *cut = last_chunk ? end : memrchr(start, '\n', (size_t)(end - start));
-        if (cut == NULL) {
-            /* No newline in a full buffer: a line longer than the buffer. */
-            s->bad_lines++;
-            skipping = true;
-            have = 0;
-            continue;
-        }
-        if (!last_chunk) {
-            cut++;
-        }
-        scan_lines(sc, start, cut);
-        have = (size_t)(end - cut);
-        if (r->map == NULL) {
-            memmove(buf, cut, have);
-        }
-        if (opt->progress) {
-            s->lines = s->lines_done + sc->line;
-            progress(s, last);
-        }
-        if (last_chunk) {
+        pthread_mutex_unlock(&pp->mu);
+        consume(sc, &pp->job[i], &pp->found[i], opt, last);
+        bool done = pp->job[i].last;
+        pthread_mutex_lock(&pp->mu);
+        pp->full[i] = 0;
+        pthread_cond_broadcast(&pp->cv);
+        pthread_mutex_unlock(&pp->mu);
+        if (done) {
             break;
         }
     }
 }
 
+static void pipe_stop(struct pipe *pp)
+{
+    pthread_mutex_lock(&pp->mu);
+    pp->stop = 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+    pthread_join(pp->th, NULL);
+    pthread_cond_destroy(&pp->cv);
+    pthread_mutex_destroy(&pp->mu);
+#ifdef TD_HAVE_HYPERSCAN
+    anchor_db_free(&pp->fd.hs);
+#endif
+}
+
+/* Everything in this thread: standard input, gzip, small files, or no second thread. */
+static void scan_sequential(struct scan *sc, struct walker *w, struct finder *fd, struct found *f,
+                            const td_logs_options_t *opt, double *last)
+{
+    struct job j;
+    do {
+        walk_next(w, &j);
+        if (j.start != NULL) {
+            find_lines(fd, j.fmt, j.start, j.end, f);
+        }
+        consume(sc, &j, f, opt, last);
+    } while (!j.last);
+}
+
 static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const char *path,
-                     td_log_event_cb cb, void *user, char *buf, const char **cands,
+                     td_log_event_cb cb, void *user, char *buf, struct found *found,
                      td_errinfo_t *err)
 {
     struct reader r;
     struct scan sc;
+    struct finder fd;
+    struct walker w;
+    struct pipe pp;
     double last = td_now_ms();
     if (reader_open(&r, path, opt->map_files != 0) < 0) {
         td_errinfo_set(err, TD_E_IO, "cannot open '%s': %s", path, strerror(errno));
@@ -603,24 +840,28 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
     }
     int rc = 0;
     memset(&sc, 0, sizeof(sc));
+    memset(&fd, 0, sizeof(fd));
+    memset(&w, 0, sizeof(w));
     sc.s = s;
     sc.file = path;
     sc.cb = cb;
     sc.user = user;
-    sc.cands = cands;
     sc.fmt = opt->format;
+    w.r = &r;
+    w.buf = buf;
+    w.fmt = opt->format;
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     td_logline_state_init(&sc.st, tm.tm_year + 1900);
 
     struct sigaction bus_old;
-    sigjmp_buf jb;
     bool guarded = false;
     if (r.map != NULL) {
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_sigbus;
+        sa.sa_sigaction = on_sigbus;
+        sa.sa_flags = SA_SIGINFO;
         sigemptyset(&sa.sa_mask);
         guarded = sigaction(SIGBUS, &sa, &bus_old) == 0;
         if (!guarded) {
@@ -628,18 +869,22 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
             r.map = NULL;
         }
     }
-    /* After the jump only r and sc are read: both live in memory (their addresses are passed to
-     * the functions the signal interrupts), so their values are the ones stored last. */
-    if (guarded && sigsetjmp(jb, 1) != 0) {
-        /* The file shrank under the mapping: what was read is kept, the rest is lost. */
-        r.error = 1;
-    } else {
-        bus_jump = guarded ? &jb : NULL;
-        scan_chunks(&sc, &r, buf, opt, &last);
-    }
-    bus_jump = NULL;
     if (guarded) {
+        bus_guard(&r);
+    }
+    /* Two threads only where the file is mapped and big enough to pay for the second. */
+    if (r.map != NULL && r.map_len > CHUNK && pipe_start(&pp, &w, found) == 0) {
+        pipe_consume(&pp, &sc, opt, &last);
+        pipe_stop(&pp);
+    } else {
+        scan_sequential(&sc, &w, &fd, &found[0], opt, &last);
+    }
+    if (guarded) {
+        bus_unguard();
         (void)sigaction(SIGBUS, &bus_old, NULL);
+    }
+    if (atomic_load(&r.truncated) != 0) {
+        r.error = 1; /* what was read is kept, the rest is lost */
     }
     td_log_event_t ev;
     if (td_logline_flush(&sc.st, &ev)) {
@@ -657,7 +902,7 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
     s->lines = s->lines_done;
     s->formats[sc.fmt]++;
 #ifdef TD_HAVE_HYPERSCAN
-    anchor_db_free(&sc.hs);
+    anchor_db_free(&fd.hs);
 #endif
     reader_close(&r);
     if (opt->progress) {
@@ -681,8 +926,17 @@ int td_logs_scan(const td_logs_options_t *opt_in, const char *const *files, size
     }
     td_logs_summary_t *s = td_calloc(1, sizeof(*s));
     char *buf = td_malloc(CHUNK);
-    const char **cands = td_calloc(MAX_CANDS, sizeof(*cands));
-    if (s == NULL || buf == NULL || cands == NULL) {
+    struct found found[2];
+    bool found_ok = true;
+    for (size_t k = 0; k < 2; k++) {
+        memset(&found[k], 0, sizeof(found[k]));
+        found[k].start = td_calloc(MAX_CANDS, sizeof(*found[k].start));
+        found[k].end = td_calloc(MAX_CANDS, sizeof(*found[k].end));
+        found[k].index = td_calloc(MAX_CANDS, sizeof(*found[k].index));
+        found_ok = found_ok && found[k].start != NULL && found[k].end != NULL &&
+                   found[k].index != NULL;
+    }
+    if (s == NULL || buf == NULL || !found_ok) {
         td_errinfo_set(err, TD_E_NOMEM, "out of memory");
         rc = TD_E_NOMEM;
         goto out;
@@ -691,13 +945,17 @@ int td_logs_scan(const td_logs_options_t *opt_in, const char *const *files, size
     s->top = opt.top;
     s->files = n_files;
     for (size_t i = 0; i < n_files; i++) {
-        TD_TRY_OUT(scan_file(s, &opt, files[i], cb, user, buf, cands, err));
+        TD_TRY_OUT(scan_file(s, &opt, files[i], cb, user, buf, found, err));
     }
     *out = s;
     s = NULL;
 out:
     td_free(buf);
-    td_free(cands);
+    for (size_t k = 0; k < 2; k++) {
+        td_free(found[k].start);
+        td_free(found[k].end);
+        td_free(found[k].index);
+    }
     td_free(s);
     return rc;
 }
