@@ -72,6 +72,7 @@ typedef struct scanner {
     size_t nspare;
     struct cert_entry *certs; /* CERT_CACHE decoded certificates */
     uint64_t cert_tick;
+    struct fp_memo *fp_client, *fp_server; /* FP_MEMO fingerprints each */
     double now;
     uint8_t scratch[2][WINDOW + 1024];
     td_pcap_conn_t work; /* the connection being finished (one at a time) */
@@ -351,6 +352,114 @@ static void cert_cache_free(cert_entry_t *cache)
     }
 }
 
+/* Fingerprints by their inputs: the JA3 MD5, the JA4 and JA4S hashes (SHA-256) and their
+ * strings cost more than the rest of a connection's parse, and real traffic repeats a few
+ * client and server hellos. Direct-mapped, FP_MEMO slots per table, the key (the exact
+ * inputs) kept and compared whole, so a hit gives the same strings as computing them. */
+#define FP_MEMO 1024
+
+typedef struct fp_memo {
+    uint8_t *key;
+    size_t len;
+    char out[2][40];
+} fp_memo_t;
+
+/* The slot of key in memo, with its strings when they were computed before (1) or not (0:
+ * the caller computes and fills e->out, and the key is stored if memory allows). */
+static int fp_memo_get(fp_memo_t *memo, const uint8_t *key, size_t len, fp_memo_t **slot)
+{
+    fp_memo_t *e = &memo[der_hash(key, len) & (FP_MEMO - 1)];
+    *slot = e;
+    if (e->key != NULL && e->len == len && memcmp(e->key, key, len) == 0) {
+        return 1;
+    }
+    td_free(e->key);
+    e->key = td_malloc(len);
+    e->len = e->key != NULL ? len : 0;
+    if (e->key != NULL) {
+        memcpy(e->key, key, len);
+    }
+    memset(e->out, 0, sizeof(e->out));
+    return 0;
+}
+
+static void fp_memo_free(fp_memo_t *memo)
+{
+    for (int i = 0; memo != NULL && i < FP_MEMO; i++) {
+        td_free(memo[i].key);
+    }
+}
+
+static size_t put_u16s(uint8_t *k, size_t at, const uint16_t *v, int n)
+{
+    uint16_t cnt = (uint16_t)n;
+    memcpy(k + at, &cnt, 2);
+    memcpy(k + at + 2, v, (size_t)n * 2);
+    return at + 2 + (size_t)n * 2;
+}
+
+/* JA3 (string and MD5), JA4 of a ClientHello; JA4S of a ServerHello. */
+static void fingerprints(scanner_t *s, td_pcap_conn_t *c)
+{
+    char a[16], b[TD_CH_MAX_CIPHERS * 5 + 8], cc[900], hb[13], hc[13];
+    if (c->ch.has_hello) {
+        const td_client_flight_t *ch = &c->ch;
+        fp_memo_t *e = NULL;
+        bool hit = false;
+        if (td_ja3_string(ch, c->ja3, sizeof(c->ja3)) == 0) {
+            /* The JA3 string holds the version, suites, extensions, groups and point formats;
+             * JA4 adds the supported versions, signature algorithms, ALPN and SNI. */
+            uint8_t key[sizeof(c->ja3) + 2 * (16 + TD_CH_MAX) + 64];
+            size_t n = strlen(c->ja3);
+            memcpy(key, c->ja3, n);
+            n = put_u16s(key, n, ch->versions, ch->n_versions);
+            n = put_u16s(key, n, ch->sigalgs, ch->n_sigalgs);
+            size_t al = ch->alpn_first_len < sizeof(ch->alpn_first) ? ch->alpn_first_len
+                                                                    : sizeof(ch->alpn_first);
+            key[n++] = (uint8_t)al;
+            memcpy(key + n, ch->alpn_first, al);
+            n += al;
+            key[n++] = (uint8_t)(ch->has_sni != 0);
+            hit = fp_memo_get(s->fp_client, key, n, &e) == 1;
+            if (!hit) {
+                hex_digest(0, c->ja3, e->out[0], 32);
+            }
+            td_strlcpy(c->ja3_md5, e->out[0], sizeof(c->ja3_md5));
+        }
+        if (hit) {
+            td_strlcpy(c->ja4, e->out[1], sizeof(c->ja4));
+        } else if (td_ja4_parts(ch, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
+            ja4_hash(b, hb);
+            ja4_hash(cc, hc);
+            td_fmt(c->ja4, sizeof(c->ja4), "%s_%s_%s", a, hb, hc);
+            if (e != NULL) {
+                td_strlcpy(e->out[1], c->ja4, sizeof(e->out[1]));
+            }
+        }
+        if (c->sh.has_server_hello) {
+            const td_server_flight_t *sh = &c->sh;
+            uint8_t key[8 + 2 * 33 + 40];
+            size_t n = 0;
+            memcpy(key, &sh->version, 2);
+            memcpy(key + 2, &sh->cipher, 2);
+            n = put_u16s(key, 4, sh->exts, sh->n_exts);
+            size_t al = sh->alpn_raw_len < sizeof(sh->alpn_raw) ? sh->alpn_raw_len
+                                                                : sizeof(sh->alpn_raw);
+            key[n++] = (uint8_t)al;
+            memcpy(key + n, sh->alpn_raw, al);
+            n += al;
+            fp_memo_t *se = NULL;
+            if (fp_memo_get(s->fp_server, key, n, &se) == 1) {
+                td_strlcpy(c->ja4s, se->out[0], sizeof(c->ja4s));
+            } else if (td_ja4s_parts(sh, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
+                ja4_hash(cc, hc);
+                td_fmt(c->ja4s, sizeof(c->ja4s), "%s_%s_%s", a, b, hc);
+                td_strlcpy(se->out[0], c->ja4s, sizeof(se->out[0]));
+            }
+        }
+    }
+}
+
 /* The certificates of a TLS <= 1.2 flight, decoded by OpenSSL from the DER views. */
 static void read_certs(scanner_t *s, td_pcap_conn_t *c)
 {
@@ -526,22 +635,7 @@ static void finish(scanner_t *s, flow_t *f)
         c->server_http_status = sn.http_status;
         c->server_page = sn.page_sign;
     }
-    if (c->ch.has_hello) {
-        char a[16], b[TD_CH_MAX_CIPHERS * 5 + 8], cc[900], hb[13], hc[13];
-        if (td_ja3_string(&c->ch, c->ja3, sizeof(c->ja3)) == 0) {
-            hex_digest(0, c->ja3, c->ja3_md5, 32);
-        }
-        if (td_ja4_parts(&c->ch, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
-            ja4_hash(b, hb);
-            ja4_hash(cc, hc);
-            td_fmt(c->ja4, sizeof(c->ja4), "%s_%s_%s", a, hb, hc);
-        }
-        if (c->sh.has_server_hello &&
-            td_ja4s_parts(&c->sh, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
-            ja4_hash(cc, hc);
-            td_fmt(c->ja4s, sizeof(c->ja4s), "%s_%s_%s", a, b, hc);
-        }
-    }
+    fingerprints(s, c);
     read_certs(s, c);
     td__pcap_judge(c);
     /* The views into the scratch buffers die with this call. */
@@ -1388,9 +1482,13 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     s->nbuckets = MAX_FLOWS;
     s->buckets = td_calloc(s->nbuckets, sizeof(*s->buckets));
     s->certs = td_calloc(CERT_CACHE, sizeof(*s->certs));
-    if (s->buckets == NULL || s->certs == NULL) {
+    s->fp_client = td_calloc(FP_MEMO, sizeof(*s->fp_client));
+    s->fp_server = td_calloc(FP_MEMO, sizeof(*s->fp_server));
+    if (s->buckets == NULL || s->certs == NULL || s->fp_client == NULL || s->fp_server == NULL) {
         td_free(s->buckets);
         td_free(s->certs);
+        td_free(s->fp_client);
+        td_free(s->fp_server);
         td_free(s);
         td_free(sum);
         td_errinfo_set(err, TD_E_NOMEM, "out of memory");
@@ -1406,6 +1504,10 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     spare_free(s);
     cert_cache_free(s->certs);
     td_free(s->certs);
+    fp_memo_free(s->fp_client);
+    fp_memo_free(s->fp_server);
+    td_free(s->fp_client);
+    td_free(s->fp_server);
     td_free(s->buckets);
     int cb_failed = s->cb_failed;
     td_free(s);
