@@ -123,13 +123,14 @@ static void jb_put(jbuf_t *b, const char *s, size_t n)
 {
     if (b->len + n > b->cap) {
         size_t ncap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n;
-        char *np = b->p == b->stack ? malloc(ncap) : realloc(b->p, ncap);
+        char *np = td_malloc(ncap);
         if (np == NULL) {
             b->oom = 1;
             return;
         }
-        if (b->p == b->stack) {
-            memcpy(np, b->stack, b->len);
+        memcpy(np, b->p, b->len);
+        if (b->p != b->stack) {
+            td_free(b->p);
         }
         b->p = np;
         b->cap = ncap;
@@ -300,7 +301,7 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
 {
     const td_client_flight_t *ch = &c->ch;
     const td_server_flight_t *sh = &c->sh;
-    jbuf_t *b = malloc(sizeof(*b));
+    jbuf_t *b = td_malloc(sizeof(*b));
     if (b == NULL) {
         return conn_json_jansson(c, f);
     }
@@ -434,9 +435,9 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
         rc = fwrite(b->p, 1, b->len, f) == b->len ? 0 : TD_E_IO;
     }
     if (b->p != b->stack) {
-        free(b->p);
+        td_free(b->p);
     }
-    free(b);
+    td_free(b);
     return rc;
 }
 
