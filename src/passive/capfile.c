@@ -313,7 +313,7 @@ int td_capfile_next(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
     if (cf->dead) {
         return 0;
     }
-    if (ferror(cf->f)) {
+    if (cf->map_len == 0 && ferror(cf->f)) { /* ferror takes the FILE lock: read path only */
         return fail(cf, err, errcap, TD_E_IO, "read error");
     }
     if (cf->map_len > 0 && cf->pos - cf->dropped >= DROP_EVERY) {
