@@ -10,7 +10,8 @@
 # Then the real-traffic corpus: every public capture of ../shared/data/pcaps merged and
 # repeated to REAL_MB (default 1024) with rewritten addresses (bench/realcorpus.py), against
 # cat and tshark extracting the same fields (version, cipher, group, SNI, alerts); packets/s and
-# handshakes/s from tlsdoctor's JSON summary.
+# handshakes/s from tlsdoctor's JSON summary. tlsdoctor also runs with --threads 2 (flows
+# sharded over two threads) and with --json (one line per connection).
 # Prints wall time, MB/s and peak memory of each command and the ratios. cat and tlsdoctor
 # are the best of REPEAT (3) runs; tshark runs once (it is slow).
 set -euo pipefail
@@ -96,6 +97,7 @@ cat "$big" > /dev/null
 results=()
 results+=("$(bench_run cat_devnull "${REPEAT:-3}" sh -c "cat '$big' > /dev/null")")
 results+=("$(bench_run tlsdoctor "${REPEAT:-3}" "$bin" pcap --no-color "$big")")
+results+=("$(bench_run tlsdoctor_t2 "${REPEAT:-3}" "$bin" pcap --no-color --threads 2 "$big")")
 results+=("$(bench_run tshark 1 tshark -n -r "$big" -Y 'tls.handshake.type == 1 || tls.handshake.type == 2 || tls.alert_message' -T fields -e tcp.stream -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite -e tls.alert_message.desc)")
 small_run="$(bench_run tlsdoctor_100m 1 "$bin" pcap --no-color "$small")"
 printf '%-16s %9s %10s %10s\n' command seconds MB/s peak_MB
@@ -111,6 +113,10 @@ echo
 for r in "${results[@]}"; do
     read -r name secs _ <<<"$r"
     [ "$name" = tlsdoctor ] && continue
+    [ "$name" = tlsdoctor_t2 ] && {
+        python3 -c "print('tlsdoctor --threads 2: %.2fx the speed of one thread' % ($tl / max($secs, 0.001)))"
+        continue
+    }
     python3 -c "print('tlsdoctor vs %-12s: %.2fx the time' % ('$name', $tl / max($secs, 0.001)))"
 done
 echo "file: $big, $((bytes / 1000000)) MB; tlsdoctor: $(grep -m1 'TCP connections' "$work/tlsdoctor.out")"
@@ -128,6 +134,8 @@ if [ -d "$pcaps" ]; then
     real_res=()
     real_res+=("$(bench_run real_cat "${REPEAT:-3}" sh -c "cat '$real' > /dev/null")")
     real_res+=("$(bench_run real_tlsdoctor "${REPEAT:-3}" "$bin" pcap --no-color "$real")")
+    real_res+=("$(bench_run real_tlsdoctor_t2 "${REPEAT:-3}" "$bin" pcap --no-color --threads 2 "$real")")
+    real_res+=("$(bench_run real_td_json "${REPEAT:-3}" "$bin" pcap --json "$real")")
     real_res+=("$(bench_run real_tshark 1 tshark -n -r "$real" -Y 'tls.handshake.type == 1 || tls.handshake.type == 2 || tls.handshake.type == 12 || tls.alert_message' -T fields -e tcp.stream -e tls.handshake.extensions_server_name -e tls.handshake.version -e tls.handshake.extensions.supported_version -e tls.handshake.ciphersuite -e tls.handshake.extensions_key_share_group -e tls.handshake.server_named_curve -e tls.alert_message.level -e tls.alert_message.desc)")
     echo
     echo "real traffic: $real, $((rbytes / 1000000)) MB, $rpk packets, $rhs TLS connections"
@@ -137,6 +145,8 @@ if [ -d "$pcaps" ]; then
         python3 -c "s=max($secs,0.001); print('%-16s %9s %10.0f %10d %12.0f %12.0f' % ('$name', '$secs', $rbytes/1e6/s, $kb//1024, $rpk/s, $rhs/s))"
     done
     read -r _ tl_s tl_kb <<<"${real_res[1]}"
-    read -r _ ts_s ts_kb <<<"${real_res[2]}"
+    read -r _ t2_s _ <<<"${real_res[2]}"
+    read -r _ ts_s ts_kb <<<"${real_res[4]}"
     python3 -c "print('tlsdoctor vs tshark: %.1fx faster, %.1fx less peak memory' % ($ts_s / max($tl_s, 0.001), $ts_kb / max($tl_kb, 1)))"
+    python3 -c "print('tlsdoctor --threads 2 vs 1: %.2fx the speed' % ($tl_s / max($t2_s, 0.001)))"
 fi

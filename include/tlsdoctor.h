@@ -266,7 +266,11 @@ typedef struct td_pcap_options {
     int n_ports;
     int top;      /* rows in top lists; default 10 */
     int progress; /* 1: progress line on stderr for large files */
+    int threads;  /* flows sharded by hash over this many threads (each reads every packet);
+                     0 or 1: one; at most TD_PCAP_MAX_THREADS; regular files only (else one) */
 } td_pcap_options_t;
+
+#define TD_PCAP_MAX_THREADS 64
 
 typedef struct td_pcap_summary td_pcap_summary_t;
 typedef struct td_pcap_conn td_pcap_conn_t;

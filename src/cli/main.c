@@ -20,6 +20,7 @@ static const char usage_text[] =
         "       tlsdoctor lab [--no-color] [-v]\n"
         "       tlsdoctor logs FILE... [--format F] [--json] [--since TIME] [--top N] [--html F]\n"
         "       tlsdoctor pcap FILE... [--json] [--filter BPF] [--port N]... [--top N] [--html F]\n"
+        "                      [--threads N]\n"
         "       tlsdoctor listen [ADDR:]PORT [--cert F --key F | --name N] [--like HOST[:PORT]]\n"
         "                        [--json] [--count N] [--duration S]   (what clients send)\n"
         "       tlsdoctor explain [--json] TEXT...   (a code, an error, a whole log line; - reads "
@@ -118,6 +119,9 @@ static const char usage_commands[] =
         "     --filter BPF        only packets the BPF filter keeps\n"
         "     --port N            only connections on port N (1-65535; up to 16 times)\n"
         "     --top N             rows in the top lists (1-1000, default 10)\n"
+        "     --threads N         flows split by hash over N threads (1-64, default 1); each\n"
+        "                         reads the whole file; same summary, connection lines in\n"
+        "                         another order; a pipe or stdin is read by one\n"
         "   exit status: 0 no failure found, 1 failures found, 3 usage or read error (a\n"
         "   missing file, not a capture, or damaged before its first packet; a capture\n"
         "   cut after some packets is read up to the damage and says so)\n"
@@ -453,6 +457,15 @@ static int run_pcap(int argc, char **argv)
                 return die_usage("option '%s' needs a value", a);
             }
             html = argv[++i];
+        } else if (strcmp(a, "--threads") == 0) {
+            unsigned long t = 0;
+            if (i + 1 >= argc) {
+                return die_usage("option '%s' needs a value", a);
+            }
+            if (td_parse_uint(argv[++i], TD_PCAP_MAX_THREADS, &t) < 0 || t == 0) {
+                return die_usage("invalid --threads '%s' (1-64)", argv[i]);
+            }
+            opt.threads = (int)t;
         } else if (strcmp(a, "--filter") == 0 || strcmp(a, "--port") == 0 ||
                    strcmp(a, "--top") == 0) {
             if (i + 1 >= argc) {

@@ -1,7 +1,9 @@
 /* capfile.c: pcap (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html) and pcapng
  * (draft-ietf-opsawg-pcapng: Section Header, Interface Description, Enhanced / Simple /
- * obsolete Packet blocks; every other block is skipped) read through td_reader from a chunked
- * buffer. */
+ * obsolete Packet blocks; every other block is skipped) read through td_reader. A regular file
+ * is mapped whole (no read() copy; pages already read are dropped from the mapping every
+ * DROP_EVERY bytes, so the resident size stays bounded); anything else (a pipe, a device) is
+ * read in chunks into one bounded buffer. */
 #include "capfile.h"
 
 #include "../../include/tlsdoctor.h"
@@ -9,8 +11,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
-#define BUF_SIZE (4u << 20)
+#define BUF_SIZE   (4u << 20)
+#define DROP_EVERY (8u << 20) /* mapped bytes behind the reader handed back at a time */
 
 typedef struct iface {
     uint16_t linktype;
@@ -22,6 +27,8 @@ struct td_capfile {
     FILE *f;
     uint8_t *buf;
     size_t have, pos; /* bytes in buf, bytes consumed */
+    size_t map_len;   /* > 0: buf is the whole file, mapped */
+    size_t dropped;   /* mapped bytes before this were handed back (MADV_DONTNEED) */
     int eof;
     int ng;   /* pcapng */
     int swap; /* file byte order is little-endian (td_reader reads big-endian) */
@@ -47,6 +54,9 @@ static int need(td_capfile_t *cf, size_t n)
 {
     if (cf->have - cf->pos >= n) {
         return 0;
+    }
+    if (cf->map_len > 0) {
+        return 1; /* the whole file is there */
     }
     if (cf->pos > 0) {
         memmove(cf->buf, cf->buf + cf->pos, cf->have - cf->pos);
@@ -74,8 +84,7 @@ int td_capfile_open(const char *path, td_capfile_t **out, char *err, size_t errc
 {
     *out = NULL;
     td_capfile_t *cf = td_calloc(1, sizeof(*cf));
-    if (cf == NULL || (cf->buf = td_malloc(BUF_SIZE)) == NULL) {
-        td_free(cf);
+    if (cf == NULL) {
         td_strlcpy(err, "out of memory", errcap);
         return TD_E_NOMEM;
     }
@@ -84,6 +93,22 @@ int td_capfile_open(const char *path, td_capfile_t **out, char *err, size_t errc
         td_fmt(err, errcap, "%s", strerror(errno));
         td_capfile_close(cf);
         return TD_E_IO;
+    }
+    struct stat st;
+    if (fstat(fileno(cf->f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= SIZE_MAX) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(cf->f), 0);
+        if (m != MAP_FAILED) {
+            (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+            cf->buf = m;
+            cf->map_len = cf->have = (size_t)st.st_size;
+            cf->eof = 1;
+        }
+    }
+    if (cf->buf == NULL && (cf->buf = td_malloc(BUF_SIZE)) == NULL) {
+        td_strlcpy(err, "out of memory", errcap);
+        td_capfile_close(cf);
+        return TD_E_NOMEM;
     }
     uint32_t magic = 0;
     td_reader_t r;
@@ -288,8 +313,14 @@ int td_capfile_next(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
     if (cf->dead) {
         return 0;
     }
-    if (ferror(cf->f)) {
+    if (cf->map_len == 0 && ferror(cf->f)) { /* ferror takes the FILE lock: read path only */
         return fail(cf, err, errcap, TD_E_IO, "read error");
+    }
+    if (cf->map_len > 0 && cf->pos - cf->dropped >= DROP_EVERY) {
+        /* The packets handed out before this call are dead: their pages leave the mapping
+         * (they stay in the page cache), so the resident size does not grow with the file. */
+        (void)madvise(cf->buf + cf->dropped, DROP_EVERY, MADV_DONTNEED);
+        cf->dropped += DROP_EVERY;
     }
     return cf->ng ? next_pcapng(cf, p, err, errcap) : next_pcap(cf, p, err, errcap);
 }
@@ -302,7 +333,11 @@ void td_capfile_close(td_capfile_t *cf)
     if (cf->f != NULL) {
         fclose(cf->f);
     }
-    td_free(cf->buf);
+    if (cf->map_len > 0) {
+        munmap(cf->buf, cf->map_len);
+    } else {
+        td_free(cf->buf);
+    }
     td_free(cf);
 }
 

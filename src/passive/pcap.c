@@ -23,8 +23,11 @@
 #include <openssl/x509v3.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define WINDOW        (64u * 1024u) /* bytes kept per direction */
 #define MAX_FLOWS     (1u << 18)    /* concurrent flows before the oldest is evicted */
@@ -71,6 +74,14 @@ typedef struct scanner {
     flow_t *spare; /* finished flows kept for reuse, chained by hnext */
     size_t nspare;
     struct cert_entry *certs; /* CERT_CACHE decoded certificates */
+    uint64_t cert_tick;
+    /* --threads: this scanner owns the flows whose key hash (high half) % nshards == shard;
+     * every scanner reads every packet. Flow and buffer limits are split between them. */
+    int shard, nshards;
+    size_t max_flows;
+    uint64_t buf_budget;
+    pthread_mutex_t *cb_lock;              /* serializes the connection callback between threads */
+    struct fp_memo *fp_client, *fp_server; /* FP_MEMO fingerprints each */
     double now;
     uint8_t scratch[2][WINDOW + 1024];
     td_pcap_conn_t work; /* the connection being finished (one at a time) */
@@ -79,20 +90,26 @@ typedef struct scanner {
 
 /* ---- top lists ----------------------------------------------------------------------- */
 
-void td__pcap_top_add(td_pcap_top_t *t, const char *key)
+static void top_add_n(td_pcap_top_t *t, const char *key, uint64_t n, uint64_t first)
 {
     for (size_t i = 0; i < t->used; i++) {
         if (strcmp(t->row[i].key, key) == 0) {
-            t->row[i].n++;
+            t->row[i].n += n;
             return;
         }
     }
     if (t->used < TD_PCAP_TOP) {
         td_strlcpy(t->row[t->used].key, key, sizeof(t->row[0].key));
-        t->row[t->used++].n = 1;
+        t->row[t->used].first = first;
+        t->row[t->used++].n = n;
     } else {
-        t->other++;
+        t->other += n;
     }
+}
+
+void td__pcap_top_add(td_pcap_top_t *t, const char *key)
+{
+    top_add_n(t, key, 1, 0);
 }
 
 /* ---- flow table ---------------------------------------------------------------------- */
@@ -249,17 +266,25 @@ static void ja4_hash(const char *in, char out[13])
 }
 
 /* Decoded certificates, kept by their DER bytes: d2i_X509() (OpenSSL's key decoders, under
- * read-write locks, with many small allocations) was half the time of `tlsdoctor pcap` on
- * real traffic, where a few server certificates recur in thousands of handshakes. A fixed,
- * direct-mapped table: bounded memory, an entry is replaced when another certificate hashes
- * to its slot. */
+ * read-write locks, with many small allocations; about 0.3 ms a certificate with OpenSSL 3.0)
+ * was half the time of `tlsdoctor pcap` on real traffic, where a few server certificates recur
+ * in thousands of handshakes. A fixed table of CERT_CACHE entries, CERT_WAYS-way set
+ * associative, the least recently used entry of a set replaced: bounded memory, and two
+ * recurring certificates whose hashes meet do not evict each other on every handshake (a
+ * direct-mapped table decoded 920 times on the 1 GB real corpus, 276 on 200 MB). The last
+ * host name checked against an entry is kept with its answer (X509_check_host decodes the
+ * SAN extension on every call). */
 #define CERT_CACHE 2048
+#define CERT_WAYS  4
 
 typedef struct cert_entry {
     uint8_t *der;
     size_t len;
     X509 *x;
+    uint64_t used; /* tick of the last lookup */
     td_pcap_cert_t facts;
+    char host[128]; /* the last name checked ("" none; a longer one is not kept) */
+    int host_ok;
 } cert_entry_t;
 
 static uint64_t der_hash(const uint8_t *p, size_t n)
@@ -278,11 +303,18 @@ static uint64_t der_hash(const uint8_t *p, size_t n)
     return h ^ (h >> 32);
 }
 
-static const cert_entry_t *cert_get(cert_entry_t *cache, const uint8_t *der, size_t len)
+static cert_entry_t *cert_get(cert_entry_t *cache, uint64_t *tick, const uint8_t *der, size_t len)
 {
-    cert_entry_t *e = &cache[der_hash(der, len) & (CERT_CACHE - 1)];
-    if (e->x != NULL && e->len == len && memcmp(e->der, der, len) == 0) {
-        return e;
+    cert_entry_t *set = &cache[(der_hash(der, len) & (CERT_CACHE / CERT_WAYS - 1)) * CERT_WAYS];
+    cert_entry_t *e = &set[0];
+    for (int w = 0; w < CERT_WAYS; w++) {
+        if (set[w].x != NULL && set[w].len == len && memcmp(set[w].der, der, len) == 0) {
+            set[w].used = ++*tick;
+            return &set[w];
+        }
+        if (set[w].used < e->used) {
+            e = &set[w];
+        }
     }
     const unsigned char *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)len);
@@ -300,13 +332,31 @@ static const cert_entry_t *cert_get(cert_entry_t *cache, const uint8_t *der, siz
     e->x = x;
     e->der = copy;
     e->len = len;
+    e->used = ++*tick;
+    e->host[0] = '\0';
     td_pcap_cert_t *pc = &e->facts;
+    memset(pc, 0, sizeof(*pc)); /* td_x509_sans_text appends to pc->sans */
     td_x509_name_text(X509_get_subject_name(x), pc->subject, sizeof(pc->subject));
     td_x509_name_text(X509_get_issuer_name(x), pc->issuer, sizeof(pc->issuer));
     pc->not_before = td_asn1_time_unix(X509_get0_notBefore(x));
     pc->not_after = td_asn1_time_unix(X509_get0_notAfter(x));
     (void)td_x509_sans_text(x, pc->sans, sizeof(pc->sans));
     return e;
+}
+
+/* Whether the certificate covers host (X509_check_host), the last answer kept. */
+static int cert_host_ok(cert_entry_t *e, const char *host)
+{
+    size_t n = strlen(host);
+    if (n < sizeof(e->host) && e->host[0] != '\0' && strcmp(e->host, host) == 0) {
+        return e->host_ok;
+    }
+    int ok = X509_check_host(e->x, host, n, 0, NULL) == 1;
+    if (n < sizeof(e->host)) {
+        memcpy(e->host, host, n + 1);
+        e->host_ok = ok;
+    }
+    return ok;
 }
 
 static void cert_cache_free(cert_entry_t *cache)
@@ -317,40 +367,165 @@ static void cert_cache_free(cert_entry_t *cache)
     }
 }
 
+/* Fingerprints by their inputs: the JA3 MD5, the JA4 and JA4S hashes (SHA-256) and their
+ * strings cost more than the rest of a connection's parse, and real traffic repeats a few
+ * client and server hellos. Direct-mapped, FP_MEMO slots per table, the key (the exact
+ * inputs) kept and compared whole, so a hit gives the same strings as computing them. */
+#define FP_MEMO 1024
+
+typedef struct fp_memo {
+    uint8_t *key;
+    size_t len;
+    char out[2][40];
+} fp_memo_t;
+
+/* The slot of key in memo, with its strings when they were computed before (1) or not (0:
+ * the caller computes and fills e->out, and the key is stored if memory allows). */
+static int fp_memo_get(fp_memo_t *memo, const uint8_t *key, size_t len, fp_memo_t **slot)
+{
+    fp_memo_t *e = &memo[der_hash(key, len) & (FP_MEMO - 1)];
+    *slot = e;
+    if (e->key != NULL && e->len == len && memcmp(e->key, key, len) == 0) {
+        return 1;
+    }
+    td_free(e->key);
+    e->key = td_malloc(len);
+    e->len = e->key != NULL ? len : 0;
+    if (e->key != NULL) {
+        memcpy(e->key, key, len);
+    }
+    memset(e->out, 0, sizeof(e->out));
+    return 0;
+}
+
+static void fp_memo_free(fp_memo_t *memo)
+{
+    for (int i = 0; memo != NULL && i < FP_MEMO; i++) {
+        td_free(memo[i].key);
+    }
+}
+
+static size_t put_u16s(uint8_t *k, size_t at, const uint16_t *v, int n)
+{
+    uint16_t cnt = (uint16_t)n;
+    memcpy(k + at, &cnt, 2);
+    memcpy(k + at + 2, v, (size_t)n * 2);
+    return at + 2 + (size_t)n * 2;
+}
+
+/* JA3 (string and MD5), JA4 of a ClientHello; JA4S of a ServerHello. */
+static void fingerprints(scanner_t *s, td_pcap_conn_t *c)
+{
+    char a[16], b[TD_CH_MAX_CIPHERS * 5 + 8], cc[900], hb[13], hc[13];
+    if (c->ch.has_hello) {
+        const td_client_flight_t *ch = &c->ch;
+        fp_memo_t *e = NULL;
+        bool hit = false;
+        if (td_ja3_string(ch, c->ja3, sizeof(c->ja3)) == 0) {
+            /* The JA3 string holds the version, suites, extensions, groups and point formats;
+             * JA4 adds the supported versions, signature algorithms, ALPN and SNI. */
+            uint8_t key[sizeof(c->ja3) + 2 * (16 + TD_CH_MAX) + 64];
+            size_t n = strlen(c->ja3);
+            memcpy(key, c->ja3, n);
+            n = put_u16s(key, n, ch->versions, ch->n_versions);
+            n = put_u16s(key, n, ch->sigalgs, ch->n_sigalgs);
+            size_t al = ch->alpn_first_len < sizeof(ch->alpn_first) ? ch->alpn_first_len
+                                                                    : sizeof(ch->alpn_first);
+            key[n++] = (uint8_t)al;
+            memcpy(key + n, ch->alpn_first, al);
+            n += al;
+            key[n++] = (uint8_t)(ch->has_sni != 0);
+            hit = fp_memo_get(s->fp_client, key, n, &e) == 1;
+            if (!hit) {
+                hex_digest(0, c->ja3, e->out[0], 32);
+            }
+            td_strlcpy(c->ja3_md5, e->out[0], sizeof(c->ja3_md5));
+        }
+        if (hit) {
+            td_strlcpy(c->ja4, e->out[1], sizeof(c->ja4));
+        } else if (td_ja4_parts(ch, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
+            ja4_hash(b, hb);
+            ja4_hash(cc, hc);
+            td_fmt(c->ja4, sizeof(c->ja4), "%s_%s_%s", a, hb, hc);
+            if (e != NULL) {
+                td_strlcpy(e->out[1], c->ja4, sizeof(e->out[1]));
+            }
+        }
+        if (c->sh.has_server_hello) {
+            const td_server_flight_t *sh = &c->sh;
+            uint8_t key[8 + 2 * 33 + 40];
+            size_t n = 0;
+            memcpy(key, &sh->version, 2);
+            memcpy(key + 2, &sh->cipher, 2);
+            n = put_u16s(key, 4, sh->exts, sh->n_exts);
+            size_t al = sh->alpn_raw_len < sizeof(sh->alpn_raw) ? sh->alpn_raw_len
+                                                                : sizeof(sh->alpn_raw);
+            key[n++] = (uint8_t)al;
+            memcpy(key + n, sh->alpn_raw, al);
+            n += al;
+            fp_memo_t *se = NULL;
+            if (fp_memo_get(s->fp_server, key, n, &se) == 1) {
+                td_strlcpy(c->ja4s, se->out[0], sizeof(c->ja4s));
+            } else if (td_ja4s_parts(sh, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
+                ja4_hash(cc, hc);
+                td_fmt(c->ja4s, sizeof(c->ja4s), "%s_%s_%s", a, b, hc);
+                td_strlcpy(se->out[0], c->ja4s, sizeof(se->out[0]));
+            }
+        }
+    }
+}
+
 /* The certificates of a TLS <= 1.2 flight, decoded by OpenSSL from the DER views. */
-static void read_certs(cert_entry_t *cache, td_pcap_conn_t *c)
+static void read_certs(scanner_t *s, td_pcap_conn_t *c)
 {
     c->cert_name_ok = -1;
     for (int i = 0; i < c->sh.n_certs && c->n_certs < (int)TD_ARRAY_LEN(c->certs); i++) {
-        const cert_entry_t *e = cert_get(cache, c->sh.certs[i].p, c->sh.certs[i].len);
+        cert_entry_t *e = cert_get(s->certs, &s->cert_tick, c->sh.certs[i].p, c->sh.certs[i].len);
         if (e == NULL) {
             break;
         }
         c->certs[c->n_certs++] = e->facts;
         if (i == 0 && c->ch.has_sni) {
-            c->cert_name_ok = X509_check_host(e->x, c->ch.sni, strlen(c->ch.sni), 0, NULL) == 1;
+            c->cert_name_ok = cert_host_ok(e, c->ch.sni);
         }
     }
 }
 
-static void count_add(td_pcap_count_t *rows, int *n, uint64_t *other, const char *key)
+static void count_add_n(td_pcap_count_t *rows, int *n, uint64_t *other, const char *key, uint64_t k,
+                        uint64_t first)
 {
     for (int i = 0; i < *n; i++) {
         if (strcmp(rows[i].key, key) == 0) {
-            rows[i].n++;
+            rows[i].n += k;
             return;
         }
     }
     if (*n < TD_PCAP_SERVER_KEYS) {
         td_strlcpy(rows[*n].key, key, sizeof(rows[0].key));
-        rows[(*n)++].n = 1;
+        rows[*n].first = first;
+        rows[(*n)++].n = k;
     } else {
-        (*other)++;
+        *other += k;
+    }
+}
+
+static void count_add(td_pcap_count_t *rows, int *n, uint64_t *other, const char *key,
+                      uint64_t first)
+{
+    count_add_n(rows, n, other, key, 1, first);
+}
+
+static void sni_pick(td_pcap_server_t *sv, const char *sni, double ts)
+{
+    if (sv->sni[0] == '\0' || ts < sv->sni_ts || (ts == sv->sni_ts && strcmp(sni, sv->sni) < 0)) {
+        td_strlcpy(sv->sni, sni, sizeof(sv->sni));
+        sv->sni_ts = ts;
     }
 }
 
 /* One failing handshake of server (address:port) into the per-server summary. */
-static void server_fail(td_pcap_summary_t *sum, const char *server, const td_pcap_conn_t *c)
+static void server_fail(td_pcap_summary_t *sum, const char *server, const td_pcap_conn_t *c,
+                        uint64_t first)
 {
     td_pcap_server_t *sv = NULL;
     for (size_t i = 0; i < sum->n_servers; i++) {
@@ -366,6 +541,7 @@ static void server_fail(td_pcap_summary_t *sum, const char *server, const td_pca
         }
         sv = &sum->servers[sum->n_servers++];
         td_strlcpy(sv->server, server, sizeof(sv->server));
+        sv->first = first;
         sv->first_failure = c->t.ts_first;
         sv->last_failure = c->t.ts_first;
     }
@@ -376,11 +552,15 @@ static void server_fail(td_pcap_summary_t *sum, const char *server, const td_pca
     if (c->t.ts_first > sv->last_failure) {
         sv->last_failure = c->t.ts_first;
     }
-    if (sv->sni[0] == '\0' && c->ch.sni[0] != '\0') {
-        td_strlcpy(sv->sni, c->ch.sni, sizeof(sv->sni));
+    /* The SNI of the earliest failing handshake that has one (the same whatever the order
+     * connections finish in, so --threads gives the same). */
+    if (c->ch.sni[0] != '\0') {
+        char sni[sizeof(sv->sni)];
+        td_strlcpy(sni, c->ch.sni, sizeof(sni));
+        sni_pick(sv, sni, c->t.ts_first);
     }
-    count_add(sv->causes, &sv->n_causes, &sv->causes_other, c->finding);
-    count_add(sv->ja4, &sv->n_ja4, &sv->ja4_other, c->ja4[0] ? c->ja4 : "(no ClientHello)");
+    count_add(sv->causes, &sv->n_causes, &sv->causes_other, c->finding, first);
+    count_add(sv->ja4, &sv->n_ja4, &sv->ja4_other, c->ja4[0] ? c->ja4 : "(no ClientHello)", first);
 }
 
 /* The handshake message type a stream starts with (a TLS handshake record), -1 otherwise. */
@@ -492,54 +672,48 @@ static void finish(scanner_t *s, flow_t *f)
         c->server_http_status = sn.http_status;
         c->server_page = sn.page_sign;
     }
-    if (c->ch.has_hello) {
-        char a[16], b[TD_CH_MAX_CIPHERS * 5 + 8], cc[900], hb[13], hc[13];
-        if (td_ja3_string(&c->ch, c->ja3, sizeof(c->ja3)) == 0) {
-            hex_digest(0, c->ja3, c->ja3_md5, 32);
-        }
-        if (td_ja4_parts(&c->ch, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
-            ja4_hash(b, hb);
-            ja4_hash(cc, hc);
-            td_fmt(c->ja4, sizeof(c->ja4), "%s_%s_%s", a, hb, hc);
-        }
-        if (c->sh.has_server_hello &&
-            td_ja4s_parts(&c->sh, a, sizeof(a), b, sizeof(b), cc, sizeof(cc)) == 0) {
-            ja4_hash(cc, hc);
-            td_fmt(c->ja4s, sizeof(c->ja4s), "%s_%s_%s", a, b, hc);
-        }
-    }
-    read_certs(s->certs, c);
+    fingerprints(s, c);
+    read_certs(s, c);
     td__pcap_judge(c);
     /* The views into the scratch buffers die with this call. */
     memset(c->sh.certs, 0, sizeof(c->sh.certs));
 
+    uint64_t at = sum->packets; /* the same in every --threads shard */
     sum->conns++;
     if (c->ch.has_hello) {
         sum->tls_conns++;
     }
-    td__pcap_top_add(&sum->outcomes, c->outcome);
+    top_add_n(&sum->outcomes, c->outcome, 1, at);
     if (c->finding != NULL) {
         char sni[64];
-        td__pcap_top_add(&sum->findings, c->finding);
-        td__pcap_top_add(&sum->fail_clients, c->t.client);
+        top_add_n(&sum->findings, c->finding, 1, at);
+        top_add_n(&sum->fail_clients, c->t.client, 1, at);
         td_fmt(sni, sizeof(sni), "%s:%u", c->t.server, (unsigned)c->t.sport);
-        td__pcap_top_add(&sum->fail_servers, sni);
+        top_add_n(&sum->fail_servers, sni, 1, at);
         if (c->result != NULL && strcmp(c->result, "failed") == 0) {
-            server_fail(sum, sni, c);
+            server_fail(sum, sni, c, at);
         }
         if (c->ch.sni[0] != '\0') {
-            td__pcap_top_add(&sum->fail_sni, c->ch.sni);
+            top_add_n(&sum->fail_sni, c->ch.sni, 1, at);
         }
     }
     if (c->sh.has_server_hello && !c->sh.is_hrr) {
-        td__pcap_top_add(&sum->versions, td_version_name(c->sh.version));
-        td__pcap_top_add(&sum->ciphers, td_cipher_name(c->sh.cipher));
+        top_add_n(&sum->versions, td_version_name(c->sh.version), 1, at);
+        top_add_n(&sum->ciphers, td_cipher_name(c->sh.cipher), 1, at);
     }
     if (c->ja4[0] != '\0') {
-        td__pcap_top_add(&sum->ja4, c->ja4);
+        top_add_n(&sum->ja4, c->ja4, 1, at);
     }
-    if (s->cb != NULL && !s->cb_failed && s->cb(c, s->user) < 0) {
-        s->cb_failed = 1;
+    if (s->cb != NULL && !s->cb_failed) {
+        if (s->cb_lock != NULL) {
+            pthread_mutex_lock(s->cb_lock);
+        }
+        if (s->cb(c, s->user) < 0) {
+            s->cb_failed = 1;
+        }
+        if (s->cb_lock != NULL) {
+            pthread_mutex_unlock(s->cb_lock);
+        }
     }
 }
 
@@ -639,7 +813,7 @@ static flow_t *flow_get(scanner_t *s, const addr_key_t *k, uint32_t seq, int syn
     if (!create) {
         return NULL;
     }
-    while (s->nflows >= MAX_FLOWS && s->oldest != NULL) {
+    while (s->nflows >= s->max_flows && s->oldest != NULL) {
         s->sum->evicted_full++;
         flow_remove(s, s->oldest, 2);
     }
@@ -1143,6 +1317,17 @@ static bool port_wanted(const td_pcap_options_t *o, const addr_key_t *k)
     return false;
 }
 
+/* Idle flows and the buffer budget: evict from the old end. */
+static void evict(scanner_t *s)
+{
+    while (s->oldest != NULL &&
+           (s->now - s->oldest->t.ts_last > IDLE_SECONDS || s->buf_bytes > s->buf_budget)) {
+        int full = s->buf_bytes > s->buf_budget;
+        s->sum->evicted_full += full ? 1u : 0u;
+        flow_remove(s, s->oldest, full ? 2 : 1);
+    }
+}
+
 static void on_packet(scanner_t *s, const td_cappkt_t *h)
 {
     td_reader_t r;
@@ -1153,10 +1338,15 @@ static void on_packet(scanner_t *s, const td_cappkt_t *h)
     if (decode_frame(s, h->linktype, &r, &t, 0) != 0 || !port_wanted(s->opt, &t.k)) {
         return;
     }
+    if (s->nshards > 1 && (key_hash(&t.k) >> 32) % (uint64_t)s->nshards != (uint64_t)s->shard) {
+        evict(s); /* as the thread that owns the packet: the same idle flows end here */
+        return;
+    }
     int syn = (t.flags & TCP_SYN) != 0, ack = (t.flags & TCP_ACK) != 0;
     int dir = 0;
     flow_t *f = flow_get(s, &t.k, t.seq, syn && !ack, syn && ack, syn || t.payload.len > 0, &dir);
     if (f == NULL) {
+        evict(s); /* time goes on with every TCP packet, tracked or not */
         return;
     }
     td_pcap_facts_t *c = &f->t;
@@ -1207,13 +1397,7 @@ static void on_packet(scanner_t *s, const td_cappkt_t *h)
     if ((t.flags & TCP_RST) || (c->fin_client && c->fin_server)) {
         flow_remove(s, f, 0);
     }
-    /* Idle flows and the buffer budget: evict from the old end. */
-    while (s->oldest != NULL &&
-           (s->now - s->oldest->t.ts_last > IDLE_SECONDS || s->buf_bytes > BUF_BUDGET)) {
-        int full = s->buf_bytes > BUF_BUDGET;
-        s->sum->evicted_full += full ? 1u : 0u;
-        flow_remove(s, s->oldest, full ? 2 : 1);
-    }
+    evict(s);
 }
 
 /* --filter: a BPF program per link type (libpcap compiles it for a dead handle of that DLT;
@@ -1297,7 +1481,7 @@ static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
             }
         }
         on_packet(s, &h);
-        if (s->opt->progress && (++n & 0xfffff) == 0) {
+        if (s->opt->progress && s->shard == 0 && (++n & 0xfffff) == 0) {
             fprintf(stderr, "\r%s: %llu packets, %llu MB, %.0f s", path,
                     (unsigned long long)s->sum->packets, (unsigned long long)(s->sum->bytes >> 20),
                     (td_now_ms() - t0) / 1000.0);
@@ -1330,6 +1514,235 @@ static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
     return 0;
 }
 
+static void scanner_free(scanner_t *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    spare_free(s);
+    if (s->certs != NULL) {
+        cert_cache_free(s->certs);
+    }
+    td_free(s->certs);
+    fp_memo_free(s->fp_client);
+    fp_memo_free(s->fp_server);
+    td_free(s->fp_client);
+    td_free(s->fp_server);
+    td_free(s->buckets);
+    td_free(s->sum);
+    td_free(s);
+}
+
+static scanner_t *scanner_new(const td_pcap_options_t *opt, td_pcap_conn_cb cb, void *user,
+                              int shard, int nshards)
+{
+    scanner_t *s = td_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return NULL;
+    }
+    s->opt = opt;
+    s->sum = td_calloc(1, sizeof(*s->sum));
+    s->cb = cb;
+    s->user = user;
+    s->shard = shard;
+    s->nshards = nshards;
+    s->max_flows = MAX_FLOWS / (size_t)nshards;
+    s->buf_budget = BUF_BUDGET / (uint64_t)nshards;
+    s->nbuckets = MAX_FLOWS;
+    s->buckets = td_calloc(s->nbuckets, sizeof(*s->buckets));
+    s->certs = td_calloc(CERT_CACHE, sizeof(*s->certs));
+    s->fp_client = td_calloc(FP_MEMO, sizeof(*s->fp_client));
+    s->fp_server = td_calloc(FP_MEMO, sizeof(*s->fp_server));
+    if (s->sum == NULL || s->buckets == NULL || s->certs == NULL || s->fp_client == NULL ||
+        s->fp_server == NULL) {
+        scanner_free(s);
+        return NULL;
+    }
+    s->sum->top = opt->top > 0 ? opt->top : 10;
+    return s;
+}
+
+typedef struct scan_job {
+    scanner_t *s;
+    const char *const *files;
+    size_t n;
+    int rc;
+    td_errinfo_t err;
+} scan_job_t;
+
+/* Every file, then the flows still open. */
+static void *scan_run(void *arg)
+{
+    scan_job_t *j = arg;
+    scanner_t *s = j->s;
+    j->rc = 0;
+    for (size_t i = 0; i < j->n && j->rc == 0; i++) {
+        j->rc = scan_file(s, j->files[i], &j->err);
+    }
+    while (s->oldest != NULL) {
+        flow_remove(s, s->oldest, 2);
+    }
+    return NULL;
+}
+
+/* Merging the shards of --threads. A bounded list gives rows to the first keys counted and
+ * counts later ones as other; merged, the rows are again the first keys (by the packet count
+ * at which each was first counted, then the key), the rest goes to other. That is what one
+ * thread gives unless a list overflowed within a shard before a key of the merged first rows
+ * reached it there (its count in that shard is then in other). */
+static int by_first(const void *a, const void *b)
+{
+    const td_pcap_count_t *x = a, *y = b;
+    if (x->first != y->first) {
+        return x->first < y->first ? -1 : 1;
+    }
+    return strcmp(x->key, y->key);
+}
+
+/* rows[0..n) (keys may repeat) into at most cap rows of out, the rest into *other. */
+static int rows_merge(td_pcap_count_t *rows, size_t n, td_pcap_count_t *out, size_t cap,
+                      uint64_t *other)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) { /* duplicates summed into their first copy */
+        size_t j = 0;
+        while (j < m && strcmp(rows[j].key, rows[i].key) != 0) {
+            j++;
+        }
+        if (j == m) {
+            rows[m++] = rows[i];
+        } else {
+            rows[j].n += rows[i].n;
+            rows[j].first = rows[i].first < rows[j].first ? rows[i].first : rows[j].first;
+        }
+    }
+    qsort(rows, m, sizeof(*rows), by_first);
+    size_t k = m < cap ? m : cap;
+    memcpy(out, rows, k * sizeof(*out));
+    for (size_t i = k; i < m; i++) {
+        *other += rows[i].n;
+    }
+    return (int)k;
+}
+
+static void top_merge(td_pcap_top_t *d, const scan_job_t *jobs, int nt, size_t off,
+                      td_pcap_count_t *tmp)
+{
+    size_t n = 0;
+    uint64_t other = 0;
+    for (int i = 0; i < nt; i++) {
+        const td_pcap_top_t *x = (const td_pcap_top_t *)((const char *)jobs[i].s->sum + off);
+        memcpy(tmp + n, x->row, x->used * sizeof(*tmp));
+        n += x->used;
+        other += x->other;
+    }
+    d->used = (size_t)rows_merge(tmp, n, d->row, TD_PCAP_TOP, &other);
+    d->other = other;
+}
+
+static int by_server_first(const void *a, const void *b)
+{
+    const td_pcap_server_t *x = a, *y = b;
+    if (x->first != y->first) {
+        return x->first < y->first ? -1 : 1;
+    }
+    return strcmp(x->server, y->server);
+}
+
+/* One server's rows from another shard into a. */
+static void server_add(td_pcap_server_t *a, const td_pcap_server_t *x)
+{
+    td_pcap_count_t rows[2 * TD_PCAP_SERVER_KEYS];
+    a->failures += x->failures;
+    a->first = x->first < a->first ? x->first : a->first;
+    a->first_failure = x->first_failure < a->first_failure ? x->first_failure : a->first_failure;
+    a->last_failure = x->last_failure > a->last_failure ? x->last_failure : a->last_failure;
+    if (x->sni[0] != '\0') {
+        sni_pick(a, x->sni, x->sni_ts);
+    }
+    memcpy(rows, a->causes, (size_t)a->n_causes * sizeof(rows[0]));
+    memcpy(rows + a->n_causes, x->causes, (size_t)x->n_causes * sizeof(rows[0]));
+    a->causes_other += x->causes_other;
+    a->n_causes = rows_merge(rows, (size_t)(a->n_causes + x->n_causes), a->causes,
+                             TD_PCAP_SERVER_KEYS, &a->causes_other);
+    memcpy(rows, a->ja4, (size_t)a->n_ja4 * sizeof(rows[0]));
+    memcpy(rows + a->n_ja4, x->ja4, (size_t)x->n_ja4 * sizeof(rows[0]));
+    a->ja4_other += x->ja4_other;
+    a->n_ja4 = rows_merge(rows, (size_t)(a->n_ja4 + x->n_ja4), a->ja4, TD_PCAP_SERVER_KEYS,
+                          &a->ja4_other);
+}
+
+/* The flow-level facts of every shard into d (shard 0's summary). The packet-level ones
+ * (packets, bytes, skipped, link types, damage) are the same in every shard. peak_flows and
+ * peak_buffer_bytes become the sums of the shards' peaks. 0, or TD_E_NOMEM. */
+static int summary_merge(td_pcap_summary_t *d, const scan_job_t *jobs, int nt)
+{
+    size_t cap = (size_t)nt * TD_PCAP_SERVERS;
+    td_pcap_count_t *tmp = td_calloc((size_t)nt * TD_PCAP_TOP, sizeof(*tmp));
+    td_pcap_server_t *sv = td_calloc(cap, sizeof(*sv));
+    if (tmp == NULL || sv == NULL) {
+        td_free(tmp);
+        td_free(sv);
+        return TD_E_NOMEM;
+    }
+    for (int i = 1; i < nt; i++) {
+        const td_pcap_summary_t *x = jobs[i].s->sum;
+        d->conns += x->conns;
+        d->tls_conns += x->tls_conns;
+        d->evicted_full += x->evicted_full;
+        d->peak_flows += x->peak_flows;
+        d->peak_buffer_bytes += x->peak_buffer_bytes;
+    }
+    static const size_t tops[] = {
+        offsetof(td_pcap_summary_t, outcomes),     offsetof(td_pcap_summary_t, findings),
+        offsetof(td_pcap_summary_t, fail_clients), offsetof(td_pcap_summary_t, fail_servers),
+        offsetof(td_pcap_summary_t, fail_sni),     offsetof(td_pcap_summary_t, versions),
+        offsetof(td_pcap_summary_t, ciphers),      offsetof(td_pcap_summary_t, ja4),
+    };
+    for (size_t t = 0; t < TD_ARRAY_LEN(tops); t++) {
+        top_merge((td_pcap_top_t *)((char *)d + tops[t]), jobs, nt, tops[t], tmp);
+    }
+    size_t n = 0;
+    uint64_t other = 0;
+    for (int i = 0; i < nt; i++) {
+        const td_pcap_summary_t *x = jobs[i].s->sum;
+        other += x->servers_other;
+        for (size_t k = 0; k < x->n_servers; k++) {
+            size_t j = 0;
+            while (j < n && strcmp(sv[j].server, x->servers[k].server) != 0) {
+                j++;
+            }
+            if (j == n) {
+                sv[n++] = x->servers[k];
+            } else {
+                server_add(&sv[j], &x->servers[k]);
+            }
+        }
+    }
+    qsort(sv, n, sizeof(*sv), by_server_first);
+    d->n_servers = n < TD_PCAP_SERVERS ? n : TD_PCAP_SERVERS;
+    memcpy(d->servers, sv, d->n_servers * sizeof(*sv));
+    for (size_t i = d->n_servers; i < n; i++) {
+        other += sv[i].failures;
+    }
+    d->servers_other = other;
+    td_free(tmp);
+    td_free(sv);
+    return 0;
+}
+
+/* --threads needs every input read once per thread: regular files only (not stdin, a pipe). */
+static bool all_regular(const char *const *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (strcmp(files[i], "-") == 0 || stat(files[i], &st) != 0 || !S_ISREG(st.st_mode)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t n,
                  td_pcap_conn_cb cb, void *user, td_pcap_summary_t **out, td_errinfo_t *err)
 {
@@ -1338,43 +1751,63 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     if (opt == NULL) {
         opt = &defaults;
     }
-    scanner_t *s = td_calloc(1, sizeof(*s));
-    td_pcap_summary_t *sum = td_calloc(1, sizeof(*sum));
-    if (s == NULL || sum == NULL) {
-        td_free(s);
-        td_free(sum);
-        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
-        return TD_E_NOMEM;
+    int nt = opt->threads > 1 ? opt->threads : 1;
+    nt = nt > TD_PCAP_MAX_THREADS ? TD_PCAP_MAX_THREADS : nt;
+    if (nt > 1 && !all_regular(files, n)) {
+        nt = 1;
     }
-    s->opt = opt;
-    s->sum = sum;
-    s->cb = cb;
-    s->user = user;
-    sum->top = opt->top > 0 ? opt->top : 10;
-    s->nbuckets = MAX_FLOWS;
-    s->buckets = td_calloc(s->nbuckets, sizeof(*s->buckets));
-    s->certs = td_calloc(CERT_CACHE, sizeof(*s->certs));
-    if (s->buckets == NULL || s->certs == NULL) {
-        td_free(s->buckets);
-        td_free(s->certs);
-        td_free(s);
-        td_free(sum);
-        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
-        return TD_E_NOMEM;
-    }
+    scan_job_t jobs[TD_PCAP_MAX_THREADS];
+    pthread_t tids[TD_PCAP_MAX_THREADS];
+    bool started[TD_PCAP_MAX_THREADS] = { false };
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    memset(jobs, 0, sizeof(jobs));
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        rc = scan_file(s, files[i], err);
+    for (int i = 0; i < nt; i++) {
+        jobs[i].s = scanner_new(opt, cb, user, i, nt);
+        jobs[i].files = files;
+        jobs[i].n = n;
+        if (jobs[i].s == NULL) {
+            rc = TD_E_NOMEM;
+        } else if (nt > 1) {
+            jobs[i].s->cb_lock = &lock;
+        }
     }
-    while (s->oldest != NULL) {
-        flow_remove(s, s->oldest, 2);
+    if (rc == 0) {
+        for (int i = 1; i < nt; i++) {
+            started[i] = pthread_create(&tids[i], NULL, scan_run, &jobs[i]) == 0;
+            if (!started[i]) {
+                scan_run(&jobs[i]); /* no thread to be had: the same work here */
+            }
+        }
+        scan_run(&jobs[0]);
+        for (int i = 1; i < nt; i++) {
+            if (started[i]) {
+                pthread_join(tids[i], NULL);
+            }
+        }
     }
-    spare_free(s);
-    cert_cache_free(s->certs);
-    td_free(s->certs);
-    td_free(s->buckets);
-    int cb_failed = s->cb_failed;
-    td_free(s);
+    td_pcap_summary_t *sum = NULL;
+    int cb_failed = 0;
+    if (rc == 0) {
+        rc = jobs[0].rc;
+        if (rc < 0 && err != NULL) {
+            *err = jobs[0].err;
+        }
+        sum = jobs[0].s->sum;
+        for (int i = 0; i < nt; i++) {
+            cb_failed |= jobs[i].s->cb_failed;
+        }
+        if (rc == 0 && nt > 1 && summary_merge(sum, jobs, nt) < 0) {
+            rc = TD_E_NOMEM;
+            td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+        }
+        jobs[0].s->sum = NULL;
+    } else {
+        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < nt; i++) {
+        scanner_free(jobs[i].s);
+    }
     if (rc < 0) {
         td_free(sum);
         return rc;

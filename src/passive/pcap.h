@@ -62,6 +62,7 @@ typedef struct td_pcap_conn {
 typedef struct td_pcap_count {
     char key[64];
     uint64_t n;
+    uint64_t first; /* packets read when the key was first counted (merging --threads) */
 } td_pcap_count_t;
 
 typedef struct td_pcap_top {
@@ -78,7 +79,9 @@ typedef struct td_pcap_top {
 
 typedef struct td_pcap_server {
     char server[64]; /* address:port */
-    char sni[64];    /* the first SNI name seen in a failing handshake */
+    char sni[64];    /* the SNI of the earliest failing handshake that sent one */
+    double sni_ts;   /* its capture time */
+    uint64_t first;  /* packets read at its first failure (merging --threads) */
     uint64_t failures;
     double first_failure, last_failure;
     td_pcap_count_t causes[TD_PCAP_SERVER_KEYS];

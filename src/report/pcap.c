@@ -43,7 +43,7 @@ static void alerts_add(json_t *a, const char *from, int has, int level, int desc
     }
 }
 
-int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
+static int conn_json_jansson(const td_pcap_conn_t *c, FILE *f)
 {
     const td_client_flight_t *ch = &c->ch;
     const td_server_flight_t *sh = &c->sh;
@@ -104,6 +104,341 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
     }
     json_object_set_new(j, "certificates", certs);
     return dump_line(j, f);
+}
+
+/* The same line written directly (jansson built and freed about 60 objects per connection:
+ * two thirds of `tlsdoctor pcap --json` on handshake-dense traffic). Byte for byte what
+ * json_dumpf(JSON_COMPACT | JSON_ENSURE_ASCII) gives for the object above: keys in insertion
+ * order, reals as "%.17g" (".0" added to an integral value), control characters as \uXXXX. A
+ * string with a byte >= 0x80 (which jansson would check as UTF-8 and escape as \uXXXX) sends
+ * the connection to the jansson writer. */
+typedef struct jbuf {
+    char *p;
+    size_t len, cap;
+    int oom, non_ascii;
+    char stack[16384];
+} jbuf_t;
+
+static void jb_put(jbuf_t *b, const char *s, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t ncap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n;
+        char *np = td_malloc(ncap);
+        if (np == NULL) {
+            b->oom = 1;
+            return;
+        }
+        memcpy(np, b->p, b->len);
+        if (b->p != b->stack) {
+            td_free(b->p);
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+#define JB_LIT(b, lit) jb_put((b), (lit), sizeof(lit) - 1)
+
+static void jb_str(jbuf_t *b, const char *s)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    jb_put(b, "\"", 1);
+    const char *run = s;
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x80) {
+            continue;
+        }
+        jb_put(b, run, (size_t)(s - run));
+        run = s + 1;
+        char e[6] = { '\\', 0, 0, 0, 0, 0 };
+        switch (ch) {
+        case '"':
+        case '\\':
+            e[1] = (char)ch;
+            jb_put(b, e, 2);
+            break;
+        case '\b':
+            jb_put(b, "\\b", 2);
+            break;
+        case '\f':
+            jb_put(b, "\\f", 2);
+            break;
+        case '\n':
+            jb_put(b, "\\n", 2);
+            break;
+        case '\r':
+            jb_put(b, "\\r", 2);
+            break;
+        case '\t':
+            jb_put(b, "\\t", 2);
+            break;
+        default:
+            if (ch >= 0x80) {
+                b->non_ascii = 1;
+                break;
+            }
+            e[1] = 'u';
+            e[2] = '0';
+            e[3] = '0';
+            e[4] = hx[ch >> 4];
+            e[5] = hx[ch & 15];
+            jb_put(b, e, 6);
+        }
+    }
+    jb_put(b, run, (size_t)(s - run));
+    jb_put(b, "\"", 1);
+}
+
+static void jb_int(jbuf_t *b, long long v)
+{
+    char t[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        t[sizeof(t) - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0) {
+        t[sizeof(t) - 1 - n++] = '-';
+    }
+    jb_put(b, t + sizeof(t) - n, n);
+}
+
+static void jb_real(jbuf_t *b, double v)
+{
+    char t[40];
+    int n = snprintf(t, sizeof(t) - 2, "%.17g", v);
+    if (n < 0 || n >= (int)sizeof(t) - 3 || strpbrk(t, "ni") != NULL) {
+        b->non_ascii = 1; /* not expected (inf, nan): let jansson decide */
+        return;
+    }
+    if (strpbrk(t, ".e") == NULL) {
+        memcpy(t + n, ".0", 3);
+        n += 2;
+    }
+    /* As jansson: no '+' and no leading zeros in the exponent ("1e-05" -> "1e-5"). */
+    char *e = strchr(t, 'e');
+    if (e != NULL) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-') {
+            start++;
+        }
+        while (*end == '0') {
+            end++;
+        }
+        if (end != start) {
+            memmove(start, end, strlen(end) + 1);
+            n = (int)strlen(t);
+        }
+    }
+    jb_put(b, t, (size_t)n);
+}
+
+static void jb_bool(jbuf_t *b, int v)
+{
+    if (v) {
+        JB_LIT(b, "true");
+    } else {
+        JB_LIT(b, "false");
+    }
+}
+
+/* ,"key": */
+static void jb_key(jbuf_t *b, const char *k, int first)
+{
+    if (!first) {
+        jb_put(b, ",", 1);
+    }
+    jb_str(b, k);
+    jb_put(b, ":", 1);
+}
+
+static void jb_u16s(jbuf_t *b, const uint16_t *v, int n)
+{
+    int first = 1;
+    jb_put(b, "[", 1);
+    for (int i = 0; i < n; i++) {
+        if (!td_is_grease(v[i])) {
+            if (!first) {
+                jb_put(b, ",", 1);
+            }
+            jb_int(b, v[i]);
+            first = 0;
+        }
+    }
+    jb_put(b, "]", 1);
+}
+
+static void jb_alerts(jbuf_t *b, int *first, const char *from, int has, int level, int desc,
+                      int n_enc)
+{
+    if (has) {
+        jb_put(b, *first ? "{" : ",{", *first ? 1 : 2);
+        jb_key(b, "from", 1);
+        jb_str(b, from);
+        jb_key(b, "level", 0);
+        jb_int(b, level);
+        jb_key(b, "description", 0);
+        jb_int(b, desc);
+        JB_LIT(b, ",\"encrypted\":false}");
+        *first = 0;
+    }
+    if (n_enc > 0) {
+        jb_put(b, *first ? "{" : ",{", *first ? 1 : 2);
+        jb_key(b, "from", 1);
+        jb_str(b, from);
+        JB_LIT(b, ",\"level\":null,\"description\":null,\"encrypted\":true,\"count\":");
+        jb_int(b, n_enc);
+        jb_put(b, "}", 1);
+        *first = 0;
+    }
+}
+
+int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
+{
+    const td_client_flight_t *ch = &c->ch;
+    const td_server_flight_t *sh = &c->sh;
+    jbuf_t *b = td_malloc(sizeof(*b));
+    if (b == NULL) {
+        return conn_json_jansson(c, f);
+    }
+    b->p = b->stack;
+    b->len = 0;
+    b->cap = sizeof(b->stack);
+    b->oom = b->non_ascii = 0;
+    JB_LIT(b, "{\"type\":\"connection\",\"ts\":");
+    jb_real(b, c->t.ts_first);
+    JB_LIT(b, ",\"duration\":");
+    jb_real(b, c->t.ts_last - c->t.ts_first);
+    jb_key(b, "client", 0);
+    jb_str(b, c->t.client);
+    jb_key(b, "client_port", 0);
+    jb_int(b, c->t.cport);
+    jb_key(b, "server", 0);
+    jb_str(b, c->t.server);
+    jb_key(b, "server_port", 0);
+    jb_int(b, c->t.sport);
+    jb_key(b, "outcome", 0);
+    jb_str(b, c->outcome);
+    jb_key(b, "finding", 0);
+    if (c->finding != NULL) {
+        jb_str(b, c->finding);
+    } else {
+        JB_LIT(b, "null");
+    }
+    jb_key(b, "result", 0);
+    jb_str(b, c->result != NULL ? c->result : "incomplete");
+    jb_key(b, "evidence", 0);
+    jb_str(b, c->evidence);
+    jb_key(b, "preamble_bytes", 0);
+    jb_int(b, (long long)c->preamble_client);
+    JB_LIT(b, ",\"tcp\":{\"syn\":");
+    jb_bool(b, c->t.syn);
+    JB_LIT(b, ",\"syn_ack\":");
+    jb_bool(b, c->t.synack);
+    JB_LIT(b, ",\"fin_client\":");
+    jb_bool(b, c->t.fin_client);
+    JB_LIT(b, ",\"fin_server\":");
+    jb_bool(b, c->t.fin_server);
+    JB_LIT(b, ",\"rst_client\":");
+    jb_bool(b, c->t.rst_client);
+    JB_LIT(b, ",\"rst_server\":");
+    jb_bool(b, c->t.rst_server);
+    JB_LIT(b, ",\"bytes_client\":");
+    jb_int(b, (long long)c->t.bytes_client);
+    JB_LIT(b, ",\"bytes_server\":");
+    jb_int(b, (long long)c->t.bytes_server);
+    JB_LIT(b, ",\"retrans_client\":");
+    jb_int(b, c->t.retrans_client);
+    JB_LIT(b, ",\"retrans_server\":");
+    jb_int(b, c->t.retrans_server);
+    JB_LIT(b, ",\"gap\":");
+    jb_bool(b, c->t.gap_client || c->t.gap_server);
+    JB_LIT(b, ",\"ended_idle\":");
+    jb_bool(b, c->t.evicted_idle);
+    JB_LIT(b, "},\"client_hello\":");
+    if (ch->has_hello) {
+        JB_LIT(b, "{\"sni\":");
+        jb_str(b, ch->sni);
+        jb_key(b, "legacy_version", 0);
+        jb_str(b, td_version_name(ch->legacy_version));
+        JB_LIT(b, ",\"versions\":");
+        jb_u16s(b, ch->versions, ch->n_versions);
+        JB_LIT(b, ",\"ciphers\":");
+        jb_u16s(b, ch->ciphers, ch->n_ciphers);
+        JB_LIT(b, ",\"groups\":");
+        jb_u16s(b, ch->groups, ch->n_groups);
+        JB_LIT(b, ",\"extensions\":");
+        jb_u16s(b, ch->exts, ch->n_exts);
+        jb_key(b, "alpn", 0);
+        jb_str(b, ch->alpn);
+        jb_key(b, "ja3", 0);
+        jb_str(b, c->ja3);
+        jb_key(b, "ja3_md5", 0);
+        jb_str(b, c->ja3_md5);
+        jb_key(b, "ja4", 0);
+        jb_str(b, c->ja4);
+        jb_put(b, "}", 1);
+    } else {
+        JB_LIT(b, "null");
+    }
+    JB_LIT(b, ",\"server_hello\":");
+    if (sh->has_server_hello) {
+        uint16_t group = sh->group != 0 ? sh->group : sh->ske_group;
+        JB_LIT(b, "{\"version\":");
+        jb_str(b, td_version_name(sh->version));
+        jb_key(b, "cipher", 0);
+        jb_str(b, td_cipher_name(sh->cipher));
+        jb_key(b, "cipher_id", 0);
+        jb_int(b, sh->cipher);
+        jb_key(b, "group", 0);
+        jb_str(b, td_group_name(group));
+        JB_LIT(b, ",\"hello_retry_request\":");
+        jb_bool(b, sh->is_hrr || sh->hrr_seen);
+        jb_key(b, "alpn", 0);
+        jb_str(b, sh->alpn);
+        jb_key(b, "ja4s", 0);
+        jb_str(b, c->ja4s);
+        jb_key(b, "group_id", 0);
+        jb_int(b, group);
+        jb_put(b, "}", 1);
+    } else {
+        JB_LIT(b, "null");
+    }
+    JB_LIT(b, ",\"alerts\":[");
+    int first = 1;
+    jb_alerts(b, &first, "client", ch->has_alert, ch->alert_level, ch->alert_desc, ch->enc_alerts);
+    jb_alerts(b, &first, "server", sh->has_alert, sh->alert_level, sh->alert_desc, sh->enc_alerts);
+    JB_LIT(b, "],\"certificates\":[");
+    for (int i = 0; i < c->n_certs; i++) {
+        jb_put(b, i ? ",{" : "{", i ? 2 : 1);
+        jb_key(b, "subject", 1);
+        jb_str(b, c->certs[i].subject);
+        jb_key(b, "issuer", 0);
+        jb_str(b, c->certs[i].issuer);
+        jb_key(b, "sans", 0);
+        jb_str(b, c->certs[i].sans);
+        jb_key(b, "not_before", 0);
+        jb_int(b, (long long)c->certs[i].not_before);
+        jb_key(b, "not_after", 0);
+        jb_int(b, (long long)c->certs[i].not_after);
+        jb_put(b, "}", 1);
+    }
+    JB_LIT(b, "]}\n");
+    int rc;
+    if (b->oom || b->non_ascii) {
+        rc = conn_json_jansson(c, f);
+    } else {
+        rc = fwrite(b->p, 1, b->len, f) == b->len ? 0 : TD_E_IO;
+    }
+    if (b->p != b->stack) {
+        td_free(b->p);
+    }
+    td_free(b);
+    return rc;
 }
 
 static int by_n(const void *a, const void *b)

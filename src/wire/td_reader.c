@@ -4,18 +4,14 @@
 
 #include <string.h>
 
-void td_reader_init(td_reader_t *r, const uint8_t *p, size_t len)
-{
-    r->base = p;
-    r->len = p != NULL ? len : 0;
-    r->off = 0;
-    r->origin = 0;
-}
-
-size_t td_reader_left(const td_reader_t *r)
-{
-    return r->len - r->off;
-}
+/* The external definitions of the inline ones in td_reader.h. */
+extern inline void td_reader_init(td_reader_t *r, const uint8_t *p, size_t len);
+extern inline size_t td_reader_left(const td_reader_t *r);
+extern inline int td_reader_u8(td_reader_t *r, uint8_t *v);
+extern inline int td_reader_u16(td_reader_t *r, uint16_t *v);
+extern inline int td_reader_u32(td_reader_t *r, uint32_t *v);
+extern inline int td_reader_bytes(td_reader_t *r, size_t n, td_bytes_t *view);
+extern inline int td_reader_skip(td_reader_t *r, size_t n);
 
 size_t td_reader_pos(const td_reader_t *r)
 {
@@ -27,54 +23,12 @@ static int need(const td_reader_t *r, size_t n)
     return n > r->len - r->off ? TD_E_DECODE : 0;
 }
 
-int td_reader_u8(td_reader_t *r, uint8_t *v)
-{
-    TD_TRY(need(r, 1));
-    *v = r->base[r->off];
-    r->off += 1;
-    return 0;
-}
-
-int td_reader_u16(td_reader_t *r, uint16_t *v)
-{
-    TD_TRY(need(r, 2));
-    const uint8_t *p = r->base + r->off;
-    *v = (uint16_t)((unsigned)p[0] << 8 | p[1]);
-    r->off += 2;
-    return 0;
-}
-
 int td_reader_u24(td_reader_t *r, uint32_t *v)
 {
     TD_TRY(need(r, 3));
     const uint8_t *p = r->base + r->off;
     *v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
     r->off += 3;
-    return 0;
-}
-
-int td_reader_u32(td_reader_t *r, uint32_t *v)
-{
-    TD_TRY(need(r, 4));
-    const uint8_t *p = r->base + r->off;
-    *v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    r->off += 4;
-    return 0;
-}
-
-int td_reader_bytes(td_reader_t *r, size_t n, td_bytes_t *view)
-{
-    TD_TRY(need(r, n));
-    view->p = r->base + r->off;
-    view->len = n;
-    r->off += n;
-    return 0;
-}
-
-int td_reader_skip(td_reader_t *r, size_t n)
-{
-    TD_TRY(need(r, n));
-    r->off += n;
     return 0;
 }
 

@@ -18,16 +18,78 @@ typedef struct td_reader {
     size_t origin; /* offset of base in the whole message, for error reports */
 } td_reader_t;
 
-void td_reader_init(td_reader_t *r, const uint8_t *p, size_t len);
-size_t td_reader_left(const td_reader_t *r);
+/* The small cursor calls are inline definitions (C99 inline; td_reader.c emits the external
+ * ones): a capture scan calls them for every header of every packet, and the calls were a
+ * seventh of `tlsdoctor pcap`'s time. Each check is "n > left", so it cannot overflow. */
+inline void td_reader_init(td_reader_t *r, const uint8_t *p, size_t len)
+{
+    r->base = p;
+    r->len = p != NULL ? len : 0;
+    r->off = 0;
+    r->origin = 0;
+}
+
+inline size_t td_reader_left(const td_reader_t *r)
+{
+    return r->len - r->off;
+}
+
 /* Absolute offset of the cursor in the whole message. */
 size_t td_reader_pos(const td_reader_t *r);
-TD_MUST_USE int td_reader_u8(td_reader_t *r, uint8_t *v);
-TD_MUST_USE int td_reader_u16(td_reader_t *r, uint16_t *v);
+
+TD_MUST_USE inline int td_reader_u8(td_reader_t *r, uint8_t *v)
+{
+    if (1 > r->len - r->off) {
+        return TD_E_DECODE;
+    }
+    *v = r->base[r->off];
+    r->off += 1;
+    return 0;
+}
+
+TD_MUST_USE inline int td_reader_u16(td_reader_t *r, uint16_t *v)
+{
+    if (2 > r->len - r->off) {
+        return TD_E_DECODE;
+    }
+    const uint8_t *p = r->base + r->off;
+    *v = (uint16_t)((unsigned)p[0] << 8 | p[1]);
+    r->off += 2;
+    return 0;
+}
+
 TD_MUST_USE int td_reader_u24(td_reader_t *r, uint32_t *v);
-TD_MUST_USE int td_reader_u32(td_reader_t *r, uint32_t *v);
-TD_MUST_USE int td_reader_bytes(td_reader_t *r, size_t n, td_bytes_t *view);
-TD_MUST_USE int td_reader_skip(td_reader_t *r, size_t n);
+
+TD_MUST_USE inline int td_reader_u32(td_reader_t *r, uint32_t *v)
+{
+    if (4 > r->len - r->off) {
+        return TD_E_DECODE;
+    }
+    const uint8_t *p = r->base + r->off;
+    *v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    r->off += 4;
+    return 0;
+}
+
+TD_MUST_USE inline int td_reader_bytes(td_reader_t *r, size_t n, td_bytes_t *view)
+{
+    if (n > r->len - r->off) {
+        return TD_E_DECODE;
+    }
+    view->p = r->base + r->off;
+    view->len = n;
+    r->off += n;
+    return 0;
+}
+
+TD_MUST_USE inline int td_reader_skip(td_reader_t *r, size_t n)
+{
+    if (n > r->len - r->off) {
+        return TD_E_DECODE;
+    }
+    r->off += n;
+    return 0;
+}
 /* Reads a width-byte (1..3) length, checks min <= len <= max and len <= left, gives sub exactly
  * those bytes and moves r past them. On failure r is unchanged. */
 TD_MUST_USE int td_reader_vec(td_reader_t *r, int width, size_t min, size_t max, td_reader_t *sub);
