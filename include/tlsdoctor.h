@@ -232,9 +232,10 @@ typedef struct td_logs_options {
     int64_t since;          /* ignore events before this Unix time; 0 = all */
     int top;                /* rows in top lists; default 10 */
     int progress;           /* 1: progress line on stderr (a terminal) */
-    /* 1: read regular files through mmap instead of read() (no copy). While a mapped file is
-     * scanned the calling thread handles SIGBUS itself (a file truncated under the scan ends
-     * with a read error, counted in the summary); leave 0 where that cannot be allowed. */
+    /* 1: read regular files through mmap instead of read() (no copy; a file larger than 4 MiB
+     * is then scanned by two threads). Installs, once per process, a SIGBUS handler: a file
+     * truncated under the scan ends with a read error counted in the summary, and a SIGBUS
+     * anywhere else goes to the handler installed before it. */
     int map_files;
 } td_logs_options_t;
 

@@ -7,6 +7,7 @@
 #include "capfile.h"
 
 #include "../../include/tlsdoctor.h"
+#include "../util/td_mapguard.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,9 +27,10 @@ typedef struct iface {
 struct td_capfile {
     FILE *f;
     uint8_t *buf;
-    size_t have, pos; /* bytes in buf, bytes consumed */
-    size_t map_len;   /* > 0: buf is the whole file, mapped */
-    size_t dropped;   /* mapped bytes before this were handed back (MADV_DONTNEED) */
+    size_t have, pos;    /* bytes in buf, bytes consumed */
+    size_t map_len;      /* > 0: buf is the whole file, mapped */
+    size_t dropped;      /* mapped bytes before this were handed back (MADV_DONTNEED) */
+    td_mapguard_t guard; /* a page of the mapping that vanished (file truncated) reads zeros */
     int eof;
     int ng;   /* pcapng */
     int swap; /* file byte order is little-endian (td_reader reads big-endian) */
@@ -76,6 +78,10 @@ static int need(td_capfile_t *cf, size_t n)
 static int fail(td_capfile_t *cf, char *err, size_t errcap, int rc, const char *msg)
 {
     cf->dead = 1;
+    if (cf->map_len > 0 && td_mapguard_hit(&cf->guard)) {
+        msg = "the file shrank while it was read"; /* what looked damaged were its zeros */
+        rc = TD_E_IO;
+    }
     td_strlcpy(err, msg, errcap);
     return rc;
 }
@@ -96,13 +102,16 @@ int td_capfile_open(const char *path, td_capfile_t **out, char *err, size_t errc
     }
     struct stat st;
     if (fstat(fileno(cf->f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size <= SIZE_MAX) {
+        (uint64_t)st.st_size <= SIZE_MAX && td_mapguard_install() == 0) {
         void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(cf->f), 0);
         if (m != MAP_FAILED) {
             (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
             cf->buf = m;
             cf->map_len = cf->have = (size_t)st.st_size;
             cf->eof = 1;
+            /* The opening thread reads it (td_capfile_close leaves the guard). */
+            td_mapguard_init(&cf->guard, m, cf->map_len);
+            td_mapguard_enter(&cf->guard);
         }
     }
     if (cf->buf == NULL && (cf->buf = td_malloc(BUF_SIZE)) == NULL) {
@@ -316,6 +325,9 @@ int td_capfile_next(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
     if (cf->map_len == 0 && ferror(cf->f)) { /* ferror takes the FILE lock: read path only */
         return fail(cf, err, errcap, TD_E_IO, "read error");
     }
+    if (cf->map_len > 0 && td_mapguard_hit(&cf->guard)) {
+        return fail(cf, err, errcap, TD_E_IO, "the file shrank while it was read");
+    }
     if (cf->map_len > 0 && cf->pos - cf->dropped >= DROP_EVERY) {
         /* The packets handed out before this call are dead: their pages leave the mapping
          * (they stay in the page cache), so the resident size does not grow with the file. */
@@ -334,6 +346,7 @@ void td_capfile_close(td_capfile_t *cf)
         fclose(cf->f);
     }
     if (cf->map_len > 0) {
+        td_mapguard_leave();
         munmap(cf->buf, cf->map_len);
     } else {
         td_free(cf->buf);

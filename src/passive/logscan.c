@@ -6,14 +6,13 @@
 #include "tlsdoctor.h"
 
 #include "../kb/causes.h"
+#include "../util/td_mapguard.h"
 #include "logline.h"
 #include "logscan.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -137,9 +136,9 @@ struct reader {
     gzFile gz;
     int is_gz;
     int eof;
-    int error;            /* the compressed stream is truncated or corrupt: counted, not fatal */
-    int io_errno;         /* reading failed (EISDIR, EIO, ...): the file cannot be read */
-    atomic_int truncated; /* the mapped file shrank under the scan (on_sigbus) */
+    int error;           /* the compressed stream is truncated or corrupt: counted, not fatal */
+    int io_errno;        /* reading failed (EISDIR, EIO, ...): the file cannot be read */
+    td_mapguard_t guard; /* of the mapping: a page that vanished (file truncated) reads zeros */
 };
 
 static int reader_open(struct reader *r, const char *path, bool map)
@@ -165,13 +164,15 @@ static int reader_open(struct reader *r, const char *path, bool map)
         }
         (void)gzbuffer(r->gz, 1u << 18);
         r->is_gz = 1;
-    } else if (map && n == 2 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= SIZE_MAX) {
+    } else if (map && n == 2 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= SIZE_MAX &&
+               td_mapguard_install() == 0) {
         /* Nothing copied: the kernel maps the page cache. Falls back to read() if it cannot. */
         void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
         if (m != MAP_FAILED) {
             (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
             r->map = m;
             r->map_len = (size_t)st.st_size;
+            td_mapguard_init(&r->guard, m, r->map_len);
         }
     } else if (n < 0 && errno == ESPIPE) {
         /* Standard input from a pipe: zlib detects gzip itself and passes plain text through. */
@@ -570,7 +571,7 @@ static void walk_next(struct walker *w, struct job *j)
     j->fmt = w->fmt;
     ssize_t got;
     const char *buf;
-    if (atomic_load_explicit(&r->truncated, memory_order_relaxed) != 0) {
+    if (r->map != NULL && td_mapguard_hit(&r->guard)) {
         j->last = true; /* the mapped file shrank: the rest is gone */
         return;
     }
@@ -658,50 +659,6 @@ static void consume(struct scan *sc, const struct job *j, const struct found *f,
     }
 }
 
-/* A mapped file that shrinks while it is scanned (logrotate's copytruncate) raises SIGBUS on
- * the pages past its new end. While a thread scans a mapping, a SIGBUS inside that mapping gets
- * a page of zeros mapped where the file's page was and the access goes on; the reader is marked
- * truncated and the walk stops at its next step (the zeros read meanwhile match no anchor, and
- * a candidate line that holds some is counted as unreadable). Any other SIGBUS gets the default
- * action, as it would have without this handler. A file that grows meanwhile is read up to its
- * size when it was opened. */
-static _Thread_local const char *bus_lo, *bus_hi; /* the mapping this thread reads */
-static _Thread_local atomic_int *bus_hit;
-static long bus_page; /* sysconf(_SC_PAGESIZE), read before any signal */
-
-static void bus_guard(struct reader *r)
-{
-    bus_lo = r->map;
-    bus_hi = r->map != NULL ? r->map + r->map_len : NULL;
-    bus_hit = &r->truncated;
-    if (bus_page <= 0) {
-        bus_page = sysconf(_SC_PAGESIZE);
-    }
-}
-
-static void bus_unguard(void)
-{
-    bus_lo = bus_hi = NULL;
-    bus_hit = NULL;
-}
-
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
-{
-    (void)uc;
-    const char *at = si->si_addr;
-    if (bus_hit != NULL && at >= bus_lo && at < bus_hi) {
-        long pg = bus_page;
-        uintptr_t page = (uintptr_t)at & ~(uintptr_t)(pg - 1);
-        if (pg > 0 && mmap((void *)page, (size_t)pg, PROT_READ,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
-            atomic_store_explicit(bus_hit, 1, memory_order_relaxed);
-            return;
-        }
-    }
-    (void)signal(sig, SIG_DFL);
-    (void)raise(sig);
-}
-
 /* A mapped file larger than a chunk is scanned by two threads: a finder thread walks the chunks
  * and finds the candidate lines (Hyperscan and the line count touch every byte), this thread
  * parses them in order (the parsers keep state across lines, the callback runs here). Two
@@ -729,7 +686,7 @@ static void pipe_post(struct pipe *pp, int i)
 static void *finder_main(void *arg)
 {
     struct pipe *pp = arg;
-    bus_guard(pp->w->r);
+    td_mapguard_enter(&pp->w->r->guard); /* a file truncated under the scan: see walk_next */
     for (int i = 0;; i ^= 1) {
         pthread_mutex_lock(&pp->mu);
         while (pp->full[i] && !pp->stop) {
@@ -750,7 +707,7 @@ static void *finder_main(void *arg)
             break;
         }
     }
-    bus_unguard();
+    td_mapguard_leave();
     return NULL;
 }
 
@@ -855,22 +812,8 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
     gmtime_r(&now, &tm);
     td_logline_state_init(&sc.st, tm.tm_year + 1900);
 
-    struct sigaction bus_old;
-    bool guarded = false;
     if (r.map != NULL) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_sigaction = on_sigbus;
-        sa.sa_flags = SA_SIGINFO;
-        sigemptyset(&sa.sa_mask);
-        guarded = sigaction(SIGBUS, &sa, &bus_old) == 0;
-        if (!guarded) {
-            (void)munmap(r.map, r.map_len); /* no guard, no mapping: read() instead */
-            r.map = NULL;
-        }
-    }
-    if (guarded) {
-        bus_guard(&r);
+        td_mapguard_enter(&r.guard);
     }
     /* Two threads only where the file is mapped and big enough to pay for the second. */
     if (r.map != NULL && r.map_len > CHUNK && pipe_start(&pp, &w, found) == 0) {
@@ -879,11 +822,8 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
     } else {
         scan_sequential(&sc, &w, &fd, &found[0], opt, &last);
     }
-    if (guarded) {
-        bus_unguard();
-        (void)sigaction(SIGBUS, &bus_old, NULL);
-    }
-    if (atomic_load(&r.truncated) != 0) {
+    td_mapguard_leave();
+    if (r.map != NULL && td_mapguard_hit(&r.guard)) {
         r.error = 1; /* what was read is kept, the rest is lost */
     }
     td_log_event_t ev;
