@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define BUF_SIZE   (4u << 20)
 #define DROP_EVERY (8u << 20) /* mapped bytes behind the reader handed back at a time */
@@ -94,7 +95,16 @@ int td_capfile_open(const char *path, td_capfile_t **out, char *err, size_t errc
         td_strlcpy(err, "out of memory", errcap);
         return TD_E_NOMEM;
     }
-    cf->f = fopen(path, "rb");
+    if (strcmp(path, "-") == 0) {
+        /* Standard input (a pipe from tcpdump -w -): read, never mapped. */
+        int fd = dup(STDIN_FILENO);
+        cf->f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+        if (cf->f == NULL && fd >= 0) {
+            close(fd);
+        }
+    } else {
+        cf->f = fopen(path, "rb");
+    }
     if (cf->f == NULL) {
         td_fmt(err, errcap, "%s", strerror(errno));
         td_capfile_close(cf);
