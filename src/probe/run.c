@@ -612,15 +612,11 @@ static step_next_t step_tls12(probe_t *p)
     return STEP_NEXT;
 }
 
-/* TLS with OpenSSL; after a failure that is not a timeout, once more with every old version
- * and cipher allowed, which names what the server insists on. */
-static step_next_t step_handshake(probe_t *p)
+/* After a failed handshake that is not a timeout, once more with every old version and cipher
+ * allowed, which names what the server insists on. */
+static step_next_t step_legacy(probe_t *p)
 {
     td_obs_t *obs = p->obs;
-    td__tls_connect(&p->ep, TD_TLS_MODERN, step_dl(p, "tls", p->step), &obs->tls, &p->conn);
-    td_fmt(p->detail, sizeof(p->detail), "handshake %s %s %s", obs->tls.ok ? "ok" : "failed",
-           obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
-    progress(p, "tls", p->detail);
     if (!obs->tls.ok && !obs->tls.timed_out && !out_of_time(p)) {
         td__tls_connect(&p->ep, TD_TLS_LEGACY, step_dl(p, "legacy", p->step), &obs->legacy,
                         &p->legacy_conn);
@@ -629,6 +625,65 @@ static step_next_t step_handshake(probe_t *p)
         progress(p, "tls", p->detail);
     }
     return STEP_NEXT;
+}
+
+static void handshake_progress(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    td_fmt(p->detail, sizeof(p->detail), "handshake %s %s %s", obs->tls.ok ? "ok" : "failed",
+           obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
+    progress(p, "tls", p->detail);
+}
+
+/* TLS with OpenSSL, then the legacy retry after a failure. */
+static step_next_t step_handshake(probe_t *p)
+{
+    td__tls_connect(&p->ep, TD_TLS_MODERN, step_dl(p, "tls", p->step), &p->obs->tls, &p->conn);
+    handshake_progress(p);
+    return step_legacy(p);
+}
+
+/* Bytes of the server's reply kept from the one connection (a TLS 1.2 flight with an RSA
+ * chain is 3-5 KiB; more is counted, not kept: the facts are in its first records). */
+#define ONE_CONN_CAPTURE (8 * 1024)
+
+/* One connection for the protocol and TLS layers (the quick profile): OpenSSL's handshake,
+ * recording what the server sent, which then stands for our hello's reply (classified and
+ * parsed the same way: the ServerHello's version, suite, group, extensions, ALPN). When the
+ * handshake fails the raw hello runs after it (step_hello_unless_seen): there its facts (a
+ * reset, an alert, plain HTTP, a malformed flight) name the cause. Not after silence: the
+ * silence is the fact, the step deadline is spent, and our hello would only wait again. */
+static step_next_t step_one_connection(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    td_tls_capture_t cap = { .cap = ONE_CONN_CAPTURE };
+    td__tls_connect_capture(&p->ep, step_dl(p, "tls", p->step), &obs->tls, &p->conn, &cap);
+    handshake_progress(p);
+    bool silent =
+            !obs->tls.ok && obs->tls.timed_out && obs->tls.connect_ms >= 0 && cap.received == 0;
+    if (obs->tls.ok) {
+        td__xchg_from_handshake(&cap, &obs->tls, TD_END_ENOUGH, &obs->sniff);
+    } else if (silent) {
+        /* No byte back to the hello: what the protocol step would have seen. The step's name
+         * follows (a deadline in it is the protocol step's), and the handshake is not
+         * reported as run: it sent its hello and got nothing, the facts above. */
+        td__xchg_from_handshake(&cap, &obs->tls, TD_END_TIMEOUT, &obs->sniff);
+        obs->cur_step = "proto";
+        if (obs->shortened_step != NULL && strcmp(obs->shortened_step, "tls") == 0) {
+            obs->shortened_step = "proto";
+        }
+        memset(&obs->tls, 0, sizeof(obs->tls));
+        td__tls_conn_free(p->conn);
+        p->conn = NULL;
+    }
+    td_free(cap.buf);
+    return STEP_NEXT;
+}
+
+/* Our own hello, unless the protocol facts are already in (step_one_connection). */
+static step_next_t step_hello_unless_seen(probe_t *p)
+{
+    return p->obs->sniff.step == TD_STEP_DONE ? STEP_NEXT : step_hello(p);
 }
 
 /* The chain the server sent, checked against the trust store. */
@@ -822,9 +877,10 @@ typedef struct plan_step {
 
 /* The diagnosis, layer by layer. A step that ends the run early (STEP_END) skips to the closing
  * steps. The quick profile (the fleet scan's) is the steps marked for it: one handshake, the
- * chain and the verdict; no side probes, no second hello, no HTTP, no port 80, no other
- * addresses, no client profiles, no matrix; a failed handshake still gets the legacy retry that
- * names the version. A new probe is one step here. */
+ * chain and the verdict, over one connection when the handshake completes (its bytes stand for
+ * our hello's reply; our own hello runs only after a failure); no side probes, no second hello, no
+ * HTTP, no port 80, no other addresses, no client profiles, no matrix; a failed handshake still
+ * gets the legacy retry that names the version. A new probe is one step here. */
 static const plan_step_t plan[] = {
     { "setup", PLAN_ALL, step_setup },
     { "dns", PLAN_ALL, step_dns },
@@ -832,14 +888,16 @@ static const plan_step_t plan[] = {
     { "tcp", PLAN_QUICK | PLAN_ONE_ADDR, step_tcp },
     { "plain_target", PLAN_ALL, step_plain_target },
     { "proto", PLAN_FULL, step_hello },
-    { "proto", PLAN_QUICK | PLAN_NO_MSS_RETRY, step_hello },
+    { "tls", PLAN_QUICK, step_one_connection },
+    { "proto", PLAN_QUICK | PLAN_NO_MSS_RETRY, step_hello_unless_seen },
     { "side", PLAN_FULL, step_side_start },
     { "plain", PLAN_FULL, step_plain },
     { "port80", PLAN_FULL, step_port80 },
     { "tls12", PLAN_FULL, step_tls12_after_refusal },
     { "tls_gate", PLAN_ALL, step_tls_gate },
     { "tls12", PLAN_FULL, step_tls12 },
-    { "tls", PLAN_ALL, step_handshake },
+    { "tls", PLAN_FULL, step_handshake },
+    { "legacy", PLAN_QUICK, step_legacy },
     { "cert", PLAN_ALL, step_cert },
     { "http", PLAN_FULL, step_http },
     { "side", PLAN_FULL, step_side_join },

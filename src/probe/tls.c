@@ -157,12 +157,71 @@ static void leaf_facts(SSL *ssl, const char *match_host, td_obs_tls_t *o)
 
 static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
                       uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
-                      td_tls_conn_t **conn_out);
+                      td_tls_conn_t **conn_out, td_tls_capture_t *cap);
 
 void td__tls_connect(const td_endpoint_t *ep, td_tls_mode_t mode, double deadline_ms,
                      td_obs_tls_t *obs, td_tls_conn_t **conn_out)
 {
-    handshake(ep, mode, NULL, 0, deadline_ms, obs, conn_out);
+    handshake(ep, mode, NULL, 0, deadline_ms, obs, conn_out, NULL);
+}
+
+void td__tls_connect_capture(const td_endpoint_t *ep, double deadline_ms, td_obs_tls_t *obs,
+                             td_tls_conn_t **conn_out, td_tls_capture_t *cap)
+{
+    handshake(ep, TD_TLS_MODERN, NULL, 0, deadline_ms, obs, conn_out, cap);
+}
+
+/* The socket BIO's callback while a capture runs: keeps what was read, counts what was
+ * written before the first byte back. Returns ret unchanged (OpenSSL's contract). */
+static long capture_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+                       size_t *processed)
+{
+    td_tls_capture_t *c = (td_tls_capture_t *)BIO_get_callback_arg(b);
+    (void)len;
+    (void)argi;
+    (void)argl;
+    if (c == NULL || ret <= 0 || processed == NULL || *processed == 0) {
+        return ret;
+    }
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        if (c->received == 0) {
+            c->first_byte_at = td_now_ms();
+        }
+        if (c->buf == NULL && c->cap > 0) {
+            c->buf = td_malloc(c->cap); /* on the first byte: a silent server costs nothing */
+            c->cap = c->buf != NULL ? c->cap : 0;
+        }
+        size_t keep = c->cap - c->len < *processed ? c->cap - c->len : *processed;
+        if (keep > 0) {
+            memcpy(c->buf + c->len, argp, keep);
+            c->len += keep;
+        }
+        c->received += *processed;
+    } else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN) && c->received == 0) {
+        if (c->sent == 0) {
+            c->sent_at = td_now_ms();
+        }
+        c->sent += *processed;
+    }
+    return ret;
+}
+
+static void capture_start(SSL *ssl, td_tls_capture_t *cap)
+{
+    BIO *b = SSL_get_rbio(ssl);
+    if (cap != NULL && b != NULL) {
+        BIO_set_callback_arg(b, (char *)cap);
+        BIO_set_callback_ex(b, capture_cb);
+    }
+}
+
+static void capture_stop(SSL *ssl)
+{
+    BIO *b = ssl != NULL ? SSL_get_rbio(ssl) : NULL;
+    if (b != NULL) {
+        BIO_set_callback_ex(b, NULL);
+        BIO_set_callback_arg(b, NULL);
+    }
 }
 
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
@@ -170,13 +229,13 @@ void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const c
                        td_tls_conn_t **conn_out)
 {
     const td_endpoint_t ep = { .addr = addr, .port = port, .sni = sni, .host = match_host };
-    handshake(&ep, mode, NULL, 0, deadline_ms, obs, conn_out);
+    handshake(&ep, mode, NULL, 0, deadline_ms, obs, conn_out, NULL);
 }
 
 void td__tls_handshake_policy(const td_endpoint_t *ep, const char *ciphers, uint16_t min_version,
                               double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
 {
-    handshake(ep, TD_TLS_MODERN, ciphers, min_version, deadline_ms, obs, conn_out);
+    handshake(ep, TD_TLS_MODERN, ciphers, min_version, deadline_ms, obs, conn_out, NULL);
 }
 
 /* A client context of mode (with ciphers and min_version: a client's policy); NULL with the
@@ -236,7 +295,7 @@ static SSL_CTX *shared_ctx(td_tls_mode_t mode)
 
 static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
                       uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
-                      td_tls_conn_t **conn_out)
+                      td_tls_conn_t **conn_out, td_tls_capture_t *cap)
 {
     const char *sni = ep->sni, *match_host = ep->host;
     double t0 = td_now_ms();
@@ -288,6 +347,7 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
     if (sni != NULL && sni[0] != '\0') {
         (void)SSL_set_tlsext_host_name(c->ssl, obs->sni); /* obs->sni: a non-const copy */
     }
+    capture_start(c->ssl, cap);
     for (;;) {
         ERR_clear_error();
         errno = 0;
@@ -308,6 +368,7 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
             goto out;
         }
     }
+    capture_stop(c->ssl);
     obs->ok = 1;
     td_strlcpy(obs->version, SSL_get_version(c->ssl), sizeof(obs->version));
     td_strlcpy(obs->cipher, SSL_get_cipher_name(c->ssl), sizeof(obs->cipher));
@@ -339,6 +400,9 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
     return;
 out:
     obs->ms = td_now_ms() - t0;
+    if (c != NULL) {
+        capture_stop(c->ssl);
+    }
     /* Keep the certificates when the server sent some: cert.c still checks them. The socket
      * is closed now: a server that serves one connection at a time (openssl s_server) waits
      * up to 0.5 s for our close before it accepts the next one. */
