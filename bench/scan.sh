@@ -138,6 +138,19 @@ scan=("$bin" scan --json --no-progress --ca-file "$c/root.pem" --concurrency "$C
 echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(nginx -v 2>&1); sslscan $(sslscan --version 2>&1 | grep -o '[0-9]\.[0-9.]*' | head -1); testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.a-z-]*' | head -1)"
 echo "# name wall_s cpu_s peak_rss_kb   (targets)"
 [ -n "${ONLY_CEILING:-}" ] && { ceiling; exit 0; }
+[ -n "${ONLY_MEMORY:-}" ] && { memory_row; exit 0; }
+if [ -n "${AB:-}" ]; then # AB="BIN_A BIN_B": the quick run alternated ROUNDS (3) times, CPU per target
+    for r in $(seq 1 "${ROUNDS:-3}"); do
+        for b in $AB; do
+            scan[0]="$b"
+            # instructions (user + kernel) count the client's work whatever else runs
+            m=$(measure "ab_$(basename "$b")" perf stat -x, -e instructions:u,instructions:k -o "$work/ab.perf" "${scan[@]}" --profile quick "$work/quick.txt")
+            ins=$(awk -F, '/instructions/ {s += $1} END {print s}' "$work/ab.perf")
+            echo "round $r $b: $m = $(python3 -c "print('%.3f ms CPU, %.2f M instructions per target' % ($(cut -d' ' -f3 <<<"$m") * 1000 / $QUICK_TARGETS, $ins / 1e6 / $QUICK_TARGETS))")"
+        done
+    done
+    exit 0
+fi
 if [ -n "${ONLY_QUICK:-}" ]; then # iterate on the quick profile alone
     ceil=$(ceiling); echo "ceiling $ceil   (handshakes seconds per_second failed; ${CEIL_THREADS:-4} threads)"
     qt=$(measure quick_throughput "${scan[@]}" --profile quick "$work/quick.txt"); echo "$qt"
