@@ -59,9 +59,10 @@ enum {
     PLAN_FULL = 1u << TD_PROFILE_FULL,   /* the step runs in the full profile */
     PLAN_QUICK = 1u << TD_PROFILE_QUICK, /* ... in the quick profile */
     PLAN_ALL = PLAN_FULL | PLAN_QUICK,
-    PLAN_CLOSING = 1u << 8,      /* runs after an early end too, in order, each once */
-    PLAN_ONE_ADDR = 1u << 9,     /* tcp: the first address that accepts, not all of them */
-    PLAN_NO_MSS_RETRY = 1u << 10 /* proto: no small-segment retry beside a stalled hello */
+    PLAN_CLOSING = 1u << 8,       /* runs after an early end too, in order, each once */
+    PLAN_ONE_ADDR = 1u << 9,      /* tcp: the first address that accepts, not all of them */
+    PLAN_NO_MSS_RETRY = 1u << 10, /* proto: no small-segment retry beside a stalled hello */
+    PLAN_KEEP_CONN = 1u << 11     /* tcp: the chosen connection stays open for the handshake */
 };
 
 /* One target's run: what every step of the plan reads and writes. */
@@ -73,6 +74,7 @@ typedef struct probe {
     double t0, deadline, step;
     X509_STORE *store;
     char connect_host[256];
+    int tcp_fd;       /* the TCP step's connection kept for the handshake (PLAN_KEEP_CONN), or -1 */
     td_endpoint_t ep; /* port, SNI and host from the start; the address from "tcp" on */
     td_tls_conn_t *conn, *legacy_conn, *nosni_conn;
     bool side_running;   /* the side probes run in their threads */
@@ -414,6 +416,7 @@ static step_next_t step_tcp(probe_t *p)
 {
     td_obs_t *obs = p->obs;
     const bool first_only = (p->step_flags & PLAN_ONE_ADDR) != 0;
+    const bool keep = (p->step_flags & PLAN_KEEP_CONN) != 0;
     obs->tcp.step = TD_STEP_DONE;
     for (int i = 0; i < obs->dns.n_addrs && !out_of_time(p); i++) {
         td_obs_tcp_attempt_t *a = &obs->tcp.a[obs->tcp.n++];
@@ -423,6 +426,10 @@ static step_next_t step_tcp(probe_t *p)
         a->port = p->ep.port;
         a->result = td__connect(a->addr, p->ep.port, step_dl(p, "tcp", p->step), &fd, &a->err);
         a->ms = td_now_ms() - s;
+        if (keep && a->result == TD_TCP_OK && p->tcp_fd < 0) {
+            p->tcp_fd = fd;
+            fd = -1;
+        }
         td__close(fd);
         td_fmt(p->detail, sizeof(p->detail), "%s port %u: %s", a->addr, (unsigned)p->ep.port,
                td_tcp_result_name(a->result));
@@ -447,6 +454,8 @@ static step_next_t step_plain_target(probe_t *p)
     if (!opt->plain_http) {
         return STEP_NEXT;
     }
+    td__close(p->tcp_fd); /* a plain GET makes its own connection */
+    p->tcp_fd = -1;
     obs->plain_target = 1;
     td_obs_exchange_t *x = &obs->plain;
     td_obs_http_t *h = &obs->http;
@@ -656,7 +665,8 @@ static step_next_t step_handshake(probe_t *p)
 static step_next_t step_one_connection(probe_t *p)
 {
     td_obs_t *obs = p->obs;
-    td_tls_capture_t cap = { .cap = ONE_CONN_CAPTURE };
+    td_tls_capture_t cap = { .fd = p->tcp_fd, .cap = ONE_CONN_CAPTURE };
+    p->tcp_fd = -1; /* handed over */
     td__tls_connect_capture(&p->ep, step_dl(p, "tls", p->step), &obs->tls, &p->conn, &cap);
     handshake_progress(p);
     bool silent =
@@ -810,6 +820,8 @@ static step_next_t step_close(probe_t *p)
     hang_up(p);
     td__tls_conn_free(p->nosni_conn);
     p->nosni_conn = NULL;
+    td__close(p->tcp_fd);
+    p->tcp_fd = -1;
     return STEP_NEXT;
 }
 
@@ -885,7 +897,7 @@ static const plan_step_t plan[] = {
     { "setup", PLAN_ALL, step_setup },
     { "dns", PLAN_ALL, step_dns },
     { "tcp", PLAN_FULL, step_tcp },
-    { "tcp", PLAN_QUICK | PLAN_ONE_ADDR, step_tcp },
+    { "tcp", PLAN_QUICK | PLAN_ONE_ADDR | PLAN_KEEP_CONN, step_tcp },
     { "plain_target", PLAN_ALL, step_plain_target },
     { "proto", PLAN_FULL, step_hello },
     { "tls", PLAN_QUICK, step_one_connection },
@@ -919,6 +931,7 @@ static int probe_init(probe_t *p, const td_options_t *opt, td_obs_t *obs, td_err
     p->opt = opt;
     p->obs = obs;
     p->err = err;
+    p->tcp_fd = -1;
     p->t0 = td_now_ms();
     p->deadline = p->t0 + opt->timeout_s * 1000.0;
     p->step = opt->step_timeout_s * 1000.0;

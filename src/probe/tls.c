@@ -342,7 +342,13 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
     if (c->ctx == NULL) {
         goto out;
     }
-    td_tcp_result_t tr = td__connect_mss(ep->addr, ep->port, deadline_ms, ep->mss, &c->fd, &err);
+    td_tcp_result_t tr = TD_TCP_OK;
+    if (cap != NULL && cap->fd >= 0) {
+        c->fd = cap->fd; /* the TCP step's connection */
+        cap->fd = -1;
+    } else {
+        tr = td__connect_mss(ep->addr, ep->port, deadline_ms, ep->mss, &c->fd, &err);
+    }
     if (tr != TD_TCP_OK) {
         obs->sys_errno = err;
         obs->timed_out = tr == TD_TCP_TIMEOUT;

@@ -33,6 +33,8 @@ void td__tls_connect(const td_endpoint_t *ep, td_tls_mode_t mode, double deadlin
  * does our own hello's reply). buf (cap bytes) is allocated when the first byte arrives and
  * freed by the caller (td_free); bytes past cap are counted, not kept. */
 typedef struct td_tls_capture {
+    int fd; /* a socket already connected to ep, handed over (closed with the connection); -1:
+             * connect */
     uint8_t *buf;
     size_t cap;
     size_t len;      /* bytes kept in buf */
