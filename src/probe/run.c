@@ -13,8 +13,8 @@
 #include "tls.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -226,22 +226,29 @@ static void follow_redirects(probe_t *p)
 struct mss_try {
     td_endpoint_t ep; /* the main hello's, with MSS 536 */
     double deadline, delay_ms;
-    atomic_int first_done;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond; /* signalled when the first hello is answered */
+    bool first_done;
     td_obs_exchange_t *out;
 };
 
 static void *mss_try_run(void *arg)
 {
     struct mss_try *m = arg;
-    double start = td_now_ms();
     /* Give the first attempt a head start: most servers answer within milliseconds, and a
-     * second connection to them would be wasted. */
-    while (!atomic_load(&m->first_done) && td_now_ms() - start < m->delay_ms) {
-        /* 1 ms: the join after the first hello waits for this sleep to end. */
-        struct timespec ts = { 0, 1000 * 1000 };
-        (void)nanosleep(&ts, NULL);
+     * second connection to them would be wasted. One wait, woken by the first hello's end (a
+     * fleet scan runs thousands of these: no polling). */
+    struct timespec until;
+    (void)clock_gettime(CLOCK_REALTIME, &until);
+    long long ns = until.tv_nsec + (long long)(m->delay_ms * 1e6);
+    until.tv_sec += (time_t)(ns / 1000000000LL);
+    until.tv_nsec = (long)(ns % 1000000000LL);
+    (void)pthread_mutex_lock(&m->lock);
+    while (!m->first_done && pthread_cond_timedwait(&m->done_cond, &m->lock, &until) != ETIMEDOUT) {
     }
-    if (!atomic_load(&m->first_done) && td_now_ms() < m->deadline) {
+    bool first_done = m->first_done;
+    (void)pthread_mutex_unlock(&m->lock);
+    if (!first_done && td_now_ms() < m->deadline) {
         td__xchg(&m->ep, TD_XCHG_HELLO, m->deadline, m->out);
     }
     return NULL;
@@ -513,14 +520,20 @@ static step_next_t step_hello(probe_t *p)
                           .delay_ms = p->step / 4 < 1000 ? p->step / 4 : 1000,
                           .out = &obs->small_mss };
     mt.ep.mss = 536;
-    atomic_init(&mt.first_done, 0);
+    (void)pthread_mutex_init(&mt.lock, NULL);
+    (void)pthread_cond_init(&mt.done_cond, NULL);
     pthread_t mss_thread;
     bool mss_started = mss_retry && pthread_create(&mss_thread, NULL, mss_try_run, &mt) == 0;
     td__xchg(&p->ep, TD_XCHG_HELLO, hello_dl, &obs->sniff);
-    atomic_store(&mt.first_done, 1);
+    (void)pthread_mutex_lock(&mt.lock);
+    mt.first_done = true;
+    (void)pthread_cond_signal(&mt.done_cond);
+    (void)pthread_mutex_unlock(&mt.lock);
     if (mss_started) {
         (void)pthread_join(mss_thread, NULL);
     }
+    (void)pthread_cond_destroy(&mt.done_cond);
+    (void)pthread_mutex_destroy(&mt.lock);
     td_fmt(p->detail, sizeof(p->detail), "ClientHello answered by %s (%s)",
            td_sniff_class_name(obs->sniff.sniff.cls), td_read_end_name(obs->sniff.end));
     progress(p, "proto", p->detail);
