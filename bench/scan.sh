@@ -139,6 +139,15 @@ echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(nginx 
 echo "# name wall_s cpu_s peak_rss_kb   (targets)"
 [ -n "${ONLY_CEILING:-}" ] && { ceiling; exit 0; }
 [ -n "${ONLY_MEMORY:-}" ] && { memory_row; exit 0; }
+if [ -n "${ONLY_FULL:-}" ]; then # the full profile against sslscan, alternated ROUNDS (2) times
+    for r in $(seq 1 "${ROUNDS:-2}"); do
+        f=$(measure full "${scan[@]}" --profile full "$work/targets.txt")
+        ss=$(measure sslscan sslscan --no-colour --sni-name=good.lab.test --targets="$work/sslscan.txt")
+        echo "round $r: $f ($N) | $ss ($SSLSCAN_N of $N) | load $(cut -d' ' -f1 /proc/loadavg)"
+        python3 -c "import sys; f, s = float(sys.argv[1]), float(sys.argv[2]) * $N / $SSLSCAN_N; print('full %.2f s, sslscan %.1f s extrapolated: %.1fx (goal >= 10x)' % (f, s, s / f))" "$(cut -d' ' -f2 <<<"$f")" "$(cut -d' ' -f2 <<<"$ss")"
+    done
+    exit 0
+fi
 if [ -n "${AB:-}" ]; then # AB="BIN_A BIN_B": the quick run alternated ROUNDS (3) times, CPU per target
     for r in $(seq 1 "${ROUNDS:-3}"); do
         for b in $AB; do
