@@ -15,11 +15,15 @@
 # per quick target against `openssl s_client` with verification (one process per handshake,
 # 50 runs), and the memory with CONNS (default 2000) connections in flight to a silent
 # listener (GNU time's peak RSS). Servers are started and stopped by PID.
+# The ceiling: bench/handshake_ceiling.c, CEIL_THREADS (default 4) threads of bare
+# SSL_connect + chain/name verification with one shared SSL_CTX against the same N listeners for
+# CEIL_SECONDS (default 10): the handshake rate this machine reaches with the servers on it; the
+# quick profile's rate is printed as a fraction of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${TLSDOCTOR:-build/release/tlsdoctor}"
 [ -x "$bin" ] || { echo "bench: build first: cmake --preset release && cmake --build --preset release" >&2; exit 3; }
-for t in nginx sslscan testssl /usr/bin/time python3 openssl; do
+for t in nginx sslscan testssl /usr/bin/time python3 openssl cc; do
     command -v "$t" >/dev/null || { echo "bench: needs $t (scripts/install-deps.sh)" >&2; exit 3; }
 done
 work="${BENCH_DIR:-/tmp/tdbench-scan}"
@@ -107,20 +111,72 @@ measure() {
     read -r wall u s rss < <(tail -1 "$work/$name.time")
     echo "$name $wall $(python3 -c "print(round($u+$s,2))") $rss"
 }
+# ceiling: "handshakes seconds per_second failed"
+cc -O2 -o "$work/handshake_ceiling" bench/handshake_ceiling.c -lssl -lcrypto -lpthread
+ceiling() {
+    "$work/handshake_ceiling" "$work/peers.txt" good.lab.test "$c/root.pem" "${CEIL_THREADS:-4}" "${CEIL_SECONDS:-10}"
+}
+# per_second NAME TARGETS: the rate of a measured quick run and its fraction of the ceiling
+per_second() {
+    python3 -c "import sys; w=float(sys.argv[1]); n=int(sys.argv[2]); c=float(sys.argv[3]); print('%s: %d targets in %.2f s = %.0f targets/s = %.0f%% of the bare handshake ceiling (%.0f/s)' % (sys.argv[4], n, w, n / w, 100 * n / w / c, c))" "$(cut -d' ' -f2 <<<"$1")" "$2" "$3" "$(cut -d' ' -f1 <<<"$1")"
+}
+# memory_row: the scan of CONNS silent targets, all in flight; VmRSS sampled while they wait
+# (1.5 s and 2.5 s into a 3 s step deadline) besides GNU time's peak (which also holds the
+# moment all of them are judged at once)
+memory_row() {
+    measure memory "${scan[@]}" --profile quick --concurrency "$CONNS" --timeout 3 --step-timeout 3 "$work/silent.txt" &
+    local m=$! rss1 rss2 pid
+    sleep 1.5
+    pid=$(pgrep -n -f -- "--concurrency $CONNS --timeout 3 --step-timeout 3 $work/silent.txt" || true)
+    rss1=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    sleep 1
+    rss2=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    wait "$m"
+    echo "waiting: VmRSS $rss1 kB / $rss2 kB at 1.5 / 2.5 s = $((rss2 / CONNS)) KiB per connection in flight (goal <= 64)"
+}
 scan=("$bin" scan --json --no-progress --ca-file "$c/root.pem" --concurrency "$CONC" --timeout 10 --step-timeout 5)
 echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(nginx -v 2>&1); sslscan $(sslscan --version 2>&1 | grep -o '[0-9]\.[0-9.]*' | head -1); testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.a-z-]*' | head -1)"
 echo "# name wall_s cpu_s peak_rss_kb   (targets)"
+[ -n "${ONLY_CEILING:-}" ] && { ceiling; exit 0; }
+[ -n "${ONLY_MEMORY:-}" ] && { memory_row; exit 0; }
+if [ -n "${ONLY_FULL:-}" ]; then # the full profile against sslscan, alternated ROUNDS (2) times
+    for r in $(seq 1 "${ROUNDS:-2}"); do
+        f=$(measure full "${scan[@]}" --profile full "$work/targets.txt")
+        ss=$(measure sslscan sslscan --no-colour --sni-name=good.lab.test --targets="$work/sslscan.txt")
+        echo "round $r: $f ($N) | $ss ($SSLSCAN_N of $N) | load $(cut -d' ' -f1 /proc/loadavg)"
+        python3 -c "import sys; f, s = float(sys.argv[1]), float(sys.argv[2]) * $N / $SSLSCAN_N; print('full %.2f s, sslscan %.1f s extrapolated: %.1fx (goal >= 10x)' % (f, s, s / f))" "$(cut -d' ' -f2 <<<"$f")" "$(cut -d' ' -f2 <<<"$ss")"
+    done
+    exit 0
+fi
+if [ -n "${AB:-}" ]; then # AB="BIN_A BIN_B": the quick run alternated ROUNDS (3) times, CPU per target
+    for r in $(seq 1 "${ROUNDS:-3}"); do
+        for b in $AB; do
+            scan[0]="$b"
+            # instructions (user + kernel) count the client's work whatever else runs
+            m=$(measure "ab_$(basename "$b")" perf stat -x, -e instructions:u,instructions:k -o "$work/ab.perf" "${scan[@]}" --profile quick "$work/quick.txt")
+            ins=$(awk -F, '/instructions/ {s += $1} END {print s}' "$work/ab.perf")
+            echo "round $r $b: $m = $(python3 -c "print('%.3f ms CPU, %.2f M instructions per target' % ($(cut -d' ' -f3 <<<"$m") * 1000 / $QUICK_TARGETS, $ins / 1e6 / $QUICK_TARGETS))")"
+        done
+    done
+    exit 0
+fi
 if [ -n "${ONLY_QUICK:-}" ]; then # iterate on the quick profile alone
-    measure quick_throughput "${scan[@]}" --profile quick "$work/quick.txt"
-    measure memory "${scan[@]}" --profile quick --concurrency "$CONNS" --timeout 3 --step-timeout 3 "$work/silent.txt"
+    ceil=$(ceiling); echo "ceiling $ceil   (handshakes seconds per_second failed; ${CEIL_THREADS:-4} threads)"
+    qt=$(measure quick_throughput "${scan[@]}" --profile quick "$work/quick.txt"); echo "$qt"
+    per_second "$qt" "$QUICK_TARGETS" "$(cut -d' ' -f3 <<<"$ceil")"
+    echo "cpu per quick target: $(python3 -c "print('%.3f ms' % ($(cut -d' ' -f3 <<<"$qt") * 1000 / $QUICK_TARGETS))")"
+    memory_row
     exit 0
 fi
 q=$(measure quick "${scan[@]}" --profile quick "$work/targets.txt"); echo "$q   ($N)"
 f=$(measure full "${scan[@]}" --profile full "$work/targets.txt"); echo "$f   ($N)"
 ss=$(measure sslscan sslscan --no-colour --sni-name=good.lab.test --targets="$work/sslscan.txt"); echo "$ss   ($SSLSCAN_N of $N)"
 ts=$(measure testssl testssl --file "$work/testssl.txt" --parallel --warnings off --quiet --color 0 --openssl-timeout 10); echo "$ts   ($TESTSSL_N of $N)"
+ceil=$(ceiling); echo "ceiling $ceil   (handshakes seconds per_second failed; ${CEIL_THREADS:-4} threads)"
 qt=$(measure quick_throughput "${scan[@]}" --profile quick "$work/quick.txt"); echo "$qt   ($QUICK_TARGETS)"
-mem=$(measure memory "${scan[@]}" --profile quick --concurrency "$CONNS" --timeout 3 --step-timeout 3 "$work/silent.txt"); echo "$mem   ($CONNS silent, all in flight)"
+per_second "$qt" "$QUICK_TARGETS" "$(cut -d' ' -f3 <<<"$ceil")"
+memory_row | tee "$work/memory.row"
+mem=$(head -1 "$work/memory.row"); echo "   ($CONNS silent, all in flight)"
 # openssl s_client: one verified handshake per process
 sc_start=$(date +%s.%N)
 /usr/bin/time -f "%e %U %S %M" -o "$work/sclient.time" bash -c "for i in \$(seq 1 50); do openssl s_client -connect 127.0.1.1:8443 -servername good.lab.test -CAfile '$c/root.pem' -verify_return_error </dev/null >/dev/null 2>&1; done"

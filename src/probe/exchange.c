@@ -4,6 +4,7 @@
 #include "exchange.h"
 
 #include "net.h"
+#include "tls.h"
 
 #include <openssl/rand.h>
 #include <string.h>
@@ -57,6 +58,50 @@ static bool plain_enough(const uint8_t *buf, size_t len, double *deadline, void 
     return len >= 8192;
 }
 
+/* Classifies the reply (len bytes) into obs: its class, an HTTP head, a TLS flight. leaf (may be
+ * NULL) sees the first certificate of a TLS <= 1.2 reply while scratch is alive. */
+static void classify(const uint8_t *reply, size_t len, uint8_t *scratch, size_t scratch_cap,
+                     td_obs_exchange_t *obs, td_leaf_fn leaf, void *user)
+{
+    td_sniff_classify(reply, len, &obs->sniff);
+    if (obs->sniff.cls == TD_SNIFF_HTTP) {
+        int hrc = td_http_head_parse(reply, len, &obs->head);
+        (void)hrc; /* a partial or odd head still leaves what was parsed */
+    }
+    if (obs->sniff.cls == TD_SNIFF_TLS || obs->sniff.cls == TD_SNIFF_SSLV2) {
+        td_server_flight_parse(reply, len, scratch, scratch_cap, &obs->flight);
+        if (leaf != NULL && obs->flight.n_certs > 0) {
+            leaf(obs->flight.certs[0].p, obs->flight.certs[0].len, user);
+        }
+        /* The views point into scratch, which the caller frees. */
+        memset(obs->flight.certs, 0, sizeof(obs->flight.certs));
+    }
+}
+
+void td__xchg_from_handshake(const td_tls_capture_t *cap, const td_obs_tls_t *tls,
+                             td_read_end_t end, td_obs_exchange_t *obs)
+{
+    memset(obs, 0, sizeof(*obs));
+    obs->step = TD_STEP_DONE;
+    obs->connected = tls->connect_ms >= 0;
+    obs->connect_result = obs->connected ? TD_TCP_OK : TD_TCP_ERROR;
+    obs->connect_ms = tls->connect_ms;
+    obs->sent = cap->sent;
+    obs->received = cap->received;
+    obs->end = end;
+    obs->first_byte_ms =
+            cap->received > 0 && cap->sent_at > 0 ? cap->first_byte_at - cap->sent_at : -1;
+    obs->ms = tls->ms;
+    td_sniff_classify(NULL, 0, &obs->sniff);
+    if (cap->len > 0) {
+        struct reply_state *st = td_malloc(sizeof(*st));
+        if (st != NULL) {
+            classify(cap->buf, cap->len, st->scratch, sizeof(st->scratch), obs, NULL, NULL);
+        }
+        td_free(st);
+    }
+}
+
 /* Connects, sends out, reads the reply and classifies it. leaf (may be NULL) sees the first
  * certificate of a TLS <= 1.2 reply while the buffers are alive. */
 static void exchange_core(const char *addr, uint16_t port, const uint8_t *out, size_t out_len,
@@ -97,20 +142,7 @@ static void exchange_core(const char *addr, uint16_t port, const uint8_t *out, s
     if (first >= 0) {
         obs->first_byte_ms = first - sent_at;
     }
-    td_sniff_classify(reply, obs->received, &obs->sniff);
-    if (obs->sniff.cls == TD_SNIFF_HTTP) {
-        int hrc = td_http_head_parse(reply, obs->received, &obs->head);
-        (void)hrc; /* a partial or odd head still leaves what was parsed */
-    }
-    if (obs->sniff.cls == TD_SNIFF_TLS || obs->sniff.cls == TD_SNIFF_SSLV2) {
-        td_server_flight_parse(reply, obs->received, st->scratch, sizeof(st->scratch),
-                               &obs->flight);
-        if (leaf != NULL && obs->flight.n_certs > 0) {
-            leaf(obs->flight.certs[0].p, obs->flight.certs[0].len, user);
-        }
-        /* The views point into scratch, which is freed below. */
-        memset(obs->flight.certs, 0, sizeof(obs->flight.certs));
-    }
+    classify(reply, obs->received, st->scratch, sizeof(st->scratch), obs, leaf, user);
 out:
     td__close(fd);
     obs->ms = td_now_ms() - t0;

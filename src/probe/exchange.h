@@ -17,6 +17,15 @@ typedef enum td_exchange_kind {
 void td__xchg(const td_endpoint_t *ep, td_exchange_kind_t kind, double deadline_ms,
               td_obs_exchange_t *obs);
 
+struct td_tls_capture;
+
+/* The exchange an OpenSSL handshake made (tls.c's capture of what the server sent), as
+ * td__xchg would record our own hello's: the quick profile's protocol facts from its one
+ * connection. tls is that handshake's observation (connection time, duration); end says how
+ * it stopped (TD_END_ENOUGH: the handshake completed). */
+void td__xchg_from_handshake(const struct td_tls_capture *cap, const td_obs_tls_t *tls,
+                             td_read_end_t end, td_obs_exchange_t *obs);
+
 /* Called with the DER of the server's first certificate (TLS <= 1.2), valid for the call. */
 typedef void (*td_leaf_fn)(const uint8_t *der, size_t len, void *user);
 

@@ -13,8 +13,8 @@
 #include "tls.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -59,9 +59,10 @@ enum {
     PLAN_FULL = 1u << TD_PROFILE_FULL,   /* the step runs in the full profile */
     PLAN_QUICK = 1u << TD_PROFILE_QUICK, /* ... in the quick profile */
     PLAN_ALL = PLAN_FULL | PLAN_QUICK,
-    PLAN_CLOSING = 1u << 8,      /* runs after an early end too, in order, each once */
-    PLAN_ONE_ADDR = 1u << 9,     /* tcp: the first address that accepts, not all of them */
-    PLAN_NO_MSS_RETRY = 1u << 10 /* proto: no small-segment retry beside a stalled hello */
+    PLAN_CLOSING = 1u << 8,       /* runs after an early end too, in order, each once */
+    PLAN_ONE_ADDR = 1u << 9,      /* tcp: the first address that accepts, not all of them */
+    PLAN_NO_MSS_RETRY = 1u << 10, /* proto: no small-segment retry beside a stalled hello */
+    PLAN_KEEP_CONN = 1u << 11     /* tcp: the chosen connection stays open for the handshake */
 };
 
 /* One target's run: what every step of the plan reads and writes. */
@@ -73,6 +74,7 @@ typedef struct probe {
     double t0, deadline, step;
     X509_STORE *store;
     char connect_host[256];
+    int tcp_fd;       /* the TCP step's connection kept for the handshake (PLAN_KEEP_CONN), or -1 */
     td_endpoint_t ep; /* port, SNI and host from the start; the address from "tcp" on */
     td_tls_conn_t *conn, *legacy_conn, *nosni_conn;
     bool side_running;   /* the side probes run in their threads */
@@ -224,22 +226,29 @@ static void follow_redirects(probe_t *p)
 struct mss_try {
     td_endpoint_t ep; /* the main hello's, with MSS 536 */
     double deadline, delay_ms;
-    atomic_int first_done;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond; /* signalled when the first hello is answered */
+    bool first_done;
     td_obs_exchange_t *out;
 };
 
 static void *mss_try_run(void *arg)
 {
     struct mss_try *m = arg;
-    double start = td_now_ms();
     /* Give the first attempt a head start: most servers answer within milliseconds, and a
-     * second connection to them would be wasted. */
-    while (!atomic_load(&m->first_done) && td_now_ms() - start < m->delay_ms) {
-        /* 1 ms: the join after the first hello waits for this sleep to end. */
-        struct timespec ts = { 0, 1000 * 1000 };
-        (void)nanosleep(&ts, NULL);
+     * second connection to them would be wasted. One wait, woken by the first hello's end (a
+     * fleet scan runs thousands of these: no polling). */
+    struct timespec until;
+    (void)clock_gettime(CLOCK_REALTIME, &until);
+    long long ns = until.tv_nsec + (long long)(m->delay_ms * 1e6);
+    until.tv_sec += (time_t)(ns / 1000000000LL);
+    until.tv_nsec = (long)(ns % 1000000000LL);
+    (void)pthread_mutex_lock(&m->lock);
+    while (!m->first_done && pthread_cond_timedwait(&m->done_cond, &m->lock, &until) != ETIMEDOUT) {
     }
-    if (!atomic_load(&m->first_done) && td_now_ms() < m->deadline) {
+    bool first_done = m->first_done;
+    (void)pthread_mutex_unlock(&m->lock);
+    if (!first_done && td_now_ms() < m->deadline) {
         td__xchg(&m->ep, TD_XCHG_HELLO, m->deadline, m->out);
     }
     return NULL;
@@ -414,6 +423,7 @@ static step_next_t step_tcp(probe_t *p)
 {
     td_obs_t *obs = p->obs;
     const bool first_only = (p->step_flags & PLAN_ONE_ADDR) != 0;
+    const bool keep = (p->step_flags & PLAN_KEEP_CONN) != 0;
     obs->tcp.step = TD_STEP_DONE;
     for (int i = 0; i < obs->dns.n_addrs && !out_of_time(p); i++) {
         td_obs_tcp_attempt_t *a = &obs->tcp.a[obs->tcp.n++];
@@ -423,6 +433,10 @@ static step_next_t step_tcp(probe_t *p)
         a->port = p->ep.port;
         a->result = td__connect(a->addr, p->ep.port, step_dl(p, "tcp", p->step), &fd, &a->err);
         a->ms = td_now_ms() - s;
+        if (keep && a->result == TD_TCP_OK && p->tcp_fd < 0) {
+            p->tcp_fd = fd;
+            fd = -1;
+        }
         td__close(fd);
         td_fmt(p->detail, sizeof(p->detail), "%s port %u: %s", a->addr, (unsigned)p->ep.port,
                td_tcp_result_name(a->result));
@@ -447,6 +461,8 @@ static step_next_t step_plain_target(probe_t *p)
     if (!opt->plain_http) {
         return STEP_NEXT;
     }
+    td__close(p->tcp_fd); /* a plain GET makes its own connection */
+    p->tcp_fd = -1;
     obs->plain_target = 1;
     td_obs_exchange_t *x = &obs->plain;
     td_obs_http_t *h = &obs->http;
@@ -504,14 +520,20 @@ static step_next_t step_hello(probe_t *p)
                           .delay_ms = p->step / 4 < 1000 ? p->step / 4 : 1000,
                           .out = &obs->small_mss };
     mt.ep.mss = 536;
-    atomic_init(&mt.first_done, 0);
+    (void)pthread_mutex_init(&mt.lock, NULL);
+    (void)pthread_cond_init(&mt.done_cond, NULL);
     pthread_t mss_thread;
     bool mss_started = mss_retry && pthread_create(&mss_thread, NULL, mss_try_run, &mt) == 0;
     td__xchg(&p->ep, TD_XCHG_HELLO, hello_dl, &obs->sniff);
-    atomic_store(&mt.first_done, 1);
+    (void)pthread_mutex_lock(&mt.lock);
+    mt.first_done = true;
+    (void)pthread_cond_signal(&mt.done_cond);
+    (void)pthread_mutex_unlock(&mt.lock);
     if (mss_started) {
         (void)pthread_join(mss_thread, NULL);
     }
+    (void)pthread_cond_destroy(&mt.done_cond);
+    (void)pthread_mutex_destroy(&mt.lock);
     td_fmt(p->detail, sizeof(p->detail), "ClientHello answered by %s (%s)",
            td_sniff_class_name(obs->sniff.sniff.cls), td_read_end_name(obs->sniff.end));
     progress(p, "proto", p->detail);
@@ -612,15 +634,11 @@ static step_next_t step_tls12(probe_t *p)
     return STEP_NEXT;
 }
 
-/* TLS with OpenSSL; after a failure that is not a timeout, once more with every old version
- * and cipher allowed, which names what the server insists on. */
-static step_next_t step_handshake(probe_t *p)
+/* After a failed handshake that is not a timeout, once more with every old version and cipher
+ * allowed, which names what the server insists on. */
+static step_next_t step_legacy(probe_t *p)
 {
     td_obs_t *obs = p->obs;
-    td__tls_connect(&p->ep, TD_TLS_MODERN, step_dl(p, "tls", p->step), &obs->tls, &p->conn);
-    td_fmt(p->detail, sizeof(p->detail), "handshake %s %s %s", obs->tls.ok ? "ok" : "failed",
-           obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
-    progress(p, "tls", p->detail);
     if (!obs->tls.ok && !obs->tls.timed_out && !out_of_time(p)) {
         td__tls_connect(&p->ep, TD_TLS_LEGACY, step_dl(p, "legacy", p->step), &obs->legacy,
                         &p->legacy_conn);
@@ -629,6 +647,66 @@ static step_next_t step_handshake(probe_t *p)
         progress(p, "tls", p->detail);
     }
     return STEP_NEXT;
+}
+
+static void handshake_progress(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    td_fmt(p->detail, sizeof(p->detail), "handshake %s %s %s", obs->tls.ok ? "ok" : "failed",
+           obs->tls.version, obs->tls.ok ? obs->tls.cipher : obs->tls.ossl_text);
+    progress(p, "tls", p->detail);
+}
+
+/* TLS with OpenSSL, then the legacy retry after a failure. */
+static step_next_t step_handshake(probe_t *p)
+{
+    td__tls_connect(&p->ep, TD_TLS_MODERN, step_dl(p, "tls", p->step), &p->obs->tls, &p->conn);
+    handshake_progress(p);
+    return step_legacy(p);
+}
+
+/* Bytes of the server's reply kept from the one connection (a TLS 1.2 flight with an RSA
+ * chain is 3-5 KiB; more is counted, not kept: the facts are in its first records). */
+#define ONE_CONN_CAPTURE (8 * 1024)
+
+/* One connection for the protocol and TLS layers (the quick profile): OpenSSL's handshake,
+ * recording what the server sent, which then stands for our hello's reply (classified and
+ * parsed the same way: the ServerHello's version, suite, group, extensions, ALPN). When the
+ * handshake fails the raw hello runs after it (step_hello_unless_seen): there its facts (a
+ * reset, an alert, plain HTTP, a malformed flight) name the cause. Not after silence: the
+ * silence is the fact, the step deadline is spent, and our hello would only wait again. */
+static step_next_t step_one_connection(probe_t *p)
+{
+    td_obs_t *obs = p->obs;
+    td_tls_capture_t cap = { .fd = p->tcp_fd, .cap = ONE_CONN_CAPTURE };
+    p->tcp_fd = -1; /* handed over */
+    td__tls_connect_capture(&p->ep, step_dl(p, "tls", p->step), &obs->tls, &p->conn, &cap);
+    handshake_progress(p);
+    bool silent =
+            !obs->tls.ok && obs->tls.timed_out && obs->tls.connect_ms >= 0 && cap.received == 0;
+    if (obs->tls.ok) {
+        td__xchg_from_handshake(&cap, &obs->tls, TD_END_ENOUGH, &obs->sniff);
+    } else if (silent) {
+        /* No byte back to the hello: what the protocol step would have seen. The step's name
+         * follows (a deadline in it is the protocol step's), and the handshake is not
+         * reported as run: it sent its hello and got nothing, the facts above. */
+        td__xchg_from_handshake(&cap, &obs->tls, TD_END_TIMEOUT, &obs->sniff);
+        obs->cur_step = "proto";
+        if (obs->shortened_step != NULL && strcmp(obs->shortened_step, "tls") == 0) {
+            obs->shortened_step = "proto";
+        }
+        memset(&obs->tls, 0, sizeof(obs->tls));
+        td__tls_conn_free(p->conn);
+        p->conn = NULL;
+    }
+    td_free(cap.buf);
+    return STEP_NEXT;
+}
+
+/* Our own hello, unless the protocol facts are already in (step_one_connection). */
+static step_next_t step_hello_unless_seen(probe_t *p)
+{
+    return p->obs->sniff.step == TD_STEP_DONE ? STEP_NEXT : step_hello(p);
 }
 
 /* The chain the server sent, checked against the trust store. */
@@ -755,6 +833,8 @@ static step_next_t step_close(probe_t *p)
     hang_up(p);
     td__tls_conn_free(p->nosni_conn);
     p->nosni_conn = NULL;
+    td__close(p->tcp_fd);
+    p->tcp_fd = -1;
     return STEP_NEXT;
 }
 
@@ -822,24 +902,27 @@ typedef struct plan_step {
 
 /* The diagnosis, layer by layer. A step that ends the run early (STEP_END) skips to the closing
  * steps. The quick profile (the fleet scan's) is the steps marked for it: one handshake, the
- * chain and the verdict; no side probes, no second hello, no HTTP, no port 80, no other
- * addresses, no client profiles, no matrix; a failed handshake still gets the legacy retry that
- * names the version. A new probe is one step here. */
+ * chain and the verdict, over one connection when the handshake completes (its bytes stand for
+ * our hello's reply; our own hello runs only after a failure); no side probes, no second hello, no
+ * HTTP, no port 80, no other addresses, no client profiles, no matrix; a failed handshake still
+ * gets the legacy retry that names the version. A new probe is one step here. */
 static const plan_step_t plan[] = {
     { "setup", PLAN_ALL, step_setup },
     { "dns", PLAN_ALL, step_dns },
     { "tcp", PLAN_FULL, step_tcp },
-    { "tcp", PLAN_QUICK | PLAN_ONE_ADDR, step_tcp },
+    { "tcp", PLAN_QUICK | PLAN_ONE_ADDR | PLAN_KEEP_CONN, step_tcp },
     { "plain_target", PLAN_ALL, step_plain_target },
     { "proto", PLAN_FULL, step_hello },
-    { "proto", PLAN_QUICK | PLAN_NO_MSS_RETRY, step_hello },
+    { "tls", PLAN_QUICK, step_one_connection },
+    { "proto", PLAN_QUICK | PLAN_NO_MSS_RETRY, step_hello_unless_seen },
     { "side", PLAN_FULL, step_side_start },
     { "plain", PLAN_FULL, step_plain },
     { "port80", PLAN_FULL, step_port80 },
     { "tls12", PLAN_FULL, step_tls12_after_refusal },
     { "tls_gate", PLAN_ALL, step_tls_gate },
     { "tls12", PLAN_FULL, step_tls12 },
-    { "tls", PLAN_ALL, step_handshake },
+    { "tls", PLAN_FULL, step_handshake },
+    { "legacy", PLAN_QUICK, step_legacy },
     { "cert", PLAN_ALL, step_cert },
     { "http", PLAN_FULL, step_http },
     { "side", PLAN_FULL, step_side_join },
@@ -861,6 +944,7 @@ static int probe_init(probe_t *p, const td_options_t *opt, td_obs_t *obs, td_err
     p->opt = opt;
     p->obs = obs;
     p->err = err;
+    p->tcp_fd = -1;
     p->t0 = td_now_ms();
     p->deadline = p->t0 + opt->timeout_s * 1000.0;
     p->step = opt->step_timeout_s * 1000.0;

@@ -157,12 +157,71 @@ static void leaf_facts(SSL *ssl, const char *match_host, td_obs_tls_t *o)
 
 static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
                       uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
-                      td_tls_conn_t **conn_out);
+                      td_tls_conn_t **conn_out, td_tls_capture_t *cap);
 
 void td__tls_connect(const td_endpoint_t *ep, td_tls_mode_t mode, double deadline_ms,
                      td_obs_tls_t *obs, td_tls_conn_t **conn_out)
 {
-    handshake(ep, mode, NULL, 0, deadline_ms, obs, conn_out);
+    handshake(ep, mode, NULL, 0, deadline_ms, obs, conn_out, NULL);
+}
+
+void td__tls_connect_capture(const td_endpoint_t *ep, double deadline_ms, td_obs_tls_t *obs,
+                             td_tls_conn_t **conn_out, td_tls_capture_t *cap)
+{
+    handshake(ep, TD_TLS_MODERN, NULL, 0, deadline_ms, obs, conn_out, cap);
+}
+
+/* The socket BIO's callback while a capture runs: keeps what was read, counts what was
+ * written before the first byte back. Returns ret unchanged (OpenSSL's contract). */
+static long capture_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+                       size_t *processed)
+{
+    td_tls_capture_t *c = (td_tls_capture_t *)BIO_get_callback_arg(b);
+    (void)len;
+    (void)argi;
+    (void)argl;
+    if (c == NULL || ret <= 0 || processed == NULL || *processed == 0) {
+        return ret;
+    }
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        if (c->received == 0) {
+            c->first_byte_at = td_now_ms();
+        }
+        if (c->buf == NULL && c->cap > 0) {
+            c->buf = td_malloc(c->cap); /* on the first byte: a silent server costs nothing */
+            c->cap = c->buf != NULL ? c->cap : 0;
+        }
+        size_t keep = c->cap - c->len < *processed ? c->cap - c->len : *processed;
+        if (keep > 0) {
+            memcpy(c->buf + c->len, argp, keep);
+            c->len += keep;
+        }
+        c->received += *processed;
+    } else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN) && c->received == 0) {
+        if (c->sent == 0) {
+            c->sent_at = td_now_ms();
+        }
+        c->sent += *processed;
+    }
+    return ret;
+}
+
+static void capture_start(SSL *ssl, td_tls_capture_t *cap)
+{
+    BIO *b = SSL_get_rbio(ssl);
+    if (cap != NULL && b != NULL) {
+        BIO_set_callback_arg(b, (char *)cap);
+        BIO_set_callback_ex(b, capture_cb);
+    }
+}
+
+static void capture_stop(SSL *ssl)
+{
+    BIO *b = ssl != NULL ? SSL_get_rbio(ssl) : NULL;
+    if (b != NULL) {
+        BIO_set_callback_ex(b, NULL);
+        BIO_set_callback_arg(b, NULL);
+    }
 }
 
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
@@ -170,13 +229,13 @@ void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const c
                        td_tls_conn_t **conn_out)
 {
     const td_endpoint_t ep = { .addr = addr, .port = port, .sni = sni, .host = match_host };
-    handshake(&ep, mode, NULL, 0, deadline_ms, obs, conn_out);
+    handshake(&ep, mode, NULL, 0, deadline_ms, obs, conn_out, NULL);
 }
 
 void td__tls_handshake_policy(const td_endpoint_t *ep, const char *ciphers, uint16_t min_version,
                               double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
 {
-    handshake(ep, TD_TLS_MODERN, ciphers, min_version, deadline_ms, obs, conn_out);
+    handshake(ep, TD_TLS_MODERN, ciphers, min_version, deadline_ms, obs, conn_out, NULL);
 }
 
 /* A client context of mode (with ciphers and min_version: a client's policy); NULL with the
@@ -212,31 +271,43 @@ static SSL_CTX *new_ctx(td_tls_mode_t mode, const char *ciphers, uint16_t min_ve
         }
     }
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    /* Buffers only while a record is in transit: a fleet scan keeps thousands of handshakes
+     * waiting at once, and a waiting one then holds no write buffer (-5.5 KiB each). */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     return ctx;
 }
 
 static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
-static SSL_CTX *shared[2]; /* modern, legacy */
+/* modern, legacy, and modern without session tickets for the one-connection handshake of the
+ * quick profile (td__tls_connect_capture): it never resumes, and a TLS 1.2 server then neither
+ * encrypts a ticket nor does the client keep one. */
+static SSL_CTX *shared[3];
 
 static void shared_init(void)
 {
     static td_obs_tls_t scratch; /* errors here only mean: no shared context */
     shared[0] = new_ctx(TD_TLS_MODERN, NULL, 0, &scratch);
     shared[1] = new_ctx(TD_TLS_LEGACY, NULL, 0, &scratch);
+    shared[2] = new_ctx(TD_TLS_MODERN, NULL, 0, &scratch);
+    if (shared[2] != NULL) {
+        SSL_CTX_set_options(shared[2], SSL_OP_NO_TICKET);
+        /* Whole records per read (3 reads instead of 13 per handshake, strace -c) */
+        SSL_CTX_set_read_ahead(shared[2], 1);
+    }
 }
 
 /* The process-wide context of a fixed mode, with a reference for the caller; NULL when it
  * could not be made (the caller then makes its own). */
-static SSL_CTX *shared_ctx(td_tls_mode_t mode)
+static SSL_CTX *shared_ctx(td_tls_mode_t mode, bool no_tickets)
 {
     (void)pthread_once(&shared_once, shared_init);
-    SSL_CTX *ctx = shared[mode == TD_TLS_LEGACY ? 1 : 0];
+    SSL_CTX *ctx = shared[mode == TD_TLS_LEGACY ? 1 : no_tickets ? 2 : 0];
     return ctx != NULL && SSL_CTX_up_ref(ctx) == 1 ? ctx : NULL;
 }
 
 static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
                       uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
-                      td_tls_conn_t **conn_out)
+                      td_tls_conn_t **conn_out, td_tls_capture_t *cap)
 {
     const char *sni = ep->sni, *match_host = ep->host;
     double t0 = td_now_ms();
@@ -264,14 +335,20 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
     /* The two fixed modes share one context each for the process (OpenSSL 3's SSL_CTX_new costs
      * more than a loopback handshake: measured for the fleet scan); a configured context is
      * safe to share between threads. A client's policy gets its own. */
-    c->ctx = ciphers == NULL ? shared_ctx(mode) : NULL;
+    c->ctx = ciphers == NULL ? shared_ctx(mode, cap != NULL) : NULL;
     if (c->ctx == NULL) {
         c->ctx = new_ctx(mode, ciphers, min_version, obs);
     }
     if (c->ctx == NULL) {
         goto out;
     }
-    td_tcp_result_t tr = td__connect_mss(ep->addr, ep->port, deadline_ms, ep->mss, &c->fd, &err);
+    td_tcp_result_t tr = TD_TCP_OK;
+    if (cap != NULL && cap->fd >= 0) {
+        c->fd = cap->fd; /* the TCP step's connection */
+        cap->fd = -1;
+    } else {
+        tr = td__connect_mss(ep->addr, ep->port, deadline_ms, ep->mss, &c->fd, &err);
+    }
     if (tr != TD_TCP_OK) {
         obs->sys_errno = err;
         obs->timed_out = tr == TD_TCP_TIMEOUT;
@@ -288,6 +365,7 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
     if (sni != NULL && sni[0] != '\0') {
         (void)SSL_set_tlsext_host_name(c->ssl, obs->sni); /* obs->sni: a non-const copy */
     }
+    capture_start(c->ssl, cap);
     for (;;) {
         ERR_clear_error();
         errno = 0;
@@ -308,6 +386,7 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
             goto out;
         }
     }
+    capture_stop(c->ssl);
     obs->ok = 1;
     td_strlcpy(obs->version, SSL_get_version(c->ssl), sizeof(obs->version));
     td_strlcpy(obs->cipher, SSL_get_cipher_name(c->ssl), sizeof(obs->cipher));
@@ -339,6 +418,9 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
     return;
 out:
     obs->ms = td_now_ms() - t0;
+    if (c != NULL) {
+        capture_stop(c->ssl);
+    }
     /* Keep the certificates when the server sent some: cert.c still checks them. The socket
      * is closed now: a server that serves one connection at a time (openssl s_server) waits
      * up to 0.5 s for our close before it accepts the next one. */

@@ -28,6 +28,26 @@ void td__tls_handshake_policy(const td_endpoint_t *ep, const char *ciphers, uint
 void td__tls_connect(const td_endpoint_t *ep, td_tls_mode_t mode, double deadline_ms,
                      td_obs_tls_t *obs, td_tls_conn_t **conn);
 
+/* What the server sent during a handshake, as it came off the socket: the quick profile takes
+ * the protocol layer's facts from its one connection (exchange.c classifies the bytes as it
+ * does our own hello's reply). buf (cap bytes) is allocated when the first byte arrives and
+ * freed by the caller (td_free); bytes past cap are counted, not kept. */
+typedef struct td_tls_capture {
+    int fd; /* a socket already connected to ep, handed over (closed with the connection); -1:
+             * connect */
+    uint8_t *buf;
+    size_t cap;
+    size_t len;      /* bytes kept in buf */
+    size_t received; /* bytes read in all */
+    size_t sent;     /* bytes written before the first byte came back: our ClientHello */
+    double sent_at, first_byte_at; /* td_now_ms() of the first write and the first byte, 0 none */
+} td_tls_capture_t;
+
+/* td__tls_connect with OpenSSL's defaults (TD_TLS_MODERN), recording into cap what the
+ * server sent until the handshake ended. */
+void td__tls_connect_capture(const td_endpoint_t *ep, double deadline_ms, td_obs_tls_t *obs,
+                             td_tls_conn_t **conn, td_tls_capture_t *cap);
+
 /* td__tls_connect with the endpoint's values one by one. */
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
                        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs,

@@ -238,6 +238,26 @@ assert "http.hsts.incomplete" in [f["id"] for f in d["findings"]]
 print("full profile: http", http["status"], http["summary"])
 PY
 
+# --- the quick profile makes one connection to a healthy target ----------------------------
+# openssl s_server -naccept 1 serves one connection and exits: a second connection (a separate
+# TCP check, a raw hello before the handshake) would leave the handshake nothing to talk to.
+port[one]="$(free_port)"
+openssl s_server -quiet -naccept 1 -accept "127.0.0.1:${port[one]}" -cert "$certs/good.pem" \
+    -key "$certs/good.key" -cert_chain "$certs/int.pem" </dev/null >"$work/one.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do ss -ltn | grep -q "127.0.0.1:${port[one]} " && break; sleep 0.1; done
+echo "good.lab.test:${port[one]} 127.0.0.1" | "$bin" scan - --json --profile quick "${common[@]}" \
+    > "$work/one.jsonl" 2>/dev/null || true
+python3 - "$work/one.jsonl" <<'PY'
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+st = {l["layer"]: l["status"] for l in d["layers"]}
+sh = d["observations"]["sniff"]["server_hello"]
+print("one connection: verdict", d["verdict"], st, "ServerHello", sh)
+assert d["verdict"] == "healthy" and st["proto"] == "ok" and st["tls"] == "ok" and st["cert"] == "ok", st
+assert sh is not None and sh["version"] in ("TLSv1.2", "TLSv1.3"), sh
+PY
+
 # --- SIGINT on healthy targets: the exit status is unknown (3), never 0 -----------------------
 for i in $(seq 1 2000); do echo "https://good.lab.test:${port[healthy]}/h$i 127.0.0.1"; done \
     > "$work/healthy_many.txt"
