@@ -348,7 +348,13 @@ struct scan {
     uint64_t line; /* lines completed before the chunk being scanned */
     td_log_event_cb cb;
     void *user;
+    char *map;      /* the mapped file, or NULL */
+    size_t dropped; /* mapped bytes before this were handed back (MADV_DONTNEED) */
 };
+
+/* Scanned pages leave the mapping every 8 MiB (they stay in the page cache), so the resident
+ * size does not grow with the file. */
+#define DROP_EVERY (8u << 20)
 
 static void emit_line(struct scan *sc, const char *p, size_t n, uint64_t line_no)
 {
@@ -652,6 +658,15 @@ static void consume(struct scan *sc, const struct job *j, const struct found *f,
     sc->line += j->pre_lines;
     if (j->start != NULL) {
         emit_found(sc, j->start, j->end, f);
+        if (sc->map != NULL) {
+            /* Everything before this chunk's end is done with, in both threads: the next
+             * window starts there. */
+            size_t upto = (size_t)(j->end - sc->map) & ~(size_t)(DROP_EVERY - 1);
+            if (upto > sc->dropped) {
+                (void)madvise(sc->map + sc->dropped, upto - sc->dropped, MADV_DONTNEED);
+                sc->dropped = upto;
+            }
+        }
         if (opt->progress) {
             s->lines = s->lines_done + sc->line;
             progress(s, last);
@@ -814,6 +829,7 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
 
     if (r.map != NULL) {
         td_mapguard_enter(&r.guard);
+        sc.map = r.map;
     }
     /* Two threads only where the file is mapped and big enough to pay for the second. */
     if (r.map != NULL && r.map_len > CHUNK && pipe_start(&pp, &w, found) == 0) {
