@@ -378,7 +378,7 @@ static void emit_line(struct scan *sc, const char *p, size_t n, uint64_t line_no
  * count touches every byte of the file, so the wider vectors halve its cost. */
 #if defined(__has_feature)
 #    if __has_feature(address_sanitizer)
-#        define TD_NO_CLONES 1 /* the resolver would run before the sanitizer's runtime */
+#        define TD_NO_CLONES 1 /* no ifunc in sanitizer builds: they measure nothing */
 #    endif
 #endif
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && \
