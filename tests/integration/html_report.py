@@ -19,6 +19,7 @@ screenshots go; a temporary directory when unset).
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -257,8 +258,13 @@ def cmd_compare(out):
 
 def cmd_badpath(out):
     """Missing directory, a directory as FILE, an unwritable place: exit 3, a clear message,
-    nothing left behind. Fails before any probing: the target is never contacted."""
+    nothing left behind. Fails before any probing: the target is never contacted.
+    Works in a directory of its own: the other cases run in parallel and write pages and
+    screenshots into `out` while this one compares its listing (CI failed on that once)."""
     bin_ = os.environ["TLSDOCTOR"]
+    out = os.path.join(out, "badpath")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
     existing = os.path.join(out, "keep.html")
     with open(existing, "w") as f:
         f.write("old")
