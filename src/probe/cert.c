@@ -40,21 +40,22 @@ int td__trust_store_load(const char *ca_file, const char *ca_pem, X509_STORE **s
     } else {
         return store_load(ca_file, ca_pem, store, err); /* says why it cannot be read */
     }
+    /* The lock is held while the bundle loads: a fleet scan starts thousands of diagnoses at
+     * once, and each would otherwise miss the empty cache and parse its own copy (at 2,000
+     * in flight that was the heap's high-water mark); they wait for the one load instead. */
     pthread_mutex_lock(&cache_mu);
     if (cache_store != NULL && strcmp(key, cache_key) == 0 && X509_STORE_up_ref(cache_store) == 1) {
         *store = cache_store;
         pthread_mutex_unlock(&cache_mu);
         return 0;
     }
-    pthread_mutex_unlock(&cache_mu);
     int rc = store_load(ca_file, ca_pem, store, err);
     if (rc == 0 && X509_STORE_up_ref(*store) == 1) {
-        pthread_mutex_lock(&cache_mu);
         X509_STORE_free(cache_store);
         cache_store = *store;
         td_strlcpy(cache_key, key, sizeof(cache_key));
-        pthread_mutex_unlock(&cache_mu);
     }
+    pthread_mutex_unlock(&cache_mu);
     return rc;
 }
 

@@ -366,12 +366,6 @@ static step_next_t step_setup(probe_t *p)
     if (p->rc < 0) {
         return STEP_END;
     }
-    td_strlcpy(obs->cert.store,
-               opt->ca_pem != NULL    ? "in-memory"
-               : opt->ca_file != NULL ? opt->ca_file
-                                      : "system",
-               sizeof(obs->cert.store));
-    obs->cert.warn_days = opt->warn_days;
     /* What the name must resolve to, when the user said so. */
     if (opt->expect_addrs != NULL) {
         split_list(opt->expect_addrs, obs->dns.expect_addrs, &obs->dns.n_expect);
@@ -835,6 +829,16 @@ static step_next_t step_close(probe_t *p)
     p->nosni_conn = NULL;
     td__close(p->tcp_fd);
     p->tcp_fd = -1;
+    /* Which store verified and the warning window: written last, not in step_setup, so that
+     * a diagnosis waiting for its server has not yet touched the report's certificate pages
+     * (see td_obs_t; nothing reads them before the judge). */
+    const td_options_t *opt = p->opt;
+    td_strlcpy(p->obs->cert.store,
+               opt->ca_pem != NULL    ? "in-memory"
+               : opt->ca_file != NULL ? opt->ca_file
+                                      : "system",
+               sizeof(p->obs->cert.store));
+    p->obs->cert.warn_days = opt->warn_days;
     return STEP_NEXT;
 }
 

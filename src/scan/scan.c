@@ -177,8 +177,10 @@ static int sev_index(td_severity_t sev)
 }
 
 /* Writes one result line; text mode: only targets that are not healthy. */
-static void write_result(scan_t *s, const td_scan_target_t *t, const td_report_t *r,
-                         const td_errinfo_t *e)
+/* Not inlined into worker(): its 2.4 KiB line buffer would widen the worker's frame for the
+ * whole diagnosis below it, and every waiting worker's stack would keep that page. */
+__attribute__((noinline)) static void write_result(scan_t *s, const td_scan_target_t *t,
+                                                   const td_report_t *r, const td_errinfo_t *e)
 {
     char *line = NULL;
     if (s->opt->json) {
@@ -527,16 +529,17 @@ static int load_resume(scan_t *s, td_hset_t *done, td_errinfo_t *err)
     /* A result line is at most a few tens of KiB; a longer one is not ours and is skipped. */
     size_t cap = 256 * 1024, n;
     char *buf = td_malloc(cap);
-    static __thread td_scan_target_t t;
+    td_scan_target_t *t = td_malloc(sizeof(*t)); /* not thread-local: see td_scan_shard_of */
     char why[160];
     bool too_long;
-    while (buf != NULL && read_line(f, buf, cap, &n, &too_long) == 0) {
+    while (buf != NULL && t != NULL && read_line(f, buf, cap, &n, &too_long) == 0) {
         json_t *j = too_long ? NULL : json_loadb(buf, n, 0, NULL);
         const char *line = json_string_value(json_object_get(j, "target_line"));
         /* A line cut short by a killed scan does not parse: that target runs again. */
-        if (line != NULL && td__scan_parse_line(line, strlen(line), &t, why, sizeof(why)) == 1) {
-            if (td__hset_add(done, t.hash) < 0) {
+        if (line != NULL && td__scan_parse_line(line, strlen(line), t, why, sizeof(why)) == 1) {
+            if (td__hset_add(done, t->hash) < 0) {
                 json_decref(j);
+                td_free(t);
                 td_free(buf);
                 fclose(f);
                 td_errinfo_set(err, TD_E_NOMEM, "out of memory");
@@ -549,7 +552,8 @@ static int load_resume(scan_t *s, td_hset_t *done, td_errinfo_t *err)
         }
         json_decref(j);
     }
-    int bad = ferror(f) || buf == NULL;
+    int bad = ferror(f) || buf == NULL || t == NULL;
+    td_free(t);
     td_free(buf);
     fclose(f);
     if (bad) {
