@@ -14,7 +14,8 @@
 # (each listener under many paths: every line is its own connection and handshake), the CPU
 # per quick target against `openssl s_client` with verification (one process per handshake,
 # 50 runs), and the memory with CONNS (default 2000) connections in flight to a silent
-# listener (GNU time's peak RSS). Servers are started and stopped by PID.
+# listener (VmRSS once all are established; also with CONNS/20 for the marginal cost of one
+# connection). Servers are started and stopped by PID.
 # The ceiling: bench/handshake_ceiling.c, CEIL_THREADS (default 4) threads of bare
 # SSL_connect + chain/name verification with one shared SSL_CTX against the same N listeners for
 # CEIL_SECONDS (default 10): the handshake rate this machine reaches with the servers on it; the
@@ -120,19 +121,35 @@ ceiling() {
 per_second() {
     python3 -c "import sys; w=float(sys.argv[1]); n=int(sys.argv[2]); c=float(sys.argv[3]); print('%s: %d targets in %.2f s = %.0f targets/s = %.0f%% of the bare handshake ceiling (%.0f/s)' % (sys.argv[4], n, w, n / w, 100 * n / w / c, c))" "$(cut -d' ' -f2 <<<"$1")" "$2" "$3" "$(cut -d' ' -f1 <<<"$1")"
 }
-# memory_row: the scan of CONNS silent targets, all in flight; VmRSS sampled while they wait
-# (1.5 s and 2.5 s into a 3 s step deadline) besides GNU time's peak (which also holds the
-# moment all of them are judged at once)
+# rss_in_flight N: VmRSS (kB) of a quick scan of the first N silent targets once the listener
+# holds all N connections (ss counts them; 0.5 s later, so that every hello is out)
+rss_in_flight() {
+    local n="$1" c=0 pid rss
+    head -n "$n" "$work/silent.txt" > "$work/silent.$n.txt"
+    "${scan[@]}" --profile quick --concurrency "$n" --timeout 8 --step-timeout 8 "$work/silent.$n.txt" > /dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do
+        c=$(ss -Htn state established '( sport = :9443 )' | wc -l)
+        [ "$c" -ge "$n" ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+    rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    sleep 0.5 # the listener's side of those connections leaves "established" (CLOSE-WAIT)
+    echo "$rss $c"
+}
+# memory_row: CONNS silent targets in flight at once, and CONNS/20 for the process's fixed part:
+# the whole VmRSS divided by CONNS, and the cost of one more connection (the slope between the
+# two), which is what "per connection in flight" means once the libraries are loaded
 memory_row() {
-    measure memory "${scan[@]}" --profile quick --concurrency "$CONNS" --timeout 3 --step-timeout 3 "$work/silent.txt" &
-    local m=$! rss1 rss2 pid
-    sleep 1.5
-    pid=$(pgrep -n -f -- "--concurrency $CONNS --timeout 3 --step-timeout 3 $work/silent.txt" || true)
-    rss1=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-    sleep 1
-    rss2=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-    wait "$m"
-    echo "waiting: VmRSS $rss1 kB / $rss2 kB at 1.5 / 2.5 s = $((rss2 / CONNS)) KiB per connection in flight (goal <= 64)"
+    local small=$((CONNS / 20)) big lo
+    big=$(rss_in_flight "$CONNS")
+    lo=$(rss_in_flight "$small")
+    read -r rb cb <<<"$big"
+    read -r rl cl <<<"$lo"
+    echo "in flight: $cb connections VmRSS $rb kB = $((rb / CONNS)) KiB each; $cl connections $rl kB; marginal $(((rb - rl) / (CONNS - small))) KiB per connection (goal <= 64)"
 }
 scan=("$bin" scan --json --no-progress --ca-file "$c/root.pem" --concurrency "$CONC" --timeout 10 --step-timeout 5)
 echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(nginx -v 2>&1); sslscan $(sslscan --version 2>&1 | grep -o '[0-9]\.[0-9.]*' | head -1); testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.a-z-]*' | head -1)"
@@ -176,18 +193,17 @@ ceil=$(ceiling); echo "ceiling $ceil   (handshakes seconds per_second failed; ${
 qt=$(measure quick_throughput "${scan[@]}" --profile quick "$work/quick.txt"); echo "$qt   ($QUICK_TARGETS)"
 per_second "$qt" "$QUICK_TARGETS" "$(cut -d' ' -f3 <<<"$ceil")"
 memory_row | tee "$work/memory.row"
-mem=$(head -1 "$work/memory.row"); echo "   ($CONNS silent, all in flight)"
 # openssl s_client: one verified handshake per process
 sc_start=$(date +%s.%N)
 /usr/bin/time -f "%e %U %S %M" -o "$work/sclient.time" bash -c "for i in \$(seq 1 50); do openssl s_client -connect 127.0.1.1:8443 -servername good.lab.test -CAfile '$c/root.pem' -verify_return_error </dev/null >/dev/null 2>&1; done"
 read -r scw scu scs _ < "$work/sclient.time"
 : "$sc_start"
 
-python3 - "$N" "$SSLSCAN_N" "$TESTSSL_N" "$QUICK_TARGETS" "$CONNS" "$q" "$f" "$ss" "$ts" "$qt" "$mem" "$scu" "$scs" "$work" <<'PY'
+python3 - "$N" "$SSLSCAN_N" "$TESTSSL_N" "$QUICK_TARGETS" "$CONNS" "$q" "$f" "$ss" "$ts" "$qt" "$scu" "$scs" "$work" <<'PY'
 import json, sys
-n, nss, nts, nq, nconn = map(int, sys.argv[1:6])
-q, f, ss, ts, qt, mem = [a.split() for a in sys.argv[6:12]]
-scu, scs, work = float(sys.argv[12]), float(sys.argv[13]), sys.argv[14]
+n, nss, nts, nq, _ = map(int, sys.argv[1:6])
+q, f, ss, ts, qt = [a.split() for a in sys.argv[6:11]]
+scu, scs, work = float(sys.argv[11]), float(sys.argv[12]), sys.argv[13]
 wall = lambda r: float(r[1])
 cpu = lambda r: float(r[2])
 ss200 = wall(ss) * n / nss
@@ -198,7 +214,7 @@ def summ(name):
         if "summary" in d:
             return d["summary"]
     return {}
-sq, sf, sqt, sm = summ("quick"), summ("full"), summ("quick_throughput"), summ("memory")
+sq, sf, sqt = summ("quick"), summ("full"), summ("quick_throughput")
 print()
 print("quick, %d targets: %.2f s wall, %.0f targets/s; verdicts healthy %s fail %s unknown %s"
       % (n, wall(q), n / wall(q), sq.get("healthy"), sq.get("fail"), sq.get("unknown")))
@@ -212,6 +228,5 @@ print("quick throughput: %d targets in %.2f s = %.0f targets/s (goal >= 2000), d
       % (nq, wall(qt), nq / wall(qt), sqt.get("done"), cpu(qt)))
 print("cpu per quick target: %.3f ms; openssl s_client (process per handshake): %.3f ms; ratio %.2f"
       % (cpu(qt) * 1000 / nq, (scu + scs) * 1000 / 50, (cpu(qt) / nq) / ((scu + scs) / 50)))
-print("memory: %d connections in flight (silent listener): peak RSS %.1f MiB = %.1f KiB per connection "
-      "(goal <= 64 KiB), done %s" % (nconn, int(mem[3]) / 1024, int(mem[3]) / nconn, sm.get("done")))
+print("memory: " + open("%s/memory.row" % work).read().strip())
 PY
