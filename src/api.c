@@ -1,5 +1,6 @@
 /* api.c: the library's public entry points: options, td_diagnose(), report accessors.
  * Glue only: probing lives in probe/, judging in diagnose/, rendering in report/. */
+#include "api.h"
 #include "diagnose/diagnose.h"
 #include "util/td_util.h"
 
@@ -39,29 +40,64 @@ static void apply_defaults(td_options_t *o)
     }
 }
 
-int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err)
-{
+/* One diagnosis between its begin and its end (api.h). */
+struct td_diag_run {
     td_options_t o;
+    td_report_t *r;
+    bool pages;
+    td_probe_t *p;
+};
+
+int td__diagnose_begin(const td_options_t *opt, td_diag_run_t **out, td_errinfo_t *err)
+{
     *out = NULL;
     if (opt == NULL || opt->host == NULL || opt->host[0] == '\0') {
         td_errinfo_set(err, TD_E_USAGE, "no host given");
         return TD_E_USAGE;
     }
-    o = *opt;
-    apply_defaults(&o);
-    if (o.timeout_s > 86400) {
+    td_diag_run_t *d = td_calloc(1, sizeof(*d));
+    if (d == NULL) {
+        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+        return TD_E_NOMEM;
+    }
+    d->o = *opt;
+    apply_defaults(&d->o);
+    if (d->o.timeout_s > 86400) {
+        td_free(d);
         td_errinfo_set(err, TD_E_USAGE, "timeout out of range (at most 86400 seconds)");
         return TD_E_USAGE;
     }
     /* Zero pages from the kernel: a diagnosis in flight holds only the pages it wrote (the
      * report is ~190 KiB, mostly zeros until judged; the fleet scan keeps thousands). */
-    bool pages = false;
-    td_report_t *r = td_zalloc_pages(sizeof(*r), &pages);
-    if (r == NULL) {
+    d->r = td_zalloc_pages(sizeof(*d->r), &d->pages);
+    if (d->r == NULL) {
+        td_free(d);
         td_errinfo_set(err, TD_E_NOMEM, "out of memory");
         return TD_E_NOMEM;
     }
-    int rc = td__probe_all(&o, &r->obs, err);
+    int rc = td__probe_begin(&d->o, &d->r->obs, err, &d->p);
+    if (rc < 0) {
+        td_free_pages(d->r, sizeof(*d->r), d->pages);
+        td_free(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+int td__diagnose_resume(td_diag_run_t *d, td_probe_wait_t *w)
+{
+    return td__probe_resume(d->p, w);
+}
+
+int td__diagnose_end(td_diag_run_t *d, td_report_t **out, td_errinfo_t *err)
+{
+    (void)err; /* the probe's errors were written to it since begin */
+    td_report_t *r = d->r;
+    int rc = td__probe_end(d->p);
+    bool pages = d->pages;
+    td_free(d);
+    *out = NULL;
     r->pages = pages;
     if (rc < 0) {
         td_free_pages(r, sizeof(*r), pages);
@@ -72,6 +108,21 @@ int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err)
     td__proxies(r); /* uses the client verdicts for Cloudflare's and ALB's own hellos */
     *out = r;
     return 0;
+}
+
+int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err)
+{
+    td_diag_run_t *d;
+    *out = NULL;
+    int rc = td__diagnose_begin(opt, &d, err);
+    if (rc < 0) {
+        return rc;
+    }
+    td_probe_wait_t w;
+    while (td__diagnose_resume(d, &w) == 1) {
+        td__wait_ready(&w);
+    }
+    return td__diagnose_end(d, out, err);
 }
 
 size_t td_report_finding_count(const td_report_t *r)

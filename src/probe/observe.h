@@ -403,4 +403,21 @@ typedef struct td_obs {
  * Returns 0, or TD_E_CAFILE / TD_E_NOMEM / TD_E_TLSLIB when the tool cannot work. */
 TD_MUST_USE int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err);
 
+/* The same run, for a driver that waits itself (the fleet scan keeps thousands of targets
+ * waiting without a thread each): begin, then resume until it returns 0, waiting between the
+ * calls for w->fd to be ready for w->events or for w->deadline_ms, whichever comes first;
+ * then end, which returns what td__probe_all returns. opt and obs must stay valid until then. */
+typedef struct probe td_probe_t;
+typedef struct td_probe_wait {
+    int fd;
+    short events; /* POLLIN / POLLOUT */
+    double deadline_ms;
+} td_probe_wait_t;
+TD_MUST_USE int td__probe_begin(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err,
+                                td_probe_t **p);
+int td__probe_resume(td_probe_t *p, td_probe_wait_t *w);
+int td__probe_end(td_probe_t *p);
+/* The blocking wait between two resumes: poll() until w->fd is ready or w->deadline_ms. */
+void td__wait_ready(const td_probe_wait_t *w);
+
 #endif

@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
@@ -81,6 +82,13 @@ typedef struct probe {
     unsigned step_flags; /* the running step's line of the plan (PLAN_*) */
     struct side side;
     char detail[256];
+    /* the plan's position, for a run that returns while a step waits (td__probe_resume) */
+    size_t at;
+    bool closing;
+    /* the quick profile's one connection while its handshake waits */
+    td_tls_hs_t hs;
+    bool hs_running;
+    td_tls_capture_t cap;
 } probe_t;
 
 /* The deadline of one step named name: step_ms, cut by the overall deadline. Records the step,
@@ -355,7 +363,9 @@ static void side_join(struct side *d)
 
 /* What a step tells the plan: go on, or skip to the closing steps (the run ends early: no
  * address, no connection, not TLS, out of time, or p->rc < 0). */
-typedef enum step_next { STEP_NEXT = 0, STEP_END } step_next_t;
+/* STEP_WAIT: the step waits for p->hs.fd (p->hs.events) until p->hs.deadline_ms; the driver
+ * runs it again after the wait, and it goes on where it stopped. */
+typedef enum step_next { STEP_NEXT = 0, STEP_END, STEP_WAIT } step_next_t;
 
 /* The trust store and what the user expects of the name. */
 static step_next_t step_setup(probe_t *p)
@@ -672,19 +682,30 @@ static step_next_t step_handshake(probe_t *p)
 static step_next_t step_one_connection(probe_t *p)
 {
     td_obs_t *obs = p->obs;
-    td_tls_capture_t cap = { .fd = p->tcp_fd, .cap = ONE_CONN_CAPTURE };
-    p->tcp_fd = -1; /* handed over */
-    td__tls_connect_capture(&p->ep, step_dl(p, "tls", p->step), &obs->tls, &p->conn, &cap);
+    int more;
+    if (!p->hs_running) {
+        p->cap = (td_tls_capture_t){ .fd = p->tcp_fd, .cap = ONE_CONN_CAPTURE };
+        p->tcp_fd = -1; /* handed over */
+        more = td__tls_hs_begin_capture(&p->hs, &p->ep, step_dl(p, "tls", p->step), &obs->tls,
+                                        &p->conn, &p->cap);
+    } else {
+        more = td__tls_hs_continue(&p->hs);
+    }
+    p->hs_running = more != 0;
+    if (more) {
+        return STEP_WAIT;
+    }
+    td_tls_capture_t *cap = &p->cap;
     handshake_progress(p);
     bool silent =
-            !obs->tls.ok && obs->tls.timed_out && obs->tls.connect_ms >= 0 && cap.received == 0;
+            !obs->tls.ok && obs->tls.timed_out && obs->tls.connect_ms >= 0 && cap->received == 0;
     if (obs->tls.ok) {
-        td__xchg_from_handshake(&cap, &obs->tls, TD_END_ENOUGH, &obs->sniff);
+        td__xchg_from_handshake(cap, &obs->tls, TD_END_ENOUGH, &obs->sniff);
     } else if (silent) {
         /* No byte back to the hello: what the protocol step would have seen. The step's name
          * follows (a deadline in it is the protocol step's), and the handshake is not
          * reported as run: it sent its hello and got nothing, the facts above. */
-        td__xchg_from_handshake(&cap, &obs->tls, TD_END_TIMEOUT, &obs->sniff);
+        td__xchg_from_handshake(cap, &obs->tls, TD_END_TIMEOUT, &obs->sniff);
         obs->cur_step = "proto";
         if (obs->shortened_step != NULL && strcmp(obs->shortened_step, "tls") == 0) {
             obs->shortened_step = "proto";
@@ -693,7 +714,8 @@ static step_next_t step_one_connection(probe_t *p)
         td__tls_conn_free(p->conn);
         p->conn = NULL;
     }
-    td_free(cap.buf);
+    td_free(cap->buf);
+    cap->buf = NULL;
     return STEP_NEXT;
 }
 
@@ -987,31 +1009,83 @@ static int probe_init(probe_t *p, const td_options_t *opt, td_obs_t *obs, td_err
     return 0;
 }
 
-int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
+int td__probe_begin(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err, td_probe_t **out)
 {
-    probe_t p;
-    int rc = probe_init(&p, opt, obs, err);
+    *out = NULL;
+    probe_t *p = td_malloc(sizeof(*p));
+    if (p == NULL) {
+        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+        return TD_E_NOMEM;
+    }
+    int rc = probe_init(p, opt, obs, err);
     if (rc < 0) {
+        td_free(p);
         return rc;
     }
-    const unsigned profile = opt->profile == TD_PROFILE_QUICK ? PLAN_QUICK : PLAN_FULL;
+    *out = p;
+    return 0;
+}
+
+int td__probe_resume(probe_t *p, td_probe_wait_t *w)
+{
+    const unsigned profile = p->opt->profile == TD_PROFILE_QUICK ? PLAN_QUICK : PLAN_FULL;
     const size_t n = sizeof(plan) / sizeof(plan[0]);
-    size_t i = 0;
-    for (; i < n && !(plan[i].flags & PLAN_CLOSING); i++) {
-        p.step_flags = plan[i].flags;
-        if ((plan[i].flags & profile) && plan[i].run(&p) == STEP_END) {
+    for (; !p->closing && p->at < n && !(plan[p->at].flags & PLAN_CLOSING); p->at++) {
+        p->step_flags = plan[p->at].flags;
+        if (!(plan[p->at].flags & profile)) {
+            continue;
+        }
+        step_next_t r = plan[p->at].run(p);
+        if (r == STEP_WAIT) {
+            w->fd = p->hs.fd;
+            w->events = p->hs.events;
+            w->deadline_ms = p->hs.deadline_ms;
+            return 1;
+        }
+        if (r == STEP_END) {
             break;
         }
     }
-    for (; i < n; i++) {
-        p.step_flags = plan[i].flags;
-        if ((plan[i].flags & PLAN_CLOSING) && (plan[i].flags & profile)) {
-            (void)plan[i].run(&p);
+    p->closing = true; /* the closing steps never wait */
+    for (; p->at < n; p->at++) {
+        p->step_flags = plan[p->at].flags;
+        if ((plan[p->at].flags & PLAN_CLOSING) && (plan[p->at].flags & profile)) {
+            (void)plan[p->at].run(p);
         }
     }
-    X509_STORE_free(p.store);
-    obs->total_ms = td_now_ms() - p.t0;
-    return p.rc;
+    return 0;
+}
+
+int td__probe_end(probe_t *p)
+{
+    X509_STORE_free(p->store);
+    p->obs->total_ms = td_now_ms() - p->t0;
+    int rc = p->rc;
+    td_free(p);
+    return rc;
+}
+
+int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
+{
+    probe_t *p;
+    int rc = td__probe_begin(opt, obs, err, &p);
+    if (rc < 0) {
+        return rc;
+    }
+    td_probe_wait_t w;
+    while (td__probe_resume(p, &w) == 1) {
+        td__wait_ready(&w);
+    }
+    return td__probe_end(p);
+}
+
+void td__wait_ready(const td_probe_wait_t *w)
+{
+    double left = w->deadline_ms - td_now_ms();
+    if (left > 0 && w->fd >= 0) {
+        struct pollfd pf = { .fd = w->fd, .events = w->events };
+        (void)poll(&pf, 1, (int)left + 1);
+    }
 }
 
 const char *td_http_result_name(td_http_result_t r)

@@ -92,15 +92,20 @@ static int client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
     return 0; /* we have none to offer */
 }
 
-static int wait_io(SSL *ssl, int fd, int ret, double deadline_ms, int *ssl_err)
+/* What OpenSSL waits for after ret: POLLIN or POLLOUT, or 0 when it is not waiting (an error:
+ * *ssl_err says which). */
+static short io_want(SSL *ssl, int ret, int *ssl_err)
 {
     *ssl_err = SSL_get_error(ssl, ret);
-    short ev;
-    if (*ssl_err == SSL_ERROR_WANT_READ) {
-        ev = POLLIN;
-    } else if (*ssl_err == SSL_ERROR_WANT_WRITE) {
-        ev = POLLOUT;
-    } else {
+    return *ssl_err == SSL_ERROR_WANT_READ    ? POLLIN
+           : *ssl_err == SSL_ERROR_WANT_WRITE ? POLLOUT
+                                              : 0;
+}
+
+static int wait_io(SSL *ssl, int fd, int ret, double deadline_ms, int *ssl_err)
+{
+    short ev = io_want(ssl, ret, ssl_err);
+    if (ev == 0) {
         return -1;
     }
     double left = deadline_ms - td_now_ms();
@@ -305,30 +310,42 @@ static SSL_CTX *shared_ctx(td_tls_mode_t mode, bool no_tickets)
     return ctx != NULL && SSL_CTX_up_ref(ctx) == 1 ? ctx : NULL;
 }
 
-static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
-                      uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
-                      td_tls_conn_t **conn_out, td_tls_capture_t *cap)
+static int hs_run(td_tls_hs_t *h);
+static void hs_finish(td_tls_hs_t *h, bool ok);
+
+/* Sets up the connection and the SSL object and starts the handshake: 1 when it waits for
+ * h->fd (h->events) until h->deadline_ms, 0 when it is over (*conn_out and obs filled). */
+static int hs_begin(td_tls_hs_t *h, const td_endpoint_t *ep, td_tls_mode_t mode,
+                    const char *ciphers, uint16_t min_version, double deadline_ms,
+                    td_obs_tls_t *obs, td_tls_conn_t **conn_out, td_tls_capture_t *cap)
 {
-    const char *sni = ep->sni, *match_host = ep->host;
-    double t0 = td_now_ms();
-    int err = 0, ssl_err = 0;
-    td_tls_conn_t *c = NULL;
+    const char *sni = ep->sni;
+    int err = 0;
+    memset(h, 0, sizeof(*h));
+    h->match_host = ep->host;
+    h->t0 = td_now_ms();
+    h->deadline_ms = deadline_ms;
+    h->obs = obs;
+    h->conn_out = conn_out;
+    h->cap = cap;
+    h->fd = -1;
 
     memset(obs, 0, sizeof(*obs));
     obs->step = TD_STEP_DONE;
     obs->alert_received = -1;
     obs->alert_sent = -1;
-    obs->started_ms = t0;
+    obs->started_ms = h->t0;
     obs->connect_ms = -1;
     *conn_out = NULL;
     if (sni != NULL) {
         td_strlcpy(obs->sni, sni, sizeof(obs->sni));
     }
     (void)pthread_once(&obs_index_once, obs_index_init); /* diagnoses may run in threads */
-    c = td_calloc(1, sizeof(*c));
+    td_tls_conn_t *c = h->c = td_calloc(1, sizeof(*c));
     if (c == NULL) {
         td_strlcpy(obs->ossl_text, "out of memory", sizeof(obs->ossl_text));
-        goto out;
+        hs_finish(h, false);
+        return 0;
     }
     c->fd = -1;
     ERR_clear_error();
@@ -340,7 +357,8 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
         c->ctx = new_ctx(mode, ciphers, min_version, obs);
     }
     if (c->ctx == NULL) {
-        goto out;
+        hs_finish(h, false);
+        return 0;
     }
     td_tcp_result_t tr = TD_TCP_OK;
     if (cap != NULL && cap->fd >= 0) {
@@ -353,57 +371,83 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
         obs->sys_errno = err;
         obs->timed_out = tr == TD_TCP_TIMEOUT;
         td_fmt(obs->ossl_text, sizeof(obs->ossl_text), "connect: %s", td_tcp_result_name(tr));
-        goto out;
+        hs_finish(h, false);
+        return 0;
     }
-    obs->connect_ms = td_now_ms() - t0;
+    obs->connect_ms = td_now_ms() - h->t0;
     c->ssl = SSL_new(c->ctx);
     if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
         record_error(obs, SSL_ERROR_SSL);
-        goto out;
+        hs_finish(h, false);
+        return 0;
     }
     SSL_set_ex_data(c->ssl, obs_index, obs);
     if (sni != NULL && sni[0] != '\0') {
         (void)SSL_set_tlsext_host_name(c->ssl, obs->sni); /* obs->sni: a non-const copy */
     }
     capture_start(c->ssl, cap);
+    h->fd = c->fd;
+    return hs_run(h);
+}
+
+/* Drives the handshake as far as the socket allows: 1 to wait again, 0 when over. */
+static int hs_run(td_tls_hs_t *h)
+{
+    td_tls_conn_t *c = h->c;
+    int ssl_err = 0;
     for (;;) {
         ERR_clear_error();
         errno = 0;
         int ret = SSL_connect(c->ssl);
         if (ret == 1) {
-            break;
+            hs_finish(h, true);
+            return 0;
         }
-        int w = wait_io(c->ssl, c->fd, ret, deadline_ms, &ssl_err);
-        if (w == -2) {
-            obs->timed_out = 1;
-            td_strlcpy(obs->ossl_text, "handshake deadline reached", sizeof(obs->ossl_text));
-            leaf_facts(c->ssl, match_host, obs);
-            goto out;
+        h->events = io_want(c->ssl, ret, &ssl_err);
+        if (h->events == 0) {
+            record_error(h->obs, ssl_err);
+            leaf_facts(c->ssl, h->match_host, h->obs);
+            hs_finish(h, false);
+            return 0;
         }
-        if (w < 0) {
-            record_error(obs, ssl_err);
-            leaf_facts(c->ssl, match_host, obs);
-            goto out;
+        if (td_now_ms() >= h->deadline_ms) {
+            h->obs->timed_out = 1;
+            td_strlcpy(h->obs->ossl_text, "handshake deadline reached", sizeof(h->obs->ossl_text));
+            leaf_facts(c->ssl, h->match_host, h->obs);
+            hs_finish(h, false);
+            return 0;
         }
+        return 1;
     }
-    capture_stop(c->ssl);
-    obs->ok = 1;
-    td_strlcpy(obs->version, SSL_get_version(c->ssl), sizeof(obs->version));
-    td_strlcpy(obs->cipher, SSL_get_cipher_name(c->ssl), sizeof(obs->cipher));
-    {
+}
+
+int td__tls_hs_continue(td_tls_hs_t *h)
+{
+    return h->c != NULL ? hs_run(h) : 0;
+}
+
+/* The facts of a finished handshake (ok) or what is kept of a failed one; hands the
+ * connection to *conn_out (or frees it) and leaves h finished. */
+static void hs_finish(td_tls_hs_t *h, bool ok)
+{
+    td_tls_conn_t *c = h->c;
+    td_obs_tls_t *obs = h->obs;
+    h->c = NULL;
+    h->fd = -1;
+    if (ok) {
+        capture_stop(c->ssl);
+        obs->ok = 1;
+        td_strlcpy(obs->version, SSL_get_version(c->ssl), sizeof(obs->version));
+        td_strlcpy(obs->cipher, SSL_get_cipher_name(c->ssl), sizeof(obs->cipher));
         int g = (int)SSL_get_negotiated_group(c->ssl);
         const char *gn = g != 0 ? SSL_group_to_name(c->ssl, g) : NULL;
         td_strlcpy(obs->group, gn != NULL ? gn : "", sizeof(obs->group));
-    }
-    {
         const unsigned char *a = NULL;
         unsigned int alen = 0;
         SSL_get0_alpn_selected(c->ssl, &a, &alen);
         if (a != NULL) {
             td_escape(obs->alpn, sizeof(obs->alpn), a, alen);
         }
-    }
-    {
         EVP_PKEY *tmp = NULL;
         if (SSL_get_peer_tmp_key(c->ssl, &tmp) == 1 && tmp != NULL) {
             const char *tn = EVP_PKEY_get0_type_name(tmp);
@@ -411,13 +455,12 @@ static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *c
             obs->kx_bits = EVP_PKEY_get_bits(tmp);
             EVP_PKEY_free(tmp);
         }
+        leaf_facts(c->ssl, h->match_host, obs);
+        obs->ms = td_now_ms() - h->t0;
+        *h->conn_out = c;
+        return;
     }
-    leaf_facts(c->ssl, match_host, obs);
-    obs->ms = td_now_ms() - t0;
-    *conn_out = c;
-    return;
-out:
-    obs->ms = td_now_ms() - t0;
+    obs->ms = td_now_ms() - h->t0;
     if (c != NULL) {
         capture_stop(c->ssl);
     }
@@ -427,10 +470,38 @@ out:
     if (c != NULL && c->ssl != NULL && SSL_get_peer_cert_chain(c->ssl) != NULL) {
         td__close(c->fd);
         c->fd = -1;
-        *conn_out = c;
+        *h->conn_out = c;
         return;
     }
     td__tls_conn_free(c);
+}
+
+/* The blocking form: waits in poll() between the steps. */
+static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
+                      uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
+                      td_tls_conn_t **conn_out, td_tls_capture_t *cap)
+{
+    td_tls_hs_t h;
+    int more = hs_begin(&h, ep, mode, ciphers, min_version, deadline_ms, obs, conn_out, cap);
+    while (more) {
+        td__tls_hs_wait(&h);
+        more = hs_run(&h);
+    }
+}
+
+void td__tls_hs_wait(const td_tls_hs_t *h)
+{
+    double left = h->deadline_ms - td_now_ms();
+    if (left > 0 && h->fd >= 0) {
+        struct pollfd p = { .fd = h->fd, .events = h->events };
+        (void)poll(&p, 1, (int)left + 1);
+    }
+}
+
+int td__tls_hs_begin_capture(td_tls_hs_t *h, const td_endpoint_t *ep, double deadline_ms,
+                             td_obs_tls_t *obs, td_tls_conn_t **conn_out, td_tls_capture_t *cap)
+{
+    return hs_begin(h, ep, TD_TLS_MODERN, NULL, 0, deadline_ms, obs, conn_out, cap);
 }
 
 STACK_OF(X509) * td__tls_conn_chain(td_tls_conn_t *conn)

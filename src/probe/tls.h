@@ -48,6 +48,32 @@ typedef struct td_tls_capture {
 void td__tls_connect_capture(const td_endpoint_t *ep, double deadline_ms, td_obs_tls_t *obs,
                              td_tls_conn_t **conn, td_tls_capture_t *cap);
 
+/* A handshake that waits outside: the caller waits for fd to be ready for events (or for the
+ * deadline) however it likes (poll() for one target, the fleet scan's epoll for thousands)
+ * and calls td__tls_hs_continue(). The same steps as td__tls_connect_capture. */
+typedef struct td_tls_hs {
+    int fd;       /* what to wait for while a call returns 1 */
+    short events; /* POLLIN or POLLOUT */
+    double deadline_ms;
+    /* private */
+    const char *match_host; /* borrowed from the endpoint: must outlive the handshake */
+    double t0;
+    td_obs_tls_t *obs;
+    td_tls_capture_t *cap;
+    td_tls_conn_t *c;
+    td_tls_conn_t **conn_out;
+} td_tls_hs_t;
+
+/* Starts td__tls_connect_capture's handshake in h: 1 while it waits (h->fd, h->events, until
+ * h->deadline_ms), 0 when it is over (*conn and obs as td__tls_connect_capture leaves them).
+ * obs, conn, cap and ep->host must stay valid until it is over. */
+int td__tls_hs_begin_capture(td_tls_hs_t *h, const td_endpoint_t *ep, double deadline_ms,
+                             td_obs_tls_t *obs, td_tls_conn_t **conn, td_tls_capture_t *cap);
+/* Goes on after a wait (whether fd became ready or the deadline passed): 1 or 0 as above. */
+int td__tls_hs_continue(td_tls_hs_t *h);
+/* The blocking wait: poll() on h->fd until it is ready or h->deadline_ms. */
+void td__tls_hs_wait(const td_tls_hs_t *h);
+
 /* td__tls_connect with the endpoint's values one by one. */
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,
                        td_tls_mode_t mode, double deadline_ms, td_obs_tls_t *obs,

@@ -1,11 +1,17 @@
 /* scan.c: the fleet scan. The calling thread streams the target lines (parse, dedup, shard,
- * resume, rate) into a bounded queue; a bounded pool of worker threads with small stacks runs
- * the ordinary diagnosis, one target each, under the per-target deadline, so a slow or silent
- * target holds one worker and nothing else. Results are written one line at a time under a
- * lock. Why a worker pool and not an event loop: docs/scan.md. */
+ * resume, rate) into a bounded queue. Worker threads with small stacks run the ordinary
+ * diagnosis, one target at a time, under the per-target deadline. When a diagnosis waits on
+ * its server (the quick profile's handshake: td__diagnose_resume returns a wait), the target is
+ * parked in an epoll set and its worker takes other work; a poller thread hands it back to a
+ * worker when its socket is ready or its deadline passed. Workers start when work finds no
+ * idle one (at most --concurrency) and end after a short idle time, so a waiting target costs
+ * its sockets and state, not a thread; a step that blocks (DNS, a full-profile probe) keeps its
+ * worker, as before. Results are written one line at a time under a lock. Why not one event
+ * loop for every step: docs/scan.md. */
 #define _POSIX_C_SOURCE 200809L
 #include "scan.h"
 
+#include "../api.h"
 #include "../diagnose/diagnose.h"
 #include "../report/report.h"
 #include "../util/td_util.h"
@@ -17,16 +23,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TD_SCAN_STACK     (256 * 1024) /* per worker; the diagnosis needs well under this */
 #define TD_SCAN_MAX_CAUSE 512          /* distinct root causes kept for the table */
 #define TD_SCAN_EXAMPLES  3
+#define TD_SCAN_IDLE_MS   100 /* a worker with nothing to do this long ends (but the last few) */
+#define TD_SCAN_KEEP      4   /* workers kept however idle */
 
 typedef struct job {
     td_scan_target_t t;
     uint64_t lineno;
 } job_t;
+
+/* A target in flight: its diagnosis, and while it waits on its server, its place in the list of
+ * parked targets (or in the ready list once the poller handed it back). */
+typedef struct run {
+    job_t *j;
+    td_diag_run_t *d; /* NULL: td__diagnose_begin failed (rc, e) */
+    int rc;
+    td_errinfo_t e;
+    double t0;
+    td_probe_wait_t w;
+    bool parked;
+    struct run *prev, *next;
+} run_t;
 
 typedef struct cause_row {
     const char *id; /* static: the rule table's id */
@@ -49,7 +72,15 @@ typedef struct scan {
     job_t **q;
     size_t qcap, qhead, qlen;
     bool closed;
-    int in_flight;
+    int in_flight;             /* targets started and not finished, parked ones included */
+    int conc;                  /* at most that many in flight */
+    run_t *ready, *ready_tail; /* parked targets handed back by the poller */
+    run_t *parked;             /* waiting in the epoll set */
+    int epfd;                  /* -1: no epoll, targets wait in their worker */
+    int n_workers, idle_workers;
+    pthread_cond_t workers_gone;
+    pthread_attr_t attr; /* the workers' small stacks */
+    bool poller_stop;
     /* per-host limit */
     host_slot_t *hosts;
     int n_hosts;
@@ -229,74 +260,258 @@ __attribute__((noinline)) static void write_result(scan_t *s, const td_scan_targ
     td_free(line);
 }
 
+/* ---- targets in flight ----------------------------------------------------------------- */
+
+static void *worker(void *arg);
+static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, long ms);
+
+/* Starts one more worker when there is work no idle worker will take. Under mu. */
+static void maybe_spawn(scan_t *s, int want)
+{
+    while (want-- > 0 && s->idle_workers == 0 && s->n_workers < s->conc) {
+        /* SIGINT and SIGTERM stay with the calling thread (its handler sets *opt->stop): a
+         * worker's poll() or connect() is never cut short by them. */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        (void)pthread_sigmask(SIG_BLOCK, &block, &old);
+        pthread_t th;
+        int rc = pthread_create(&th, &s->attr, worker, s);
+        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (rc != 0) {
+            return; /* the workers there are take the work in turn */
+        }
+        s->n_workers++;
+    }
+}
+
+static void ready_push(scan_t *s, run_t *r)
+{
+    r->next = NULL;
+    if (s->ready_tail != NULL) {
+        s->ready_tail->next = r;
+    } else {
+        s->ready = r;
+    }
+    s->ready_tail = r;
+}
+
+/* Takes r out of the parked list and the epoll set. Under mu. */
+static void unpark(scan_t *s, run_t *r)
+{
+    (void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, r->w.fd, NULL);
+    if (r->prev != NULL) {
+        r->prev->next = r->next;
+    } else {
+        s->parked = r->next;
+    }
+    if (r->next != NULL) {
+        r->next->prev = r->prev;
+    }
+    r->parked = false;
+    r->prev = r->next = NULL;
+}
+
+/* Parks r until its socket is ready or its deadline passed; false when it cannot (the caller
+ * then waits in its own thread). */
+static bool park(scan_t *s, run_t *r)
+{
+    if (s->epfd < 0 || r->w.fd < 0) {
+        return false;
+    }
+    pthread_mutex_lock(&s->mu);
+    struct epoll_event ev = { .events = (uint32_t)r->w.events | EPOLLONESHOT, .data.ptr = r };
+    bool ok = epoll_ctl(s->epfd, EPOLL_CTL_ADD, r->w.fd, &ev) == 0;
+    if (ok) {
+        r->parked = true;
+        r->prev = NULL;
+        r->next = s->parked;
+        if (s->parked != NULL) {
+            s->parked->prev = r;
+        }
+        s->parked = r;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+/* The poller: hands parked targets back to the workers when their socket is ready or their
+ * deadline passed (checked every 10 ms: step deadlines are seconds). */
+static void *poller(void *arg)
+{
+    scan_t *s = arg;
+    struct epoll_event ev[256];
+    for (;;) {
+        int n = epoll_wait(s->epfd, ev, 256, 10);
+        pthread_mutex_lock(&s->mu);
+        int handed = 0;
+        for (int i = 0; i < n; i++) {
+            run_t *r = ev[i].data.ptr;
+            if (r->parked) { /* only this thread unparks: still parked unless handed below */
+                unpark(s, r);
+                ready_push(s, r);
+                handed++;
+            }
+        }
+        double now = td_now_ms();
+        for (run_t *r = s->parked, *next; r != NULL; r = next) {
+            next = r->next;
+            if (r->w.deadline_ms <= now) {
+                unpark(s, r);
+                ready_push(s, r);
+                handed++;
+            }
+        }
+        if (handed > 0) {
+            pthread_cond_broadcast(&s->can_get);
+            maybe_spawn(s, handed);
+        }
+        bool stop = s->poller_stop && s->parked == NULL;
+        pthread_mutex_unlock(&s->mu);
+        if (stop) {
+            return NULL;
+        }
+    }
+}
+
+/* A new target: its per-host slot and the start of its diagnosis. */
+static run_t *start_run(scan_t *s, job_t *j)
+{
+    run_t *r = td_calloc(1, sizeof(*r));
+    if (r == NULL) {
+        return NULL;
+    }
+    r->j = j;
+    if (s->opt->per_host > 0) {
+        char key[256];
+        host_key(&j->t, key, sizeof(key));
+        host_acquire(s, key);
+    }
+    td_options_t o = s->opt->diag;
+    o.host = j->t.host;
+    o.port = j->t.port;
+    o.path = j->t.path;
+    o.connect_to = j->t.connect_to[0] != '\0' ? j->t.connect_to : NULL;
+    o.plain_http = j->t.plain_http;
+    o.verbose = 0;
+    r->t0 = td_now_ms();
+    r->rc = td__diagnose_begin(&o, &r->d, &r->e);
+    return r;
+}
+
+/* The end of a target: judged, written, counted, freed. */
+static void finish_run(scan_t *s, run_t *r)
+{
+    job_t *j = r->j;
+    td_report_t *rep = NULL;
+    td_errinfo_t *e = &r->e;
+    int rc = r->d != NULL ? td__diagnose_end(r->d, &rep, e) : r->rc;
+    double secs = (td_now_ms() - r->t0) / 1000.0;
+    if (s->opt->per_host > 0) {
+        char key[256];
+        host_key(&j->t, key, sizeof(key));
+        host_release(s, key);
+    }
+    if (rc < 0) {
+        rep = NULL;
+        if (e->code == 0) {
+            td_errinfo_set(e, rc, "%s", td_strerror(rc));
+        }
+    }
+    write_result(s, &j->t, rep, e);
+    if (s->opt->on_result != NULL) {
+        s->opt->on_result(s->opt->ctx, j->t.line, rep, secs);
+    }
+    pthread_mutex_lock(&s->mu);
+    s->done++;
+    int code = rep != NULL ? td_report_exit_code(rep) : 3;
+    if (rank_of_exit(code) > s->worst_rank) {
+        s->worst_rank = rank_of_exit(code);
+    }
+    if (rep != NULL) {
+        td_severity_t w = td_report_worst(rep);
+        s->verdict[sev_index(w)]++;
+        count_cause(s, td_report_root_cause(rep), (int)w, j->t.line);
+    } else {
+        s->errors++;
+    }
+    s->in_flight--;
+    pthread_cond_broadcast(&s->idle);
+    pthread_cond_signal(&s->can_get); /* a slot is free: a queued target may start */
+    pthread_mutex_unlock(&s->mu);
+    td_report_free(rep);
+    td_free(j);
+    td_free(r);
+}
+
+/* Runs r until it waits (parked) or ends. */
+static void step_run(scan_t *s, run_t *r)
+{
+    while (r->d != NULL && td__diagnose_resume(r->d, &r->w) == 1) {
+        if (park(s, r)) {
+            return;
+        }
+        td__wait_ready(&r->w);
+    }
+    finish_run(s, r);
+}
+
 static void *worker(void *arg)
 {
     scan_t *s = arg;
+    pthread_mutex_lock(&s->mu);
     for (;;) {
-        pthread_mutex_lock(&s->mu);
-        while (s->qlen == 0 && !s->closed) {
-            pthread_cond_wait(&s->can_get, &s->mu);
+        run_t *r = NULL;
+        job_t *j = NULL;
+        if (s->ready != NULL) {
+            r = s->ready;
+            s->ready = r->next;
+            if (s->ready == NULL) {
+                s->ready_tail = NULL;
+            }
+            r->next = NULL;
+        } else if (s->qlen > 0 && s->in_flight < s->conc) {
+            j = s->q[s->qhead];
+            s->qhead = (s->qhead + 1) % s->qcap;
+            s->qlen--;
+            s->in_flight++;
+            pthread_cond_signal(&s->can_put);
+        } else if (s->closed && s->in_flight == 0) {
+            break;
+        } else {
+            s->idle_workers++;
+            double since = td_now_ms();
+            wait_ms(&s->can_get, &s->mu, TD_SCAN_IDLE_MS);
+            s->idle_workers--;
+            bool work = s->ready != NULL || (s->qlen > 0 && s->in_flight < s->conc);
+            if (!work && td_now_ms() - since >= TD_SCAN_IDLE_MS && s->n_workers > TD_SCAN_KEEP) {
+                break;
+            }
+            continue;
         }
-        if (s->qlen == 0) {
-            pthread_mutex_unlock(&s->mu);
-            return NULL;
-        }
-        job_t *j = s->q[s->qhead];
-        s->qhead = (s->qhead + 1) % s->qcap;
-        s->qlen--;
-        s->in_flight++;
-        pthread_cond_signal(&s->can_put);
         pthread_mutex_unlock(&s->mu);
-
-        char key[256];
-        if (s->opt->per_host > 0) {
-            host_key(&j->t, key, sizeof(key));
-            host_acquire(s, key);
-        }
-        td_options_t o = s->opt->diag;
-        o.host = j->t.host;
-        o.port = j->t.port;
-        o.path = j->t.path;
-        o.connect_to = j->t.connect_to[0] != '\0' ? j->t.connect_to : NULL;
-        o.plain_http = j->t.plain_http;
-        o.verbose = 0;
-        td_report_t *r = NULL;
-        td_errinfo_t e = { 0 };
-        double t0 = td_now_ms();
-        int rc = td_diagnose(&o, &r, &e);
-        double secs = (td_now_ms() - t0) / 1000.0;
-        if (s->opt->per_host > 0) {
-            host_release(s, key);
-        }
-        if (rc < 0) {
-            r = NULL;
-            if (e.code == 0) {
-                td_errinfo_set(&e, rc, "%s", td_strerror(rc));
+        if (j != NULL) {
+            r = start_run(s, j);
+            if (r == NULL) { /* out of memory: the target counts as an error */
+                pthread_mutex_lock(&s->mu);
+                s->done++;
+                s->errors++;
+                s->in_flight--;
+                pthread_cond_broadcast(&s->idle);
+                pthread_mutex_unlock(&s->mu);
+                td_free(j);
             }
         }
-        write_result(s, &j->t, r, &e);
-        if (s->opt->on_result != NULL) {
-            s->opt->on_result(s->opt->ctx, j->t.line, r, secs);
+        if (r != NULL) {
+            step_run(s, r);
         }
         pthread_mutex_lock(&s->mu);
-        s->done++;
-        int code = r != NULL ? td_report_exit_code(r) : 3;
-        if (rank_of_exit(code) > s->worst_rank) {
-            s->worst_rank = rank_of_exit(code);
-        }
-        if (r != NULL) {
-            td_severity_t w = td_report_worst(r);
-            s->verdict[sev_index(w)]++;
-            count_cause(s, td_report_root_cause(r), (int)w, j->t.line);
-        } else {
-            s->errors++;
-        }
-        s->in_flight--;
-        pthread_cond_broadcast(&s->idle);
-        pthread_mutex_unlock(&s->mu);
-        td_report_free(r);
-        td_free(j);
     }
+    s->n_workers--;
+    pthread_cond_broadcast(&s->workers_gone);
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
 }
 
 /* ---- progress and summary ------------------------------------------------------------------ */
@@ -610,6 +825,9 @@ static bool enqueue(scan_t *s, job_t *j)
         s->q[(s->qhead + s->qlen) % s->qcap] = j;
         s->qlen++;
         pthread_cond_signal(&s->can_get);
+        if (s->in_flight < s->conc) {
+            maybe_spawn(s, 1);
+        }
     }
     pthread_mutex_unlock(&s->mu);
     return ok;
@@ -634,12 +852,13 @@ int td_scan(const td_scan_options_t *opt, FILE *in, const char *in_name, FILE *o
     s->out = out;
     s->errf = errf;
     s->qcap = (size_t)conc * 2;
+    s->conc = conc;
+    s->epfd = -1;
     s->q = td_calloc(s->qcap, sizeof(*s->q));
     s->hosts = td_calloc((size_t)conc + 1, sizeof(*s->hosts));
-    pthread_t *th = td_calloc((size_t)conc, sizeof(*th));
     td_hset_t seen = { 0 }, resumed = { 0 };
     int rc = 0;
-    if (s->q == NULL || s->hosts == NULL || th == NULL) {
+    if (s->q == NULL || s->hosts == NULL) {
         td_errinfo_set(err, TD_E_NOMEM, "out of memory");
         rc = TD_E_NOMEM;
         goto out;
@@ -650,32 +869,39 @@ int td_scan(const td_scan_options_t *opt, FILE *in, const char *in_name, FILE *o
     pthread_cond_init(&s->can_get, NULL);
     pthread_cond_init(&s->idle, NULL);
     pthread_cond_init(&s->hosts_cv, NULL);
+    pthread_cond_init(&s->workers_gone, NULL);
+    pthread_attr_init(&s->attr);
+    (void)pthread_attr_setstacksize(&s->attr, TD_SCAN_STACK);
+    (void)pthread_attr_setdetachstate(&s->attr, PTHREAD_CREATE_DETACHED);
     if (opt->resume != NULL && (rc = load_resume(s, &resumed, err)) < 0) {
         goto out_sync;
     }
     s->t0 = td_now_ms();
-    /* SIGINT and SIGTERM go to the calling thread only (its handler sets *opt->stop): a
-     * worker's poll() or connect() is never cut short by them. */
+    /* SIGINT and SIGTERM go to the calling thread only (its handler sets *opt->stop): the
+     * poller, the progress thread and the workers (maybe_spawn) block them. */
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     (void)pthread_sigmask(SIG_BLOCK, &block, &old);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    (void)pthread_attr_setstacksize(&attr, TD_SCAN_STACK);
-    int started = 0;
-    for (; started < conc; started++) {
-        if (pthread_create(&th[started], &attr, worker, s) != 0) {
-            break;
-        }
+    /* Without epoll (it cannot fail here but for lack of memory or descriptors) a waiting
+     * target keeps its worker, as a thread per target did. */
+    s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    pthread_t poll_th;
+    bool polling = s->epfd >= 0 && pthread_create(&poll_th, NULL, poller, s) == 0;
+    if (!polling && s->epfd >= 0) {
+        close(s->epfd);
+        s->epfd = -1;
     }
-    pthread_attr_destroy(&attr);
-    if (started == 0) {
+    pthread_mutex_lock(&s->mu);
+    maybe_spawn(s, TD_SCAN_KEEP < conc ? TD_SCAN_KEEP : conc);
+    bool started = s->n_workers > 0;
+    pthread_mutex_unlock(&s->mu);
+    if (!started) {
         (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
         td_errinfo_set(err, TD_E_NOMEM, "cannot start a worker thread");
         rc = TD_E_NOMEM;
-        goto out_sync;
+        goto out_poller;
     }
     pthread_t pth;
     bool progress = opt->progress && pthread_create(&pth, NULL, progress_thread, s) == 0;
@@ -819,10 +1045,31 @@ int td_scan(const td_scan_options_t *opt, FILE *in, const char *in_name, FILE *o
     pthread_mutex_lock(&s->out_mu);
     s->out_closed = true; /* results of abandoned targets are not written after the summary */
     pthread_mutex_unlock(&s->out_mu);
-    for (int i = 0; i < started; i++) {
-        pthread_join(th[i], NULL); /* the abandoned ones end within their own deadline */
+    /* The abandoned ones end within their own deadline (parked ones: the poller hands them
+     * back when it passes); then the workers end. */
+    pthread_mutex_lock(&s->mu);
+    while (s->in_flight > 0) {
+        pthread_cond_wait(&s->idle, &s->mu);
+    }
+    pthread_cond_broadcast(&s->can_get);
+    while (s->n_workers > 0) {
+        wait_ms(&s->workers_gone, &s->mu, 100);
+        pthread_cond_broadcast(&s->can_get);
+    }
+    pthread_mutex_unlock(&s->mu);
+out_poller:
+    if (polling) {
+        pthread_mutex_lock(&s->mu);
+        s->poller_stop = true;
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(poll_th, NULL);
+    }
+    if (s->epfd >= 0) {
+        close(s->epfd);
     }
 out_sync:
+    pthread_attr_destroy(&s->attr);
+    pthread_cond_destroy(&s->workers_gone);
     pthread_cond_destroy(&s->hosts_cv);
     pthread_cond_destroy(&s->idle);
     pthread_cond_destroy(&s->can_get);
@@ -832,7 +1079,6 @@ out_sync:
 out:
     td__hset_free(&seen);
     td__hset_free(&resumed);
-    td_free(th);
     td_free(s->hosts);
     td_free(s->q);
     td_free(s);
