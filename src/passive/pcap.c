@@ -61,6 +61,28 @@ typedef struct flow {
     uint32_t isn;               /* the client's SYN sequence number (t.syn set) */
 } flow_t;
 
+/* Row lookup by key for the bounded lists of the summary (top lists, failing servers): linear
+ * probing over twice the rows, the whole key's hash kept, the row's key compared on a hash
+ * match. A lookup answers what the strcmp scan of the rows did (a key longer than the row's key
+ * field matches no row, as before); handshake-dense traffic fills fail_clients, fail_servers
+ * and the server table, and the scan cost 64 to 256 strcmp per connection. */
+typedef struct key_slot {
+    uint32_t h;
+    uint16_t row; /* row index + 1; 0 empty */
+} key_slot_t;
+
+enum {
+    TOP_OUTCOMES,
+    TOP_FINDINGS,
+    TOP_CLIENTS,
+    TOP_SERVERS,
+    TOP_SNI,
+    TOP_VERSIONS,
+    TOP_CIPHERS,
+    TOP_JA4,
+    N_TOPS
+};
+
 typedef struct scanner {
     const td_pcap_options_t *opt;
     td_pcap_summary_t *sum;
@@ -86,6 +108,8 @@ typedef struct scanner {
     uint8_t scratch[2][WINDOW + 1024];
     td_pcap_conn_t work; /* the connection being finished (one at a time) */
     int cb_failed;
+    key_slot_t top_ix[N_TOPS][2 * TD_PCAP_TOP]; /* rows of the summary's top lists by key */
+    key_slot_t server_ix[2 * TD_PCAP_SERVERS];  /* rows of sum->servers by address:port */
 } scanner_t;
 
 /* ---- top lists ----------------------------------------------------------------------- */
@@ -110,6 +134,51 @@ static void top_add_n(td_pcap_top_t *t, const char *key, uint64_t n, uint64_t fi
 void td__pcap_top_add(td_pcap_top_t *t, const char *key)
 {
     top_add_n(t, key, 1, 0);
+}
+
+static uint32_t str_hash(const char *k)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *k != '\0'; k++) {
+        h = (h ^ (uint8_t)*k) * 16777619u;
+    }
+    return h;
+}
+
+/* The row of key among rows (stride bytes apart, the key string at the start of each), -1
+ * when none; *slot is where key's entry is or goes. */
+static int key_find(const key_slot_t *ix, size_t nslots, uint32_t h, const char *key,
+                    const char *rows, size_t stride, size_t *slot)
+{
+    size_t i = h & (nslots - 1);
+    while (ix[i].row != 0) {
+        if (ix[i].h == h && strcmp(rows + (size_t)(ix[i].row - 1) * stride, key) == 0) {
+            *slot = i;
+            return ix[i].row - 1;
+        }
+        i = (i + 1) & (nslots - 1);
+    }
+    *slot = i;
+    return -1;
+}
+
+/* top_add_n(t, key, 1, first) through the list's index. */
+static void top_count(scanner_t *s, int which, td_pcap_top_t *t, const char *key, uint64_t first)
+{
+    key_slot_t *ix = s->top_ix[which];
+    uint32_t h = str_hash(key);
+    size_t slot = 0;
+    int row = key_find(ix, TD_ARRAY_LEN(s->top_ix[0]), h, key, t->row[0].key, sizeof(t->row[0]),
+                       &slot);
+    if (row >= 0) {
+        t->row[row].n++;
+    } else if (t->used < TD_PCAP_TOP) {
+        ix[slot].h = h;
+        ix[slot].row = (uint16_t)(t->used + 1);
+        top_add_n(t, key, 1, first); /* appends: the key is in no row */
+    } else {
+        t->other++;
+    }
 }
 
 /* ---- flow table ---------------------------------------------------------------------- */
@@ -524,21 +593,24 @@ static void sni_pick(td_pcap_server_t *sv, const char *sni, double ts)
 }
 
 /* One failing handshake of server (address:port) into the per-server summary. */
-static void server_fail(td_pcap_summary_t *sum, const char *server, const td_pcap_conn_t *c,
-                        uint64_t first)
+static void server_fail(scanner_t *s, const char *server, const td_pcap_conn_t *c, uint64_t first)
 {
+    td_pcap_summary_t *sum = s->sum;
     td_pcap_server_t *sv = NULL;
-    for (size_t i = 0; i < sum->n_servers; i++) {
-        if (strcmp(sum->servers[i].server, server) == 0) {
-            sv = &sum->servers[i];
-            break;
-        }
+    uint32_t h = str_hash(server);
+    size_t slot = 0;
+    int row = key_find(s->server_ix, TD_ARRAY_LEN(s->server_ix), h, server, sum->servers[0].server,
+                       sizeof(sum->servers[0]), &slot);
+    if (row >= 0) {
+        sv = &sum->servers[row];
     }
     if (sv == NULL) {
         if (sum->n_servers == TD_PCAP_SERVERS) {
             sum->servers_other++;
             return;
         }
+        s->server_ix[slot].h = h;
+        s->server_ix[slot].row = (uint16_t)(sum->n_servers + 1);
         sv = &sum->servers[sum->n_servers++];
         td_strlcpy(sv->server, server, sizeof(sv->server));
         sv->first = first;
@@ -683,26 +755,26 @@ static void finish(scanner_t *s, flow_t *f)
     if (c->ch.has_hello) {
         sum->tls_conns++;
     }
-    top_add_n(&sum->outcomes, c->outcome, 1, at);
+    top_count(s, TOP_OUTCOMES, &sum->outcomes, c->outcome, at);
     if (c->finding != NULL) {
         char sni[64];
-        top_add_n(&sum->findings, c->finding, 1, at);
-        top_add_n(&sum->fail_clients, c->t.client, 1, at);
+        top_count(s, TOP_FINDINGS, &sum->findings, c->finding, at);
+        top_count(s, TOP_CLIENTS, &sum->fail_clients, c->t.client, at);
         td_fmt(sni, sizeof(sni), "%s:%u", c->t.server, (unsigned)c->t.sport);
-        top_add_n(&sum->fail_servers, sni, 1, at);
+        top_count(s, TOP_SERVERS, &sum->fail_servers, sni, at);
         if (c->result != NULL && strcmp(c->result, "failed") == 0) {
-            server_fail(sum, sni, c, at);
+            server_fail(s, sni, c, at);
         }
         if (c->ch.sni[0] != '\0') {
-            top_add_n(&sum->fail_sni, c->ch.sni, 1, at);
+            top_count(s, TOP_SNI, &sum->fail_sni, c->ch.sni, at);
         }
     }
     if (c->sh.has_server_hello && !c->sh.is_hrr) {
-        top_add_n(&sum->versions, td_version_name(c->sh.version), 1, at);
-        top_add_n(&sum->ciphers, td_cipher_name(c->sh.cipher), 1, at);
+        top_count(s, TOP_VERSIONS, &sum->versions, td_version_name(c->sh.version), at);
+        top_count(s, TOP_CIPHERS, &sum->ciphers, td_cipher_name(c->sh.cipher), at);
     }
     if (c->ja4[0] != '\0') {
-        top_add_n(&sum->ja4, c->ja4, 1, at);
+        top_count(s, TOP_JA4, &sum->ja4, c->ja4, at);
     }
     if (s->cb != NULL && !s->cb_failed) {
         if (s->cb_lock != NULL) {
