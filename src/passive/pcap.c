@@ -736,7 +736,9 @@ static void finish(scanner_t *s, flow_t *f)
             }
         }
     }
-    if (n1 > 0 && c->preamble_client == 0) {
+    if (n1 > 0 && c->preamble_client == 0 && td_sniff_is_tls(b1, n1)) {
+        c->server_tls = 1; /* what td_sniff_classify says, without its printable copy */
+    } else if (n1 > 0 && c->preamble_client == 0) {
         td_sniff_t sn;
         td_sniff_classify(b1, n1, &sn);
         c->server_tls = sn.cls == TD_SNIFF_TLS;

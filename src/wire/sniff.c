@@ -72,7 +72,8 @@ static void page_software(const uint8_t *buf, size_t len, td_sniff_t *out)
 {
     out->plain_http_page = contains(buf, len, page_signs[0].phrase);
     for (size_t i = 0; i < TD_ARRAY_LEN(page_signs); i++) {
-        if (contains(buf, len, page_signs[i].phrase)) {
+        /* The first sign was just looked for. */
+        if (i == 0 ? out->plain_http_page : contains(buf, len, page_signs[i].phrase)) {
             out->page_software = page_signs[i].software;
             out->page_sign = page_signs[i].phrase;
             return;
@@ -99,6 +100,12 @@ static bool smtp_or_ftp(const uint8_t *buf, size_t len, td_sniff_t *out)
     return true;
 }
 
+bool td_sniff_is_tls(const uint8_t *buf, size_t len)
+{
+    /* RFC 8446 §5.1: content types 20..23, record version major 3. */
+    return len > 0 && buf[0] >= 20 && buf[0] <= 23 && (len < 2 || buf[1] == 0x03);
+}
+
 void td_sniff_classify(const uint8_t *buf, size_t len, td_sniff_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -109,8 +116,7 @@ void td_sniff_classify(const uint8_t *buf, size_t len, td_sniff_t *out)
         out->cls = TD_SNIFF_EMPTY;
         return;
     }
-    /* RFC 8446 §5.1: content types 20..23, record version major 3. */
-    if (buf[0] >= 20 && buf[0] <= 23 && (len < 2 || buf[1] == 0x03)) {
+    if (td_sniff_is_tls(buf, len)) {
         out->cls = TD_SNIFF_TLS;
         out->proto = "tls";
         if (buf[0] == 21 && len >= 7) {

@@ -30,6 +30,9 @@ typedef struct td_sniff {
 
 /** Classifies buf. Always succeeds. */
 void td_sniff_classify(const uint8_t *buf, size_t len, td_sniff_t *out);
+/** Whether td_sniff_classify says TD_SNIFF_TLS for these bytes (a record header's content type
+ * and version major): without the printable copy, for callers that need only the class. */
+bool td_sniff_is_tls(const uint8_t *buf, size_t len);
 /** Static name of a class. */
 const char *td_sniff_class_name(td_sniff_class_t c);
 
