@@ -287,6 +287,23 @@ static uint32_t covered_end(const dir_state_t *d)
 static void fmt_addr(const addr_key_t *k, int side, char *out, size_t cap)
 {
     const uint8_t *a = side == 0 ? k->a : k->b;
+    if (!k->v6 && cap >= 16) {
+        /* Dotted decimal as inet_ntop writes it, without its sprintf per flow end. */
+        char *p = out;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = a[i];
+            if (v >= 100) {
+                *p++ = (char)('0' + v / 100);
+                v %= 100;
+                *p++ = (char)('0' + v / 10);
+            } else if (v >= 10) {
+                *p++ = (char)('0' + v / 10);
+            }
+            *p++ = (char)('0' + v % 10);
+            *p++ = i < 3 ? '.' : '\0';
+        }
+        return;
+    }
     if (inet_ntop(k->v6 ? AF_INET6 : AF_INET, a, out, (socklen_t)cap) == NULL) {
         td_strlcpy(out, "?", cap);
     }
