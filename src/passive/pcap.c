@@ -710,7 +710,21 @@ static void swap_facts(td_pcap_facts_t *t)
 static void finish(scanner_t *s, flow_t *f)
 {
     td_pcap_conn_t *c = &s->work;
-    memset(c, 0, sizeof(*c));
+    /* Zeroed but for ch and sh, which their parsers below clear whole, and the JA3 string past
+     * its first byte (7 KB, written and read as a string): clearing all 13 KB per connection
+     * was 15% of the instructions counted by callgrind (which counts rep stosb per byte). */
+    _Static_assert(offsetof(td_pcap_conn_t, sh) ==
+                                   offsetof(td_pcap_conn_t, ch) + sizeof(td_client_flight_t) &&
+                           offsetof(td_pcap_conn_t, server_page) ==
+                                   offsetof(td_pcap_conn_t, sh) + sizeof(td_server_flight_t) &&
+                           offsetof(td_pcap_conn_t, ja3_md5) ==
+                                   offsetof(td_pcap_conn_t, ja3) + sizeof(c->ja3),
+                   "finish() clears td_pcap_conn_t around ch, sh and ja3");
+    memset(c, 0, offsetof(td_pcap_conn_t, ch));
+    memset(&c->server_page, 0,
+           offsetof(td_pcap_conn_t, ja3) - offsetof(td_pcap_conn_t, server_page));
+    c->ja3[0] = '\0';
+    memset(c->ja3_md5, 0, sizeof(*c) - offsetof(td_pcap_conn_t, ja3_md5));
     c->t = f->t;
     td_pcap_summary_t *sum = s->sum;
     int rev = reversed_by_content(f);
