@@ -1136,6 +1136,12 @@ static int truncated(scanner_t *s)
 
 static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth);
 
+/* A big-endian 16-bit field of a header view whose length was checked by td_reader. */
+static inline uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
 /* UDP tunnels, by destination port (either port for GTP-U and CAPWAP, whose two ends use the
  * same one): VXLAN 4789 (RFC 7348), Geneve 6081 (RFC 8926), GTP-U 2152 (3GPP TS 29.281),
  * CAPWAP data 5247 (RFC 5415 §4.3; RFC 5416 §3 for 802.11 frames). 0 decoded, 1 skip. */
@@ -1263,22 +1269,22 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth)
     }
     td_reader_t l4;
     if ((vihl >> 4) == 4) {
-        uint16_t total = 0, frag = 0;
-        td_bytes_t src, dst;
+        /* The rest of the header as one view (one bounds check, not eleven): tos, total
+         * length, id, flags + fragment offset, ttl, protocol, checksum, source, destination,
+         * options. */
+        td_bytes_t h;
         size_t ihl = (size_t)(vihl & 15) * 4;
-        if (ihl < 20 || td_reader_skip(&ipr, 1) < 0 || td_reader_u16(&ipr, &total) < 0 ||
-            td_reader_skip(&ipr, 2) < 0 || td_reader_u16(&ipr, &frag) < 0 ||
-            td_reader_skip(&ipr, 1) < 0 || td_reader_u8(&ipr, &proto) < 0 ||
-            td_reader_skip(&ipr, 2) < 0 || td_reader_bytes(&ipr, 4, &src) < 0 ||
-            td_reader_bytes(&ipr, 4, &dst) < 0 || td_reader_skip(&ipr, ihl - 20) < 0) {
+        if (ihl < 20 || td_reader_bytes(&ipr, ihl - 1, &h) < 0) {
             return truncated(s);
         }
+        uint16_t total = be16(h.p + 1), frag = be16(h.p + 5);
+        proto = h.p[8];
         if ((frag & 0x3fff) != 0) { /* MF set or an offset: a fragment */
             s->sum->fragments++;
             return 1;
         }
-        memcpy(t->k.a, src.p, 4);
-        memcpy(t->k.b, dst.p, 4);
+        memcpy(t->k.a, h.p + 11, 4);
+        memcpy(t->k.b, h.p + 15, 4);
         /* The IP total length bounds the payload (Ethernet pads short frames). */
         size_t avail = td_reader_left(&ipr);
         size_t want = total >= ihl ? (size_t)total - ihl : 0;
@@ -1336,15 +1342,17 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth)
         s->sum->non_tcp++;
         return 1;
     }
-    uint8_t doff = 0, flags = 0;
-    if (td_reader_u16(&l4, &t->k.pa) < 0 || td_reader_u16(&l4, &t->k.pb) < 0 ||
-        td_reader_u32(&l4, &t->seq) < 0 || td_reader_skip(&l4, 4) < 0 ||
-        td_reader_u8(&l4, &doff) < 0 || td_reader_u8(&l4, &flags) < 0 ||
-        td_reader_skip(&l4, 6) < 0 || (doff >> 4) < 5 ||
-        td_reader_skip(&l4, (size_t)(doff >> 4) * 4 - 20) < 0) {
+    /* TCP: ports, sequence, ack, data offset, flags, window, checksum, urgent (one view),
+     * then the options. */
+    td_bytes_t th;
+    if (td_reader_bytes(&l4, 20, &th) < 0 || (th.p[12] >> 4) < 5 ||
+        td_reader_skip(&l4, (size_t)(th.p[12] >> 4) * 4 - 20) < 0) {
         return truncated(s);
     }
-    t->flags = flags;
+    t->k.pa = be16(th.p);
+    t->k.pb = be16(th.p + 2);
+    t->seq = (uint32_t)be16(th.p + 4) << 16 | be16(th.p + 6);
+    t->flags = th.p[13];
     if (td_reader_bytes(&l4, td_reader_left(&l4), &t->payload) < 0) {
         return 1;
     }
