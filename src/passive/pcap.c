@@ -764,6 +764,30 @@ static void swap_facts(td_pcap_facts_t *t)
     t->first_close = t->first_close == 0 ? 0 : 3 - t->first_close;
 }
 
+/* "address:port" as td_fmt(out, cap, "%s:%u") writes it, without a vsnprintf per failing
+ * connection (1.4% of the instructions on the real corpus). */
+static void addr_port(char *out, size_t cap, const char *addr, uint16_t port)
+{
+    char tmp[sizeof(((td_pcap_facts_t *)0)->server) + 8], dig[6];
+    size_t n = strlen(addr), k = 0;
+    if (n >= sizeof(tmp) - 7) { /* not from fmt_addr: the general way */
+        td_fmt(out, cap, "%s:%u", addr, (unsigned)port);
+        return;
+    }
+    memcpy(tmp, addr, n);
+    tmp[n++] = ':';
+    unsigned v = port;
+    do {
+        dig[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (k > 0) {
+        tmp[n++] = dig[--k];
+    }
+    tmp[n] = '\0';
+    td_strlcpy(out, tmp, cap);
+}
+
 static void finish(scanner_t *s, flow_t *f)
 {
     td_pcap_conn_t *c = &s->work;
@@ -850,7 +874,7 @@ static void finish(scanner_t *s, flow_t *f)
         char sni[64];
         top_count(s, TOP_FINDINGS, &sum->findings, c->finding, at);
         top_count(s, TOP_CLIENTS, &sum->fail_clients, c->t.client, at);
-        td_fmt(sni, sizeof(sni), "%s:%u", c->t.server, (unsigned)c->t.sport);
+        addr_port(sni, sizeof(sni), c->t.server, c->t.sport);
         top_count(s, TOP_SERVERS, &sum->fail_servers, sni, at);
         if (c->result != NULL && strcmp(c->result, "failed") == 0) {
             server_fail(s, sni, c, at);
