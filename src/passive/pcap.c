@@ -1571,8 +1571,10 @@ static void on_packet(scanner_t *s, const td_cappkt_t *h)
     }
     td_pcap_facts_t *c = &f->t;
     c->ts_last = s->now;
-    lru_unlink(s, f);
-    lru_push(s, f);
+    if (s->newest != f) { /* already last: unlinking touched two other flows for nothing */
+        lru_unlink(s, f);
+        lru_push(s, f);
+    }
     dir_state_t *d = &f->d[dir];
     uint32_t seq = t.seq;
     if (syn) {
