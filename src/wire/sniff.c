@@ -74,7 +74,7 @@ static bool contains(const uint8_t *buf, size_t len, const char *needle)
  * bytes; where they end one, the signs ending so are compared whole. A memmem per sign
  * (13 passes over a 64 KB page) was 7% of the instructions of `tlsdoctor pcap` on real
  * traffic. Pairs are hashed into SIGN_HASH entries (a collision only shortens a shift). */
-#define SIGN_MIN  13
+#define SIGN_MIN  13 /* the shortest sign; none may be shorter (test_sniff finds each alone) */
 #define SIGN_HASH 4096
 
 static uint8_t sign_shift[SIGN_HASH];
