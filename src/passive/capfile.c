@@ -52,12 +52,25 @@ static uint16_t sw16(const td_capfile_t *cf, uint16_t v)
     return cf->swap ? __builtin_bswap16(v) : v;
 }
 
-/* Makes at least n bytes available at buf + pos. 0 ok, 1 fewer left in the file. */
-static int need(td_capfile_t *cf, size_t n)
+/* A 32-bit field read as td_reader_u32 reads it (big-endian; sw32 gives the file's order),
+ * from a view whose length td_reader checked. */
+static inline uint32_t be32(const uint8_t *p)
 {
-    if (cf->have - cf->pos >= n) {
-        return 0;
-    }
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Makes at least n bytes available at buf + pos. 0 ok, 1 fewer left in the file. */
+static int need_more(td_capfile_t *cf, size_t n);
+
+/* 0 when n bytes from pos are in buf (reading more when the file is not mapped). Inline: it is
+ * called twice per packet, and almost always answers from the first test. */
+static inline int need(td_capfile_t *cf, size_t n)
+{
+    return cf->have - cf->pos >= n ? 0 : need_more(cf, n);
+}
+
+static int need_more(td_capfile_t *cf, size_t n)
+{
     if (cf->map_len > 0) {
         return 1; /* the whole file is there */
     }
@@ -245,27 +258,24 @@ static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errca
         if (need(cf, 12) != 0) {
             return cf->have == cf->pos ? 0 : fail(cf, err, errcap, TD_E_DECODE, "truncated block");
         }
+        /* Type, total length, and (a section header's) byte-order magic: one view. */
         td_reader_t r;
-        uint32_t type = 0, len = 0;
+        td_bytes_t hv;
         td_reader_init(&r, cf->buf + cf->pos, 12);
-        if (td_reader_u32(&r, &type) < 0) {
+        if (td_reader_bytes(&r, 12, &hv) < 0) {
             return fail(cf, err, errcap, TD_E_DECODE, "block header");
         }
+        uint32_t type = be32(hv.p);
         if (type == 0x0a0d0d0a) { /* a new section: byte order and interfaces anew */
-            uint32_t bom = 0;
-            if (td_reader_skip(&r, 4) < 0 || td_reader_u32(&r, &bom) < 0 ||
-                (bom != 0x1a2b3c4d && bom != 0x4d3c2b1a)) {
+            uint32_t bom = be32(hv.p + 8);
+            if (bom != 0x1a2b3c4d && bom != 0x4d3c2b1a) {
                 return fail(cf, err, errcap, TD_E_DECODE, "section header byte-order magic");
             }
             cf->swap = bom == 0x4d3c2b1a;
             cf->n_ifaces = 0;
         }
         type = sw32(cf, type);
-        td_reader_init(&r, cf->buf + cf->pos + 4, 4);
-        if (td_reader_u32(&r, &len) < 0) {
-            return fail(cf, err, errcap, TD_E_DECODE, "block header");
-        }
-        len = sw32(cf, len);
+        uint32_t len = sw32(cf, be32(hv.p + 4));
         if (len < 12 || len % 4 != 0 || len > TD_CAP_MAX_RECORD) {
             return fail(cf, err, errcap, TD_E_DECODE, "damaged block length");
         }
@@ -280,14 +290,16 @@ static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errca
             continue;
         }
         uint32_t iid = 0, hi = 0, lo = 0, cap = 0, orig = 0;
-        if (type == 6) { /* Enhanced Packet Block */
-            if (td_reader_u32(&b, &iid) < 0 || td_reader_u32(&b, &hi) < 0 ||
-                td_reader_u32(&b, &lo) < 0 || td_reader_u32(&b, &cap) < 0 ||
-                td_reader_u32(&b, &orig) < 0) {
+        if (type == 6) { /* Enhanced Packet Block: interface, time high, low, lengths */
+            td_bytes_t e;
+            if (td_reader_bytes(&b, 20, &e) < 0) {
                 return fail(cf, err, errcap, TD_E_DECODE, "enhanced packet block");
             }
-            iid = sw32(cf, iid);
-            cap = sw32(cf, cap);
+            iid = sw32(cf, be32(e.p));
+            hi = be32(e.p + 4);
+            lo = be32(e.p + 8);
+            cap = sw32(cf, be32(e.p + 12));
+            orig = be32(e.p + 16);
         } else if (type == 2) { /* obsolete Packet Block: 16-bit interface, drops */
             uint16_t i16 = 0;
             if (td_reader_u16(&b, &i16) < 0 || td_reader_skip(&b, 2) < 0 ||

@@ -30,6 +30,14 @@ typedef struct td_sniff {
 
 /** Classifies buf. Always succeeds. */
 void td_sniff_classify(const uint8_t *buf, size_t len, td_sniff_t *out);
+/** Whether td_sniff_classify says TD_SNIFF_TLS for these bytes (a record header's content type
+ * and version major): without the printable copy, for callers that need only the class. */
+bool td_sniff_is_tls(const uint8_t *buf, size_t len);
+/** Which page signs (the phrases of servers' built-in pages) buf holds: bit i for the i-th
+ * (td__sniff_page_sign). For tests and fuzzing. */
+uint32_t td__sniff_page_signs(const uint8_t *buf, size_t len);
+/** The i-th page sign, NULL past the last. */
+const char *td__sniff_page_sign(size_t i);
 /** Static name of a class. */
 const char *td_sniff_class_name(td_sniff_class_t c);
 

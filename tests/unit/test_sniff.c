@@ -107,6 +107,32 @@ static void page_software(void **state)
     }
 }
 
+/* The one-pass search finds every sign wherever it is: at the start, at the end, cut short by
+ * one byte (not found), overlapping another, all in one buffer. */
+static void page_signs_one_pass(void **state)
+{
+    (void)state;
+    char buf[4096];
+    size_t n = 0;
+    uint32_t all = 0;
+    const char *sign;
+    for (size_t i = 0; (sign = td__sniff_page_sign(i)) != NULL; i++) {
+        size_t k = strlen(sign);
+        all |= 1u << i;
+        assert_int_equal(td__sniff_page_signs((const uint8_t *)sign, k), 1u << i);
+        assert_int_equal(td__sniff_page_signs((const uint8_t *)sign, k - 1), 0);
+        assert_int_equal(td__sniff_page_signs((const uint8_t *)sign + 1, k - 1), 0);
+        memcpy(buf + n, "x<y", 3); /* between signs: bytes that start none */
+        memcpy(buf + n + 3, sign, k);
+        n += 3 + k;
+    }
+    assert_int_equal(td__sniff_page_signs((const uint8_t *)buf, n), all);
+    /* "<center>nginx" inside nginx's plain-HTTP page: both, the table's first sign reported. */
+    static const char page[] = "<center>The plain HTTP request was sent to HTTPS port</center>"
+                               "<hr><center>nginx</center>";
+    assert_int_equal(td__sniff_page_signs((const uint8_t *)page, sizeof(page) - 1), 3);
+}
+
 static void http_head(void **state)
 {
     (void)state;
@@ -168,9 +194,10 @@ static void http_request(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(classify_table), cmocka_unit_test(alert_and_status),
-        cmocka_unit_test(http_head),      cmocka_unit_test(http_request),
-        cmocka_unit_test(http_date),      cmocka_unit_test(page_software),
+        cmocka_unit_test(classify_table),      cmocka_unit_test(alert_and_status),
+        cmocka_unit_test(http_head),           cmocka_unit_test(http_request),
+        cmocka_unit_test(http_date),           cmocka_unit_test(page_software),
+        cmocka_unit_test(page_signs_one_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
