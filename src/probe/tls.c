@@ -395,30 +395,28 @@ static int hs_run(td_tls_hs_t *h)
 {
     td_tls_conn_t *c = h->c;
     int ssl_err = 0;
-    for (;;) {
-        ERR_clear_error();
-        errno = 0;
-        int ret = SSL_connect(c->ssl);
-        if (ret == 1) {
-            hs_finish(h, true);
-            return 0;
-        }
-        h->events = io_want(c->ssl, ret, &ssl_err);
-        if (h->events == 0) {
-            record_error(h->obs, ssl_err);
-            leaf_facts(c->ssl, h->match_host, h->obs);
-            hs_finish(h, false);
-            return 0;
-        }
-        if (td_now_ms() >= h->deadline_ms) {
-            h->obs->timed_out = 1;
-            td_strlcpy(h->obs->ossl_text, "handshake deadline reached", sizeof(h->obs->ossl_text));
-            leaf_facts(c->ssl, h->match_host, h->obs);
-            hs_finish(h, false);
-            return 0;
-        }
-        return 1;
+    ERR_clear_error();
+    errno = 0;
+    int ret = SSL_connect(c->ssl);
+    if (ret == 1) {
+        hs_finish(h, true);
+        return 0;
     }
+    h->events = io_want(c->ssl, ret, &ssl_err);
+    if (h->events == 0) {
+        record_error(h->obs, ssl_err);
+        leaf_facts(c->ssl, h->match_host, h->obs);
+        hs_finish(h, false);
+        return 0;
+    }
+    if (td_now_ms() >= h->deadline_ms) {
+        h->obs->timed_out = 1;
+        td_strlcpy(h->obs->ossl_text, "handshake deadline reached", sizeof(h->obs->ossl_text));
+        leaf_facts(c->ssl, h->match_host, h->obs);
+        hs_finish(h, false);
+        return 0;
+    }
+    return 1;
 }
 
 int td__tls_hs_continue(td_tls_hs_t *h)
