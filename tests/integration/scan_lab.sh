@@ -4,7 +4,8 @@
 # closed port, a silent listener and a name that does not resolve. Asserts the root cause of
 # each target, the bad-input handling (line numbers, duplicates once, empty file), shards under
 # GNU parallel (union = the unsharded scan, no target twice), --resume, SIGINT (the summary is
-# written within the step timeout plus a margin) and the exit status of the worst target.
+# written within the step timeout plus a margin), the exit status of the worst target, and that
+# targets waiting on a silent server hold no thread each (parked in the scan's epoll set).
 # Environment: TLSDOCTOR (the binary), LAB_CERTS_DIR (lab.sh certs). Servers stopped by PID.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -307,4 +308,31 @@ assert int(sys.argv[4]) in (2, 3) and s["exit_code"] == int(sys.argv[4]), "exit 
 # the in-flight diagnoses end within their own deadline: step 2 s (hello) + legacy 2 s + margin
 assert el < 10, "took %.1f s" % el
 PY
+# --- waiting targets hold no thread: 150 silent targets in flight, a handful of threads -------
+# The quick profile's handshake parks in the scan's epoll set while it waits (docs/scan.md);
+# the workers that started them end after 100 ms without work. Were each waiting target to
+# keep its worker (the design before), the process would have 150+ threads here.
+head -n 150 "$work/silent.txt" > "$work/park.txt"
+"$bin" scan "$work/park.txt" --json --profile quick --concurrency 150 --ca-file "$certs/root.pem" \
+    --timeout 8 --step-timeout 6 --no-progress > "$work/park.jsonl" 2>/dev/null &
+spid=$!
+n=0
+for _ in $(seq 60); do # until the listener holds all 150 (and 0.1 s more)
+    n=$(ss -Htn state established "( sport = :${port[silent]} )" | wc -l)
+    [ "$n" -ge 150 ] && break
+    sleep 0.1
+done
+sleep 1 # idle workers end after 100 ms
+threads=$(awk '/^Threads:/ {print $2}' "/proc/$spid/status")
+wait "$spid" || true
+echo "parked: $n connections established, $threads threads while they wait"
+[ "$n" -ge 150 ] || fail "only $n of 150 connections established"
+[ "$threads" -le 16 ] || fail "$threads threads for 150 waiting targets: they are not parked"
+python3 - "$work/park.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+causes = [(d.get("root_cause") or {}).get("id") for d in lines if "target_line" in d]
+assert len(causes) == 150 and set(causes) == {"proto.silent"}, causes[:5]
+PY
+
 echo "scan_lab: ok"
