@@ -90,9 +90,8 @@ int td__diagnose_resume(td_diag_run_t *d, td_probe_wait_t *w)
     return td__probe_resume(d->p, w);
 }
 
-int td__diagnose_end(td_diag_run_t *d, td_report_t **out, td_errinfo_t *err)
+int td__diagnose_end(td_diag_run_t *d, td_report_t **out)
 {
-    (void)err; /* the probe's errors were written to it since begin */
     td_report_t *r = d->r;
     int rc = td__probe_end(d->p);
     bool pages = d->pages;
@@ -122,7 +121,7 @@ int td_diagnose(const td_options_t *opt, td_report_t **out, td_errinfo_t *err)
     while (td__diagnose_resume(d, &w) == 1) {
         td__wait_ready(&w);
     }
-    return td__diagnose_end(d, out, err);
+    return td__diagnose_end(d, out);
 }
 
 size_t td_report_finding_count(const td_report_t *r)

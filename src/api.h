@@ -14,7 +14,8 @@ typedef struct td_diag_run td_diag_run_t;
 TD_MUST_USE int td__diagnose_begin(const td_options_t *opt, td_diag_run_t **out, td_errinfo_t *err);
 /* 1: waits for *w; 0: the facts are in (call td__diagnose_end). */
 int td__diagnose_resume(td_diag_run_t *d, td_probe_wait_t *w);
-/* Judges and frees d; *out and the return value as td_diagnose's. */
-TD_MUST_USE int td__diagnose_end(td_diag_run_t *d, td_report_t **out, td_errinfo_t *err);
+/* Judges and frees d; *out and the return value as td_diagnose's (the run's errors went to the
+ * err given to td__diagnose_begin). */
+TD_MUST_USE int td__diagnose_end(td_diag_run_t *d, td_report_t **out);
 
 #endif

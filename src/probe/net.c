@@ -47,6 +47,15 @@ static int poll_ms(double deadline_ms)
     return left > 60000.0 ? 60000 : (int)left + 1;
 }
 
+void td__wait_fd(int fd, short events, double deadline_ms)
+{
+    int t = poll_ms(deadline_ms);
+    if (t > 0 && fd >= 0) {
+        struct pollfd p = { .fd = fd, .events = events };
+        (void)poll(&p, 1, t);
+    }
+}
+
 td_tcp_result_t td__connect(const char *addr, uint16_t port, double deadline_ms, int *fd, int *err)
 {
     return td__connect_mss(addr, port, deadline_ms, 0, fd, err);

@@ -34,6 +34,9 @@ td_read_end_t td__read_until(int fd, uint8_t *buf, size_t cap, double deadline_m
                              td_enough_fn enough, void *user, size_t *len, double *first_ms);
 
 void td__close(int fd);
+/* Waits until fd is ready for events (POLLIN / POLLOUT) or deadline_ms passes (at most a
+ * minute per call: callers wait in a loop that checks their deadline). */
+void td__wait_fd(int fd, short events, double deadline_ms);
 
 /* Deadline of one step: now + step, but never past the overall deadline. */
 double td__step_deadline(double overall_deadline_ms, double step_ms);

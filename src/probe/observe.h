@@ -399,14 +399,11 @@ typedef struct td_obs {
 } td_obs_t;
 
 /** Runs every probe in layer order under opt's deadlines and fills obs, which must arrive
- * zeroed (calloc). Never judges.
- * Returns 0, or TD_E_CAFILE / TD_E_NOMEM / TD_E_TLSLIB when the tool cannot work. */
-TD_MUST_USE int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err);
-
-/* The same run, for a driver that waits itself (the fleet scan keeps thousands of targets
- * waiting without a thread each): begin, then resume until it returns 0, waiting between the
- * calls for w->fd to be ready for w->events or for w->deadline_ms, whichever comes first;
- * then end, which returns what td__probe_all returns. opt and obs must stay valid until then. */
+ * zeroed (calloc). Never judges. The driver waits itself (poll() for one target, the fleet
+ * scan's epoll for thousands without a thread each): begin, then resume until it returns 0,
+ * waiting between the calls for w->fd to be ready for w->events or for w->deadline_ms,
+ * whichever comes first (td__wait_ready); then end, which returns 0, or TD_E_CAFILE /
+ * TD_E_NOMEM / TD_E_TLSLIB when the tool cannot work. opt and obs must stay valid until then. */
 typedef struct probe td_probe_t;
 typedef struct td_probe_wait {
     int fd;

@@ -14,7 +14,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
@@ -82,9 +81,7 @@ typedef struct probe {
     unsigned step_flags; /* the running step's line of the plan (PLAN_*) */
     struct side side;
     char detail[256];
-    /* the plan's position, for a run that returns while a step waits (td__probe_resume) */
-    size_t at;
-    bool closing;
+    size_t at; /* the plan's position, for a run that returns while a step waits */
     /* the quick profile's one connection while its handshake waits */
     td_tls_hs_t hs;
     bool hs_running;
@@ -1030,7 +1027,7 @@ int td__probe_resume(probe_t *p, td_probe_wait_t *w)
 {
     const unsigned profile = p->opt->profile == TD_PROFILE_QUICK ? PLAN_QUICK : PLAN_FULL;
     const size_t n = sizeof(plan) / sizeof(plan[0]);
-    for (; !p->closing && p->at < n && !(plan[p->at].flags & PLAN_CLOSING); p->at++) {
+    for (; p->at < n && !(plan[p->at].flags & PLAN_CLOSING); p->at++) {
         p->step_flags = plan[p->at].flags;
         if (!(plan[p->at].flags & profile)) {
             continue;
@@ -1046,8 +1043,7 @@ int td__probe_resume(probe_t *p, td_probe_wait_t *w)
             break;
         }
     }
-    p->closing = true; /* the closing steps never wait */
-    for (; p->at < n; p->at++) {
+    for (; p->at < n; p->at++) { /* the closing steps, which never wait */
         p->step_flags = plan[p->at].flags;
         if ((plan[p->at].flags & PLAN_CLOSING) && (plan[p->at].flags & profile)) {
             (void)plan[p->at].run(p);
@@ -1065,27 +1061,9 @@ int td__probe_end(probe_t *p)
     return rc;
 }
 
-int td__probe_all(const td_options_t *opt, td_obs_t *obs, td_errinfo_t *err)
-{
-    probe_t *p;
-    int rc = td__probe_begin(opt, obs, err, &p);
-    if (rc < 0) {
-        return rc;
-    }
-    td_probe_wait_t w;
-    while (td__probe_resume(p, &w) == 1) {
-        td__wait_ready(&w);
-    }
-    return td__probe_end(p);
-}
-
 void td__wait_ready(const td_probe_wait_t *w)
 {
-    double left = w->deadline_ms - td_now_ms();
-    if (left > 0 && w->fd >= 0) {
-        struct pollfd pf = { .fd = w->fd, .events = w->events };
-        (void)poll(&pf, 1, (int)left + 1);
-    }
+    td__wait_fd(w->fd, w->events, w->deadline_ms);
 }
 
 const char *td_http_result_name(td_http_result_t r)

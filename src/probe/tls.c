@@ -108,12 +108,10 @@ static int wait_io(SSL *ssl, int fd, int ret, double deadline_ms, int *ssl_err)
     if (ev == 0) {
         return -1;
     }
-    double left = deadline_ms - td_now_ms();
-    if (left <= 0) {
+    if (td_now_ms() >= deadline_ms) {
         return -2;
     }
-    struct pollfd p = { .fd = fd, .events = ev };
-    (void)poll(&p, 1, (int)left + 1);
+    td__wait_fd(fd, ev, deadline_ms);
     return 0;
 }
 
@@ -162,18 +160,12 @@ static void leaf_facts(SSL *ssl, const char *match_host, td_obs_tls_t *o)
 
 static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
                       uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
-                      td_tls_conn_t **conn_out, td_tls_capture_t *cap);
+                      td_tls_conn_t **conn_out);
 
 void td__tls_connect(const td_endpoint_t *ep, td_tls_mode_t mode, double deadline_ms,
                      td_obs_tls_t *obs, td_tls_conn_t **conn_out)
 {
-    handshake(ep, mode, NULL, 0, deadline_ms, obs, conn_out, NULL);
-}
-
-void td__tls_connect_capture(const td_endpoint_t *ep, double deadline_ms, td_obs_tls_t *obs,
-                             td_tls_conn_t **conn_out, td_tls_capture_t *cap)
-{
-    handshake(ep, TD_TLS_MODERN, NULL, 0, deadline_ms, obs, conn_out, cap);
+    handshake(ep, mode, NULL, 0, deadline_ms, obs, conn_out);
 }
 
 /* The socket BIO's callback while a capture runs: keeps what was read, counts what was
@@ -234,13 +226,13 @@ void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const c
                        td_tls_conn_t **conn_out)
 {
     const td_endpoint_t ep = { .addr = addr, .port = port, .sni = sni, .host = match_host };
-    handshake(&ep, mode, NULL, 0, deadline_ms, obs, conn_out, NULL);
+    handshake(&ep, mode, NULL, 0, deadline_ms, obs, conn_out);
 }
 
 void td__tls_handshake_policy(const td_endpoint_t *ep, const char *ciphers, uint16_t min_version,
                               double deadline_ms, td_obs_tls_t *obs, td_tls_conn_t **conn_out)
 {
-    handshake(ep, TD_TLS_MODERN, ciphers, min_version, deadline_ms, obs, conn_out, NULL);
+    handshake(ep, TD_TLS_MODERN, ciphers, min_version, deadline_ms, obs, conn_out);
 }
 
 /* A client context of mode (with ciphers and min_version: a client's policy); NULL with the
@@ -284,7 +276,7 @@ static SSL_CTX *new_ctx(td_tls_mode_t mode, const char *ciphers, uint16_t min_ve
 
 static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
 /* modern, legacy, and modern without session tickets for the one-connection handshake of the
- * quick profile (td__tls_connect_capture): it never resumes, and a TLS 1.2 server then neither
+ * quick profile (td__tls_hs_begin_capture): it never resumes, and a TLS 1.2 server then neither
  * encrypts a ticket nor does the client keep one. */
 static SSL_CTX *shared[3];
 
@@ -323,18 +315,16 @@ static int hs_begin(td_tls_hs_t *h, const td_endpoint_t *ep, td_tls_mode_t mode,
     int err = 0;
     memset(h, 0, sizeof(*h));
     h->match_host = ep->host;
-    h->t0 = td_now_ms();
     h->deadline_ms = deadline_ms;
     h->obs = obs;
     h->conn_out = conn_out;
-    h->cap = cap;
     h->fd = -1;
 
     memset(obs, 0, sizeof(*obs));
     obs->step = TD_STEP_DONE;
     obs->alert_received = -1;
     obs->alert_sent = -1;
-    obs->started_ms = h->t0;
+    obs->started_ms = td_now_ms();
     obs->connect_ms = -1;
     *conn_out = NULL;
     if (sni != NULL) {
@@ -374,7 +364,7 @@ static int hs_begin(td_tls_hs_t *h, const td_endpoint_t *ep, td_tls_mode_t mode,
         hs_finish(h, false);
         return 0;
     }
-    obs->connect_ms = td_now_ms() - h->t0;
+    obs->connect_ms = td_now_ms() - obs->started_ms;
     c->ssl = SSL_new(c->ctx);
     if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
         record_error(obs, SSL_ERROR_SSL);
@@ -454,11 +444,11 @@ static void hs_finish(td_tls_hs_t *h, bool ok)
             EVP_PKEY_free(tmp);
         }
         leaf_facts(c->ssl, h->match_host, obs);
-        obs->ms = td_now_ms() - h->t0;
+        obs->ms = td_now_ms() - obs->started_ms;
         *h->conn_out = c;
         return;
     }
-    obs->ms = td_now_ms() - h->t0;
+    obs->ms = td_now_ms() - obs->started_ms;
     if (c != NULL) {
         capture_stop(c->ssl);
     }
@@ -477,22 +467,13 @@ static void hs_finish(td_tls_hs_t *h, bool ok)
 /* The blocking form: waits in poll() between the steps. */
 static void handshake(const td_endpoint_t *ep, td_tls_mode_t mode, const char *ciphers,
                       uint16_t min_version, double deadline_ms, td_obs_tls_t *obs,
-                      td_tls_conn_t **conn_out, td_tls_capture_t *cap)
+                      td_tls_conn_t **conn_out)
 {
     td_tls_hs_t h;
-    int more = hs_begin(&h, ep, mode, ciphers, min_version, deadline_ms, obs, conn_out, cap);
+    int more = hs_begin(&h, ep, mode, ciphers, min_version, deadline_ms, obs, conn_out, NULL);
     while (more) {
-        td__tls_hs_wait(&h);
+        td__wait_fd(h.fd, h.events, h.deadline_ms);
         more = hs_run(&h);
-    }
-}
-
-void td__tls_hs_wait(const td_tls_hs_t *h)
-{
-    double left = h->deadline_ms - td_now_ms();
-    if (left > 0 && h->fd >= 0) {
-        struct pollfd p = { .fd = h->fd, .events = h->events };
-        (void)poll(&p, 1, (int)left + 1);
     }
 }
 

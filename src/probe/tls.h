@@ -43,36 +43,28 @@ typedef struct td_tls_capture {
     double sent_at, first_byte_at; /* td_now_ms() of the first write and the first byte, 0 none */
 } td_tls_capture_t;
 
-/* td__tls_connect with OpenSSL's defaults (TD_TLS_MODERN), recording into cap what the
- * server sent until the handshake ended. */
-void td__tls_connect_capture(const td_endpoint_t *ep, double deadline_ms, td_obs_tls_t *obs,
-                             td_tls_conn_t **conn, td_tls_capture_t *cap);
-
-/* A handshake that waits outside: the caller waits for fd to be ready for events (or for the
- * deadline) however it likes (poll() for one target, the fleet scan's epoll for thousands)
- * and calls td__tls_hs_continue(). The same steps as td__tls_connect_capture. */
+/* A handshake that waits outside: td__tls_connect with OpenSSL's defaults (TD_TLS_MODERN),
+ * recording into cap what the server sent until the handshake ended; the caller waits for fd
+ * to be ready for events (or for the deadline) however it likes (poll() for one target, the
+ * fleet scan's epoll for thousands) and calls td__tls_hs_continue(). */
 typedef struct td_tls_hs {
     int fd;       /* what to wait for while a call returns 1 */
     short events; /* POLLIN or POLLOUT */
     double deadline_ms;
     /* private */
     const char *match_host; /* borrowed from the endpoint: must outlive the handshake */
-    double t0;
-    td_obs_tls_t *obs;
-    td_tls_capture_t *cap;
+    td_obs_tls_t *obs;      /* its started_ms is the handshake's start */
     td_tls_conn_t *c;
     td_tls_conn_t **conn_out;
 } td_tls_hs_t;
 
-/* Starts td__tls_connect_capture's handshake in h: 1 while it waits (h->fd, h->events, until
- * h->deadline_ms), 0 when it is over (*conn and obs as td__tls_connect_capture leaves them).
+/* Starts the handshake in h: 1 while it waits (h->fd, h->events, until h->deadline_ms), 0 when
+ * it is over (*conn and obs as td__tls_connect leaves them).
  * obs, conn, cap and ep->host must stay valid until it is over. */
 int td__tls_hs_begin_capture(td_tls_hs_t *h, const td_endpoint_t *ep, double deadline_ms,
                              td_obs_tls_t *obs, td_tls_conn_t **conn, td_tls_capture_t *cap);
 /* Goes on after a wait (whether fd became ready or the deadline passed): 1 or 0 as above. */
 int td__tls_hs_continue(td_tls_hs_t *h);
-/* The blocking wait: poll() on h->fd until it is ready or h->deadline_ms. */
-void td__tls_hs_wait(const td_tls_hs_t *h);
 
 /* td__tls_connect with the endpoint's values one by one. */
 void td__tls_handshake(const char *addr, uint16_t port, const char *sni, const char *match_host,

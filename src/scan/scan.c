@@ -406,7 +406,7 @@ static void finish_run(scan_t *s, run_t *r)
     job_t *j = r->j;
     td_report_t *rep = NULL;
     td_errinfo_t *e = &r->e;
-    int rc = r->d != NULL ? td__diagnose_end(r->d, &rep, e) : r->rc;
+    int rc = r->d != NULL ? td__diagnose_end(r->d, &rep) : r->rc;
     double secs = (td_now_ms() - r->t0) / 1000.0;
     if (s->opt->per_host > 0) {
         char key[256];

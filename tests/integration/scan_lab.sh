@@ -308,6 +308,7 @@ assert int(sys.argv[4]) in (2, 3) and s["exit_code"] == int(sys.argv[4]), "exit 
 # the in-flight diagnoses end within their own deadline: step 2 s (hello) + legacy 2 s + margin
 assert el < 10, "took %.1f s" % el
 PY
+
 # --- waiting targets hold no thread: 150 silent targets in flight, a handful of threads -------
 # The quick profile's handshake parks in the scan's epoll set while it waits (docs/scan.md);
 # the workers that started them end after 100 ms without work. Were each waiting target to
@@ -317,7 +318,7 @@ head -n 150 "$work/silent.txt" > "$work/park.txt"
     --timeout 8 --step-timeout 6 --no-progress > "$work/park.jsonl" 2>/dev/null &
 spid=$!
 n=0
-for _ in $(seq 60); do # until the listener holds all 150 (and 0.1 s more)
+for _ in $(seq 60); do # until the listener holds all 150
     n=$(ss -Htn state established "( sport = :${port[silent]} )" | wc -l)
     [ "$n" -ge 150 ] && break
     sleep 0.1
