@@ -347,8 +347,10 @@ int td_capfile_next(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
     if (cf->map_len == 0 && ferror(cf->f)) { /* ferror takes the FILE lock: read path only */
         return fail(cf, err, errcap, TD_E_IO, "read error");
     }
+    /* A page of the mapping vanished (the file shrank): while the caller read the last packet,
+     * or while this call read the next record's header, which then was zeros. fail() says so. */
     if (cf->map_len > 0 && td_mapguard_hit(&cf->guard)) {
-        return fail(cf, err, errcap, TD_E_IO, "the file shrank while it was read");
+        return fail(cf, err, errcap, TD_E_IO, "read error");
     }
     if (cf->map_len > 0 && cf->pos - cf->dropped >= DROP_EVERY) {
         /* The packets handed out before this call are dead: their pages leave the mapping
@@ -356,7 +358,11 @@ int td_capfile_next(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
         (void)madvise(cf->buf + cf->dropped, DROP_EVERY, MADV_DONTNEED);
         cf->dropped += DROP_EVERY;
     }
-    return cf->ng ? next_pcapng(cf, p, err, errcap) : next_pcap(cf, p, err, errcap);
+    int rc = cf->ng ? next_pcapng(cf, p, err, errcap) : next_pcap(cf, p, err, errcap);
+    if (rc == 1 && cf->map_len > 0 && td_mapguard_hit(&cf->guard)) {
+        return fail(cf, err, errcap, TD_E_IO, "read error");
+    }
+    return rc;
 }
 
 void td_capfile_close(td_capfile_t *cf)

@@ -66,7 +66,14 @@ static void truncated_while_mapped(void **state)
     }
     assert_int_equal(rc, TD_E_IO);
     assert_non_null(strstr(err, "shrank"));
-    assert_true(n < PACKETS);
+    /* The 10 packets read before the cut end past the new end of file (4096): the next record
+     * header lies in a page that is gone, and no record of zeros is handed out. With larger
+     * pages the bytes up to the page's end still read (as the file's or as zeros). */
+    if (sysconf(_SC_PAGESIZE) == 4096) {
+        assert_int_equal(n, 10);
+    } else {
+        assert_true(n < PACKETS);
+    }
     td_capfile_close(cf);
     unlink(path);
 }
