@@ -111,33 +111,35 @@ typedef struct scanner {
     double now;
     uint8_t scratch[2][WINDOW + 1024];
     td_pcap_conn_t work; /* the connection being finished (one at a time) */
-    int cb_failed;
+    int *cb_failed;      /* the connection callback failed: shared by the --threads shards (under
+                            cb_lock), so that none calls it again after one's failure */
     key_slot_t top_ix[N_TOPS][2 * TD_PCAP_TOP]; /* rows of the summary's top lists by key */
     key_slot_t server_ix[2 * TD_PCAP_SERVERS];  /* rows of sum->servers by address:port */
 } scanner_t;
 
 /* ---- top lists ----------------------------------------------------------------------- */
 
-static void top_add_n(td_pcap_top_t *t, const char *key, uint64_t n, uint64_t first)
+/* A new row for key (in no row yet), or the count of the rest when the list is full. */
+static void top_append(td_pcap_top_t *t, const char *key, uint64_t first)
 {
-    for (size_t i = 0; i < t->used; i++) {
-        if (strcmp(t->row[i].key, key) == 0) {
-            t->row[i].n += n;
-            return;
-        }
-    }
     if (t->used < TD_PCAP_TOP) {
         td_strlcpy(t->row[t->used].key, key, sizeof(t->row[0].key));
         t->row[t->used].first = first;
-        t->row[t->used++].n = n;
+        t->row[t->used++].n = 1;
     } else {
-        t->other += n;
+        t->other++;
     }
 }
 
 void td__pcap_top_add(td_pcap_top_t *t, const char *key)
 {
-    top_add_n(t, key, 1, 0);
+    for (size_t i = 0; i < t->used; i++) {
+        if (strcmp(t->row[i].key, key) == 0) {
+            t->row[i].n++;
+            return;
+        }
+    }
+    top_append(t, key, 0);
 }
 
 static uint32_t str_hash(const char *k)
@@ -166,7 +168,7 @@ static int key_find(const key_slot_t *ix, size_t nslots, uint32_t h, const char 
     return -1;
 }
 
-/* top_add_n(t, key, 1, first) through the list's index. */
+/* td__pcap_top_add(t, key) through the list's index, first: when the key was first counted. */
 static void top_count(scanner_t *s, int which, td_pcap_top_t *t, const char *key, uint64_t first)
 {
     key_slot_t *ix = s->top_ix[which];
@@ -176,13 +178,13 @@ static void top_count(scanner_t *s, int which, td_pcap_top_t *t, const char *key
                        &slot);
     if (row >= 0) {
         t->row[row].n++;
-    } else if (t->used < TD_PCAP_TOP) {
+        return;
+    }
+    if (t->used < TD_PCAP_TOP) {
         ix[slot].h = h;
         ix[slot].row = (uint16_t)(t->used + 1);
-        top_add_n(t, key, 1, first); /* appends: the key is in no row */
-    } else {
-        t->other++;
     }
+    top_append(t, key, first);
 }
 
 /* ---- flow table ---------------------------------------------------------------------- */
@@ -370,10 +372,9 @@ static void ja4_hash(const char *in, char out[13])
 #define CERT_HOSTS 4
 
 typedef struct cert_entry {
-    uint8_t *der;
+    uint8_t *der; /* NULL: an empty slot */
     size_t len;
-    X509 *x; /* NULL: an empty slot, or (bad) bytes d2i_X509 did not decode */
-    bool bad;
+    X509 *x;       /* NULL in a used slot: bytes d2i_X509 did not decode (kept as such) */
     uint64_t used; /* tick of the last lookup */
     td_pcap_cert_t facts;
     char host[CERT_HOSTS][128]; /* the last names checked ("" none; longer ones not kept) */
@@ -402,16 +403,15 @@ static cert_entry_t *cert_get(cert_entry_t *cache, uint64_t *tick, const uint8_t
     cert_entry_t *set = &cache[(der_hash(der, len) & (CERT_CACHE / CERT_WAYS - 1)) * CERT_WAYS];
     cert_entry_t *e = &set[0];
     for (int w = 0; w < CERT_WAYS; w++) {
-        if ((set[w].x != NULL || set[w].bad) && set[w].len == len &&
-            memcmp(set[w].der, der, len) == 0) {
+        if (set[w].der != NULL && set[w].len == len && memcmp(set[w].der, der, len) == 0) {
             set[w].used = ++*tick;
-            return set[w].bad ? NULL : &set[w];
+            return set[w].x != NULL ? &set[w] : NULL;
         }
         if (set[w].used < e->used) {
             e = &set[w];
         }
     }
-    /* Bytes that do not decode are kept too (bad): a truncated or damaged certificate recurs
+    /* Bytes that do not decode are kept too (x NULL): a truncated or damaged certificate recurs
      * like a good one, and its d2i_X509 cost as much (23 of 144 calls on the 205 MB real
      * corpus, repeated with every copy of it). */
     const unsigned char *p = der;
@@ -425,7 +425,6 @@ static cert_entry_t *cert_get(cert_entry_t *cache, uint64_t *tick, const uint8_t
     X509_free(e->x);
     td_free(e->der);
     e->x = x;
-    e->bad = x == NULL;
     e->der = copy;
     e->len = len;
     e->used = ++*tick;
@@ -590,9 +589,7 @@ static void fingerprints(scanner_t *s, td_pcap_conn_t *c)
             ja4_hash(b, hb);
             ja4_hash(cc, hc);
             td_fmt(c->ja4, sizeof(c->ja4), "%s_%s_%s", a, hb, hc);
-            if (e != NULL) {
-                td_strlcpy(e->out[1], c->ja4, sizeof(e->out[1]));
-            }
+            td_strlcpy(e->out[1], c->ja4, sizeof(e->out[1]));
         }
         if (c->sh.has_server_hello) {
             const td_server_flight_t *sh = &c->sh;
@@ -634,28 +631,22 @@ static void read_certs(scanner_t *s, td_pcap_conn_t *c)
     }
 }
 
-static void count_add_n(td_pcap_count_t *rows, int *n, uint64_t *other, const char *key, uint64_t k,
-                        uint64_t first)
+static void count_add(td_pcap_count_t *rows, int *n, uint64_t *other, const char *key,
+                      uint64_t first)
 {
     for (int i = 0; i < *n; i++) {
         if (strcmp(rows[i].key, key) == 0) {
-            rows[i].n += k;
+            rows[i].n++;
             return;
         }
     }
     if (*n < TD_PCAP_SERVER_KEYS) {
         td_strlcpy(rows[*n].key, key, sizeof(rows[0].key));
         rows[*n].first = first;
-        rows[(*n)++].n = k;
+        rows[(*n)++].n = 1;
     } else {
-        *other += k;
+        (*other)++;
     }
-}
-
-static void count_add(td_pcap_count_t *rows, int *n, uint64_t *other, const char *key,
-                      uint64_t first)
-{
-    count_add_n(rows, n, other, key, 1, first);
 }
 
 static void sni_pick(td_pcap_server_t *sv, const char *sni, double ts)
@@ -848,15 +839,16 @@ static void finish(scanner_t *s, flow_t *f)
             }
         }
     }
-    if (n1 > 0 && c->preamble_client == 0 && td_sniff_is_tls(b1, n1)) {
-        c->server_tls = 1; /* what td_sniff_classify says, without its printable copy */
-    } else if (n1 > 0 && c->preamble_client == 0) {
-        td_sniff_t sn;
-        td_sniff_classify(b1, n1, &sn);
-        c->server_tls = sn.cls == TD_SNIFF_TLS;
-        c->server_http = sn.cls == TD_SNIFF_HTTP || sn.cls == TD_SNIFF_HTML;
-        c->server_http_status = sn.http_status;
-        c->server_page = sn.page_sign;
+    if (n1 > 0 && c->preamble_client == 0) {
+        if (td_sniff_is_tls(b1, n1)) {
+            c->server_tls = 1; /* what td_sniff_classify says, without its printable copy */
+        } else {               /* not TLS: what else (server_tls stays 0, as cleared above) */
+            td_sniff_t sn;
+            td_sniff_classify(b1, n1, &sn);
+            c->server_http = sn.cls == TD_SNIFF_HTTP || sn.cls == TD_SNIFF_HTML;
+            c->server_http_status = sn.http_status;
+            c->server_page = sn.page_sign;
+        }
     }
     fingerprints(s, c);
     read_certs(s, c);
@@ -890,12 +882,12 @@ static void finish(scanner_t *s, flow_t *f)
     if (c->ja4[0] != '\0') {
         top_count(s, TOP_JA4, &sum->ja4, c->ja4, at);
     }
-    if (s->cb != NULL && !s->cb_failed) {
+    if (s->cb != NULL) {
         if (s->cb_lock != NULL) {
             pthread_mutex_lock(s->cb_lock);
         }
-        if (s->cb(c, s->user) < 0) {
-            s->cb_failed = 1;
+        if (!*s->cb_failed && s->cb(c, s->user) < 0) {
+            *s->cb_failed = 1;
         }
         if (s->cb_lock != NULL) {
             pthread_mutex_unlock(s->cb_lock);
@@ -997,10 +989,11 @@ static void flow_remove(scanner_t *s, flow_t *f, int idle)
     flow_free(s, f);
 }
 
-static flow_t *flow_get(scanner_t *s, const addr_key_t *k, uint32_t seq, int syn_only, int synack,
-                        int create, int *dir)
+/* hash: key_hash(k), computed once per packet by the caller (it also picks the shard). */
+static flow_t *flow_get(scanner_t *s, const addr_key_t *k, uint64_t hash, uint32_t seq,
+                        int syn_only, int synack, int create, int *dir)
 {
-    size_t b = key_hash(k) & (s->nbuckets - 1);
+    size_t b = hash & (s->nbuckets - 1);
     for (flow_t *f = s->buckets[b]; f != NULL; f = f->hnext) {
         int m = key_match(&f->key, k);
         if (m >= 0) {
@@ -1558,13 +1551,15 @@ static void on_packet(scanner_t *s, const td_cappkt_t *h)
     if (decode_frame(s, h->linktype, &r, &t, 0) != 0 || !port_wanted(s->opt, &t.k)) {
         return;
     }
-    if (s->nshards > 1 && (key_hash(&t.k) >> 32) % (uint64_t)s->nshards != (uint64_t)s->shard) {
+    const uint64_t hash = key_hash(&t.k);
+    if (s->nshards > 1 && (hash >> 32) % (uint64_t)s->nshards != (uint64_t)s->shard) {
         evict(s); /* as the thread that owns the packet: the same idle flows end here */
         return;
     }
     int syn = (t.flags & TCP_SYN) != 0, ack = (t.flags & TCP_ACK) != 0;
     int dir = 0;
-    flow_t *f = flow_get(s, &t.k, t.seq, syn && !ack, syn && ack, syn || t.payload.len > 0, &dir);
+    flow_t *f =
+            flow_get(s, &t.k, hash, t.seq, syn && !ack, syn && ack, syn || t.payload.len > 0, &dir);
     if (f == NULL) {
         evict(s); /* time goes on with every TCP packet, tracked or not */
         return;
@@ -1982,6 +1977,7 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     pthread_t tids[TD_PCAP_MAX_THREADS];
     bool started[TD_PCAP_MAX_THREADS] = { false };
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    int cb_failed = 0;
     memset(jobs, 0, sizeof(jobs));
     int rc = 0;
     for (int i = 0; i < nt; i++) {
@@ -1990,7 +1986,10 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
         jobs[i].n = n;
         if (jobs[i].s == NULL) {
             rc = TD_E_NOMEM;
-        } else if (nt > 1) {
+            continue;
+        }
+        jobs[i].s->cb_failed = &cb_failed;
+        if (nt > 1) {
             jobs[i].s->cb_lock = &lock;
         }
     }
@@ -2009,16 +2008,16 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
         }
     }
     td_pcap_summary_t *sum = NULL;
-    int cb_failed = 0;
     if (rc == 0) {
-        rc = jobs[0].rc;
-        if (rc < 0 && err != NULL) {
-            *err = jobs[0].err;
+        /* The first shard's error, whichever shard: a file cut between two shards' reads or
+         * an allocation that failed in one of them leaves the merged summary incomplete. */
+        for (int i = 0; i < nt && rc == 0; i++) {
+            rc = jobs[i].rc;
+            if (rc < 0 && err != NULL) {
+                *err = jobs[i].err;
+            }
         }
         sum = jobs[0].s->sum;
-        for (int i = 0; i < nt; i++) {
-            cb_failed |= jobs[i].s->cb_failed;
-        }
         if (rc == 0 && nt > 1 && summary_merge(sum, jobs, nt) < 0) {
             rc = TD_E_NOMEM;
             td_errinfo_set(err, TD_E_NOMEM, "out of memory");

@@ -246,14 +246,12 @@ static void jb_bool(jbuf_t *b, int v)
     }
 }
 
-/* ,"key": */
+/* ,"key": keys are this file's literals, with nothing to escape. */
 static void jb_key(jbuf_t *b, const char *k, int first)
 {
-    if (!first) {
-        jb_put(b, ",", 1);
-    }
-    jb_str(b, k);
-    jb_put(b, ":", 1);
+    jb_put(b, first ? "\"" : ",\"", first ? 1 : 2);
+    jb_put(b, k, strlen(k));
+    jb_put(b, "\":", 2);
 }
 
 static void jb_u16s(jbuf_t *b, const uint16_t *v, int n)
@@ -301,10 +299,8 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
 {
     const td_client_flight_t *ch = &c->ch;
     const td_server_flight_t *sh = &c->sh;
-    jbuf_t *b = td_malloc(sizeof(*b));
-    if (b == NULL) {
-        return conn_json_jansson(c, f);
-    }
+    jbuf_t jb; /* 16 KiB on the stack: most lines fit, a longer one grows on the heap */
+    jbuf_t *b = &jb;
     b->p = b->stack;
     b->len = 0;
     b->cap = sizeof(b->stack);
@@ -437,7 +433,6 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
     if (b->p != b->stack) {
         td_free(b->p);
     }
-    td_free(b);
     return rc;
 }
 
