@@ -125,16 +125,13 @@ int td_capfile_open(const char *path, td_capfile_t **out, char *err, size_t errc
     }
     struct stat st;
     if (fstat(fileno(cf->f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size <= SIZE_MAX && td_mapguard_install() == 0) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(cf->f), 0);
-        if (m != MAP_FAILED) {
-            (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+        (uint64_t)st.st_size <= SIZE_MAX) {
+        /* The opening thread reads it (td_capfile_close leaves the guard). */
+        uint8_t *m = td_mapguard_map(fileno(cf->f), (size_t)st.st_size, &cf->guard);
+        if (m != NULL) {
             cf->buf = m;
             cf->map_len = cf->have = (size_t)st.st_size;
             cf->eof = 1;
-            /* The opening thread reads it (td_capfile_close leaves the guard). */
-            td_mapguard_init(&cf->guard, m, cf->map_len);
-            td_mapguard_enter(&cf->guard);
         }
     }
     if (cf->buf == NULL && (cf->buf = td_malloc(BUF_SIZE)) == NULL) {
@@ -374,7 +371,7 @@ void td_capfile_close(td_capfile_t *cf)
         fclose(cf->f);
     }
     if (cf->map_len > 0) {
-        td_mapguard_leave();
+        td_mapguard_leave(&cf->guard);
         munmap(cf->buf, cf->map_len);
     } else {
         td_free(cf->buf);

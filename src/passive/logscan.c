@@ -164,16 +164,11 @@ static int reader_open(struct reader *r, const char *path, bool map)
         }
         (void)gzbuffer(r->gz, 1u << 18);
         r->is_gz = 1;
-    } else if (map && n == 2 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= SIZE_MAX &&
-               td_mapguard_install() == 0) {
-        /* Nothing copied: the kernel maps the page cache. Falls back to read() if it cannot. */
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
-        if (m != MAP_FAILED) {
-            (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-            r->map = m;
-            r->map_len = (size_t)st.st_size;
-            td_mapguard_init(&r->guard, m, r->map_len);
-        }
+    } else if (map && n == 2 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= SIZE_MAX) {
+        /* Nothing copied: the kernel maps the page cache. Falls back to read() if it cannot.
+         * The opening thread reads it (reader_close leaves the guard). */
+        r->map = td_mapguard_map(r->fd, (size_t)st.st_size, &r->guard);
+        r->map_len = r->map != NULL ? (size_t)st.st_size : 0;
     } else if (n < 0 && errno == ESPIPE) {
         /* Standard input from a pipe: zlib detects gzip itself and passes plain text through. */
         r->gz = gzdopen(r->fd, "rb");
@@ -225,6 +220,7 @@ static ssize_t reader_read(struct reader *r, char *buf, size_t n)
 static void reader_close(struct reader *r)
 {
     if (r->map != NULL) {
+        td_mapguard_leave(&r->guard);
         (void)munmap(r->map, r->map_len);
     }
     if (r->is_gz) {
@@ -348,9 +344,16 @@ struct scan {
     uint64_t line; /* lines completed before the chunk being scanned */
     td_log_event_cb cb;
     void *user;
-    char *map;      /* the mapped file, or NULL */
-    size_t dropped; /* mapped bytes before this were handed back (MADV_DONTNEED) */
+    char *map;            /* the mapped file, or NULL */
+    size_t dropped;       /* mapped bytes before this were handed back (MADV_DONTNEED) */
+    td_mapguard_t *guard; /* the mapping's, or NULL */
 };
+
+/* The mapped file shrank under the scan: what is read from here on are zeros, not lines. */
+static bool cut_short(const struct scan *sc)
+{
+    return sc->guard != NULL && td_mapguard_hit(sc->guard);
+}
 
 /* Scanned pages leave the mapping every 8 MiB (they stay in the page cache), so the resident
  * size does not grow with the file. */
@@ -364,7 +367,9 @@ static void emit_line(struct scan *sc, const char *p, size_t n, uint64_t line_no
         return;
     }
     if (memchr(p, '\0', n) != NULL) {
-        sc->s->bad_lines++; /* binary garbage in a line that looked like a candidate */
+        if (!cut_short(sc)) {
+            sc->s->bad_lines++; /* binary garbage in a line that looked like a candidate */
+        }
         return;
     }
     int k = td_logline_parse(sc->fmt, &sc->st, p, n, line_no, ev);
@@ -541,7 +546,7 @@ static void emit_found(struct scan *sc, const char *p, const char *end, const st
         parse_every_line(sc, p, end);
         return;
     }
-    for (size_t i = 0; i < f->n; i++) {
+    for (size_t i = 0; i < f->n && !cut_short(sc); i++) {
         emit_line(sc, f->start[i], (size_t)(f->end[i] - f->start[i]), sc->line + f->index[i] + 1);
     }
     sc->line += f->lines;
@@ -649,6 +654,9 @@ static void consume(struct scan *sc, const struct job *j, const struct found *f,
                     const td_logs_options_t *opt, double *last)
 {
     td_logs_summary_t *s = sc->s;
+    if (cut_short(sc)) {
+        return; /* read after the cut: nothing of the file */
+    }
     s->bytes += j->bytes;
     s->bad_lines += j->bad_lines;
     if (j->undetected) {
@@ -701,7 +709,8 @@ static void pipe_post(struct pipe *pp, int i)
 static void *finder_main(void *arg)
 {
     struct pipe *pp = arg;
-    td_mapguard_enter(&pp->w->r->guard); /* a file truncated under the scan: see walk_next */
+    /* a file truncated under the scan: see walk_next (a new thread: enter cannot fail) */
+    (void)td_mapguard_enter(&pp->w->r->guard);
     for (int i = 0;; i ^= 1) {
         pthread_mutex_lock(&pp->mu);
         while (pp->full[i] && !pp->stop) {
@@ -722,7 +731,7 @@ static void *finder_main(void *arg)
             break;
         }
     }
-    td_mapguard_leave();
+    td_mapguard_leave(&pp->w->r->guard);
     return NULL;
 }
 
@@ -828,8 +837,8 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
     td_logline_state_init(&sc.st, tm.tm_year + 1900);
 
     if (r.map != NULL) {
-        td_mapguard_enter(&r.guard);
         sc.map = r.map;
+        sc.guard = &r.guard;
     }
     /* Two threads only where the file is mapped and big enough to pay for the second. */
     if (r.map != NULL && r.map_len > CHUNK && pipe_start(&pp, &w, found) == 0) {
@@ -838,7 +847,6 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
     } else {
         scan_sequential(&sc, &w, &fd, &found[0], opt, &last);
     }
-    td_mapguard_leave();
     if (r.map != NULL && td_mapguard_hit(&r.guard)) {
         r.error = 1; /* what was read is kept, the rest is lost */
     }

@@ -21,10 +21,20 @@ int td_mapguard_install(void);
 
 /* The guard of the mapping [lo, lo + len), not hit yet. */
 void td_mapguard_init(td_mapguard_t *g, const void *lo, size_t len);
-/* This thread reads g's mapping until td_mapguard_leave(); one guard per thread at a time,
- * several threads may enter the same guard. */
-void td_mapguard_enter(td_mapguard_t *g);
-void td_mapguard_leave(void);
+/* This thread reads g's mapping until td_mapguard_leave(g). A thread may hold up to
+ * TD_MAPGUARD_PER_THREAD guards at once (a capture and a log open together), and several
+ * threads may enter the same guard. 0, or -1 when this thread holds as many already: then
+ * the caller must not read the mapping (read() instead). */
+#define TD_MAPGUARD_PER_THREAD 16
+int td_mapguard_enter(td_mapguard_t *g);
+/* Leaves g (nothing when this thread did not enter it). */
+void td_mapguard_leave(td_mapguard_t *g);
+
+/* The whole regular file fd (size bytes) mapped for sequential reading with g guarding it and
+ * entered by this thread (td_mapguard_install, mmap, td_mapguard_init, td_mapguard_enter);
+ * NULL when it cannot be (the caller reads with read() instead). Undo with
+ * td_mapguard_leave(g) and munmap. */
+void *td_mapguard_map(int fd, size_t size, td_mapguard_t *g);
 
 /* Whether a page of the guarded mapping vanished. */
 static inline int td_mapguard_hit(td_mapguard_t *g)

@@ -70,6 +70,7 @@ static td_logs_summary_t *scan(const char *path, td_log_format_t fmt, struct col
 }
 
 /* The summary's text says the file ended early (a read error counted, not fatal). */
+/* The file ended early, and the zeros read past its cut are not counted as lines of it. */
 static void assert_ended_early(const td_logs_summary_t *s)
 {
     char text[4096];
@@ -78,6 +79,7 @@ static void assert_ended_early(const td_logs_summary_t *s)
     assert_int_equal(td_logs_summary_write_text(s, mem, 0), 0);
     fclose(mem);
     assert_non_null(strstr(text, "ended early"));
+    assert_null(strstr(text, "unreadable"));
 }
 
 /* A mapped file truncated while it is scanned (logrotate's copytruncate): SIGBUS on the pages
@@ -117,7 +119,8 @@ static void mapped_file_truncated(void **state)
     memset(&o, 0, sizeof(o));
     o.map_files = 1;
     assert_int_equal(td_logs_scan(&o, files, 1, truncate_on_first, arg, &s, NULL), 0);
-    assert_true(td_logs_summary_events(s) > 0 && td_logs_summary_events(s) < 120000);
+    /* Cut to 0 bytes at the first event: everything after it reads as zeros. */
+    assert_int_equal(td_logs_summary_events(s), 1);
     assert_ended_early(s);
     td_logs_summary_free(s);
     unlink(path);
