@@ -131,6 +131,13 @@ static void page_signs_one_pass(void **state)
     static const char page[] = "<center>The plain HTTP request was sent to HTTPS port</center>"
                                "<hr><center>nginx</center>";
     assert_int_equal(td__sniff_page_signs((const uint8_t *)page, sizeof(page) - 1), 3);
+    char http[512];
+    int hn = snprintf(http, sizeof(http), "HTTP/1.1 400 Bad Request\r\n\r\n%s", page);
+    td_sniff_t sn;
+    td_sniff_classify((const uint8_t *)http, (size_t)hn, &sn);
+    assert_int_equal(sn.plain_http_page, 1);
+    assert_string_equal(sn.page_sign, td__sniff_page_sign(0));
+    assert_string_equal(sn.page_software, "nginx");
 }
 
 static void http_head(void **state)
