@@ -126,6 +126,40 @@ static void mapped_file_truncated(void **state)
     unlink(path);
 }
 
+/* A mapped file past 4 MiB runs as two threads (finder, parser): the same events on the same
+ * line numbers as read(), across chunk boundaries (scan() compares them). */
+static void mapped_pipeline_same(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tdlogspipeXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 100000; i++) { /* ~15 MB: four chunks and more */
+        if (i % 2000 == 1999) {
+            fprintf(f,
+                    "2026/11/20 10:00:02 [info] 23#23: *%d client sent plain HTTP request to "
+                    "HTTPS port while reading client request headers, client: 10.0.0.%d, "
+                    "server: a\n",
+                    i, i % 200);
+        } else {
+            fprintf(f,
+                    "2026/11/20 10:00:01 [notice] 23#23: *%d an ordinary line of the error log "
+                    "that names no failure at all, padded to a realistic length\n",
+                    i);
+        }
+    }
+    fclose(f);
+    struct collected c;
+    td_logs_summary_t *s = scan(path, TD_LOG_NGINX, &c);
+    assert_int_equal(c.n, 50);
+    assert_int_equal(c.line[0], 2000);
+    assert_int_equal(c.line[49], 100000);
+    td_logs_summary_free(s);
+    unlink(path);
+}
+
 struct want {
     uint64_t line;
     const char *cause;
@@ -556,6 +590,7 @@ int main(void)
         cmocka_unit_test(bad_input),
         cmocka_unit_test(since_filter),
         cmocka_unit_test(mapped_file_truncated),
+        cmocka_unit_test(mapped_pipeline_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
