@@ -7,6 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* A new temporary file made from tmpl ("/tmp/nameXXXXXX", rewritten to its name), open for
+ * writing; NULL when it cannot be made. */
+static inline FILE *temp_file(char *tmpl)
+{
+    int fd = mkstemp(tmpl);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL && fd >= 0) {
+        close(fd);
+    }
+    return f;
+}
 
 static inline size_t load_hex(const char *name, uint8_t *buf, size_t cap)
 {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "passive/capfile.h"
 #include "tlsdoctor.h"
 
@@ -27,9 +28,7 @@ static void truncated_while_mapped(void **state)
 {
     (void)state;
     char path[] = "/tmp/tdcapXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "wb");
+    FILE *f = temp_file(path);
     assert_non_null(f);
     /* pcap global header: magic, version 2.4, zone, sigfigs, snaplen, raw IP (101) */
     put32(f, 0xa1b2c3d4u);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fixture.h"
 #include "passive/logline.h"
 #include "tlsdoctor.h"
 
@@ -98,9 +99,7 @@ static void mapped_file_truncated(void **state)
 {
     (void)state;
     char path[] = "/tmp/tdlogsmapXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
+    FILE *f = temp_file(path);
     assert_non_null(f);
     /* 16 MB: several 4 MiB windows, so pages past the first one are touched after the cut. */
     for (int i = 0; i < 120000; i++) {
@@ -132,9 +131,7 @@ static void mapped_pipeline_same(void **state)
 {
     (void)state;
     char path[] = "/tmp/tdlogspipeXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
+    FILE *f = temp_file(path);
     assert_non_null(f);
     for (int i = 0; i < 100000; i++) { /* ~15 MB: four chunks and more */
         if (i % 2000 == 1999) {
