@@ -31,6 +31,8 @@ struct td_capfile {
     size_t have, pos;    /* bytes in buf, bytes consumed */
     size_t map_len;      /* > 0: buf is the whole file, mapped */
     size_t dropped;      /* mapped bytes before this were handed back (MADV_DONTNEED) */
+    int span;            /* td_capfile_span: borrows the mapping, drops nothing, stops at end */
+    size_t end;          /* span: no record starts at or after this offset */
     td_mapguard_t guard; /* a page of the mapping that vanished (file truncated) reads zeros */
     int eof;
     int ng;   /* pcapng */
@@ -134,6 +136,7 @@ int td_capfile_open(const char *path, td_capfile_t **out, char *err, size_t errc
             cf->eof = 1;
         }
     }
+    cf->end = SIZE_MAX;
     if (cf->buf == NULL && (cf->buf = td_malloc(BUF_SIZE)) == NULL) {
         td_strlcpy(err, "out of memory", errcap);
         td_capfile_close(cf);
@@ -199,6 +202,7 @@ static int next_pcap(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
     p->iface = 0;
     p->data = cf->buf + cf->pos + 16;
     cf->pos += 16 + (size_t)incl;
+    __builtin_prefetch(cf->buf + cf->pos); /* the next record's header */
     return 1;
 }
 
@@ -252,6 +256,9 @@ static void read_idb(td_capfile_t *cf, td_reader_t *b)
 static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
 {
     for (;;) {
+        if (cf->pos >= cf->end) {
+            return 0; /* a span's end (the blocks from here are the next span's) */
+        }
         if (need(cf, 12) != 0) {
             return cf->have == cf->pos ? 0 : fail(cf, err, errcap, TD_E_DECODE, "truncated block");
         }
@@ -282,6 +289,7 @@ static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errca
         td_reader_t b;
         td_reader_init(&b, cf->buf + cf->pos + 8, len - 12);
         cf->pos += len;
+        __builtin_prefetch(cf->buf + cf->pos); /* the next block's header */
         if (type == 1) {
             read_idb(cf, &b);
             continue;
@@ -349,7 +357,10 @@ int td_capfile_next(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
     if (cf->map_len > 0 && td_mapguard_hit(&cf->guard)) {
         return fail(cf, err, errcap, TD_E_IO, "read error");
     }
-    if (cf->map_len > 0 && cf->pos - cf->dropped >= DROP_EVERY) {
+    if (cf->pos >= cf->end) {
+        return 0; /* a span's end: the records from here are the next span's */
+    }
+    if (cf->map_len > 0 && !cf->span && cf->pos - cf->dropped >= DROP_EVERY) {
         /* The packets handed out before this call are dead: their pages leave the mapping
          * (they stay in the page cache), so the resident size does not grow with the file. */
         (void)madvise(cf->buf + cf->dropped, DROP_EVERY, MADV_DONTNEED);
@@ -367,6 +378,11 @@ void td_capfile_close(td_capfile_t *cf)
     if (cf == NULL) {
         return;
     }
+    if (cf->span) {
+        td_mapguard_leave(&cf->guard);
+        td_free(cf);
+        return;
+    }
     if (cf->f != NULL) {
         fclose(cf->f);
     }
@@ -377,6 +393,146 @@ void td_capfile_close(td_capfile_t *cf)
         td_free(cf->buf);
     }
     td_free(cf);
+}
+
+/* ---- spans: one mapped capture read by several threads ---------------------------------- */
+
+int td_capfile_prime(td_capfile_t *cf, char *err, size_t errcap)
+{
+    if (cf->map_len == 0) {
+        td_strlcpy(err, "not mapped", errcap);
+        return TD_E_IO;
+    }
+    td_mapguard_leave(&cf->guard); /* spans enter their own guards, on their own threads */
+    while (cf->ng && cf->map_len - cf->pos >= 12) {
+        /* The leading blocks (section header, interfaces, ...) up to the first packet block,
+         * one at a time: next_pcapng stops at cf->end. */
+        uint32_t raw = be32(cf->buf + cf->pos), type = sw32(cf, raw);
+        if (raw != 0x0a0d0d0a && (type == 2 || type == 3 || type == 6)) {
+            break;
+        }
+        size_t at = cf->pos;
+        td_cappkt_t p;
+        cf->end = at + 1;
+        if (next_pcapng(cf, &p, err, errcap) != 0 || cf->pos == at) {
+            cf->dead = 0; /* damage: the first span meets it again and says so */
+            cf->pos = at;
+            break;
+        }
+    }
+    cf->end = SIZE_MAX;
+    return 0;
+}
+
+size_t td_capfile_offset(const td_capfile_t *cf)
+{
+    return cf->pos;
+}
+
+size_t td_capfile_size(const td_capfile_t *cf)
+{
+    return cf->map_len;
+}
+
+td_capfile_t *td_capfile_span(const td_capfile_t *state, size_t start, size_t end)
+{
+    td_capfile_t *sp = td_malloc(sizeof(*sp));
+    if (sp == NULL) {
+        return NULL;
+    }
+    memcpy(sp, state, sizeof(*sp));
+    sp->f = NULL;
+    sp->span = 1;
+    sp->dead = 0;
+    sp->pos = start;
+    sp->end = end;
+    sp->dropped = 0;
+    td_mapguard_init(&sp->guard, sp->buf, sp->map_len);
+    return sp;
+}
+
+struct td_mapguard *td_capfile_guard(td_capfile_t *cf)
+{
+    return &cf->guard;
+}
+
+void td_capfile_set_state(td_capfile_t *dst, const td_capfile_t *src)
+{
+    dst->swap = src->swap;
+    dst->n_ifaces = src->n_ifaces;
+    memcpy(dst->ifaces, src->ifaces, src->n_ifaces * sizeof(src->ifaces[0]));
+}
+
+int td_capfile_same_state(const td_capfile_t *a, const td_capfile_t *b)
+{
+    return a->swap == b->swap && a->n_ifaces == b->n_ifaces &&
+           memcmp(a->ifaces, b->ifaces, a->n_ifaces * sizeof(a->ifaces[0])) == 0;
+}
+
+int td_capfile_shrank(td_capfile_t *cf)
+{
+    return cf->map_len > 0 && td_mapguard_hit(&cf->guard);
+}
+
+/* Whether a record (pcap) or block (pcapng) can start at off: its header and length are sane,
+ * and so are the next ones (a chain of up to 8 ending at most at the end of the file). */
+static int plausible(const td_capfile_t *cf, size_t off)
+{
+    for (int k = 0; k < 8; k++) {
+        if (off == cf->map_len) {
+            return k > 0;
+        }
+        const uint8_t *h = cf->buf + off;
+        if (!cf->ng) {
+            if (cf->map_len - off < 16) {
+                return 0;
+            }
+            uint32_t frac = sw32(cf, be32(h + 4)), incl = sw32(cf, be32(h + 8));
+            uint32_t orig = sw32(cf, be32(h + 12));
+            if (incl > TD_CAP_MAX_RECORD || orig < incl || orig > 1u << 18 ||
+                frac >= (cf->nano ? 1000000000u : 1000000u) || cf->map_len - off - 16 < incl) {
+                return 0;
+            }
+            off += 16 + (size_t)incl;
+        } else {
+            if (cf->map_len - off < 12) {
+                return 0;
+            }
+            uint32_t type = sw32(cf, be32(h)), len = sw32(cf, be32(h + 4));
+            if ((type == 0 || type > 10) && be32(h) != 0x0a0d0d0a) {
+                return 0;
+            }
+            if (len < 12 || len % 4 != 0 || len > TD_CAP_MAX_RECORD || len > cf->map_len - off ||
+                sw32(cf, be32(h + len - 4)) != len) {
+                return 0;
+            }
+            off += len;
+        }
+    }
+    return 1;
+}
+
+void td_capfile_sync(td_capfile_t *cf)
+{
+    size_t step = cf->ng ? 4 : 1;
+    size_t off = cf->pos;
+    if (cf->ng && off % 4 != 0) {
+        off += 4 - off % 4;
+    }
+    while (off < cf->end && off < cf->map_len && !plausible(cf, off)) {
+        off += step;
+    }
+    cf->pos = off < cf->end ? off : cf->end;
+}
+
+void td_capfile_drop(td_capfile_t *cf, size_t lo, size_t hi)
+{
+    size_t pg = 4096;
+    lo = (lo + pg - 1) & ~(pg - 1);
+    hi &= ~(pg - 1);
+    if (cf->map_len > 0 && hi > lo && hi <= cf->map_len) {
+        (void)madvise(cf->buf + lo, hi - lo, MADV_DONTNEED);
+    }
 }
 
 const char *td_linktype_name(uint16_t lt)

@@ -31,6 +31,34 @@ int td_capfile_open(const char *path, td_capfile_t **out, char *err, size_t errc
  * damage the file is not read further. */
 int td_capfile_next(td_capfile_t *cf, td_cappkt_t *pkt, char *err, size_t errcap);
 void td_capfile_close(td_capfile_t *cf);
+/* Spans: a mapped capture read by several threads at once (pcap --threads). */
+/** After td_capfile_open: reads pcapng's leading blocks (section header, interfaces), so that
+ * cf holds the state the first packet is read with, and leaves the mapping's guard (each span
+ * enters its own). 0, or TD_E_IO when the file is not mapped (read() input). */
+int td_capfile_prime(td_capfile_t *cf, char *err, size_t errcap);
+/** Offset of the next record or block. */
+size_t td_capfile_offset(const td_capfile_t *cf);
+/** The mapped size (0 when read()). */
+size_t td_capfile_size(const td_capfile_t *cf);
+/** A reader of state's mapping (state's byte order and interfaces, copied) from offset start,
+ * handing out records that start before end. A thread reading it (or the packets it handed
+ * out) enters its guard (td_capfile_guard). td_capfile_close leaves the guard on the calling
+ * thread and frees the span (the mapping stays). NULL when out of memory. */
+td_capfile_t *td_capfile_span(const td_capfile_t *state, size_t start, size_t end);
+struct td_mapguard;
+/** The guard of cf's mapping. */
+struct td_mapguard *td_capfile_guard(td_capfile_t *cf);
+/** dst reads the next record as src would (byte order, interface table). */
+void td_capfile_set_state(td_capfile_t *dst, const td_capfile_t *src);
+/** Moves a span's start to the first offset where a chain of sane headers begins (at most its
+ * end): a guess, to be checked against where the span before it really ended. */
+void td_capfile_sync(td_capfile_t *cf);
+/** Whether a and b read the next record the same way (byte order, interface table). */
+int td_capfile_same_state(const td_capfile_t *a, const td_capfile_t *b);
+/** Whether a page of the mapping vanished under cf (the file shrank). */
+int td_capfile_shrank(td_capfile_t *cf);
+/** Hands the whole pages inside [lo, hi) of the mapping back (MADV_DONTNEED). */
+void td_capfile_drop(td_capfile_t *cf, size_t lo, size_t hi);
 /** A short name of a LINKTYPE_ value ("EN10MB", "RAW", ...), "LINKTYPE_n" style otherwise. */
 const char *td_linktype_name(uint16_t lt);
 

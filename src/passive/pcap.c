@@ -14,6 +14,7 @@
 #include "capfile.h"
 
 #include "../../include/tlsdoctor.h"
+#include "../util/td_mapguard.h"
 #include "../util/td_x509.h"
 #include "../wire/sniff.h"
 
@@ -1541,21 +1542,10 @@ static void evict(scanner_t *s)
     }
 }
 
-static void on_packet(scanner_t *s, const td_cappkt_t *h)
+/* One decoded TCP packet of a flow this scanner follows (s->now is its time). */
+static void on_tcp(scanner_t *s, const tcp_pkt_t *pt, uint64_t hash)
 {
-    td_reader_t r;
-    tcp_pkt_t t;
-    s->sum->packets++;
-    s->now = h->ts;
-    td_reader_init(&r, h->data, h->caplen);
-    if (decode_frame(s, h->linktype, &r, &t, 0) != 0 || !port_wanted(s->opt, &t.k)) {
-        return;
-    }
-    const uint64_t hash = key_hash(&t.k);
-    if (s->nshards > 1 && (hash >> 32) % (uint64_t)s->nshards != (uint64_t)s->shard) {
-        evict(s); /* as the thread that owns the packet: the same idle flows end here */
-        return;
-    }
+    const tcp_pkt_t t = *pt;
     int syn = (t.flags & TCP_SYN) != 0, ack = (t.flags & TCP_ACK) != 0;
     int dir = 0;
     flow_t *f =
@@ -1615,6 +1605,19 @@ static void on_packet(scanner_t *s, const td_cappkt_t *h)
         flow_remove(s, f, 0);
     }
     evict(s);
+}
+
+static void on_packet(scanner_t *s, const td_cappkt_t *h)
+{
+    td_reader_t r;
+    tcp_pkt_t t;
+    s->sum->packets++;
+    s->now = h->ts;
+    td_reader_init(&r, h->data, h->caplen);
+    if (decode_frame(s, h->linktype, &r, &t, 0) != 0 || !port_wanted(s->opt, &t.k)) {
+        return;
+    }
+    on_tcp(s, &t, key_hash(&t.k));
 }
 
 /* --filter: a BPF program per link type (libpcap compiles it for a dead handle of that DLT;
@@ -1802,6 +1805,556 @@ static void *scan_run(void *arg)
     return NULL;
 }
 
+/* ---- --threads: spans of the file decoded in parallel, flows followed by their owner ------ */
+
+/* With N threads the file is cut into spans of SPAN_BYTES. Every thread decodes spans (capfile,
+ * link layer to TCP) and follows the flows whose key hash (high half) % N is its number; the
+ * packets a span holds for each owner are handed over as records (flow key, sequence number,
+ * flags, payload pointer into the mapping, time, packet count). A span is judged before it is
+ * followed, in file order: where it began must be where the span before it ended, read with
+ * the same byte order and interface table (a span after the first one of a file starts where a
+ * chain of sane headers begins, a guess); else it is decoded again from there. Owners follow the
+ * spans in file order, and get a tick (time only) for the packets of other owners' flows when the
+ * time moved on, so idle flows end where one thread ends them. Every thread both decodes and
+ * follows: decoding, which is more than half of the work on handshake-dense traffic, is shared
+ * too. Mapped pages are dropped once every owner followed the spans before them. */
+#define SPAN_BYTES     (2u << 20)
+#define SPAN_SLOTS     3 /* per thread */
+#define PREFETCH_AHEAD 4096
+
+typedef struct span_rec {
+    tcp_pkt_t t;
+    uint64_t hash;
+    double ts;
+    uint32_t at;    /* packets of the span read, this one included */
+    uint32_t ticks; /* ticks of the list before this packet */
+} span_rec_t;
+
+/* Another owner's packet: only the time goes on (evict() at it). */
+typedef struct span_tick {
+    double ts;
+    uint32_t at;
+} span_tick_t;
+
+typedef struct span_list {
+    span_rec_t *rec;
+    span_tick_t *tick;
+    size_t n, cap, nt, tcap;
+} span_list_t;
+
+enum { SP_FREE, SP_TODO, SP_BUSY, SP_DONE, SP_LIVE };
+
+typedef struct span_counts {
+    uint64_t packets, bytes, non_ip, non_tcp, fragments, truncated_packets;
+} span_counts_t;
+
+typedef struct team_file {
+    const char *path;
+    td_capfile_t *cf;    /* owns the mapping; primed: the state its first packet is read with */
+    td_capfile_t *state; /* where the spans judged so far ended: byte order, interfaces */
+    unsigned gen;        /* changes when state does */
+    size_t size, next;   /* next: where the next span to be cut begins (nominal) */
+    size_t at;           /* where the spans judged so far ended */
+    size_t dropped;      /* mapped pages before this were handed back */
+    uint64_t got;        /* packets of the spans judged so far */
+    int cut_all;         /* every span cut */
+    int ended;           /* judged to the end (or to damage) */
+    int refs;            /* spans not released */
+    int shrank;          /* a page vanished under a thread that followed its packets */
+} team_file_t;
+
+typedef struct span {
+    int st;
+    uint64_t seq; /* spans are judged and followed in this order */
+    team_file_t *file;
+    size_t lo, hi; /* records that start in [lo, hi); lo is a guess unless exact */
+    int exact;
+    unsigned gen;     /* the file's state generation the span was read with */
+    td_capfile_t *rd; /* its reader */
+    size_t end;       /* where its last record ended */
+    int rc;           /* damage (TD_E_DECODE / TD_E_IO) or a bad --filter (TD_E_USAGE) */
+    char err[256];
+    span_counts_t n;
+    uint16_t lts[8]; /* link types in the order first seen */
+    int n_lts;
+    span_list_t *own; /* records per owner */
+    int refs;         /* owners still to follow it */
+    uint64_t base;    /* packets read before it */
+} span_t;
+
+typedef struct team {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const td_pcap_options_t *opt;
+    const char *const *files;
+    size_t nfiles, next_file;
+    team_file_t *cur;     /* spans are being cut from it */
+    team_file_t *open[4]; /* files with spans not released */
+    int n_open;
+    span_t *slot;
+    int nslots, nt;
+    uint64_t next_seq, judged;
+    uint64_t followed[TD_PCAP_MAX_THREADS];
+    scanner_t *own[TD_PCAP_MAX_THREADS];
+    td_pcap_summary_t *pk; /* the packet-level facts (own[0]'s summary at the end) */
+    int stop, rc;
+    td_errinfo_t err;
+    double t0;
+    int progress_lines;
+    size_t span_bytes; /* SPAN_BYTES, or TD_PCAP_SPAN_BYTES (tests: many spans in a small file) */
+} team_t;
+
+/* Room for one more element in *v (n used of *cap, each size bytes). 0, or -1 out of memory. */
+static int grow(void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap) {
+        return 0;
+    }
+    size_t c = *cap ? 2 * *cap : 1024;
+    void *r = td_malloc(c * size);
+    if (r == NULL) {
+        return -1;
+    }
+    if (n > 0) {
+        memcpy(r, *v, n * size);
+    }
+    td_free(*v);
+    *v = r;
+    *cap = c;
+    return 0;
+}
+
+/* Decodes sp (no lock held): dec is this thread's decoding scanner, bc its filter. */
+static void span_decode(team_t *T, scanner_t *dec, bpf_cache_t *bc, span_t *sp)
+{
+    td_capfile_t *rd = sp->rd;
+    int nt = T->nt;
+    double last[TD_PCAP_MAX_THREADS];
+    bool have[TD_PCAP_MAX_THREADS] = { false };
+    td_mapguard_enter(td_capfile_guard(rd));
+    if (!sp->exact) {
+        td_capfile_sync(rd);
+        sp->lo = td_capfile_offset(rd);
+    }
+    for (int i = 0; i < nt; i++) {
+        sp->own[i].n = sp->own[i].nt = 0;
+    }
+    memset(&sp->n, 0, sizeof(sp->n));
+    sp->n_lts = 0;
+    sp->rc = 0;
+    sp->err[0] = '\0';
+    td_pcap_summary_t *ds = dec->sum;
+    ds->non_ip = ds->non_tcp = ds->fragments = ds->truncated_packets = 0;
+    td_cappkt_t h;
+    td_errinfo_t ferr = { 0 };
+    int rc;
+    const uint8_t *pf = NULL; /* prefetched up to here */
+    while ((rc = td_capfile_next(rd, &h, sp->err, sizeof(sp->err))) == 1) {
+        uint32_t at = (uint32_t)++sp->n.packets;
+        /* Every line of the span a few KB ahead: headers are read sparsely here and the
+         * payload later by its owner, which the hardware prefetcher does not see as a stream. */
+        if (pf < h.data) {
+            pf = h.data;
+        }
+        for (const uint8_t *e = h.data + h.caplen + PREFETCH_AHEAD; pf < e; pf += 64) {
+            __builtin_prefetch(pf);
+        }
+        sp->n.bytes += h.caplen + 16;
+        int k = 0;
+        while (k < sp->n_lts && sp->lts[k] != h.linktype) {
+            k++;
+        }
+        if (k == sp->n_lts && k < (int)TD_ARRAY_LEN(sp->lts)) {
+            sp->lts[sp->n_lts++] = h.linktype;
+        }
+        if (T->opt->filter != NULL) {
+            int pass = filter_pass(dec, bc, &h, &ferr);
+            if (pass < 0) {
+                rc = TD_E_USAGE;
+                td_strlcpy(sp->err, ferr.message, sizeof(sp->err));
+                break;
+            }
+            if (pass == 0) {
+                continue;
+            }
+        }
+        td_reader_t r;
+        tcp_pkt_t t;
+        td_reader_init(&r, h.data, h.caplen);
+        if (decode_frame(dec, h.linktype, &r, &t, 0) != 0 || !port_wanted(T->opt, &t.k)) {
+            continue;
+        }
+        uint64_t hash = key_hash(&t.k);
+        int own = (int)((hash >> 32) % (uint64_t)nt);
+        for (int i = 0; i < nt; i++) {
+            span_list_t *l = &sp->own[i];
+            if (i == own) {
+                if (grow((void **)&l->rec, l->n, &l->cap, sizeof(*l->rec)) < 0) {
+                    rc = TD_E_NOMEM;
+                    break;
+                }
+                span_rec_t *x = &l->rec[l->n++];
+                x->t = t;
+                x->hash = hash;
+                x->ts = h.ts;
+                x->at = at;
+                x->ticks = (uint32_t)l->nt;
+            } else if (!have[i] || h.ts > last[i]) {
+                /* (else its last evict() was at a later time: this one would end nothing) */
+                if (grow((void **)&l->tick, l->nt, &l->tcap, sizeof(*l->tick)) < 0) {
+                    rc = TD_E_NOMEM;
+                    break;
+                }
+                l->tick[l->nt++] = (span_tick_t){ h.ts, at };
+            } else {
+                continue;
+            }
+            last[i] = h.ts;
+            have[i] = true;
+        }
+        if (rc == TD_E_NOMEM) {
+            td_strlcpy(sp->err, "out of memory", sizeof(sp->err));
+            break;
+        }
+    }
+    sp->rc = rc < 0 ? rc : 0;
+    sp->end = td_capfile_offset(rd);
+    sp->n.non_ip = ds->non_ip;
+    sp->n.non_tcp = ds->non_tcp;
+    sp->n.fragments = ds->fragments;
+    sp->n.truncated_packets = ds->truncated_packets;
+    td_mapguard_leave(td_capfile_guard(rd));
+}
+
+/* The first error stops the team: "a: b" (b may be empty). */
+static void team_fail(team_t *T, int rc, const char *a, const char *b)
+{
+    if (T->rc == 0) {
+        T->rc = rc;
+        td_errinfo_set(&T->err, rc, "%s%s%s", a, b[0] ? ": " : "", b);
+    }
+    T->stop = 1;
+}
+
+/* The spans decoded, in order: checked against where the one before ended, then live. */
+static void team_judge(team_t *T)
+{
+    for (;;) {
+        span_t *sp = NULL;
+        for (int i = 0; i < T->nslots; i++) {
+            if (T->slot[i].st != SP_FREE && T->slot[i].seq == T->judged) {
+                sp = &T->slot[i];
+            }
+        }
+        if (sp == NULL || sp->st == SP_BUSY || sp->st == SP_LIVE) {
+            return;
+        }
+        team_file_t *f = sp->file;
+        if (f->ended || T->stop) {
+            /* after damage, or stopping: nothing in it counts */
+            for (int i = 0; i < T->nt; i++) {
+                sp->own[i].n = sp->own[i].nt = 0;
+            }
+            memset(&sp->n, 0, sizeof(sp->n));
+            sp->n_lts = 0;
+            sp->end = sp->lo;
+        } else {
+            if (sp->st == SP_TODO) {
+                return; /* not decoded yet */
+            }
+            if (sp->lo != f->at || sp->gen != f->gen) {
+                /* A wrong guess: decoded again from where the span before it ended. */
+                td_capfile_close(sp->rd);
+                sp->rd = td_capfile_span(f->state, f->at, sp->hi);
+                if (sp->rd == NULL) {
+                    team_fail(T, TD_E_NOMEM, "out of memory", "");
+                    continue;
+                }
+                sp->lo = f->at;
+                sp->exact = 1;
+                sp->gen = f->gen;
+                sp->st = SP_TODO;
+                return;
+            }
+            td_pcap_summary_t *pk = T->pk;
+            sp->base = pk->packets;
+            pk->packets += sp->n.packets;
+            pk->bytes += sp->n.bytes;
+            pk->non_ip += sp->n.non_ip;
+            pk->non_tcp += sp->n.non_tcp;
+            pk->fragments += sp->n.fragments;
+            pk->truncated_packets += sp->n.truncated_packets;
+            for (int k = 0; k < sp->n_lts; k++) {
+                const char *name = td_linktype_name(sp->lts[k]);
+                if (strstr(pk->link_types, name) == NULL) {
+                    td_fmt_append(pk->link_types, sizeof(pk->link_types), "%s%s",
+                                  pk->link_types[0] ? "," : "", name);
+                }
+            }
+            f->got += sp->n.packets;
+            f->at = sp->end;
+            if (!td_capfile_same_state(sp->rd, f->state)) {
+                td_capfile_set_state(f->state, sp->rd);
+                f->gen++;
+            }
+            if (sp->rc == TD_E_USAGE || sp->rc == TD_E_NOMEM) {
+                team_fail(T, sp->rc, sp->err, "");
+            } else if (sp->rc < 0 && f->got == 0) {
+                char what[1100];
+                td_fmt(what, sizeof(what), "%s: no packet could be read", f->path);
+                team_fail(T, TD_E_IO, what, sp->err);
+            } else if (sp->rc < 0) {
+                pk->decode_errors++;
+                if (pk->first_error[0] == '\0') {
+                    td_fmt(pk->first_error, sizeof(pk->first_error), "%s: %s", f->path, sp->err);
+                }
+                f->ended = 1;
+                f->cut_all = 1; /* the file is not read past its damage */
+                pk->files++;
+            } else if (f->cut_all && sp->hi == f->size) {
+                f->ended = 1;
+                pk->files++;
+            }
+            if (T->opt->progress && (pk->packets >> 20) != ((pk->packets - sp->n.packets) >> 20)) {
+                fprintf(stderr, "\r%s: %llu packets, %llu MB, %.0f s", f->path,
+                        (unsigned long long)pk->packets, (unsigned long long)(pk->bytes >> 20),
+                        (td_now_ms() - T->t0) / 1000.0);
+                T->progress_lines = 1;
+            }
+        }
+        sp->st = SP_LIVE;
+        sp->refs = T->nt;
+        T->judged++;
+        pthread_cond_broadcast(&T->cv);
+    }
+}
+
+static void file_close(team_t *T, team_file_t *f)
+{
+    for (int i = 0; i < T->n_open; i++) {
+        if (T->open[i] == f) {
+            T->open[i] = T->open[--T->n_open];
+            break;
+        }
+    }
+    if (T->cur == f) {
+        T->cur = NULL;
+    }
+    td_capfile_close(f->state);
+    td_capfile_close(f->cf);
+    td_free(f);
+}
+
+/* Owner t is done with sp: the last one frees its slot and the pages before it. */
+static void span_release(team_t *T, span_t *sp)
+{
+    if (--sp->refs > 0) {
+        return;
+    }
+    team_file_t *f = sp->file;
+    if (td_capfile_shrank(sp->rd) && !f->shrank) {
+        /* A page vanished under an owner (the file shrank after this span was decoded): its
+         * packets were read as zeros from there. */
+        f->shrank = 1;
+        T->pk->decode_errors++;
+        if (T->pk->first_error[0] == '\0') {
+            td_fmt(T->pk->first_error, sizeof(T->pk->first_error),
+                   "%s: the file shrank while it was read", f->path);
+        }
+    }
+    size_t upto = sp->end & ~(size_t)4095;
+    if (upto > f->dropped) {
+        td_capfile_drop(f->cf, f->dropped, upto);
+        f->dropped = upto;
+    }
+    td_capfile_close(sp->rd);
+    sp->rd = NULL;
+    sp->st = SP_FREE;
+    if (--f->refs == 0 && (f->ended || T->stop) && f->cut_all) {
+        file_close(T, f);
+    }
+    pthread_cond_broadcast(&T->cv);
+}
+
+/* A new span cut from the current file (opening the next file when it is done). 1 when one
+ * was cut, 0 when there is no free slot or nothing left. */
+static int team_cut(team_t *T)
+{
+    span_t *sp = NULL;
+    for (int i = 0; i < T->nslots && sp == NULL; i++) {
+        sp = T->slot[i].st == SP_FREE ? &T->slot[i] : NULL;
+    }
+    if (sp == NULL || T->stop) {
+        return 0;
+    }
+    team_file_t *f = T->cur;
+    while (f == NULL || f->cut_all) {
+        if (T->next_file == T->nfiles || T->n_open == (int)TD_ARRAY_LEN(T->open)) {
+            return 0;
+        }
+        const char *path = T->files[T->next_file++];
+        char ebuf[256] = "";
+        f = td_calloc(1, sizeof(*f));
+        if (f == NULL) {
+            team_fail(T, TD_E_NOMEM, "out of memory", "");
+            return 0;
+        }
+        f->path = path;
+        int rc = td_capfile_open(path, &f->cf, ebuf, sizeof(ebuf));
+        if (rc == 0) {
+            rc = td_capfile_prime(f->cf, ebuf, sizeof(ebuf));
+        }
+        if (rc == 0 && (f->state = td_capfile_span(f->cf, 0, 0)) == NULL) {
+            rc = TD_E_NOMEM;
+            td_strlcpy(ebuf, "out of memory", sizeof(ebuf));
+        }
+        if (rc < 0) {
+            team_fail(T, rc, path, ebuf);
+            td_capfile_close(f->state);
+            td_capfile_close(f->cf);
+            td_free(f);
+            return 0;
+        }
+        f->size = td_capfile_size(f->cf);
+        f->next = f->at = f->dropped = td_capfile_offset(f->cf);
+        f->dropped &= ~(size_t)4095;
+        T->open[T->n_open++] = f;
+        T->cur = f;
+        if (f->next >= f->size) { /* a header and nothing else: one empty span */
+            break;
+        }
+    }
+    sp->file = f;
+    sp->seq = T->next_seq++;
+    sp->lo = f->next;
+    sp->hi = f->size - f->next > T->span_bytes ? f->next + T->span_bytes : f->size;
+    sp->exact = sp->lo == f->at && f->refs == 0; /* the file's first span */
+    sp->gen = f->gen;
+    sp->rd = td_capfile_span(f->state, sp->lo, sp->hi);
+    if (sp->rd == NULL) {
+        team_fail(T, TD_E_NOMEM, "out of memory", "");
+        return 0;
+    }
+    f->next = sp->hi;
+    f->cut_all = f->next >= f->size;
+    f->refs++;
+    sp->st = SP_TODO;
+    pthread_cond_broadcast(&T->cv);
+    return 1;
+}
+
+static void span_tick(scanner_t *s, const span_t *sp, const span_tick_t *k)
+{
+    s->now = k->ts;
+    s->sum->packets = sp->base + k->at;
+    evict(s);
+}
+
+/* Owner s follows its flows in sp (list l): the packets and ticks in the order read. */
+static void span_follow(scanner_t *s, span_t *sp, const span_list_t *l)
+{
+    if (l->n == 0 && l->nt == 0) {
+        return;
+    }
+    td_mapguard_enter(td_capfile_guard(sp->rd));
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const span_rec_t *x = &l->rec[i];
+        if (i + 4 < l->n) { /* the payload a few packets on: its lines are cold here */
+            const uint8_t *p = l->rec[i + 4].t.payload.p;
+            __builtin_prefetch(p);
+            __builtin_prefetch(p + 64);
+            __builtin_prefetch(p + 128);
+        }
+        for (; k < x->ticks; k++) {
+            span_tick(s, sp, &l->tick[k]);
+        }
+        s->now = x->ts;
+        s->sum->packets = sp->base + x->at;
+        on_tcp(s, &x->t, x->hash);
+    }
+    for (; k < l->nt; k++) {
+        span_tick(s, sp, &l->tick[k]);
+    }
+    td_mapguard_leave(td_capfile_guard(sp->rd));
+}
+
+typedef struct team_arg {
+    team_t *T;
+    int t;
+} team_arg_t;
+
+static void *team_run(void *arg)
+{
+    team_t *T = ((team_arg_t *)arg)->T;
+    int t = ((team_arg_t *)arg)->t;
+    scanner_t *s = T->own[t];
+    /* The decoding scanner: only its options and its summary's packet counters are used. */
+    scanner_t *dec = td_calloc(1, sizeof(*dec));
+    td_pcap_summary_t *dsum = td_calloc(1, sizeof(*dsum));
+    bpf_cache_t bc = { .n = 0 };
+    if (dec != NULL) {
+        dec->opt = T->opt;
+        dec->sum = dsum;
+    }
+    pthread_mutex_lock(&T->mu);
+    if (dec == NULL || dsum == NULL) {
+        team_fail(T, TD_E_NOMEM, "out of memory", "");
+    }
+    for (;;) {
+        team_judge(T);
+        span_t *sp = NULL;
+        for (int i = 0; i < T->nslots; i++) {
+            if (T->slot[i].st == SP_LIVE && T->slot[i].seq == T->followed[t]) {
+                sp = &T->slot[i];
+            }
+        }
+        if (sp != NULL) { /* follow my flows in it */
+            pthread_mutex_unlock(&T->mu);
+            span_follow(s, sp, &sp->own[t]);
+            pthread_mutex_lock(&T->mu);
+            T->followed[t]++;
+            span_release(T, sp);
+            continue;
+        }
+        sp = NULL;
+        for (int i = 0; i < T->nslots; i++) {
+            if (T->slot[i].st == SP_TODO && !T->stop && (sp == NULL || T->slot[i].seq < sp->seq)) {
+                sp = &T->slot[i];
+            }
+        }
+        if (sp != NULL) { /* decode the oldest span waiting */
+            sp->st = SP_BUSY;
+            pthread_mutex_unlock(&T->mu);
+            span_decode(T, dec, &bc, sp);
+            pthread_mutex_lock(&T->mu);
+            sp->st = SP_DONE;
+            pthread_cond_broadcast(&T->cv);
+            continue;
+        }
+        if (team_cut(T)) {
+            continue;
+        }
+        if (T->followed[t] == T->next_seq &&
+            (T->stop || (T->next_file == T->nfiles && (T->cur == NULL || T->cur->cut_all)))) {
+            break; /* nothing left to cut, and every span cut followed */
+        }
+        pthread_cond_wait(&T->cv, &T->mu);
+    }
+    pthread_mutex_unlock(&T->mu);
+    /* The flows still open end with the capture. */
+    s->sum->packets = T->pk->packets;
+    while (s->oldest != NULL) {
+        flow_remove(s, s->oldest, 2);
+    }
+    for (int i = 0; i < bc.n; i++) {
+        pcap_freecode(&bc.prog[i]);
+    }
+    td_free(dsum);
+    td_free(dec);
+    return NULL;
+}
+
 /* Merging the shards of --threads. A bounded list gives rows to the first keys counted and
  * counts later ones as other; merged, the rows are again the first keys (by the packet count
  * at which each was first counted, then the key), the rest goes to other. That is what one
@@ -1960,6 +2513,97 @@ static bool all_regular(const char *const *files, size_t n)
     return true;
 }
 
+/* --threads N (N > 1): the team of team_run threads, this one included. */
+static int team_scan(const td_pcap_options_t *opt, const char *const *files, size_t n,
+                     scan_job_t *jobs, int nt, td_errinfo_t *err)
+{
+    team_t *T = td_calloc(1, sizeof(*T));
+    span_t *slot = td_calloc((size_t)nt * SPAN_SLOTS, sizeof(*slot));
+    td_pcap_summary_t *pk = td_calloc(1, sizeof(*pk));
+    int rc = T != NULL && slot != NULL && pk != NULL ? 0 : TD_E_NOMEM;
+    for (int i = 0; rc == 0 && i < nt * SPAN_SLOTS; i++) {
+        slot[i].own = td_calloc((size_t)nt, sizeof(*slot[i].own));
+        rc = slot[i].own != NULL ? 0 : TD_E_NOMEM;
+    }
+    if (rc == 0) {
+        pthread_mutex_init(&T->mu, NULL);
+        pthread_cond_init(&T->cv, NULL);
+        T->opt = opt;
+        T->files = files;
+        T->nfiles = n;
+        T->slot = slot;
+        T->nslots = nt * SPAN_SLOTS;
+        T->pk = pk;
+        T->t0 = td_now_ms();
+        const char *sb = getenv("TD_PCAP_SPAN_BYTES");
+        unsigned long v = 0;
+        T->span_bytes = sb != NULL && td_parse_uint(sb, SPAN_BYTES, &v) == 0 && v >= 16
+                                ? (size_t)v
+                                : SPAN_BYTES;
+        for (int i = 0; i < nt; i++) {
+            T->own[i] = jobs[i].s;
+        }
+        team_arg_t args[TD_PCAP_MAX_THREADS];
+        pthread_t tids[TD_PCAP_MAX_THREADS];
+        int started = 1;
+        /* The threads wait for the lock until the team's size is known: with fewer threads
+         * to be had than asked, the flows are shared by those there are. */
+        pthread_mutex_lock(&T->mu);
+        for (int i = 1; i < nt; i++) {
+            args[i] = (team_arg_t){ T, i };
+            if (pthread_create(&tids[i], NULL, team_run, &args[i]) != 0) {
+                break;
+            }
+            started++;
+        }
+        T->nt = started;
+        pthread_mutex_unlock(&T->mu);
+        args[0] = (team_arg_t){ T, 0 };
+        team_run(&args[0]);
+        for (int i = 1; i < started; i++) {
+            pthread_join(tids[i], NULL);
+        }
+        if (T->progress_lines) {
+            fprintf(stderr, "\n");
+        }
+        rc = T->rc;
+        if (rc < 0 && err != NULL) {
+            *err = T->err;
+        }
+        while (T->n_open > 0) {
+            file_close(T, T->open[0]);
+        }
+        /* The packet-level facts, counted once by the spans' decoders. */
+        td_pcap_summary_t *d = jobs[0].s->sum;
+        d->files = pk->files;
+        d->bytes = pk->bytes;
+        d->packets = pk->packets;
+        d->non_ip = pk->non_ip;
+        d->non_tcp = pk->non_tcp;
+        d->fragments = pk->fragments;
+        d->truncated_packets = pk->truncated_packets;
+        d->decode_errors = pk->decode_errors;
+        memcpy(d->link_types, pk->link_types, sizeof(d->link_types));
+        memcpy(d->first_error, pk->first_error, sizeof(d->first_error));
+        pthread_cond_destroy(&T->cv);
+        pthread_mutex_destroy(&T->mu);
+    } else {
+        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+    }
+    for (int i = 0; slot != NULL && i < nt * SPAN_SLOTS; i++) {
+        td_capfile_close(slot[i].rd);
+        for (int k = 0; slot[i].own != NULL && k < nt; k++) {
+            td_free(slot[i].own[k].rec);
+            td_free(slot[i].own[k].tick);
+        }
+        td_free(slot[i].own);
+    }
+    td_free(slot);
+    td_free(pk);
+    td_free(T);
+    return rc;
+}
+
 int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t n,
                  td_pcap_conn_cb cb, void *user, td_pcap_summary_t **out, td_errinfo_t *err)
 {
@@ -1974,8 +2618,6 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
         nt = 1;
     }
     scan_job_t jobs[TD_PCAP_MAX_THREADS];
-    pthread_t tids[TD_PCAP_MAX_THREADS];
-    bool started[TD_PCAP_MAX_THREADS] = { false };
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     int cb_failed = 0;
     memset(jobs, 0, sizeof(jobs));
@@ -1993,38 +2635,25 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
             jobs[i].s->cb_lock = &lock;
         }
     }
-    if (rc == 0) {
-        for (int i = 1; i < nt; i++) {
-            started[i] = pthread_create(&tids[i], NULL, scan_run, &jobs[i]) == 0;
-            if (!started[i]) {
-                scan_run(&jobs[i]); /* no thread to be had: the same work here */
-            }
-        }
+    if (rc < 0) {
+        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
+    } else if (nt == 1) {
         scan_run(&jobs[0]);
-        for (int i = 1; i < nt; i++) {
-            if (started[i]) {
-                pthread_join(tids[i], NULL);
-            }
+        rc = jobs[0].rc;
+        if (rc < 0 && err != NULL) {
+            *err = jobs[0].err;
         }
+    } else {
+        rc = team_scan(opt, files, n, jobs, nt, err);
     }
     td_pcap_summary_t *sum = NULL;
     if (rc == 0) {
-        /* The first shard's error, whichever shard: a file cut between two shards' reads or
-         * an allocation that failed in one of them leaves the merged summary incomplete. */
-        for (int i = 0; i < nt && rc == 0; i++) {
-            rc = jobs[i].rc;
-            if (rc < 0 && err != NULL) {
-                *err = jobs[i].err;
-            }
-        }
         sum = jobs[0].s->sum;
-        if (rc == 0 && nt > 1 && summary_merge(sum, jobs, nt) < 0) {
+        if (nt > 1 && summary_merge(sum, jobs, nt) < 0) {
             rc = TD_E_NOMEM;
             td_errinfo_set(err, TD_E_NOMEM, "out of memory");
         }
         jobs[0].s->sum = NULL;
-    } else {
-        td_errinfo_set(err, TD_E_NOMEM, "out of memory");
     }
     for (int i = 0; i < nt; i++) {
         scanner_free(jobs[i].s);
