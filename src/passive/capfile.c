@@ -202,7 +202,6 @@ static int next_pcap(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
     p->iface = 0;
     p->data = cf->buf + cf->pos + 16;
     cf->pos += 16 + (size_t)incl;
-    __builtin_prefetch(cf->buf + cf->pos); /* the next record's header */
     return 1;
 }
 
@@ -289,7 +288,6 @@ static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errca
         td_reader_t b;
         td_reader_init(&b, cf->buf + cf->pos + 8, len - 12);
         cf->pos += len;
-        __builtin_prefetch(cf->buf + cf->pos); /* the next block's header */
         if (type == 1) {
             read_idb(cf, &b);
             continue;
