@@ -102,6 +102,10 @@ typedef struct scanner {
     size_t nwindows;
     struct cert_entry *certs; /* CERT_CACHE decoded certificates */
     uint64_t cert_tick;
+    /* --threads: the first thread's certificate cache serves all (OpenSSL's d2i_X509 is the
+     * costliest call per distinct certificate), under cert_lock; certs_of is that scanner. */
+    struct scanner *certs_of;
+    pthread_mutex_t *cert_lock;
     /* --threads: this scanner owns the flows whose key hash (high half) % nshards == shard;
      * every scanner reads every packet. Flow and buffer limits are split between them. */
     int shard, nshards;
@@ -620,8 +624,15 @@ static void fingerprints(scanner_t *s, td_pcap_conn_t *c)
 static void read_certs(scanner_t *s, td_pcap_conn_t *c)
 {
     c->cert_name_ok = -1;
+    if (c->sh.n_certs == 0) {
+        return;
+    }
+    scanner_t *cs = s->certs_of != NULL ? s->certs_of : s;
+    if (s->cert_lock != NULL) {
+        pthread_mutex_lock(s->cert_lock);
+    }
     for (int i = 0; i < c->sh.n_certs && c->n_certs < (int)TD_ARRAY_LEN(c->certs); i++) {
-        cert_entry_t *e = cert_get(s->certs, &s->cert_tick, c->sh.certs[i].p, c->sh.certs[i].len);
+        cert_entry_t *e = cert_get(cs->certs, &cs->cert_tick, c->sh.certs[i].p, c->sh.certs[i].len);
         if (e == NULL) {
             break;
         }
@@ -629,6 +640,9 @@ static void read_certs(scanner_t *s, td_pcap_conn_t *c)
         if (i == 0 && c->ch.has_sni) {
             c->cert_name_ok = cert_host_ok(e, c->ch.sni);
         }
+    }
+    if (s->cert_lock != NULL) {
+        pthread_mutex_unlock(s->cert_lock);
     }
 }
 
@@ -2618,7 +2632,7 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
         nt = 1;
     }
     scan_job_t jobs[TD_PCAP_MAX_THREADS];
-    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER, cert_lock = PTHREAD_MUTEX_INITIALIZER;
     int cb_failed = 0;
     memset(jobs, 0, sizeof(jobs));
     int rc = 0;
@@ -2633,6 +2647,8 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
         jobs[i].s->cb_failed = &cb_failed;
         if (nt > 1) {
             jobs[i].s->cb_lock = &lock;
+            jobs[i].s->cert_lock = &cert_lock;
+            jobs[i].s->certs_of = i > 0 ? jobs[0].s : NULL;
         }
     }
     if (rc < 0) {
