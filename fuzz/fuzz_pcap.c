@@ -3,7 +3,8 @@
  * reader and the per-connection judgment and JSON writer (src/passive/pcap.c and friends).
  * Then again with two threads and spans of 64 bytes (TD_PCAP_SPAN_BYTES): the span reader's
  * guessed record boundaries (capfile.c, td_capfile_sync) and their check. Whatever the bytes,
- * the two runs must read the same packets and stop at the same damage: abort() otherwise. */
+ * the two runs must read the same packets and stop at the same damage, and each connection's
+ * JSON line written directly must be jansson's: abort() otherwise. */
 #include "tlsdoctor.h"
 
 #include "passive/pcap.h"
@@ -15,8 +16,29 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Each connection's JSON line, written directly, must be what jansson writes. */
 static int sink(const td_pcap_conn_t *c, void *user)
 {
+    char *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    FILE *fa = open_memstream(&a, &na), *fb = open_memstream(&b, &nb);
+    if (fa != NULL && fb != NULL) {
+        int ra = td_pcap_conn_write_json(c, fa), rb = td__pcap_conn_write_json_jansson(c, fb);
+        fclose(fa);
+        fclose(fb);
+        fa = fb = NULL;
+        if (ra == 0 && rb == 0 && (na != nb || memcmp(a, b, na) != 0)) {
+            abort();
+        }
+    }
+    if (fa != NULL) {
+        fclose(fa);
+    }
+    if (fb != NULL) {
+        fclose(fb);
+    }
+    free(a);
+    free(b);
     return td_pcap_conn_write_json(c, (FILE *)user);
 }
 

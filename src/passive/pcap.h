@@ -112,5 +112,8 @@ struct json_t;
 struct json_t *td__pcap_top_json(const td_pcap_top_t *t, int top);
 /** Adds one to key's row of a top list (bounded: unknown keys past the limit count as other). */
 void td__pcap_top_add(td_pcap_top_t *t, const char *key);
+/* The connection's JSON line built with jansson: what td_pcap_conn_write_json writes directly
+ * must be byte for byte the same (fuzz_pcap checks). */
+int td__pcap_conn_write_json_jansson(const td_pcap_conn_t *c, FILE *f);
 
 #endif

@@ -106,6 +106,11 @@ static int conn_json_jansson(const td_pcap_conn_t *c, FILE *f)
     return dump_line(j, f);
 }
 
+int td__pcap_conn_write_json_jansson(const td_pcap_conn_t *c, FILE *f)
+{
+    return conn_json_jansson(c, f);
+}
+
 /* The same line written directly (jansson built and freed about 60 objects per connection:
  * two thirds of `tlsdoctor pcap --json` on handshake-dense traffic). Byte for byte what
  * json_dumpf(JSON_COMPACT | JSON_ENSURE_ASCII) gives for the object above: keys in insertion
@@ -141,11 +146,34 @@ static void jb_put(jbuf_t *b, const char *s, size_t n)
 
 #define JB_LIT(b, lit) jb_put((b), (lit), sizeof(lit) - 1)
 
+/* Whether none of the 8 bytes of w needs escaping (a control byte or NUL, '"', '\\', a byte
+ * >= 0x80): the usual word tests for a byte below a value and for a zero byte. */
+static inline int jb_plain8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t low = (w - ones * 0x20) & ~w;       /* a byte < 0x20 (or >= 0x80) */
+    uint64_t quote = (w ^ (ones * 0x22)) - ones; /* '"' gives a zero byte */
+    quote &= ~(w ^ (ones * 0x22));
+    uint64_t bslash = (w ^ (ones * 0x5c)) - ones; /* '\\' gives a zero byte */
+    bslash &= ~(w ^ (ones * 0x5c));
+    return ((low | quote | bslash | w) & highs) == 0;
+}
+
 static void jb_str(jbuf_t *b, const char *s)
 {
     static const char hx[] = "0123456789ABCDEF";
     jb_put(b, "\"", 1);
     const char *run = s;
+    size_t len = strlen(s);
+    const char *end = s + len;
+    while (end - s >= 8) { /* plain words stay in the run */
+        uint64_t w;
+        memcpy(&w, s, 8);
+        if (!jb_plain8(w)) {
+            break;
+        }
+        s += 8;
+    }
     for (; *s != '\0'; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x80) {
@@ -210,6 +238,15 @@ static void jb_int(jbuf_t *b, long long v)
 static void jb_real(jbuf_t *b, double v)
 {
     char t[40];
+    size_t fast = td_fmt_g17(t, v); /* capture times and durations: printf's digits, faster */
+    if (fast > 0) {
+        if (strpbrk(t, ".e") == NULL) {
+            memcpy(t + fast, ".0", 3);
+            fast += 2;
+        }
+        jb_put(b, t, fast);
+        return;
+    }
     int n = snprintf(t, sizeof(t) - 2, "%.17g", v);
     if (n < 0 || n >= (int)sizeof(t) - 3 || strpbrk(t, "ni") != NULL) {
         b->non_ascii = 1; /* not expected (inf, nan): let jansson decide */
@@ -246,28 +283,38 @@ static void jb_bool(jbuf_t *b, int v)
     }
 }
 
-/* ,"key": keys are this file's literals, with nothing to escape. */
-static void jb_key(jbuf_t *b, const char *k, int first)
-{
-    jb_put(b, first ? "\"" : ",\"", first ? 1 : 2);
-    jb_put(b, k, strlen(k));
-    jb_put(b, "\":", 2);
-}
-
+/* [a,b,...] without the GREASE values: each number written into a small buffer, then put. */
 static void jb_u16s(jbuf_t *b, const uint16_t *v, int n)
 {
+    char t[512];
+    size_t len = 0;
     int first = 1;
-    jb_put(b, "[", 1);
+    t[len++] = '[';
     for (int i = 0; i < n; i++) {
-        if (!td_is_grease(v[i])) {
-            if (!first) {
-                jb_put(b, ",", 1);
-            }
-            jb_int(b, v[i]);
-            first = 0;
+        if (td_is_grease(v[i])) {
+            continue;
+        }
+        if (len > sizeof(t) - 8) {
+            jb_put(b, t, len);
+            len = 0;
+        }
+        if (!first) {
+            t[len++] = ',';
+        }
+        first = 0;
+        char d[5];
+        int k = 0;
+        unsigned u = v[i];
+        do {
+            d[k++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u != 0);
+        while (k > 0) {
+            t[len++] = d[--k];
         }
     }
-    jb_put(b, "]", 1);
+    t[len++] = ']';
+    jb_put(b, t, len);
 }
 
 static void jb_alerts(jbuf_t *b, int *first, const char *from, int has, int level, int desc,
@@ -275,18 +322,18 @@ static void jb_alerts(jbuf_t *b, int *first, const char *from, int has, int leve
 {
     if (has) {
         jb_put(b, *first ? "{" : ",{", *first ? 1 : 2);
-        jb_key(b, "from", 1);
+        JB_LIT(b, "\"from\":");
         jb_str(b, from);
-        jb_key(b, "level", 0);
+        JB_LIT(b, ",\"level\":");
         jb_int(b, level);
-        jb_key(b, "description", 0);
+        JB_LIT(b, ",\"description\":");
         jb_int(b, desc);
         JB_LIT(b, ",\"encrypted\":false}");
         *first = 0;
     }
     if (n_enc > 0) {
         jb_put(b, *first ? "{" : ",{", *first ? 1 : 2);
-        jb_key(b, "from", 1);
+        JB_LIT(b, "\"from\":");
         jb_str(b, from);
         JB_LIT(b, ",\"level\":null,\"description\":null,\"encrypted\":true,\"count\":");
         jb_int(b, n_enc);
@@ -309,27 +356,27 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
     jb_real(b, c->t.ts_first);
     JB_LIT(b, ",\"duration\":");
     jb_real(b, c->t.ts_last - c->t.ts_first);
-    jb_key(b, "client", 0);
+    JB_LIT(b, ",\"client\":");
     jb_str(b, c->t.client);
-    jb_key(b, "client_port", 0);
+    JB_LIT(b, ",\"client_port\":");
     jb_int(b, c->t.cport);
-    jb_key(b, "server", 0);
+    JB_LIT(b, ",\"server\":");
     jb_str(b, c->t.server);
-    jb_key(b, "server_port", 0);
+    JB_LIT(b, ",\"server_port\":");
     jb_int(b, c->t.sport);
-    jb_key(b, "outcome", 0);
+    JB_LIT(b, ",\"outcome\":");
     jb_str(b, c->outcome);
-    jb_key(b, "finding", 0);
+    JB_LIT(b, ",\"finding\":");
     if (c->finding != NULL) {
         jb_str(b, c->finding);
     } else {
         JB_LIT(b, "null");
     }
-    jb_key(b, "result", 0);
+    JB_LIT(b, ",\"result\":");
     jb_str(b, c->result != NULL ? c->result : "incomplete");
-    jb_key(b, "evidence", 0);
+    JB_LIT(b, ",\"evidence\":");
     jb_str(b, c->evidence);
-    jb_key(b, "preamble_bytes", 0);
+    JB_LIT(b, ",\"preamble_bytes\":");
     jb_int(b, (long long)c->preamble_client);
     JB_LIT(b, ",\"tcp\":{\"syn\":");
     jb_bool(b, c->t.syn);
@@ -359,7 +406,7 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
     if (ch->has_hello) {
         JB_LIT(b, "{\"sni\":");
         jb_str(b, ch->sni);
-        jb_key(b, "legacy_version", 0);
+        JB_LIT(b, ",\"legacy_version\":");
         jb_str(b, td_version_name(ch->legacy_version));
         JB_LIT(b, ",\"versions\":");
         jb_u16s(b, ch->versions, ch->n_versions);
@@ -369,13 +416,13 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
         jb_u16s(b, ch->groups, ch->n_groups);
         JB_LIT(b, ",\"extensions\":");
         jb_u16s(b, ch->exts, ch->n_exts);
-        jb_key(b, "alpn", 0);
+        JB_LIT(b, ",\"alpn\":");
         jb_str(b, ch->alpn);
-        jb_key(b, "ja3", 0);
+        JB_LIT(b, ",\"ja3\":");
         jb_str(b, c->ja3);
-        jb_key(b, "ja3_md5", 0);
+        JB_LIT(b, ",\"ja3_md5\":");
         jb_str(b, c->ja3_md5);
-        jb_key(b, "ja4", 0);
+        JB_LIT(b, ",\"ja4\":");
         jb_str(b, c->ja4);
         jb_put(b, "}", 1);
     } else {
@@ -386,19 +433,19 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
         uint16_t group = sh->group != 0 ? sh->group : sh->ske_group;
         JB_LIT(b, "{\"version\":");
         jb_str(b, td_version_name(sh->version));
-        jb_key(b, "cipher", 0);
+        JB_LIT(b, ",\"cipher\":");
         jb_str(b, td_cipher_name(sh->cipher));
-        jb_key(b, "cipher_id", 0);
+        JB_LIT(b, ",\"cipher_id\":");
         jb_int(b, sh->cipher);
-        jb_key(b, "group", 0);
+        JB_LIT(b, ",\"group\":");
         jb_str(b, td_group_name(group));
         JB_LIT(b, ",\"hello_retry_request\":");
         jb_bool(b, sh->is_hrr || sh->hrr_seen);
-        jb_key(b, "alpn", 0);
+        JB_LIT(b, ",\"alpn\":");
         jb_str(b, sh->alpn);
-        jb_key(b, "ja4s", 0);
+        JB_LIT(b, ",\"ja4s\":");
         jb_str(b, c->ja4s);
-        jb_key(b, "group_id", 0);
+        JB_LIT(b, ",\"group_id\":");
         jb_int(b, group);
         jb_put(b, "}", 1);
     } else {
@@ -411,15 +458,15 @@ int td_pcap_conn_write_json(const td_pcap_conn_t *c, FILE *f)
     JB_LIT(b, "],\"certificates\":[");
     for (int i = 0; i < c->n_certs; i++) {
         jb_put(b, i ? ",{" : "{", i ? 2 : 1);
-        jb_key(b, "subject", 1);
+        JB_LIT(b, "\"subject\":");
         jb_str(b, c->certs[i].subject);
-        jb_key(b, "issuer", 0);
+        JB_LIT(b, ",\"issuer\":");
         jb_str(b, c->certs[i].issuer);
-        jb_key(b, "sans", 0);
+        JB_LIT(b, ",\"sans\":");
         jb_str(b, c->certs[i].sans);
-        jb_key(b, "not_before", 0);
+        JB_LIT(b, ",\"not_before\":");
         jb_int(b, (long long)c->certs[i].not_before);
-        jb_key(b, "not_after", 0);
+        JB_LIT(b, ",\"not_after\":");
         jb_int(b, (long long)c->certs[i].not_after);
         jb_put(b, "}", 1);
     }

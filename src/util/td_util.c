@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "td_util.h"
 
+#include <math.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -209,4 +211,94 @@ const char *td_err_name(int code)
     default:
         return "TD_E_UNKNOWN";
     }
+}
+
+/* 128-bit products: GCC and clang have them (__extension__: not ISO C, said once). */
+__extension__ typedef unsigned __int128 td_u128;
+
+size_t td_fmt_g17(char out[24], double v)
+{
+    size_t n = 0;
+    if (signbit(v)) {
+        out[n++] = '-';
+        v = -v;
+    }
+    if (v == 0.0) {
+        out[n++] = '0';
+        out[n] = '\0';
+        return n;
+    }
+    if (!(v >= 1e-4 && v < 1e15)) {
+        return 0;
+    }
+    /* v = m * 2^-k exactly, m < 2^53 (k >= 3 and <= 66 in this range). */
+    int e = 0;
+    double fr = frexp(v, &e);
+    uint64_t m = (uint64_t)ldexp(fr, 53);
+    int k = 53 - e;
+    static const double p10[] = { 1e-4, 1e-3, 1e-2, 1e-1, 1e0,  1e1,  1e2,  1e3,  1e4, 1e5,
+                                  1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14 };
+    int x = -4; /* the decimal exponent: a guess here, checked on the exact digits below */
+    while (x < 14 && v >= p10[x + 5]) {
+        x++;
+    }
+    const td_u128 lo17 = (td_u128)10000000000000000ull; /* 10^16 */
+    uint64_t digits = 0;
+    for (int tries = 0;; tries++) {
+        int s = 16 - x; /* digits after the decimal point: 17 significant in all */
+        if (tries == 3 || x < -4 || x > 14 || s < 0) {
+            return 0;
+        }
+        td_u128 p10s = 1;
+        for (int i = 0; i < s; i++) {
+            p10s *= 10;
+        }
+        td_u128 prod = (td_u128)m * p10s;
+        td_u128 q = prod >> k, r = prod & (((td_u128)1 << k) - 1);
+        td_u128 half = (td_u128)1 << (k - 1);
+        if (r > half || (r == half && (q & 1) != 0)) {
+            q++;
+        }
+        if (q >= lo17 * 10) {
+            x++; /* rounded up to 10^17: one more integer digit */
+            continue;
+        }
+        if (q < lo17) {
+            x--;
+            continue;
+        }
+        digits = (uint64_t)q;
+        break;
+    }
+    char d[17];
+    for (int i = 16; i >= 0; i--) {
+        d[i] = (char)('0' + digits % 10);
+        digits /= 10;
+    }
+    int last = 16; /* %g drops the fraction's trailing zeros */
+    while (last > x && last > 0 && d[last] == '0') {
+        last--;
+    }
+    if (x >= 0) {
+        for (int i = 0; i <= x; i++) {
+            out[n++] = d[i];
+        }
+        if (last > x) {
+            out[n++] = '.';
+            for (int i = x + 1; i <= last; i++) {
+                out[n++] = d[i];
+            }
+        }
+    } else {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 0; i < -x - 1; i++) {
+            out[n++] = '0';
+        }
+        for (int i = 0; i <= last; i++) {
+            out[n++] = d[i];
+        }
+    }
+    out[n] = '\0';
+    return n;
 }

@@ -71,6 +71,11 @@ double td_now_ms(void);
 size_t td_fmt(char *dst, size_t cap, const char *fmt, ...) TD_PRINTF(3, 4);
 /* Appends to a NUL-terminated buffer, truncating. */
 size_t td_fmt_append(char *dst, size_t cap, const char *fmt, ...) TD_PRINTF(3, 4);
+/* printf's "%.17g" of v, for finite v with 1e-4 <= |v| < 1e15 or v == 0 (capture times and
+ * durations): the same characters (digits correctly rounded, ties to even), without printf's
+ * multi-precision path. Returns the length written to out (at most 23 bytes and a NUL), or
+ * 0 when v is outside that range (then use snprintf). */
+size_t td_fmt_g17(char out[24], double v);
 /* Formats Unix time t in UTC with strftime's fmt; "?" when it cannot. */
 void td_fmt_utc(char *dst, size_t cap, const char *fmt, int64_t t)
         __attribute__((format(strftime, 3, 0)));
