@@ -265,10 +265,12 @@ typedef struct td_pcap_options {
     const char *filter; /* a BPF filter applied by libpcap; default none */
     uint16_t ports[16]; /* only connections with one of these ports; n_ports 0 = all */
     int n_ports;
-    int top;      /* rows in top lists; default 10 */
-    int progress; /* 1: progress line on stderr for large files */
-    int threads;  /* flows sharded by hash over this many threads (each reads every packet);
-                     0 or 1: one; at most TD_PCAP_MAX_THREADS; regular files only (else one) */
+    int top;           /* rows in top lists; default 10 */
+    int progress;      /* 1: progress line on stderr for large files */
+    int threads;       /* the file's decoding and its flows (by hash) shared by this many threads;
+                          0 or 1: one; at most TD_PCAP_MAX_THREADS; regular files only (else one) */
+    int cb_concurrent; /* with threads, 1: the connection callback may run in several threads at
+                          once (it must be thread-safe); 0: the calls are serialized */
 } td_pcap_options_t;
 
 #define TD_PCAP_MAX_THREADS 64

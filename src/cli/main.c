@@ -495,6 +495,7 @@ static int run_pcap(int argc, char **argv)
         return die_usage("%s", "pcap: no capture file given (pcap or pcapng; - for stdin)");
     }
     opt.progress = isatty(STDERR_FILENO);
+    opt.cb_concurrent = 1; /* print_conn: one fwrite per line, lines stay whole */
     if (html != NULL && html_open(&page, html) != 0) {
         return EXIT_TOOL;
     }

@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,9 +116,9 @@ typedef struct scanner {
     struct fp_memo *fp_client, *fp_server; /* FP_MEMO fingerprints each */
     double now;
     uint8_t scratch[2][WINDOW + 1024];
-    td_pcap_conn_t work; /* the connection being finished (one at a time) */
-    int *cb_failed;      /* the connection callback failed: shared by the --threads shards (under
-                            cb_lock), so that none calls it again after one's failure */
+    td_pcap_conn_t work;   /* the connection being finished (one at a time) */
+    atomic_int *cb_failed; /* the connection callback failed: shared by the --threads threads, so
+                              that none calls it again after one's failure */
     key_slot_t top_ix[N_TOPS][2 * TD_PCAP_TOP]; /* rows of the summary's top lists by key */
     key_slot_t server_ix[2 * TD_PCAP_SERVERS];  /* rows of sum->servers by address:port */
 } scanner_t;
@@ -898,13 +899,14 @@ static void finish(scanner_t *s, flow_t *f)
         top_count(s, TOP_JA4, &sum->ja4, c->ja4, at);
     }
     if (s->cb != NULL) {
-        if (s->cb_lock != NULL) {
+        bool lock = s->cb_lock != NULL && !s->opt->cb_concurrent;
+        if (lock) {
             pthread_mutex_lock(s->cb_lock);
         }
-        if (!*s->cb_failed && s->cb(c, s->user) < 0) {
-            *s->cb_failed = 1;
+        if (!atomic_load_explicit(s->cb_failed, memory_order_relaxed) && s->cb(c, s->user) < 0) {
+            atomic_store_explicit(s->cb_failed, 1, memory_order_relaxed);
         }
-        if (s->cb_lock != NULL) {
+        if (lock) {
             pthread_mutex_unlock(s->cb_lock);
         }
     }
@@ -2633,7 +2635,7 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     }
     scan_job_t jobs[TD_PCAP_MAX_THREADS];
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER, cert_lock = PTHREAD_MUTEX_INITIALIZER;
-    int cb_failed = 0;
+    atomic_int cb_failed = 0;
     memset(jobs, 0, sizeof(jobs));
     int rc = 0;
     for (int i = 0; i < nt; i++) {
@@ -2678,7 +2680,7 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
         td_free(sum);
         return rc;
     }
-    if (cb_failed) {
+    if (atomic_load(&cb_failed)) {
         td_free(sum);
         td_errinfo_set(err, TD_E_IO, "writing the connection lines failed");
         return TD_E_IO;

@@ -10,12 +10,18 @@
 #include <string.h>
 #include <time.h>
 
+/* One fwrite per line, so that lines written by several threads at once stay whole. */
 static int dump_line(json_t *j, FILE *f)
 {
-    int rc = json_dumpf(j, f, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', f) != EOF
-                     ? 0
-                     : TD_E_IO;
+    char *text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(j);
+    if (text == NULL) {
+        return TD_E_IO;
+    }
+    size_t n = strlen(text);
+    text[n] = '\n'; /* over the NUL: the length is known */
+    int rc = fwrite(text, 1, n + 1, f) == n + 1 ? 0 : TD_E_IO;
+    td_free(text); /* jansson's default allocator is malloc */
     return rc;
 }
 
