@@ -401,7 +401,6 @@ int td_capfile_prime(td_capfile_t *cf, char *err, size_t errcap)
         td_strlcpy(err, "not mapped", errcap);
         return TD_E_IO;
     }
-    td_mapguard_leave(&cf->guard); /* spans enter their own guards, on their own threads */
     while (cf->ng && cf->map_len - cf->pos >= 12) {
         /* The leading blocks (section header, interfaces, ...) up to the first packet block,
          * one at a time: next_pcapng stops at cf->end. */
@@ -419,6 +418,7 @@ int td_capfile_prime(td_capfile_t *cf, char *err, size_t errcap)
         }
     }
     cf->end = SIZE_MAX;
+    td_mapguard_leave(&cf->guard); /* spans enter their own guards, on their own threads */
     return 0;
 }
 
@@ -463,13 +463,21 @@ void td_capfile_set_state(td_capfile_t *dst, const td_capfile_t *src)
 
 int td_capfile_same_state(const td_capfile_t *a, const td_capfile_t *b)
 {
-    return a->swap == b->swap && a->n_ifaces == b->n_ifaces &&
-           memcmp(a->ifaces, b->ifaces, a->n_ifaces * sizeof(a->ifaces[0])) == 0;
+    if (a->swap != b->swap || a->n_ifaces != b->n_ifaces) {
+        return 0;
+    }
+    for (uint32_t i = 0; i < a->n_ifaces; i++) { /* field by field: iface_t has padding */
+        const iface_t *x = &a->ifaces[i], *y = &b->ifaces[i];
+        if (x->linktype != y->linktype || x->tick != y->tick || x->offset != y->offset) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 int td_capfile_shrank(td_capfile_t *cf)
 {
-    return cf->map_len > 0 && td_mapguard_hit(&cf->guard);
+    return cf != NULL && cf->map_len > 0 && td_mapguard_hit(&cf->guard);
 }
 
 /* Whether a record (pcap) or block (pcapng) can start at off: its header and length are sane,
@@ -525,7 +533,8 @@ void td_capfile_sync(td_capfile_t *cf)
 
 void td_capfile_drop(td_capfile_t *cf, size_t lo, size_t hi)
 {
-    size_t pg = 4096;
+    long ps = sysconf(_SC_PAGESIZE);
+    size_t pg = ps > 0 ? (size_t)ps : 4096;
     lo = (lo + pg - 1) & ~(pg - 1);
     hi &= ~(pg - 1);
     if (cf->map_len > 0 && hi > lo && hi <= cf->map_len) {

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define WINDOW        (64u * 1024u) /* bytes kept per direction */
 #define MAX_FLOWS     (1u << 18)    /* concurrent flows before the oldest is evicted */
@@ -1876,7 +1877,7 @@ typedef struct team_file {
     int cut_all;         /* every span cut */
     int ended;           /* judged to the end (or to damage) */
     int refs;            /* spans not released */
-    int shrank;          /* a page vanished under a thread that followed its packets */
+    int stop_noted;      /* where reading stopped is in the summary (damage or a shrink) */
 } team_file_t;
 
 typedef struct span {
@@ -1918,6 +1919,7 @@ typedef struct team {
     double t0;
     int progress_lines;
     size_t span_bytes; /* SPAN_BYTES, or TD_PCAP_SPAN_BYTES (tests: many spans in a small file) */
+    size_t page;       /* the mapping's page size */
 } team_t;
 
 /* Room for one more element in *v (n used of *cap, each size bytes). 0, or -1 out of memory. */
@@ -1964,16 +1966,17 @@ static void span_decode(team_t *T, scanner_t *dec, bpf_cache_t *bc, span_t *sp)
     td_cappkt_t h;
     td_errinfo_t ferr = { 0 };
     int rc;
-    const uint8_t *pf = NULL; /* prefetched up to here */
+    uintptr_t pf = 0; /* prefetched up to here */
     while ((rc = td_capfile_next(rd, &h, sp->err, sizeof(sp->err))) == 1) {
         uint32_t at = (uint32_t)++sp->n.packets;
         /* Every line of the span a few KB ahead: headers are read sparsely here and the
          * payload later by its owner, which the hardware prefetcher does not see as a stream. */
-        if (pf < h.data) {
-            pf = h.data;
+        uintptr_t at_data = (uintptr_t)h.data;
+        if (pf < at_data) {
+            pf = at_data;
         }
-        for (const uint8_t *e = h.data + h.caplen + PREFETCH_AHEAD; pf < e; pf += 64) {
-            __builtin_prefetch(pf);
+        for (uintptr_t e = at_data + h.caplen + PREFETCH_AHEAD; pf < e; pf += 64) {
+            __builtin_prefetch((const void *)pf);
         }
         sp->n.bytes += h.caplen + 16;
         int k = 0;
@@ -2050,6 +2053,7 @@ static void team_fail(team_t *T, int rc, const char *a, const char *b)
         td_errinfo_set(&T->err, rc, "%s%s%s", a, b[0] ? ": " : "", b);
     }
     T->stop = 1;
+    pthread_cond_broadcast(&T->cv);
 }
 
 /* The spans decoded, in order: checked against where the one before ended, then live. */
@@ -2066,7 +2070,10 @@ static void team_judge(team_t *T)
             return;
         }
         team_file_t *f = sp->file;
-        if (f->ended || T->stop) {
+        if (f == NULL) { /* a file that could not be opened, in its place in the order */
+            team_fail(T, sp->rc, sp->err, "");
+        }
+        if (f == NULL || f->ended || T->stop) {
             /* after damage, or stopping: nothing in it counts */
             for (int i = 0; i < T->nt; i++) {
                 sp->own[i].n = sp->own[i].nt = 0;
@@ -2080,16 +2087,18 @@ static void team_judge(team_t *T)
             }
             if (sp->lo != f->at || sp->gen != f->gen) {
                 /* A wrong guess: decoded again from where the span before it ended. */
-                td_capfile_close(sp->rd);
-                sp->rd = td_capfile_span(f->state, f->at, sp->hi);
-                if (sp->rd == NULL) {
-                    team_fail(T, TD_E_NOMEM, "out of memory", "");
+                td_capfile_t *rd = td_capfile_span(f->state, f->at, sp->hi);
+                if (rd == NULL) {
+                    team_fail(T, TD_E_NOMEM, "out of memory", ""); /* sp->rd stays, closed later */
                     continue;
                 }
+                td_capfile_close(sp->rd);
+                sp->rd = rd;
                 sp->lo = f->at;
                 sp->exact = 1;
                 sp->gen = f->gen;
                 sp->st = SP_TODO;
+                pthread_cond_broadcast(&T->cv); /* any thread may decode it */
                 return;
             }
             td_pcap_summary_t *pk = T->pk;
@@ -2125,7 +2134,8 @@ static void team_judge(team_t *T)
                     td_fmt(pk->first_error, sizeof(pk->first_error), "%s: %s", f->path, sp->err);
                 }
                 f->ended = 1;
-                f->cut_all = 1; /* the file is not read past its damage */
+                f->cut_all = 1;    /* the file is not read past its damage */
+                f->stop_noted = 1; /* (a shrink seen again at release is this one) */
                 pk->files++;
             } else if (f->cut_all && sp->hi == f->size) {
                 f->ended = 1;
@@ -2168,17 +2178,22 @@ static void span_release(team_t *T, span_t *sp)
         return;
     }
     team_file_t *f = sp->file;
-    if (td_capfile_shrank(sp->rd) && !f->shrank) {
+    if (f == NULL) { /* a file that could not be opened */
+        sp->st = SP_FREE;
+        pthread_cond_broadcast(&T->cv);
+        return;
+    }
+    if (sp->rd != NULL && td_capfile_shrank(sp->rd) && !f->stop_noted) {
         /* A page vanished under an owner (the file shrank after this span was decoded): its
          * packets were read as zeros from there. */
-        f->shrank = 1;
+        f->stop_noted = 1;
         T->pk->decode_errors++;
         if (T->pk->first_error[0] == '\0') {
             td_fmt(T->pk->first_error, sizeof(T->pk->first_error),
                    "%s: the file shrank while it was read", f->path);
         }
     }
-    size_t upto = sp->end & ~(size_t)4095;
+    size_t upto = sp->end & ~(T->page - 1);
     if (upto > f->dropped) {
         td_capfile_drop(f->cf, f->dropped, upto);
         f->dropped = upto;
@@ -2211,46 +2226,65 @@ static int team_cut(team_t *T)
         const char *path = T->files[T->next_file++];
         char ebuf[256] = "";
         f = td_calloc(1, sizeof(*f));
-        if (f == NULL) {
-            team_fail(T, TD_E_NOMEM, "out of memory", "");
-            return 0;
+        int rc = f != NULL ? 0 : TD_E_NOMEM;
+        if (rc == 0) {
+            f->path = path;
+            rc = td_capfile_open(path, &f->cf, ebuf, sizeof(ebuf));
         }
-        f->path = path;
-        int rc = td_capfile_open(path, &f->cf, ebuf, sizeof(ebuf));
         if (rc == 0) {
             rc = td_capfile_prime(f->cf, ebuf, sizeof(ebuf));
         }
         if (rc == 0 && (f->state = td_capfile_span(f->cf, 0, 0)) == NULL) {
             rc = TD_E_NOMEM;
-            td_strlcpy(ebuf, "out of memory", sizeof(ebuf));
         }
         if (rc < 0) {
-            team_fail(T, rc, path, ebuf);
-            td_capfile_close(f->state);
-            td_capfile_close(f->cf);
-            td_free(f);
-            return 0;
+            /* Said when the spans before it were judged, as one thread says it after reading
+             * the files before; no file after it is read. */
+            if (f != NULL) {
+                td_capfile_close(f->state);
+                td_capfile_close(f->cf);
+                td_free(f);
+            }
+            for (int i = 0; i < T->nt; i++) {
+                sp->own[i].n = sp->own[i].nt = 0;
+            }
+            sp->file = NULL;
+            sp->rd = NULL;
+            sp->rc = rc;
+            if (rc == TD_E_NOMEM) {
+                td_strlcpy(sp->err, "out of memory", sizeof(sp->err));
+            } else {
+                td_fmt(sp->err, sizeof(sp->err), "%s: %s", path, ebuf);
+            }
+            sp->seq = T->next_seq++;
+            sp->st = SP_DONE;
+            T->next_file = T->nfiles;
+            T->cur = NULL;
+            pthread_cond_broadcast(&T->cv);
+            return 1;
         }
         f->size = td_capfile_size(f->cf);
         f->next = f->at = f->dropped = td_capfile_offset(f->cf);
-        f->dropped &= ~(size_t)4095;
+        f->dropped &= ~(T->page - 1);
         T->open[T->n_open++] = f;
         T->cur = f;
         if (f->next >= f->size) { /* a header and nothing else: one empty span */
             break;
         }
     }
-    sp->file = f;
-    sp->seq = T->next_seq++;
-    sp->lo = f->next;
-    sp->hi = f->size - f->next > T->span_bytes ? f->next + T->span_bytes : f->size;
-    sp->exact = sp->lo == f->at && f->refs == 0; /* the file's first span */
-    sp->gen = f->gen;
-    sp->rd = td_capfile_span(f->state, sp->lo, sp->hi);
-    if (sp->rd == NULL) {
+    size_t hi = f->size - f->next > T->span_bytes ? f->next + T->span_bytes : f->size;
+    td_capfile_t *rd = td_capfile_span(f->state, f->next, hi);
+    if (rd == NULL) {
         team_fail(T, TD_E_NOMEM, "out of memory", "");
         return 0;
     }
+    sp->file = f;
+    sp->seq = T->next_seq++;
+    sp->lo = f->next;
+    sp->hi = hi;
+    sp->exact = sp->lo == f->at && f->refs == 0; /* the file's first span */
+    sp->gen = f->gen;
+    sp->rd = rd;
     f->next = sp->hi;
     f->cut_all = f->next >= f->size;
     f->refs++;
@@ -2335,7 +2369,9 @@ static void *team_run(void *arg)
         }
         sp = NULL;
         for (int i = 0; i < T->nslots; i++) {
-            if (T->slot[i].st == SP_TODO && !T->stop && (sp == NULL || T->slot[i].seq < sp->seq)) {
+            const span_t *x = &T->slot[i];
+            if (x->st == SP_TODO && !T->stop && !x->file->ended &&
+                (sp == NULL || x->seq < sp->seq)) {
                 sp = &T->slot[i];
             }
         }
@@ -2517,12 +2553,21 @@ static int summary_merge(td_pcap_summary_t *d, const scan_job_t *jobs, int nt)
     return 0;
 }
 
-/* --threads needs every input read once per thread: regular files only (not stdin, a pipe). */
-static bool all_regular(const char *const *files, size_t n)
+/* --threads reads mapped files in spans: regular files that map (not stdin, a pipe, or a file
+ * mmap refuses; a file that cannot be opened at all is reported in its turn). */
+static bool all_mapped(const char *const *files, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (strcmp(files[i], "-") == 0 || stat(files[i], &st) != 0 || !S_ISREG(st.st_mode)) {
+            return false;
+        }
+        char ebuf[64];
+        td_capfile_t *cf = NULL;
+        bool read_not_mapped =
+                td_capfile_open(files[i], &cf, ebuf, sizeof(ebuf)) == 0 && td_capfile_size(cf) == 0;
+        td_capfile_close(cf);
+        if (read_not_mapped) {
             return false;
         }
     }
@@ -2551,6 +2596,8 @@ static int team_scan(const td_pcap_options_t *opt, const char *const *files, siz
         T->nslots = nt * SPAN_SLOTS;
         T->pk = pk;
         T->t0 = td_now_ms();
+        long pg = sysconf(_SC_PAGESIZE);
+        T->page = pg > 0 ? (size_t)pg : 4096;
         const char *sb = getenv("TD_PCAP_SPAN_BYTES");
         unsigned long v = 0;
         T->span_bytes = sb != NULL && td_parse_uint(sb, SPAN_BYTES, &v) == 0 && v >= 16
@@ -2630,7 +2677,7 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     }
     int nt = opt->threads > 1 ? opt->threads : 1;
     nt = nt > TD_PCAP_MAX_THREADS ? TD_PCAP_MAX_THREADS : nt;
-    if (nt > 1 && !all_regular(files, n)) {
+    if (nt > 1 && !all_mapped(files, n)) {
         nt = 1;
     }
     scan_job_t jobs[TD_PCAP_MAX_THREADS];
