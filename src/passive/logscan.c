@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,6 +28,7 @@
 #define CHUNK     (4u << 20)  /* bytes read at a time */
 #define MAX_LINE  (64u << 10) /* longer lines are skipped and counted */
 #define MAX_CANDS (1u << 16)
+#define WINDOW    (256u << 10) /* one thread over a mapping: bytes found and parsed at a time */
 
 static uint64_t hash_str(const char *a, const char *b)
 {
@@ -573,6 +575,7 @@ struct walker {
     size_t have;       /* its length */
     bool skipping;     /* inside an over-long line */
     td_log_format_t fmt;
+    size_t window; /* mapped, one thread: steps of about this size (0: CHUNK) */
 };
 
 static void walk_next(struct walker *w, struct job *j)
@@ -590,6 +593,14 @@ static void walk_next(struct walker *w, struct job *j)
         /* A window of the mapping; the carried bytes are the ones just before it. */
         size_t room = CHUNK - w->have;
         size_t n = r->map_len - r->map_off < room ? r->map_len - r->map_off : room;
+        /* A smaller step where it ends on a newline (otherwise the full chunk, as above, so
+         * over-long lines and format detection see the same bytes): its bytes are found,
+         * counted and parsed while they are still in the core's cache. */
+        size_t small = w->window > w->have ? w->window - w->have : 0;
+        if (small < n && w->fmt != TD_LOG_AUTO && !w->skipping &&
+            memrchr(r->map + r->map_off, '\n', small) != NULL) {
+            n = small;
+        }
         buf = r->map + r->map_off - w->have;
         r->map_off += n;
         got = (ssize_t)n;
@@ -805,6 +816,17 @@ static void scan_sequential(struct scan *sc, struct walker *w, struct finder *fd
     } while (!j.last);
 }
 
+/* The CPUs this process may run on (taskset, cgroup cpusets); 1 if unknown. */
+static int cpus_usable(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+        return 1;
+    }
+    return CPU_COUNT(&set);
+}
+
 static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const char *path,
                      td_log_event_cb cb, void *user, char *buf, struct found *found,
                      td_errinfo_t *err)
@@ -840,11 +862,14 @@ static int scan_file(td_logs_summary_t *s, const td_logs_options_t *opt, const c
         sc.map = r.map;
         sc.guard = &r.guard;
     }
-    /* Two threads only where the file is mapped and big enough to pay for the second. */
-    if (r.map != NULL && r.map_len > CHUNK && pipe_start(&pp, &w, found) == 0) {
+    /* Two threads only where the file is mapped, big enough to pay for the second, and a
+     * second CPU can run it (pinned to one, the handoff is pure overhead). */
+    if (r.map != NULL && r.map_len > CHUNK && cpus_usable() > 1 &&
+        pipe_start(&pp, &w, found) == 0) {
         pipe_consume(&pp, &sc, opt, &last);
         pipe_stop(&pp);
     } else {
+        w.window = r.map != NULL ? WINDOW : 0;
         scan_sequential(&sc, &w, &fd, &found[0], opt, &last);
     }
     if (r.map != NULL && td_mapguard_hit(&r.guard)) {
