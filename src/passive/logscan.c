@@ -44,30 +44,57 @@ static uint64_t hash_str(const char *a, const char *b)
 }
 
 /* Adds one to (key, cause) in a fixed-capacity open-addressing table; when full, counts in
- * *overflow instead (the count is evidence, not dropped silently). */
-static void table_add(td_logs_pair_t *t, size_t cap, size_t *used, uint64_t *overflow,
-                      const char *key, const char *cause)
+ * *overflow instead (the count is evidence, not dropped silently). Returns the entry's index,
+ * or cap if it was counted as overflow. */
+static size_t table_add(td_logs_pair_t *t, size_t cap, size_t *used, uint64_t *overflow,
+                        const char *key, const char *cause)
 {
     uint64_t h = hash_str(key, cause);
     for (size_t i = 0; i < cap; i++) {
-        td_logs_pair_t *e = &t[(h + i) & (cap - 1)];
+        size_t at = (h + i) & (cap - 1);
+        td_logs_pair_t *e = &t[at];
         if (e->count == 0) {
             if (*used * 10 >= cap * 7) {
                 (*overflow)++;
-                return;
+                return cap;
             }
             td_strlcpy(e->key, key, sizeof(e->key));
             e->cause = cause;
             e->count = 1;
             (*used)++;
-            return;
+            return at;
         }
+        if (e->cause == cause && strcmp(e->key, key) == 0) {
+            e->count++;
+            return at;
+        }
+    }
+    (*overflow)++;
+    return cap;
+}
+
+/* table_add behind a small memo of recent pairs: entries never move, so an entry whose key and
+ * cause are this pair's is the one table_add would find, without its FNV hash of both strings
+ * (a byte at a time: a tenth of the time spent per failure line). */
+static void table_add_memo(td_logs_pair_t *t, size_t cap, size_t *used, uint64_t *overflow,
+                           uint32_t memo[64], const char *key, const char *cause)
+{
+    uint32_t h = (uint32_t)((uintptr_t)cause >> 3);
+    for (const char *k = key; *k != '\0'; k++) {
+        h = h * 31 + (uint8_t)*k;
+    }
+    uint32_t *slot = &memo[(h ^ (h >> 11)) & 63];
+    if (*slot != 0) {
+        td_logs_pair_t *e = &t[*slot - 1];
         if (e->cause == cause && strcmp(e->key, key) == 0) {
             e->count++;
             return;
         }
     }
-    (*overflow)++;
+    size_t at = table_add(t, cap, used, overflow, key, cause);
+    if (at < cap) {
+        *slot = (uint32_t)at + 1;
+    }
 }
 
 static void client_ip(const char *client, char *dst, size_t cap)
@@ -110,10 +137,10 @@ static void record(td_logs_summary_t *s, td_log_event_t *ev, td_log_event_cb cb,
     }
     char ip[64];
     client_ip(ev->client, ip, sizeof(ip));
-    table_add(s->clients, TD_LOGS_CLIENTS, &s->clients_used, &s->clients_overflow, ip[0] ? ip : "-",
-              ev->cause);
-    table_add(s->servers, TD_LOGS_SERVERS, &s->servers_used, &s->servers_overflow,
-              ev->server[0] ? ev->server : "-", ev->cause);
+    table_add_memo(s->clients, TD_LOGS_CLIENTS, &s->clients_used, &s->clients_overflow,
+                   s->pair_memo[0], ip[0] ? ip : "-", ev->cause);
+    table_add_memo(s->servers, TD_LOGS_SERVERS, &s->servers_used, &s->servers_overflow,
+                   s->pair_memo[1], ev->server[0] ? ev->server : "-", ev->cause);
     if (ev->time != 0) {
         int64_t hour = ev->time / 3600;
         for (size_t i = 0; i < TD_LOGS_HOURS; i++) {
