@@ -72,6 +72,16 @@ static td_logs_summary_t *scan(const char *path, td_log_format_t fmt, struct col
     return s;
 }
 
+/* One nginx "plain HTTP to the TLS port" failure line, numbered i. */
+static void put_plain_http(FILE *f, int i)
+{
+    fprintf(f,
+            "2026/11/20 10:00:02 [info] 23#23: *%d client sent plain HTTP request to "
+            "HTTPS port while reading client request headers, client: 10.0.0.%d, "
+            "server: a\n",
+            i, i % 200);
+}
+
 /* The summary's text says the file ended early (a read error counted, not fatal). */
 /* The file ended early, and the zeros read past its cut are not counted as lines of it. */
 static void assert_ended_early(const td_logs_summary_t *s)
@@ -105,11 +115,7 @@ static void mapped_file_truncated(void **state)
     assert_non_null(f);
     /* 16 MB: several 4 MiB windows, so pages past the first one are touched after the cut. */
     for (int i = 0; i < 120000; i++) {
-        fprintf(f,
-                "2026/11/20 10:00:02 [info] 23#23: *%d client sent plain HTTP request to "
-                "HTTPS port while reading client request headers, client: 10.0.0.%d, "
-                "server: a\n",
-                i, i % 200);
+        put_plain_http(f, i);
     }
     fclose(f);
     char arg[sizeof(path)];
@@ -137,11 +143,7 @@ static void mapped_pipeline_same(void **state)
     assert_non_null(f);
     for (int i = 0; i < 100000; i++) { /* ~15 MB: four chunks and more */
         if (i % 2000 == 1999) {
-            fprintf(f,
-                    "2026/11/20 10:00:02 [info] 23#23: *%d client sent plain HTTP request to "
-                    "HTTPS port while reading client request headers, client: 10.0.0.%d, "
-                    "server: a\n",
-                    i, i % 200);
+            put_plain_http(f, i);
         } else {
             fprintf(f,
                     "2026/11/20 10:00:01 [notice] 23#23: *%d an ordinary line of the error log "
@@ -176,11 +178,7 @@ static void mapped_one_cpu_same(void **state)
             }
             fputc('\n', f);
         } else if (i % 1000 == 999) {
-            fprintf(f,
-                    "2026/11/20 10:00:02 [info] 23#23: *%d client sent plain HTTP request to "
-                    "HTTPS port while reading client request headers, client: 10.0.0.%d, "
-                    "server: a\n",
-                    i, i % 200);
+            put_plain_http(f, i);
         } else {
             fprintf(f, "2026/11/20 10:00:01 [notice] 23#23: *%d an ordinary line\n", i);
         }
