@@ -313,6 +313,7 @@ static void anchor_db_free(anchor_db_t *a)
 struct match_ctx {
     const char *base, *end;
     const char **cands;
+    const char **ends; /* of each candidate line: its newline, or the end */
     size_t nc;
     const char *line_start, *line_end; /* the last candidate line */
     int overflow;
@@ -338,6 +339,7 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     const char *nl = memchr(hit, '\n', (size_t)(m->end - hit));
     m->line_start = ls;
     m->line_end = nl != NULL ? nl + 1 : m->end;
+    m->ends[m->nc] = nl != NULL ? nl : m->end;
     m->cands[m->nc++] = ls;
     return 0;
 }
@@ -498,7 +500,7 @@ static void find_lines(struct finder *fd, td_log_format_t fmt, const char *p, co
         (void)anchor_db_build(anchors, &fd->hs);
     }
     if (fd->hs.db != NULL && (size_t)(end - p) <= 0xffffffffu) {
-        struct match_ctx m = { p, end, f->start, 0, NULL, NULL, 0 };
+        struct match_ctx m = { p, end, f->start, f->end, 0, NULL, NULL, 0 };
         (void)hs_scan(fd->hs.db, p, (unsigned)(end - p), 0, fd->hs.scratch, on_match, &m);
         nc = m.nc;
         overflow = m.overflow != 0;
@@ -552,7 +554,9 @@ static void find_lines(struct finder *fd, td_log_format_t fmt, const char *p, co
             continue;
         }
         line += count_lines(counted, ls);
-        const char *nl = memchr(ls, '\n', (size_t)(end - ls));
+        /* Hyperscan's callback found the line's end already. */
+        const char *le = anchors == NULL ? f->end[i] : memchr(ls, '\n', (size_t)(end - ls));
+        const char *nl = le != NULL && le < end ? le : NULL;
         f->start[k] = ls;
         f->end[k] = nl != NULL ? nl : end;
         f->index[k] = line;
