@@ -44,6 +44,7 @@ struct td_logs_summary {
     td_logs_hour_t hours[TD_LOGS_HOURS];
     const char *cause_cache_in[16];
     const char *cause_cache_out[16];
+    uint32_t pair_memo[2][64]; /* recent (key, cause) -> 1 + its entry (clients, servers) */
 };
 
 #endif

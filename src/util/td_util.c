@@ -102,6 +102,18 @@ static bool word_keeps(const uint8_t *p)
     return (bad & highs) == 0;
 }
 
+/* The same test as word_keeps on 16 bytes (GCC/clang vectors: SSE2 on x86-64). */
+static bool block_keeps(const uint8_t *p)
+{
+    typedef uint8_t v16 __attribute__((vector_size(16)));
+    v16 x;
+    memcpy(&x, p, 16);
+    v16 bad = (v16)((x < 0x20) | (x > 0x7e) | (x == '\\') | (x == '<') | (x == '>'));
+    uint64_t w[2];
+    memcpy(w, &bad, 16);
+    return (w[0] | w[1]) == 0;
+}
+
 void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -115,8 +127,15 @@ void td_escape(char *dst, size_t cap, const uint8_t *src, size_t len)
         size_t run = 0;
         size_t room = cap - 1 - o;
         size_t most = len - i < room ? len - i : room;
+        while (run + 16 <= most && block_keeps(src + i + run)) {
+            run += 16;
+        }
         while (run + 8 <= most && word_keeps(src + i + run)) {
             run += 8;
+        }
+        /* The tail as one word that overlaps the bytes already checked. */
+        if (run < most && run + 8 > most && most >= 8 && word_keeps(src + i + most - 8)) {
+            run = most;
         }
         while (i + run < len && run < room && escape_keeps(src[i + run])) {
             run++;

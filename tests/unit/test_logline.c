@@ -9,6 +9,7 @@
 /* cmocka.h needs the three headers above first. */
 #include <cmocka.h>
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "fixture.h"
 #include "passive/logline.h"
+#include "passive/logscan.h"
 #include "tlsdoctor.h"
 
 #define MAX_EV 64
@@ -70,6 +72,16 @@ static td_logs_summary_t *scan(const char *path, td_log_format_t fmt, struct col
     return s;
 }
 
+/* One nginx "plain HTTP to the TLS port" failure line, numbered i. */
+static void put_plain_http(FILE *f, int i)
+{
+    fprintf(f,
+            "2026/11/20 10:00:02 [info] 23#23: *%d client sent plain HTTP request to "
+            "HTTPS port while reading client request headers, client: 10.0.0.%d, "
+            "server: a\n",
+            i, i % 200);
+}
+
 /* The summary's text says the file ended early (a read error counted, not fatal). */
 /* The file ended early, and the zeros read past its cut are not counted as lines of it. */
 static void assert_ended_early(const td_logs_summary_t *s)
@@ -103,11 +115,7 @@ static void mapped_file_truncated(void **state)
     assert_non_null(f);
     /* 16 MB: several 4 MiB windows, so pages past the first one are touched after the cut. */
     for (int i = 0; i < 120000; i++) {
-        fprintf(f,
-                "2026/11/20 10:00:02 [info] 23#23: *%d client sent plain HTTP request to "
-                "HTTPS port while reading client request headers, client: 10.0.0.%d, "
-                "server: a\n",
-                i, i % 200);
+        put_plain_http(f, i);
     }
     fclose(f);
     char arg[sizeof(path)];
@@ -135,11 +143,7 @@ static void mapped_pipeline_same(void **state)
     assert_non_null(f);
     for (int i = 0; i < 100000; i++) { /* ~15 MB: four chunks and more */
         if (i % 2000 == 1999) {
-            fprintf(f,
-                    "2026/11/20 10:00:02 [info] 23#23: *%d client sent plain HTTP request to "
-                    "HTTPS port while reading client request headers, client: 10.0.0.%d, "
-                    "server: a\n",
-                    i, i % 200);
+            put_plain_http(f, i);
         } else {
             fprintf(f,
                     "2026/11/20 10:00:01 [notice] 23#23: *%d an ordinary line of the error log "
@@ -154,6 +158,66 @@ static void mapped_pipeline_same(void **state)
     assert_int_equal(c.line[0], 2000);
     assert_int_equal(c.line[49], 100000);
     td_logs_summary_free(s);
+    unlink(path);
+}
+
+/* Pinned to one CPU, a mapped file is scanned in one thread in small steps that end on a
+ * newline: the same events, lines, bytes and unreadable lines as read() and as the two threads,
+ * with a 300 KB line (longer than a step, shorter than a chunk: not unreadable) and a 5 MB line
+ * (longer than a chunk: one unreadable line) among them. */
+static void mapped_one_cpu_same(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tdlogs1cpuXXXXXX";
+    FILE *f = temp_file(path);
+    assert_non_null(f);
+    for (int i = 0; i < 60000; i++) {
+        if (i == 20000 || i == 40000) {
+            for (int k = 0; k < (i == 20000 ? 300000 : 5000000); k++) {
+                fputc('a' + k % 26, f);
+            }
+            fputc('\n', f);
+        } else if (i % 1000 == 999) {
+            put_plain_http(f, i);
+        } else {
+            fprintf(f, "2026/11/20 10:00:01 [notice] 23#23: *%d an ordinary line\n", i);
+        }
+    }
+    fclose(f);
+    cpu_set_t all, one;
+    assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
+    const char *files[1] = { path };
+    td_logs_summary_t *s[3] = { NULL, NULL, NULL };
+    struct collected *c = calloc(3, sizeof(*c));
+    assert_non_null(c);
+    for (int k = 0; k < 3; k++) { /* read(), mapped on one CPU, mapped on all */
+        td_logs_options_t o;
+        memset(&o, 0, sizeof(o));
+        o.format = TD_LOG_NGINX;
+        o.map_files = k > 0;
+        assert_int_equal(sched_setaffinity(0, sizeof(cpu_set_t), k == 1 ? &one : &all), 0);
+        assert_int_equal(td_logs_scan(&o, files, 1, collect, &c[k], &s[k], NULL), 0);
+    }
+    assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+    assert_int_equal(c[0].n, 60);
+    assert_int_equal(s[0]->bad_lines, 1);
+    assert_int_equal(s[0]->lines, 60000);
+    for (int k = 1; k < 3; k++) {
+        assert_int_equal(c[k].n, c[0].n);
+        for (size_t i = 0; i < c[0].n && i < MAX_EV; i++) {
+            assert_int_equal(c[k].line[i], c[0].line[i]);
+            assert_string_equal(c[k].cause[i], c[0].cause[i]);
+        }
+        assert_int_equal(s[k]->lines, s[0]->lines);
+        assert_int_equal(s[k]->bytes, s[0]->bytes);
+        assert_int_equal(s[k]->bad_lines, s[0]->bad_lines);
+    }
+    for (int k = 0; k < 3; k++) {
+        td_logs_summary_free(s[k]);
+    }
+    free(c);
     unlink(path);
 }
 
@@ -588,6 +652,7 @@ int main(void)
         cmocka_unit_test(since_filter),
         cmocka_unit_test(mapped_file_truncated),
         cmocka_unit_test(mapped_pipeline_same),
+        cmocka_unit_test(mapped_one_cpu_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
