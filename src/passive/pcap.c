@@ -776,22 +776,15 @@ static void swap_facts(td_pcap_facts_t *t)
  * connection (1.4% of the instructions on the real corpus). */
 static void addr_port(char *out, size_t cap, const char *addr, uint16_t port)
 {
-    char tmp[sizeof(((td_pcap_facts_t *)0)->server) + 8], dig[6];
-    size_t n = strlen(addr), k = 0;
+    char tmp[sizeof(((td_pcap_facts_t *)0)->server) + 8];
+    size_t n = strlen(addr);
     if (n >= sizeof(tmp) - 7) { /* not from fmt_addr: the general way */
         td_fmt(out, cap, "%s:%u", addr, (unsigned)port);
         return;
     }
     memcpy(tmp, addr, n);
     tmp[n++] = ':';
-    unsigned v = port;
-    do {
-        dig[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (k > 0) {
-        tmp[n++] = dig[--k];
-    }
+    n += td_dec(tmp + n, port);
     tmp[n] = '\0';
     td_strlcpy(out, tmp, cap);
 }

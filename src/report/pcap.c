@@ -230,15 +230,11 @@ static void jb_int(jbuf_t *b, long long v)
 {
     char t[24];
     size_t n = 0;
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do {
-        t[sizeof(t) - 1 - n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
     if (v < 0) {
-        t[sizeof(t) - 1 - n++] = '-';
+        t[n++] = '-';
     }
-    jb_put(b, t + sizeof(t) - n, n);
+    n += td_dec(t + n, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+    jb_put(b, t, n);
 }
 
 static void jb_real(jbuf_t *b, double v)
@@ -308,16 +304,7 @@ static void jb_u16s(jbuf_t *b, const uint16_t *v, int n)
             t[len++] = ',';
         }
         first = 0;
-        char d[5];
-        int k = 0;
-        unsigned u = v[i];
-        do {
-            d[k++] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u != 0);
-        while (k > 0) {
-            t[len++] = d[--k];
-        }
+        len += td_dec(t + len, v[i]);
     }
     t[len++] = ']';
     jb_put(b, t, len);

@@ -71,6 +71,21 @@ double td_now_ms(void);
 size_t td_fmt(char *dst, size_t cap, const char *fmt, ...) TD_PRINTF(3, 4);
 /* Appends to a NUL-terminated buffer, truncating. */
 size_t td_fmt_append(char *dst, size_t cap, const char *fmt, ...) TD_PRINTF(3, 4);
+/* v in decimal at out (no NUL): the number of digits written, at most 20. */
+static inline size_t td_dec(char *out, uint64_t v)
+{
+    char d[20];
+    size_t k = 0, n = 0;
+    do {
+        d[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (k > 0) {
+        out[n++] = d[--k];
+    }
+    return n;
+}
+
 /* printf's "%.17g" of v, for finite v with 1e-4 <= |v| < 1e15 or v == 0 (capture times and
  * durations): the same characters (digits correctly rounded, ties to even), without printf's
  * multi-precision path. Returns the length written to out (at most 23 bytes and a NUL), or
