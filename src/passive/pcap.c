@@ -1871,6 +1871,8 @@ typedef struct team_file {
     int ended;           /* judged to the end (or to damage) */
     int refs;            /* spans not released */
     int stop_noted;      /* where reading stopped is in the summary (damage or a shrink) */
+    uint16_t lts[8];     /* link types named so far, as one thread names them (8 per file) */
+    int n_lts;
 } team_file_t;
 
 typedef struct span {
@@ -2103,6 +2105,14 @@ static void team_judge(team_t *T)
             pk->fragments += sp->n.fragments;
             pk->truncated_packets += sp->n.truncated_packets;
             for (int k = 0; k < sp->n_lts; k++) {
+                int j = 0;
+                while (j < f->n_lts && f->lts[j] != sp->lts[k]) {
+                    j++;
+                }
+                if (j < f->n_lts || f->n_lts == (int)TD_ARRAY_LEN(f->lts)) {
+                    continue; /* named already, or past the 8 a file names */
+                }
+                f->lts[f->n_lts++] = sp->lts[k];
                 const char *name = td_linktype_name(sp->lts[k]);
                 if (strstr(pk->link_types, name) == NULL) {
                     td_fmt_append(pk->link_types, sizeof(pk->link_types), "%s%s",
@@ -2613,6 +2623,10 @@ static int team_scan(const td_pcap_options_t *opt, const char *const *files, siz
             started++;
         }
         T->nt = started;
+        for (int i = 0; i < started; i++) { /* the limits split between the threads there are */
+            jobs[i].s->max_flows = MAX_FLOWS / (size_t)started;
+            jobs[i].s->buf_budget = BUF_BUDGET / (uint64_t)started;
+        }
         pthread_mutex_unlock(&T->mu);
         args[0] = (team_arg_t){ T, 0 };
         team_run(&args[0]);
