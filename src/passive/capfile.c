@@ -54,13 +54,6 @@ static uint16_t sw16(const td_capfile_t *cf, uint16_t v)
     return cf->swap ? __builtin_bswap16(v) : v;
 }
 
-/* A 32-bit field read as td_reader_u32 reads it (big-endian; sw32 gives the file's order),
- * from a view whose length td_reader checked. */
-static inline uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Makes at least n bytes available at buf + pos. 0 ok, 1 fewer left in the file. */
 static int need_more(td_capfile_t *cf, size_t n);
 
@@ -268,9 +261,9 @@ static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errca
         if (td_reader_bytes(&r, 12, &hv) < 0) {
             return fail(cf, err, errcap, TD_E_DECODE, "block header");
         }
-        uint32_t type = be32(hv.p);
+        uint32_t type = td_be32(hv.p);
         if (type == 0x0a0d0d0a) { /* a new section: byte order and interfaces anew */
-            uint32_t bom = be32(hv.p + 8);
+            uint32_t bom = td_be32(hv.p + 8);
             if (bom != 0x1a2b3c4d && bom != 0x4d3c2b1a) {
                 return fail(cf, err, errcap, TD_E_DECODE, "section header byte-order magic");
             }
@@ -278,7 +271,7 @@ static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errca
             cf->n_ifaces = 0;
         }
         type = sw32(cf, type);
-        uint32_t len = sw32(cf, be32(hv.p + 4));
+        uint32_t len = sw32(cf, td_be32(hv.p + 4));
         if (len < 12 || len % 4 != 0 || len > TD_CAP_MAX_RECORD) {
             return fail(cf, err, errcap, TD_E_DECODE, "damaged block length");
         }
@@ -298,11 +291,11 @@ static int next_pcapng(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errca
             if (td_reader_bytes(&b, 20, &e) < 0) {
                 return fail(cf, err, errcap, TD_E_DECODE, "enhanced packet block");
             }
-            iid = sw32(cf, be32(e.p));
-            hi = be32(e.p + 4);
-            lo = be32(e.p + 8);
-            cap = sw32(cf, be32(e.p + 12));
-            orig = be32(e.p + 16);
+            iid = sw32(cf, td_be32(e.p));
+            hi = td_be32(e.p + 4);
+            lo = td_be32(e.p + 8);
+            cap = sw32(cf, td_be32(e.p + 12));
+            orig = td_be32(e.p + 16);
         } else if (type == 2) { /* obsolete Packet Block: 16-bit interface, drops */
             uint16_t i16 = 0;
             if (td_reader_u16(&b, &i16) < 0 || td_reader_skip(&b, 2) < 0 ||
@@ -361,8 +354,7 @@ int td_capfile_next(td_capfile_t *cf, td_cappkt_t *p, char *err, size_t errcap)
     if (cf->map_len > 0 && !cf->span && cf->pos - cf->dropped >= DROP_EVERY) {
         /* The packets handed out before this call are dead: their pages leave the mapping
          * (they stay in the page cache), so the resident size does not grow with the file. */
-        (void)madvise(cf->buf + cf->dropped, DROP_EVERY, MADV_DONTNEED);
-        cf->dropped += DROP_EVERY;
+        td_capfile_drop(cf, cf->pos);
     }
     int rc = cf->ng ? next_pcapng(cf, p, err, errcap) : next_pcap(cf, p, err, errcap);
     if (rc == 1 && cf->map_len > 0 && td_mapguard_hit(&cf->guard)) {
@@ -404,7 +396,7 @@ int td_capfile_prime(td_capfile_t *cf, char *err, size_t errcap)
     while (cf->ng && cf->map_len - cf->pos >= 12) {
         /* The leading blocks (section header, interfaces, ...) up to the first packet block,
          * one at a time: next_pcapng stops at cf->end. */
-        uint32_t raw = be32(cf->buf + cf->pos), type = sw32(cf, raw);
+        uint32_t raw = td_be32(cf->buf + cf->pos), type = sw32(cf, raw);
         if (raw != 0x0a0d0d0a && (type == 2 || type == 3 || type == 6)) {
             break;
         }
@@ -493,8 +485,8 @@ static int plausible(const td_capfile_t *cf, size_t off)
             if (cf->map_len - off < 16) {
                 return 0;
             }
-            uint32_t frac = sw32(cf, be32(h + 4)), incl = sw32(cf, be32(h + 8));
-            uint32_t orig = sw32(cf, be32(h + 12));
+            uint32_t frac = sw32(cf, td_be32(h + 4)), incl = sw32(cf, td_be32(h + 8));
+            uint32_t orig = sw32(cf, td_be32(h + 12));
             if (incl > TD_CAP_MAX_RECORD || orig < incl || orig > 1u << 18 ||
                 frac >= (cf->nano ? 1000000000u : 1000000u) || cf->map_len - off - 16 < incl) {
                 return 0;
@@ -504,12 +496,12 @@ static int plausible(const td_capfile_t *cf, size_t off)
             if (cf->map_len - off < 12) {
                 return 0;
             }
-            uint32_t type = sw32(cf, be32(h)), len = sw32(cf, be32(h + 4));
-            if ((type == 0 || type > 10) && be32(h) != 0x0a0d0d0a) {
+            uint32_t type = sw32(cf, td_be32(h)), len = sw32(cf, td_be32(h + 4));
+            if ((type == 0 || type > 10) && td_be32(h) != 0x0a0d0d0a) {
                 return 0;
             }
             if (len < 12 || len % 4 != 0 || len > TD_CAP_MAX_RECORD || len > cf->map_len - off ||
-                sw32(cf, be32(h + len - 4)) != len) {
+                sw32(cf, td_be32(h + len - 4)) != len) {
                 return 0;
             }
             off += len;
@@ -531,14 +523,14 @@ void td_capfile_sync(td_capfile_t *cf)
     cf->pos = off < cf->end ? off : cf->end;
 }
 
-void td_capfile_drop(td_capfile_t *cf, size_t lo, size_t hi)
+void td_capfile_drop(td_capfile_t *cf, size_t upto)
 {
     long ps = sysconf(_SC_PAGESIZE);
     size_t pg = ps > 0 ? (size_t)ps : 4096;
-    lo = (lo + pg - 1) & ~(pg - 1);
-    hi &= ~(pg - 1);
-    if (cf->map_len > 0 && hi > lo && hi <= cf->map_len) {
-        (void)madvise(cf->buf + lo, hi - lo, MADV_DONTNEED);
+    upto &= ~(pg - 1);
+    if (cf->map_len > 0 && upto > cf->dropped && upto <= cf->map_len) {
+        (void)madvise(cf->buf + cf->dropped, upto - cf->dropped, MADV_DONTNEED);
+        cf->dropped = upto;
     }
 }
 

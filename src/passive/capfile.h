@@ -57,8 +57,9 @@ void td_capfile_sync(td_capfile_t *cf);
 int td_capfile_same_state(const td_capfile_t *a, const td_capfile_t *b);
 /** Whether a page of the mapping vanished under cf (the file shrank). */
 int td_capfile_shrank(td_capfile_t *cf);
-/** Hands the whole pages inside [lo, hi) of the mapping back (MADV_DONTNEED). */
-void td_capfile_drop(td_capfile_t *cf, size_t lo, size_t hi);
+/** Hands the mapping's whole pages before upto back (MADV_DONTNEED; they stay in the page
+ * cache), from where the last drop ended: nothing read later may point before upto. */
+void td_capfile_drop(td_capfile_t *cf, size_t upto);
 /** A short name of a LINKTYPE_ value ("EN10MB", "RAW", ...), "LINKTYPE_n" style otherwise. */
 const char *td_linktype_name(uint16_t lt);
 

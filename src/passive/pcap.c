@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #define WINDOW        (64u * 1024u) /* bytes kept per direction */
 #define MAX_FLOWS     (1u << 18)    /* concurrent flows before the oldest is evicted */
@@ -108,9 +107,7 @@ typedef struct scanner {
      * costliest call per distinct certificate), under cert_lock; certs_of is that scanner. */
     struct scanner *certs_of;
     pthread_mutex_t *cert_lock;
-    /* --threads: this scanner owns the flows whose key hash (high half) % nshards == shard;
-     * every scanner reads every packet. Flow and buffer limits are split between them. */
-    int shard, nshards;
+    /* Flow and buffer limits (with --threads, split between the threads: team_scan). */
     size_t max_flows;
     uint64_t buf_budget;
     pthread_mutex_t *cb_lock;              /* serializes the connection callback between threads */
@@ -866,7 +863,7 @@ static void finish(scanner_t *s, flow_t *f)
     /* The views into the scratch buffers die with this call. */
     memset(c->sh.certs, 0, sizeof(c->sh.certs));
 
-    uint64_t at = sum->packets; /* the same in every --threads shard */
+    uint64_t at = sum->packets; /* with --threads, set by the owner from the span's count */
     sum->conns++;
     if (c->ch.has_hello) {
         sum->tls_conns++;
@@ -1000,7 +997,7 @@ static void flow_remove(scanner_t *s, flow_t *f, int idle)
     flow_free(s, f);
 }
 
-/* hash: key_hash(k), computed once per packet by the caller (it also picks the shard). */
+/* hash: key_hash(k), computed once per packet by the caller (it also picks the owner). */
 static flow_t *flow_get(scanner_t *s, const addr_key_t *k, uint64_t hash, uint32_t seq,
                         int syn_only, int synack, int create, int *dir)
 {
@@ -1164,12 +1161,6 @@ static int truncated(scanner_t *s)
 
 static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth);
 
-/* A big-endian 16-bit field of a header view whose length was checked by td_reader. */
-static inline uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
 /* UDP tunnels, by destination port (either port for GTP-U and CAPWAP, whose two ends use the
  * same one): VXLAN 4789 (RFC 7348), Geneve 6081 (RFC 8926), GTP-U 2152 (3GPP TS 29.281),
  * CAPWAP data 5247 (RFC 5415 §4.3; RFC 5416 §3 for 802.11 frames). 0 decoded, 1 skip. */
@@ -1305,7 +1296,7 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth)
         if (ihl < 20 || td_reader_bytes(&ipr, ihl - 1, &h) < 0) {
             return truncated(s);
         }
-        uint16_t total = be16(h.p + 1), frag = be16(h.p + 5);
+        uint16_t total = td_be16(h.p + 1), frag = td_be16(h.p + 5);
         proto = h.p[8];
         if ((frag & 0x3fff) != 0) { /* MF set or an offset: a fragment */
             s->sum->fragments++;
@@ -1377,9 +1368,9 @@ static int decode_ip(scanner_t *s, td_reader_t *r, tcp_pkt_t *t, int depth)
         td_reader_skip(&l4, (size_t)(th.p[12] >> 4) * 4 - 20) < 0) {
         return truncated(s);
     }
-    t->k.pa = be16(th.p);
-    t->k.pb = be16(th.p + 2);
-    t->seq = (uint32_t)be16(th.p + 4) << 16 | be16(th.p + 6);
+    t->k.pa = td_be16(th.p);
+    t->k.pb = td_be16(th.p + 2);
+    t->seq = (uint32_t)td_be16(th.p + 4) << 16 | td_be16(th.p + 6);
     t->flags = th.p[13];
     if (td_reader_bytes(&l4, td_reader_left(&l4), &t->payload) < 0) {
         return 1;
@@ -1670,6 +1661,37 @@ static int filter_pass(scanner_t *s, bpf_cache_t *bc, const td_cappkt_t *h, td_e
     return pcap_offline_filter(&bc->prog[i], &ph, h->data) != 0;
 }
 
+/* Link types as a file names them: the first 8 distinct ones, in the order seen. A small set of
+ * LINKTYPE_ values (up to 8); lt_add returns whether lt was added now. */
+typedef struct lt_set {
+    uint16_t lt[8];
+    int n;
+} lt_set_t;
+
+static bool lt_add(lt_set_t *set, uint16_t lt)
+{
+    for (int i = 0; i < set->n; i++) {
+        if (set->lt[i] == lt) {
+            return false;
+        }
+    }
+    if (set->n == (int)TD_ARRAY_LEN(set->lt)) {
+        return false;
+    }
+    set->lt[set->n++] = lt;
+    return true;
+}
+
+/* The summary's list of link type names ("EN10MB,RAW"), each name once. */
+static void lt_name_add(td_pcap_summary_t *sum, uint16_t lt)
+{
+    const char *name = td_linktype_name(lt);
+    if (strstr(sum->link_types, name) == NULL) {
+        td_fmt_append(sum->link_types, sizeof(sum->link_types), "%s%s",
+                      sum->link_types[0] ? "," : "", name);
+    }
+}
+
 static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
 {
     char ebuf[256] = "";
@@ -1682,23 +1704,13 @@ static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
     bpf_cache_t bc = { .n = 0 };
     td_cappkt_t h;
     uint64_t n = 0, got = 0;
-    uint32_t seen_lt[8];
-    int n_lt = 0;
+    lt_set_t seen = { .n = 0 };
     double t0 = td_now_ms();
     while ((rc = td_capfile_next(cf, &h, ebuf, sizeof(ebuf))) == 1) {
         got++;
         s->sum->bytes += h.caplen + 16;
-        int k = 0;
-        while (k < n_lt && seen_lt[k] != h.linktype) {
-            k++;
-        }
-        if (k == n_lt && n_lt < (int)TD_ARRAY_LEN(seen_lt)) {
-            seen_lt[n_lt++] = h.linktype;
-            const char *name = td_linktype_name(h.linktype);
-            if (strstr(s->sum->link_types, name) == NULL) {
-                td_fmt_append(s->sum->link_types, sizeof(s->sum->link_types), "%s%s",
-                              s->sum->link_types[0] ? "," : "", name);
-            }
+        if (lt_add(&seen, h.linktype)) {
+            lt_name_add(s->sum, h.linktype);
         }
         if (s->opt->filter != NULL) {
             int pass = filter_pass(s, &bc, &h, err);
@@ -1711,7 +1723,7 @@ static int scan_file(scanner_t *s, const char *path, td_errinfo_t *err)
             }
         }
         on_packet(s, &h);
-        if (s->opt->progress && s->shard == 0 && (++n & 0xfffff) == 0) {
+        if (s->opt->progress && (++n & 0xfffff) == 0) {
             fprintf(stderr, "\r%s: %llu packets, %llu MB, %.0f s", path,
                     (unsigned long long)s->sum->packets, (unsigned long long)(s->sum->bytes >> 20),
                     (td_now_ms() - t0) / 1000.0);
@@ -1763,8 +1775,7 @@ static void scanner_free(scanner_t *s)
     td_free(s);
 }
 
-static scanner_t *scanner_new(const td_pcap_options_t *opt, td_pcap_conn_cb cb, void *user,
-                              int shard, int nshards)
+static scanner_t *scanner_new(const td_pcap_options_t *opt, td_pcap_conn_cb cb, void *user)
 {
     scanner_t *s = td_calloc(1, sizeof(*s));
     if (s == NULL) {
@@ -1774,10 +1785,8 @@ static scanner_t *scanner_new(const td_pcap_options_t *opt, td_pcap_conn_cb cb, 
     s->sum = td_calloc(1, sizeof(*s->sum));
     s->cb = cb;
     s->user = user;
-    s->shard = shard;
-    s->nshards = nshards;
-    s->max_flows = MAX_FLOWS / (size_t)nshards;
-    s->buf_budget = BUF_BUDGET / (uint64_t)nshards;
+    s->max_flows = MAX_FLOWS;
+    s->buf_budget = BUF_BUDGET;
     s->nbuckets = MAX_FLOWS;
     s->buckets = td_calloc(s->nbuckets, sizeof(*s->buckets));
     s->certs = td_calloc(CERT_CACHE, sizeof(*s->certs));
@@ -1865,14 +1874,12 @@ typedef struct team_file {
     unsigned gen;        /* changes when state does */
     size_t size, next;   /* next: where the next span to be cut begins (nominal) */
     size_t at;           /* where the spans judged so far ended */
-    size_t dropped;      /* mapped pages before this were handed back */
     uint64_t got;        /* packets of the spans judged so far */
     int cut_all;         /* every span cut */
     int ended;           /* judged to the end (or to damage) */
     int refs;            /* spans not released */
     int stop_noted;      /* where reading stopped is in the summary (damage or a shrink) */
-    uint16_t lts[8];     /* link types named so far, as one thread names them (8 per file) */
-    int n_lts;
+    lt_set_t lts;        /* link types named so far, as one thread names them */
 } team_file_t;
 
 typedef struct span {
@@ -1887,8 +1894,7 @@ typedef struct span {
     int rc;           /* damage (TD_E_DECODE / TD_E_IO) or a bad --filter (TD_E_USAGE) */
     char err[256];
     span_counts_t n;
-    uint16_t lts[8]; /* link types in the order first seen */
-    int n_lts;
+    lt_set_t lts;     /* link types in the order first seen */
     span_list_t *own; /* records per owner */
     int refs;         /* owners still to follow it */
     uint64_t base;    /* packets read before it */
@@ -1914,7 +1920,6 @@ typedef struct team {
     double t0;
     int progress_lines;
     size_t span_bytes; /* SPAN_BYTES, or TD_PCAP_SPAN_BYTES (tests: many spans in a small file) */
-    size_t page;       /* the mapping's page size */
 } team_t;
 
 /* Room for one more element in *v (n used of *cap, each size bytes). 0, or -1 out of memory. */
@@ -1953,7 +1958,7 @@ static void span_decode(team_t *T, scanner_t *dec, bpf_cache_t *bc, span_t *sp)
         sp->own[i].n = sp->own[i].nt = 0;
     }
     memset(&sp->n, 0, sizeof(sp->n));
-    sp->n_lts = 0;
+    sp->lts.n = 0;
     sp->rc = 0;
     sp->err[0] = '\0';
     td_pcap_summary_t *ds = dec->sum;
@@ -1974,13 +1979,7 @@ static void span_decode(team_t *T, scanner_t *dec, bpf_cache_t *bc, span_t *sp)
             __builtin_prefetch((const void *)pf);
         }
         sp->n.bytes += h.caplen + 16;
-        int k = 0;
-        while (k < sp->n_lts && sp->lts[k] != h.linktype) {
-            k++;
-        }
-        if (k == sp->n_lts && k < (int)TD_ARRAY_LEN(sp->lts)) {
-            sp->lts[sp->n_lts++] = h.linktype;
-        }
+        (void)lt_add(&sp->lts, h.linktype);
         if (T->opt->filter != NULL) {
             int pass = filter_pass(dec, bc, &h, &ferr);
             if (pass < 0) {
@@ -2051,16 +2050,22 @@ static void team_fail(team_t *T, int rc, const char *a, const char *b)
     pthread_cond_broadcast(&T->cv);
 }
 
+/* The span numbered seq, if it holds a slot. */
+static span_t *span_at(team_t *T, uint64_t seq)
+{
+    for (int i = 0; i < T->nslots; i++) {
+        if (T->slot[i].st != SP_FREE && T->slot[i].seq == seq) {
+            return &T->slot[i];
+        }
+    }
+    return NULL;
+}
+
 /* The spans decoded, in order: checked against where the one before ended, then live. */
 static void team_judge(team_t *T)
 {
     for (;;) {
-        span_t *sp = NULL;
-        for (int i = 0; i < T->nslots; i++) {
-            if (T->slot[i].st != SP_FREE && T->slot[i].seq == T->judged) {
-                sp = &T->slot[i];
-            }
-        }
+        span_t *sp = span_at(T, T->judged);
         if (sp == NULL || sp->st == SP_BUSY || sp->st == SP_LIVE) {
             return;
         }
@@ -2074,7 +2079,7 @@ static void team_judge(team_t *T)
                 sp->own[i].n = sp->own[i].nt = 0;
             }
             memset(&sp->n, 0, sizeof(sp->n));
-            sp->n_lts = 0;
+            sp->lts.n = 0;
             sp->end = sp->lo;
         } else {
             if (sp->st == SP_TODO) {
@@ -2104,19 +2109,9 @@ static void team_judge(team_t *T)
             pk->non_tcp += sp->n.non_tcp;
             pk->fragments += sp->n.fragments;
             pk->truncated_packets += sp->n.truncated_packets;
-            for (int k = 0; k < sp->n_lts; k++) {
-                int j = 0;
-                while (j < f->n_lts && f->lts[j] != sp->lts[k]) {
-                    j++;
-                }
-                if (j < f->n_lts || f->n_lts == (int)TD_ARRAY_LEN(f->lts)) {
-                    continue; /* named already, or past the 8 a file names */
-                }
-                f->lts[f->n_lts++] = sp->lts[k];
-                const char *name = td_linktype_name(sp->lts[k]);
-                if (strstr(pk->link_types, name) == NULL) {
-                    td_fmt_append(pk->link_types, sizeof(pk->link_types), "%s%s",
-                                  pk->link_types[0] ? "," : "", name);
+            for (int k = 0; k < sp->lts.n; k++) {
+                if (lt_add(&f->lts, sp->lts.lt[k])) {
+                    lt_name_add(pk, sp->lts.lt[k]);
                 }
             }
             f->got += sp->n.packets;
@@ -2196,11 +2191,7 @@ static void span_release(team_t *T, span_t *sp)
                    "%s: the file shrank while it was read", f->path);
         }
     }
-    size_t upto = sp->end & ~(T->page - 1);
-    if (upto > f->dropped) {
-        td_capfile_drop(f->cf, f->dropped, upto);
-        f->dropped = upto;
-    }
+    td_capfile_drop(f->cf, sp->end); /* spans are released in file order */
     td_capfile_close(sp->rd);
     sp->rd = NULL;
     sp->st = SP_FREE;
@@ -2267,8 +2258,7 @@ static int team_cut(team_t *T)
             return 1;
         }
         f->size = td_capfile_size(f->cf);
-        f->next = f->at = f->dropped = td_capfile_offset(f->cf);
-        f->dropped &= ~(T->page - 1);
+        f->next = f->at = td_capfile_offset(f->cf);
         T->open[T->n_open++] = f;
         T->cur = f;
         if (f->next >= f->size) { /* a header and nothing else: one empty span */
@@ -2356,13 +2346,8 @@ static void *team_run(void *arg)
     }
     for (;;) {
         team_judge(T);
-        span_t *sp = NULL;
-        for (int i = 0; i < T->nslots; i++) {
-            if (T->slot[i].st == SP_LIVE && T->slot[i].seq == T->followed[t]) {
-                sp = &T->slot[i];
-            }
-        }
-        if (sp != NULL) { /* follow my flows in it */
+        span_t *sp = span_at(T, T->followed[t]);
+        if (sp != NULL && sp->st == SP_LIVE) { /* follow my flows in it */
             pthread_mutex_unlock(&T->mu);
             span_follow(s, sp, &sp->own[t]);
             pthread_mutex_lock(&T->mu);
@@ -2410,11 +2395,11 @@ static void *team_run(void *arg)
     return NULL;
 }
 
-/* Merging the shards of --threads. A bounded list gives rows to the first keys counted and
- * counts later ones as other; merged, the rows are again the first keys (by the packet count
- * at which each was first counted, then the key), the rest goes to other. That is what one
- * thread gives unless a list overflowed within a shard before a key of the merged first rows
- * reached it there (its count in that shard is then in other). */
+/* Merging the threads of --threads (each owns its flows). A bounded list gives rows to the first
+ * keys counted and counts later ones as other; merged, the rows are again the first keys (by the
+ * packet count at which each was first counted, then the key), the rest goes to other. That is what
+ * one thread gives unless a list overflowed within a thread before a key of the merged first rows
+ * reached it there (its count in that thread is then in other). */
 static int by_first(const void *a, const void *b)
 {
     const td_pcap_count_t *x = a, *y = b;
@@ -2474,7 +2459,7 @@ static int by_server_first(const void *a, const void *b)
     return strcmp(x->server, y->server);
 }
 
-/* One server's rows from another shard into a. */
+/* One server's rows from another thread into a. */
 static void server_add(td_pcap_server_t *a, const td_pcap_server_t *x)
 {
     td_pcap_count_t rows[2 * TD_PCAP_SERVER_KEYS];
@@ -2497,9 +2482,9 @@ static void server_add(td_pcap_server_t *a, const td_pcap_server_t *x)
                           &a->ja4_other);
 }
 
-/* The flow-level facts of every shard into d (shard 0's summary). The packet-level ones
- * (packets, bytes, skipped, link types, damage) are the same in every shard. peak_flows and
- * peak_buffer_bytes become the sums of the shards' peaks. 0, or TD_E_NOMEM. */
+/* The flow-level facts of every thread into d (thread 0's summary); the packet-level ones
+ * (packets, bytes, skipped, link types, damage) are counted once by the spans (team_scan).
+ * peak_flows and peak_buffer_bytes become the sums of the threads' peaks. 0, or TD_E_NOMEM. */
 static int summary_merge(td_pcap_summary_t *d, const scan_job_t *jobs, int nt)
 {
     size_t cap = (size_t)nt * TD_PCAP_SERVERS;
@@ -2599,8 +2584,6 @@ static int team_scan(const td_pcap_options_t *opt, const char *const *files, siz
         T->nslots = nt * SPAN_SLOTS;
         T->pk = pk;
         T->t0 = td_now_ms();
-        long pg = sysconf(_SC_PAGESIZE);
-        T->page = pg > 0 ? (size_t)pg : 4096;
         const char *sb = getenv("TD_PCAP_SPAN_BYTES");
         unsigned long v = 0;
         T->span_bytes = sb != NULL && td_parse_uint(sb, SPAN_BYTES, &v) == 0 && v >= 16
@@ -2623,7 +2606,7 @@ static int team_scan(const td_pcap_options_t *opt, const char *const *files, siz
             started++;
         }
         T->nt = started;
-        for (int i = 0; i < started; i++) { /* the limits split between the threads there are */
+        for (int i = 0; i < started; i++) { /* the limits split between the threads started */
             jobs[i].s->max_flows = MAX_FLOWS / (size_t)started;
             jobs[i].s->buf_budget = BUF_BUDGET / (uint64_t)started;
         }
@@ -2693,7 +2676,7 @@ int td_pcap_scan(const td_pcap_options_t *opt, const char *const *files, size_t 
     memset(jobs, 0, sizeof(jobs));
     int rc = 0;
     for (int i = 0; i < nt; i++) {
-        jobs[i].s = scanner_new(opt, cb, user, i, nt);
+        jobs[i].s = scanner_new(opt, cb, user);
         jobs[i].files = files;
         jobs[i].n = n;
         if (jobs[i].s == NULL) {

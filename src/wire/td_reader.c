@@ -7,6 +7,8 @@
 /* The external definitions of the inline ones in td_reader.h. */
 extern inline void td_reader_init(td_reader_t *r, const uint8_t *p, size_t len);
 extern inline size_t td_reader_left(const td_reader_t *r);
+extern inline uint16_t td_be16(const uint8_t *p);
+extern inline uint32_t td_be32(const uint8_t *p);
 extern inline int td_reader_u8(td_reader_t *r, uint8_t *v);
 extern inline int td_reader_u16(td_reader_t *r, uint16_t *v);
 extern inline int td_reader_u32(td_reader_t *r, uint32_t *v);

@@ -37,6 +37,18 @@ inline size_t td_reader_left(const td_reader_t *r)
 /* Absolute offset of the cursor in the whole message. */
 size_t td_reader_pos(const td_reader_t *r);
 
+/* Big-endian loads from bytes whose length a td_reader view already checked (a header read as
+ * one td_reader_bytes view, then its fields): what td_reader_u16 / td_reader_u32 compute. */
+inline uint16_t td_be16(const uint8_t *p)
+{
+    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+inline uint32_t td_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 TD_MUST_USE inline int td_reader_u8(td_reader_t *r, uint8_t *v)
 {
     if (1 > r->len - r->off) {
@@ -52,8 +64,7 @@ TD_MUST_USE inline int td_reader_u16(td_reader_t *r, uint16_t *v)
     if (2 > r->len - r->off) {
         return TD_E_DECODE;
     }
-    const uint8_t *p = r->base + r->off;
-    *v = (uint16_t)((unsigned)p[0] << 8 | p[1]);
+    *v = td_be16(r->base + r->off);
     r->off += 2;
     return 0;
 }
@@ -65,8 +76,7 @@ TD_MUST_USE inline int td_reader_u32(td_reader_t *r, uint32_t *v)
     if (4 > r->len - r->off) {
         return TD_E_DECODE;
     }
-    const uint8_t *p = r->base + r->off;
-    *v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    *v = td_be32(r->base + r->off);
     r->off += 4;
     return 0;
 }
